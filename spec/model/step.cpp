@@ -1,0 +1,1003 @@
+// spec/model/step.cpp: the transition function (step.h).
+//
+// One engine serves both profiles. Every place where conforming
+// implementations may differ asks the Chooser: under the strict profile it
+// always answers 0 (dsalloc's behaviour); under the portable profile Step
+// re-runs the engine over every sequence of answers (depth-first) and
+// collects the distinct (outcome, next state) pairs. Implementation traits
+// (state.h Trait) are fixed the first time they matter, so a portable run
+// cannot mix Wine's and the base classes' answers for the same question.
+//
+// Each branch that a SPEC.md rule decides carries the rule ID in a comment
+// and in Outcome::rule. Rules about pointers, threads and time are outside a
+// sequential value model and are judged by the drivers (props, fuzz, SPIN):
+// COM.ALLOC.IDENTITY, COM.SAMPLE.IDENTITY, THREAD.SAFE (the model is the
+// sequential specification the linearizability check searches), THREAD.SAMPLE,
+// NOTIFY.THREAD, GEN.NOHANG, GEN.NOCRASH, FACTORY.LOCKSERVER.
+
+#include "step.h"
+
+#include <algorithm>
+#include <climits>
+
+namespace dsalloc::spec {
+namespace {
+
+constexpr DWORD kTimeFlags = AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID;
+constexpr DWORD kSample2Size = sizeof(AM_SAMPLE2_PROPERTIES);
+
+// Byte offset just past each AM_SAMPLE2_PROPERTIES field (SEMANTICS 1.4).
+constexpr DWORD kEndTypeFlags = offsetof(AM_SAMPLE2_PROPERTIES, dwSampleFlags);
+constexpr DWORD kEndFlags = offsetof(AM_SAMPLE2_PROPERTIES, lActual);
+constexpr DWORD kEndActual = offsetof(AM_SAMPLE2_PROPERTIES, tStart);
+constexpr DWORD kEndStart = offsetof(AM_SAMPLE2_PROPERTIES, tStop);
+constexpr DWORD kEndStop = offsetof(AM_SAMPLE2_PROPERTIES, dwStreamId);
+constexpr DWORD kEndStream =
+    offsetof(AM_SAMPLE2_PROPERTIES, dwStreamId) + sizeof(DWORD);
+constexpr DWORD kEndMediaType =
+    offsetof(AM_SAMPLE2_PROPERTIES, pMediaType) + sizeof(void*);
+constexpr DWORD kEndBuffer =
+    offsetof(AM_SAMPLE2_PROPERTIES, pbBuffer) + sizeof(void*);
+constexpr DWORD kEndSize = offsetof(AM_SAMPLE2_PROPERTIES, cbBuffer) + sizeof(LONG);
+
+// Answers the engine's "which of n behaviours?" questions. Answer 0 is
+// always the strict behaviour, so the first portable transition of a step
+// is the strict one whenever the strict one is allowed.
+class Chooser {
+ public:
+  explicit Chooser(bool branching) : branching_(branching) {}
+
+  int Pick(int n) {
+    if (!branching_ || n <= 1) return 0;
+    if (pos_ < choices_.size()) return choices_[pos_++];
+    choices_.push_back(0);
+    arity_.push_back(n);
+    ++pos_;
+    return 0;
+  }
+
+  // Advances to the next unexplored answer sequence; false when done.
+  bool Next() {
+    pos_ = 0;
+    while (!choices_.empty()) {
+      if (choices_.back() + 1 < arity_.back()) {
+        ++choices_.back();
+        return true;
+      }
+      choices_.pop_back();
+      arity_.pop_back();
+    }
+    return false;
+  }
+
+ private:
+  bool branching_;
+  size_t pos_ = 0;
+  std::vector<int> choices_;
+  std::vector<int> arity_;
+};
+
+class Engine {
+ public:
+  Engine(State& s, Outcome& o, Profile p, Chooser& ch)
+      : s_(s), o_(o), portable_(p == Profile::kPortable), ch_(ch) {}
+
+  // Returns false when the op is outside the profile's domain.
+  bool Run(const Op& op);
+
+ private:
+  // Portable: true when the implementation takes the alternative of `t`.
+  bool Alt(Trait t) {
+    if (!portable_) return false;
+    uint8_t& v = s_.traits[t];
+    if (v == 0) v = static_cast<uint8_t>(1 + ch_.Pick(2));
+    return v == 2;
+  }
+  void Rule(std::string_view id) { o_.rule = id; }
+  bool Fail(HRESULT hr, std::string_view rule) {
+    o_.hr = hr;
+    Rule(rule);
+    return true;
+  }
+
+  // Allocator.
+  bool SetProperties(const Op& op);
+  bool GetProperties(const Op& op);
+  HRESULT Commit(bool oom);
+  HRESULT Decommit();
+  bool GetBuffer(const Op& op);
+  bool ReleaseBufferOp(const Op& op);
+  void SetNotify(int8_t cb);
+  bool AllocQueryInterface(const Op& op);
+  void ReleaseAllocatorRef(bool self);
+  void Destroy();
+  // Pops a free sample (ALLOC.GETBUFFER.POP); returns its index.
+  int PopFree();
+  // Sample.
+  bool SampleOp(const Op& op);
+  void SampleRelease(int index, uint8_t depth);
+  void ReleaseBuffer(int index, uint8_t depth);
+  void Notify(int8_t cb, uint8_t depth);
+  bool GetProperties2(const Op& op, SampleState& x);
+  bool SetProperties2(const Op& op, SampleState& x);
+  // Factory.
+  bool Factory(const Op& op);
+
+  State& s_;
+  Outcome& o_;
+  bool portable_;
+  Chooser& ch_;
+};
+
+// --- allocator ----------------------------------------------------------------
+
+bool ValidAlign(LONG a) { return a >= 1 && a <= 65536 && (a & (a - 1)) == 0; }
+
+// (cbBuffer + cbPrefix) rounded up to cbAlign, or -1 when it does not fit
+// in int32 or an input is negative (ALLOC.PROPS.ROUND).
+int64_t AlignedSize(const ALLOCATOR_PROPERTIES& p) {
+  if (p.cbBuffer < 0 || p.cbPrefix < 0 || p.cbAlign < 1) return -1;
+  int64_t sum = int64_t{p.cbBuffer} + p.cbPrefix;
+  int64_t r = (sum + p.cbAlign - 1) / p.cbAlign * p.cbAlign;
+  return r > INT32_MAX ? -1 : r;
+}
+
+bool Engine::SetProperties(const Op& op) {
+  // GEN.BADINPUT: every NULL below gives E_POINTER under strict.
+  if (op.null_a || op.null_b) {
+    if (portable_) return false;  // ALLOC.PROPS.NULL: not checked (crash)
+    return Fail(E_POINTER, "ALLOC.PROPS.NULL");
+  }
+  const ALLOCATOR_PROPERTIES& rq = op.props;
+  // ALLOC.PROPS.ZERO: *pActual zero-filled before any check.
+  o_.written |= kOutProps;
+  o_.props = {0, 0, 0, 0};
+  bool align_ok = ValidAlign(rq.cbAlign);
+  if (portable_ && !align_ok && rq.cbAlign != 0) return false;  // not checked
+  bool outstanding = s_.free_list.size() != s_.samples.size();
+  // Strict order (base classes): alignment, committed, pending.
+  HRESULT strict_hr = S_OK;
+  std::string_view rule;
+  if (!align_ok) {
+    strict_hr = VFW_E_BADALIGN;
+    rule = "ALLOC.PROPS.ALIGN";
+  } else if (s_.state == AllocState::kCommitted) {
+    strict_hr = VFW_E_ALREADY_COMMITTED;
+    rule = "ALLOC.PROPS.COMMITTED";
+  } else if (s_.state == AllocState::kPending) {
+    strict_hr = VFW_E_BUFFERS_OUTSTANDING;
+    rule = "ALLOC.PROPS.PENDING";
+  }
+  HRESULT hr = strict_hr;
+  if (portable_) {
+    // Wine order: outstanding, committed, alignment 0.
+    HRESULT wine_hr = S_OK;
+    if (outstanding) {
+      wine_hr = VFW_E_BUFFERS_OUTSTANDING;
+    } else if (s_.state != AllocState::kDecommitted) {
+      wine_hr = VFW_E_ALREADY_COMMITTED;
+    } else if (!align_ok) {
+      wine_hr = VFW_E_BADALIGN;
+    }
+    if (wine_hr != strict_hr && Alt(kTraitHeldCode)) {
+      hr = wine_hr;
+      rule = "ALLOC.PROPS.COMMITTED";
+    }
+  }
+  if (FAILED(hr)) {
+    // ALLOC.PROPS.ZERO (portable: Wine leaves *pActual untouched).
+    if (Alt(kTraitActualOnError)) o_.written &= ~kOutProps;
+    return Fail(hr, rule);
+  }
+  // ALLOC.PROPS.ACCEPT: nothing else is validated.
+  ALLOCATOR_PROPERTIES stored = rq;
+  int64_t aligned = AlignedSize(rq);
+  if (aligned >= 0 && aligned - rq.cbPrefix != rq.cbBuffer) {
+    // ALLOC.PROPS.ROUND (portable: may store the request unrounded).
+    if (!Alt(kTraitRounding)) stored.cbBuffer = static_cast<LONG>(aligned - rq.cbPrefix);
+  }
+  s_.props = stored;
+  s_.changed = true;  // ALLOC.PROPS.STORE
+  o_.props = stored;
+  return Fail(S_OK, "ALLOC.PROPS.STORE");
+}
+
+bool Engine::GetProperties(const Op& op) {
+  if (op.null_a) {
+    if (portable_) return false;
+    return Fail(E_POINTER, "ALLOC.GETPROPS.NULL");
+  }
+  o_.written |= kOutProps;
+  o_.props = s_.props;
+  return Fail(S_OK, "ALLOC.GETPROPS");
+}
+
+HRESULT Engine::Commit(bool oom) {
+  if (s_.state == AllocState::kCommitted) {
+    Rule("ALLOC.COMMIT.1");  // C: S_OK, nothing happens
+    return S_OK;
+  }
+  if (s_.state == AllocState::kPending) {
+    // ALLOC.COMMIT.2: P -> C, no reallocation, no new self-reference.
+    s_.state = AllocState::kCommitted;
+    Rule("ALLOC.COMMIT.2");
+    return S_OK;
+  }
+  const ALLOCATOR_PROPERTIES& p = s_.props;
+  HRESULT hr = S_OK;
+  std::string_view rule;
+  int64_t aligned = AlignedSize(p);
+  if (p.cBuffers <= 0 || p.cbBuffer <= 0) {
+    hr = VFW_E_SIZENOTSET;  // ALLOC.COMMIT.SIZE
+    rule = "ALLOC.COMMIT.SIZE";
+  } else if (p.cbPrefix < 0 || aligned < 0 || aligned * p.cBuffers > INT32_MAX ||
+             p.cBuffers > kMaxBuffers || oom) {
+    hr = E_OUTOFMEMORY;  // ALLOC.COMMIT.LIMIT
+    rule = "ALLOC.COMMIT.LIMIT";
+  }
+  if (portable_) {
+    // ALLOC.COMMIT.FAIL: any failure code of the family; Wine's Commit also
+    // rejects alignments that do not divide its 4 KiB page.
+    static constexpr HRESULT kCodes[] = {VFW_E_SIZENOTSET, VFW_E_BUFFER_NOTSET,
+                                         VFW_E_BADALIGN, E_OUTOFMEMORY};
+    if (FAILED(hr)) {
+      // Answer 0 keeps the strict code; 1..3 are the other three.
+      int pick = ch_.Pick(4);
+      if (pick > 0) {
+        int k = 0;
+        for (HRESULT code : kCodes) {
+          if (code != hr && ++k == pick) {
+            hr = code;
+            break;
+          }
+        }
+        rule = "ALLOC.COMMIT.FAIL";
+      }
+    } else if (p.cbAlign > 4096 && ch_.Pick(2) == 1) {
+      hr = VFW_E_BADALIGN;
+      rule = "ALLOC.COMMIT.FAIL";
+    }
+  }
+  if (FAILED(hr)) {
+    Rule(rule);  // ALLOC.COMMIT.ATOMIC: nothing changes
+    return hr;
+  }
+  // ALLOC.COMMIT.REALLOC
+  bool realloc = s_.changed || s_.samples.empty();
+  if (!realloc && Alt(kTraitKeepSamples)) realloc = true;
+  if (realloc) {
+    // LIFE.FREEMEM: old samples are destroyed only here (state D, every
+    // sample free) and in Destroy.
+    ++s_.generation;
+    // ALLOC.SAMPLE.FRESH: refs 0, all fields zero, lActual = cbBuffer.
+    SampleState fresh;
+    fresh.actual = p.cbBuffer;
+    s_.samples.assign(static_cast<size_t>(p.cBuffers), fresh);
+    // ALLOC.FREELIST.ORDER: sample 0 pushed first (back() is the head).
+    s_.free_list.resize(static_cast<size_t>(p.cBuffers));
+    for (int i = 0; i < p.cBuffers; ++i) s_.free_list[i] = static_cast<uint16_t>(i);
+  }
+  o_.reallocated = realloc;
+  s_.changed = false;
+  ++s_.self_refs;  // LIFE.SELFREF: AddRef at a successful Commit from D
+  s_.state = AllocState::kCommitted;
+  Rule("ALLOC.COMMIT.3");
+  return S_OK;
+}
+
+HRESULT Engine::Decommit() {
+  if (s_.state == AllocState::kDecommitted) {
+    Rule("ALLOC.DECOMMIT.1");
+    return S_OK;
+  }
+  if (s_.state == AllocState::kPending) {
+    Rule("ALLOC.DECOMMIT.4");
+    return S_OK;
+  }
+  // ALLOC.DECOMMIT.WAKE: every blocked GetBuffer returns (NOT_COMMITTED;
+  // portable: or VFW_E_TIMEOUT, Wine).
+  if (!s_.waiters.empty()) {
+    HRESULT wake = Alt(kTraitDecommitWake) ? VFW_E_TIMEOUT : VFW_E_NOT_COMMITTED;
+    for (uint8_t t : s_.waiters) o_.completions.push_back({t, wake, SampleHandle{}});
+    s_.waiters.clear();
+  }
+  if (s_.free_list.size() == s_.samples.size()) {
+    // ALLOC.DECOMMIT.2: C with no sample out -> D; self-reference released
+    // after the lock is dropped (LIFE.SELFREF).
+    s_.state = AllocState::kDecommitted;
+    Rule("ALLOC.DECOMMIT.2");
+    ReleaseAllocatorRef(true);
+    return S_OK;
+  }
+  s_.state = AllocState::kPending;  // ALLOC.DECOMMIT.3, LIFE.SAMPLEALIVE
+  Rule("ALLOC.DECOMMIT.3");
+  return S_OK;
+}
+
+int Engine::PopFree() {
+  // ALLOC.BOUND: only a free sample is handed out, and it leaves the list.
+  // ALLOC.FREELIST.ORDER: LIFO head (portable: any free sample).
+  size_t pos = s_.free_list.size() - 1;
+  if (portable_) {
+    // Answer 0 is the strict choice (the head), as everywhere.
+    pos -= static_cast<size_t>(ch_.Pick(static_cast<int>(s_.free_list.size())));
+  }
+  int index = s_.free_list[pos];
+  s_.free_list.erase(s_.free_list.begin() + static_cast<ptrdiff_t>(pos));
+  s_.samples[index].refs = 1;
+  return index;
+}
+
+bool Engine::GetBuffer(const Op& op) {
+  if (op.null_a) {
+    if (portable_) return false;  // base classes and Wine crash
+    return Fail(E_POINTER, "ALLOC.GETBUFFER.NULL");
+  }
+  o_.written |= kOutSample;  // ALLOC.GETBUFFER.CLEAR: *ppBuffer = NULL first
+  o_.sample = SampleHandle{};
+  // ALLOC.GETBUFFER.FLAGS: times and flag bits other than NOWAIT ignored.
+  if (s_.state != AllocState::kCommitted) {
+    return Fail(VFW_E_NOT_COMMITTED, "ALLOC.GETBUFFER.NOTCOMMITTED");
+  }
+  if (!s_.free_list.empty()) {
+    o_.sample = s_.Handle(PopFree());  // ALLOC.GETBUFFER.POP
+    return Fail(S_OK, "ALLOC.GETBUFFER.POP");
+  }
+  if (op.flags & AM_GBF_NOWAIT) {
+    // ALLOC.GETBUFFER.NOWAIT: no trace left behind.
+    return Fail(VFW_E_TIMEOUT, "ALLOC.GETBUFFER.NOWAIT");
+  }
+  // ALLOC.GETBUFFER.WAIT: block, FIFO among waiters.
+  o_.written = 0;
+  o_.blocked = true;
+  s_.waiters.push_back(op.thread);
+  Rule("ALLOC.GETBUFFER.WAIT");
+  return true;
+}
+
+bool Engine::ReleaseBufferOp(const Op& op) {
+  if (op.buffer_arg == BufferArg::kNull) {
+    if (portable_) return false;  // Wine crashes
+    return Fail(E_POINTER, "ALLOC.RELEASEBUFFER.NULL");
+  }
+  // ALLOC.RELEASEBUFFER.MISUSE: direct calls by a client. The strict profile
+  // rejects every one (only a sample whose count reached 0 may call);
+  // neither the base classes nor Wine check, so portable does not either.
+  if (portable_) return false;
+  return Fail(E_INVALIDARG, "ALLOC.RELEASEBUFFER.MISUSE");
+}
+
+void Engine::SetNotify(int8_t cb) {
+  // ALLOC.SETNOTIFY.1: AddRef the new one, swap under the lock, Release the
+  // old one after unlocking. SetNotify(same) is safe (ALLOC.SETNOTIFY.SAME).
+  if (cb >= 0) ++s_.callbacks[cb].refs;
+  int8_t old = s_.callback;
+  s_.callback = cb;
+  if (old >= 0) --s_.callbacks[old].refs;
+}
+
+bool Engine::AllocQueryInterface(const Op& op) {
+  if (op.null_a) {
+    if (portable_) return false;
+    return Fail(E_POINTER, "COM.ALLOC.QI.NULL");
+  }
+  o_.written |= kOutInterface;
+  bool hit = op.iid == Iid::kIUnknown || op.iid == Iid::kIMemAllocator;
+  if (op.iid == Iid::kIMemAllocatorCallbackTemp) {
+    // COM.ALLOC.QI.CALLBACK (portable: Wine has no such interface).
+    hit = !Alt(kTraitCallbackIface);
+    if (!hit) return Fail(E_NOINTERFACE, "COM.ALLOC.QI.CALLBACK");
+  }
+  if (!hit) return Fail(E_NOINTERFACE, "COM.ALLOC.QI.MISS");
+  ++s_.client_refs;
+  return Fail(S_OK, "COM.ALLOC.QI");
+}
+
+void Engine::ReleaseAllocatorRef(bool self) {
+  if (self) {
+    --s_.self_refs;
+  } else {
+    --s_.client_refs;
+  }
+  if (s_.TotalRefs() == 0) Destroy();
+}
+
+void Engine::Destroy() {
+  // LIFE.DESTROY: samples and memory destroyed, the callback Released
+  // (GEN.NOLEAK: no reference the allocator took survives it).
+  s_.destroyed = true;
+  s_.samples.clear();
+  s_.free_list.clear();
+  if (s_.callback >= 0) {
+    --s_.callbacks[s_.callback].refs;
+    s_.callback = -1;
+  }
+}
+
+// --- release path ---------------------------------------------------------------
+
+void Engine::SampleRelease(int index, uint8_t depth) {
+  SampleState& x = s_.samples[index];
+  if (--x.refs != 0) return;
+  // SAMPLE.RECYCLE.1: type deleted, every flag cleared, type flags and
+  // stream id zeroed (portable: Wine keeps those two), then ReleaseBuffer.
+  // SAMPLE.RECYCLE.2: lActual and the stored time values are kept.
+  x.media_type = -1;
+  x.flags = 0;
+  x.media_time_valid = false;
+  if ((x.type_flags != 0 || x.stream_id != 0) && Alt(kTraitRecycleExtras)) {
+    // kept
+  } else {
+    x.type_flags = 0;
+    x.stream_id = 0;
+  }
+  ReleaseBuffer(index, depth);
+}
+
+void Engine::ReleaseBuffer(int index, uint8_t depth) {
+  // Under the lock.
+  if (!s_.waiters.empty()) {
+    // ALLOC.RELEASEBUFFER.HANDOFF / ALLOC.GETBUFFER.FIFO: the oldest waiter
+    // gets the sample (portable: any waiter); it never touches the list, so
+    // no sample is free while a thread waits (THREAD.NOLOSTWAKE).
+    size_t w = portable_ ? static_cast<size_t>(ch_.Pick(static_cast<int>(s_.waiters.size())))
+                         : 0;
+    uint8_t thread = s_.waiters[w];
+    s_.waiters.erase(s_.waiters.begin() + static_cast<ptrdiff_t>(w));
+    s_.samples[index].refs = 1;
+    o_.completions.push_back({thread, S_OK, s_.Handle(index)});
+  } else {
+    s_.free_list.push_back(static_cast<uint16_t>(index));  // ALLOC.RELEASEBUFFER.PUSH
+  }
+  bool completed = false;
+  if (s_.state == AllocState::kPending && s_.free_list.size() == s_.samples.size()) {
+    s_.state = AllocState::kDecommitted;  // ALLOC.RELEASEBUFFER.COMPLETE
+    completed = true;
+  }
+  // NOTIFY.SNAPSHOT: read and AddRef the callback under the lock
+  // (COM.CALLBACK.REFS: released right after the call).
+  int8_t snap = s_.callback;
+  if (snap >= 0) ++s_.callbacks[snap].refs;
+  // NOTIFY.AFTERFREE: the sample is already free or handed over here.
+  // After unlocking (THREAD.NOLOCK): NOTIFY.ONCE, then the snapshot Release,
+  // then the self-reference (NOTIFY.BEFORESELF, LIFE.SELFREF).
+  if (snap >= 0) {
+    Notify(snap, depth);
+    --s_.callbacks[snap].refs;
+  }
+  if (completed) ReleaseAllocatorRef(true);
+}
+
+void Engine::Notify(int8_t cb, uint8_t depth) {
+  CallbackState& c = s_.callbacks[cb];
+  ++c.notified;
+  size_t slot = o_.notifications.size();
+  Notification n;
+  n.callback = cb;
+  n.refs_at_entry = c.refs;
+  n.depth = depth;
+  n.reaction = c.reaction;
+  Reaction r = c.reaction;
+  int32_t arg = c.arg;
+  if (!c.persistent) c.reaction = Reaction::kNone;
+  o_.notifications.push_back(n);
+  // NOTIFY.REENTRANT: the reaction runs as a call from a client.
+  // NOTIFY.RESULT: what NotifyRelease returns is not modelled (ignored).
+  HRESULT hr = S_OK;
+  int32_t value = 0;
+  SampleHandle got;
+  switch (r) {
+    case Reaction::kNone:
+      break;
+    case Reaction::kGetFreeCount:
+      value = s_.FreeCount();  // ALLOC.FREECOUNT
+      break;
+    case Reaction::kGetBufferNoWait:
+      if (s_.state != AllocState::kCommitted) {
+        hr = VFW_E_NOT_COMMITTED;
+      } else if (s_.free_list.empty()) {
+        hr = VFW_E_TIMEOUT;
+      } else {
+        got = s_.Handle(PopFree());
+      }
+      break;
+    case Reaction::kSetNotifyNull:
+      SetNotify(-1);
+      break;
+    case Reaction::kSetNotifyOther:
+      SetNotify(static_cast<int8_t>(arg));
+      break;
+    case Reaction::kSetNotifySelf:
+      SetNotify(cb);
+      break;
+    case Reaction::kReleaseSample:
+      if (!s_.destroyed && arg >= 0 && arg < static_cast<int32_t>(s_.samples.size()) &&
+          s_.samples[arg].refs > 0) {
+        SampleRelease(arg, static_cast<uint8_t>(depth + 1));
+      } else {
+        hr = S_FALSE;  // skipped: the client holds no reference
+      }
+      break;
+    case Reaction::kCommit: {
+      std::string_view keep = o_.rule;
+      hr = Commit(false);
+      o_.rule = keep;
+      break;
+    }
+    case Reaction::kDecommit: {
+      std::string_view keep = o_.rule;
+      hr = Decommit();
+      o_.rule = keep;
+      break;
+    }
+  }
+  Notification& done = o_.notifications[slot];
+  done.reaction_hr = hr;
+  done.reaction_value = value;
+  done.reaction_sample = got;
+}
+
+// --- sample ----------------------------------------------------------------------
+
+bool Engine::GetProperties2(const Op& op, SampleState& x) {
+  if (op.cb == 0) return Fail(S_OK, "SAMPLE2.GETPROPS.ZERO");
+  if (op.null_a) {
+    if (portable_) return false;
+    return Fail(E_POINTER, "SAMPLE2.GETPROPS.NULL");
+  }
+  // SAMPLE2.GETPROPS.IMAGE
+  DWORD bytes = std::min(op.cb, kSample2Size);
+  Sample2Image& im = o_.sample2;
+  im.cbData = bytes;
+  if (portable_ && bytes != kSample2Size && ch_.Pick(2) == 1) {
+    im.cbData = kSample2Size;  // Wine: always sizeof
+  }
+  im.dwTypeSpecificFlags = x.type_flags;
+  im.dwSampleFlags = x.flags;
+  im.lActual = x.actual;
+  im.tStart = x.t_start;
+  im.tStop = x.t_stop;
+  im.dwStreamId = x.stream_id;
+  im.media_type = x.media_type;
+  im.pbBuffer = BufferPtr::kOwn;
+  im.cbBuffer = s_.props.cbBuffer;
+  o_.bytes = bytes;
+  o_.written |= kOutSample2;
+  return Fail(S_OK, "SAMPLE2.GETPROPS.IMAGE");
+}
+
+bool Engine::SetProperties2(const Op& op, SampleState& x) {
+  if (op.cb < sizeof(DWORD)) return Fail(S_OK, "SAMPLE2.SETPROPS.SHORT");
+  if (op.null_a) {
+    if (portable_) return false;
+    return Fail(E_POINTER, "SAMPLE2.SETPROPS.NULL");
+  }
+  const Sample2Image& im = op.image;
+  // Portable: Wine copies the raw bytes without any check; only full-size,
+  // valid calls that set no media type have a common meaning.
+  if (portable_ && (op.cb < kSample2Size || im.cbData != kSample2Size ||
+                    im.media_type != -1 || x.media_type != -1 ||
+                    (im.dwSampleFlags & AM_SAMPLE_TYPECHANGED) || op.oom)) {
+    return false;
+  }
+  if (im.cbData > kSample2Size) return Fail(E_INVALIDARG, "SAMPLE2.SETPROPS.CBDATA");
+  DWORD eff = std::min(op.cb, im.cbData);
+  auto has = [eff](DWORD end) { return end <= eff; };
+  std::string_view rule;
+  HRESULT hr = S_OK;
+  if (has(kEndFlags)) {
+    // SAMPLE2.SETPROPS.FLAGS
+    if ((im.dwSampleFlags & ~DWORD{0x1FF}) || (im.dwSampleFlags & 0x20)) {
+      hr = E_INVALIDARG;
+      rule = "SAMPLE2.SETPROPS.FLAGS";
+    } else if ((im.dwSampleFlags & AM_SAMPLE_TIMEVALID) &&
+               !(x.flags & AM_SAMPLE_TIMEVALID) && !has(kEndStop)) {
+      hr = E_INVALIDARG;  // SAMPLE2.SETPROPS.TIMEVALID (tStop, not tStart)
+      rule = "SAMPLE2.SETPROPS.TIMEVALID";
+    }
+  }
+  if (SUCCEEDED(hr) && has(kEndBuffer) && im.pbBuffer == BufferPtr::kOther) {
+    hr = E_INVALIDARG;
+    rule = "SAMPLE2.SETPROPS.BUFFER";
+  }
+  if (SUCCEEDED(hr) && has(kEndSize) && im.cbBuffer != 0 &&
+      im.cbBuffer != s_.props.cbBuffer) {
+    hr = E_INVALIDARG;
+    rule = "SAMPLE2.SETPROPS.SIZE";
+  }
+  if (SUCCEEDED(hr) && has(kEndSize) && has(kEndActual) && im.cbBuffer < im.lActual) {
+    hr = E_INVALIDARG;  // SAMPLE2.SETPROPS.ACTUAL: passed cbBuffer < lActual
+    rule = "SAMPLE2.SETPROPS.ACTUAL";
+  }
+  bool set_type = has(kEndMediaType) && has(kEndFlags) &&
+                  (im.dwSampleFlags & AM_SAMPLE_TYPECHANGED);
+  if (SUCCEEDED(hr) && set_type) {
+    if (im.media_type < 0) {
+      hr = E_POINTER;
+      rule = "SAMPLE2.SETPROPS.TYPE";
+    } else if (op.oom) {
+      hr = E_OUTOFMEMORY;
+      rule = "SAMPLE2.SETPROPS.TYPE";
+    }
+  }
+  if (FAILED(hr)) return Fail(hr, rule);  // GEN.ATOMIC: checks before changes
+  // SAMPLE2.SETPROPS.ASSIGN
+  if (has(kEndStream)) x.stream_id = im.dwStreamId;
+  if (has(kEndFlags)) {
+    x.flags = im.dwSampleFlags;
+    x.type_flags = im.dwTypeSpecificFlags;
+  } else if (has(kEndTypeFlags)) {
+    x.type_flags = im.dwTypeSpecificFlags;
+  }
+  if (has(kEndActual)) x.actual = im.lActual;
+  if (has(kEndStop)) x.t_stop = im.tStop;
+  if (has(kEndStart)) x.t_start = im.tStart;
+  if (set_type) x.media_type = im.media_type;
+  // SAMPLE2.SETPROPS.TYPEFIX: TYPECHANGED iff a type is stored.
+  if (x.media_type >= 0) {
+    x.flags |= AM_SAMPLE_TYPECHANGED;
+  } else {
+    x.flags &= ~static_cast<DWORD>(AM_SAMPLE_TYPECHANGED);
+  }
+  return Fail(S_OK, "SAMPLE2.SETPROPS.ASSIGN");
+}
+
+bool Engine::SampleOp(const Op& op) {
+  int index = op.sample;
+  SampleState& x = s_.samples[index];
+  auto flag_query = [&](DWORD bit, std::string_view rule) {
+    o_.hr = (x.flags & bit) ? S_OK : S_FALSE;  // SAMPLE.FLAGS.GET
+    Rule(rule);
+    return true;
+  };
+  auto flag_set = [&](DWORD bit) {
+    if (op.value != 0) {
+      x.flags |= bit;  // SAMPLE.FLAGS.SET
+    } else {
+      x.flags &= ~bit;
+    }
+    return Fail(S_OK, "SAMPLE.FLAGS.SET");
+  };
+  switch (op.kind) {
+    case OpKind::kSampleAddRef:
+      o_.value = ++x.refs;  // COM.SAMPLE.ADDREF
+      return Fail(S_OK, "COM.SAMPLE.ADDREF");
+    case OpKind::kSampleRelease:
+      o_.value = x.refs - 1;  // COM.SAMPLE.RELEASE
+      Rule("COM.SAMPLE.RELEASE");
+      SampleRelease(index, 0);
+      return true;
+    case OpKind::kSampleQueryInterface: {
+      if (op.null_a) {
+        if (portable_) return false;
+        return Fail(E_POINTER, "COM.SAMPLE.QI.NULL");
+      }
+      o_.written |= kOutInterface;
+      if (op.iid == Iid::kIUnknown || op.iid == Iid::kIMediaSample ||
+          op.iid == Iid::kIMediaSample2) {
+        ++x.refs;
+        return Fail(S_OK, "COM.SAMPLE.QI");
+      }
+      return Fail(E_NOINTERFACE, "COM.SAMPLE.QI.MISS");
+    }
+    case OpKind::kGetPointer:
+      if (op.null_a) {
+        if (portable_) return false;
+        return Fail(E_POINTER, "SAMPLE.POINTER.NULL");
+      }
+      o_.written |= kOutPointer;
+      o_.sample = s_.Handle(index);
+      // ALLOC.SAMPLE.LAYOUT (portable: Wine does not align buffers).
+      o_.pointer_align = portable_ ? 1u : static_cast<uint32_t>(s_.props.cbAlign);
+      return Fail(S_OK, "SAMPLE.POINTER");
+    case OpKind::kGetSize:
+      o_.value = s_.props.cbBuffer;
+      return Fail(S_OK, "SAMPLE.SIZE");
+    case OpKind::kGetTime: {
+      if (op.null_a || op.null_b) {
+        if (portable_) return false;
+        return Fail(E_POINTER, "SAMPLE.GETTIME.NULL");
+      }
+      bool stop_only = (x.flags & AM_SAMPLE_STOPVALID) && !(x.flags & AM_SAMPLE_TIMEVALID);
+      if ((x.flags & AM_SAMPLE_STOPVALID) && !(stop_only && Alt(kTraitStopOnlyTime))) {
+        o_.written |= kOutStart | kOutEnd;  // SAMPLE.GETTIME.1
+        o_.start = x.t_start;
+        o_.end = x.t_stop;
+        return Fail(S_OK, "SAMPLE.GETTIME.1");
+      }
+      if (x.flags & AM_SAMPLE_TIMEVALID) {
+        o_.written |= kOutStart | kOutEnd;  // SAMPLE.GETTIME.2
+        o_.start = x.t_start;
+        o_.end = static_cast<int64_t>(static_cast<uint64_t>(x.t_start) + 1);
+        return Fail(VFW_S_NO_STOP_TIME, "SAMPLE.GETTIME.2");
+      }
+      return Fail(VFW_E_SAMPLE_TIME_NOT_SET, "SAMPLE.GETTIME.3");
+    }
+    case OpKind::kSetTime:
+      if (op.null_a) {
+        x.flags &= ~kTimeFlags;  // SAMPLE.SETTIME.1
+        return Fail(S_OK, "SAMPLE.SETTIME.1");
+      }
+      x.t_start = op.t0;
+      x.flags |= AM_SAMPLE_TIMEVALID;
+      if (op.null_b) {
+        x.flags &= ~static_cast<DWORD>(AM_SAMPLE_STOPVALID);  // SAMPLE.SETTIME.2
+        return Fail(S_OK, "SAMPLE.SETTIME.2");
+      }
+      x.t_stop = op.t1;
+      x.flags |= AM_SAMPLE_STOPVALID;  // SAMPLE.SETTIME.3
+      return Fail(S_OK, "SAMPLE.SETTIME.3");
+    case OpKind::kIsSyncPoint:
+      return flag_query(AM_SAMPLE_SPLICEPOINT, "SAMPLE.FLAGS.GET");
+    case OpKind::kIsPreroll:
+      return flag_query(AM_SAMPLE_PREROLL, "SAMPLE.FLAGS.GET");
+    case OpKind::kIsDiscontinuity:
+      return flag_query(AM_SAMPLE_DATADISCONTINUITY, "SAMPLE.FLAGS.GET");
+    case OpKind::kSetSyncPoint:
+      return flag_set(AM_SAMPLE_SPLICEPOINT);
+    case OpKind::kSetPreroll:
+      return flag_set(AM_SAMPLE_PREROLL);
+    case OpKind::kSetDiscontinuity:
+      return flag_set(AM_SAMPLE_DATADISCONTINUITY);
+    case OpKind::kGetActualDataLength:
+      o_.value = x.actual;
+      return Fail(S_OK, "SAMPLE.LENGTH.GET");
+    case OpKind::kSetActualDataLength:
+      if (op.value < 0 || op.value > s_.props.cbBuffer) {
+        return Fail(VFW_E_BUFFER_OVERFLOW, "SAMPLE.LENGTH.RANGE");
+      }
+      x.actual = op.value;
+      return Fail(S_OK, "SAMPLE.LENGTH.SET");
+    case OpKind::kGetMediaType:
+      if (op.null_a) {
+        if (portable_) return false;
+        return Fail(E_POINTER, "SAMPLE.GETTYPE.NULL");
+      }
+      o_.written |= kOutMediaType;
+      o_.media_type = -1;
+      if (x.media_type < 0) return Fail(S_FALSE, "SAMPLE.GETTYPE.NONE");
+      if (op.oom) {
+        if (portable_) return false;
+        return Fail(E_OUTOFMEMORY, "SAMPLE.GETTYPE.OOM");
+      }
+      o_.media_type = x.media_type;
+      return Fail(S_OK, "SAMPLE.GETTYPE.COPY");
+    case OpKind::kSetMediaType:
+      if (op.value < 0) {
+        x.media_type = -1;  // SAMPLE.SETTYPE.NULL
+        x.flags &= ~static_cast<DWORD>(AM_SAMPLE_TYPECHANGED);
+        return Fail(S_OK, "SAMPLE.SETTYPE.NULL");
+      }
+      if (op.oom) {
+        if (portable_) return false;
+        return Fail(E_OUTOFMEMORY, "SAMPLE.SETTYPE.OOM");  // nothing changes
+      }
+      x.media_type = static_cast<int8_t>(op.value);
+      x.flags |= AM_SAMPLE_TYPECHANGED;
+      return Fail(S_OK, "SAMPLE.SETTYPE.COPY");
+    case OpKind::kGetMediaTime: {
+      if (op.null_a || op.null_b) {
+        if (portable_) return false;
+        return Fail(E_POINTER, "SAMPLE.GETMEDIATIME.NULL");
+      }
+      if (!x.media_time_valid) {
+        return Fail(VFW_E_MEDIA_TIME_NOT_SET, "SAMPLE.GETMEDIATIME.2");
+      }
+      o_.written |= kOutStart | kOutEnd;
+      o_.start = x.mt_start;
+      o_.end = x.mt_stop;
+      uint64_t span = static_cast<uint64_t>(x.mt_stop) - static_cast<uint64_t>(x.mt_start);
+      int64_t sspan = static_cast<int64_t>(span);
+      if ((sspan > INT32_MAX || sspan < INT32_MIN) && Alt(kTraitMediaTime32)) {
+        // Base classes keep the end as a 32-bit offset (SEMANTICS 6.10).
+        o_.end = static_cast<int64_t>(static_cast<uint64_t>(x.mt_start) +
+                                      static_cast<uint64_t>(static_cast<int64_t>(
+                                          static_cast<int32_t>(static_cast<uint32_t>(span)))));
+      }
+      return Fail(S_OK, "SAMPLE.GETMEDIATIME.1");
+    }
+    case OpKind::kSetMediaTime:
+      if (op.null_a) {
+        x.media_time_valid = false;  // SAMPLE.SETMEDIATIME.1
+        return Fail(S_OK, "SAMPLE.SETMEDIATIME.1");
+      }
+      if (op.null_b) return Fail(E_POINTER, "SAMPLE.SETMEDIATIME.2");
+      // SAMPLE.MEDIATIME.INDEPENDENT: media times never touch the stream
+      // time fields or flags (and SetTime never touches these).
+      x.mt_start = op.t0;
+      x.mt_stop = op.t1;
+      x.media_time_valid = true;
+      return Fail(S_OK, "SAMPLE.SETMEDIATIME.3");
+    case OpKind::kGetProperties2:
+      return GetProperties2(op, x);
+    case OpKind::kSetProperties2:
+      return SetProperties2(op, x);
+    default:
+      return false;
+  }
+}
+
+// --- in-process server --------------------------------------------------------------
+
+bool Engine::Factory(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kDllGetClassObject:
+      if (op.null_a) {
+        if (portable_) return false;
+        return Fail(E_POINTER, "FACTORY.GETCLASS.NULL");
+      }
+      o_.written |= kOutInterface;
+      if (op.clsid != Clsid::kMemoryAllocator) {
+        return Fail(CLASS_E_CLASSNOTAVAILABLE, "FACTORY.GETCLASS.CLSID");
+      }
+      if (op.iid != Iid::kIClassFactory && op.iid != Iid::kIUnknown) {
+        return Fail(E_NOINTERFACE, "FACTORY.GETCLASS");
+      }
+      return Fail(S_OK, "FACTORY.GETCLASS");
+    case OpKind::kCreateInstance:
+      if (op.null_a) {
+        if (portable_) return false;
+        return Fail(E_POINTER, "FACTORY.CREATE");
+      }
+      o_.written |= kOutInterface;
+      if (op.outer) return Fail(CLASS_E_NOAGGREGATION, "FACTORY.AGGREGATION");
+      if (op.iid == Iid::kIUnknown || op.iid == Iid::kIMemAllocator ||
+          (op.iid == Iid::kIMemAllocatorCallbackTemp && !Alt(kTraitCallbackIface))) {
+        return Fail(S_OK, "FACTORY.CREATE");
+      }
+      return Fail(E_NOINTERFACE, "FACTORY.CREATE");
+    case OpKind::kDllCanUnloadNow:
+      // FACTORY.UNLOAD: the model's only object is its allocator.
+      return Fail(s_.destroyed ? S_OK : S_FALSE, "FACTORY.UNLOAD");
+    default:
+      return false;
+  }
+}
+
+// --- dispatch ----------------------------------------------------------------------
+
+bool Engine::Run(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kSetProperties:
+      return SetProperties(op);
+    case OpKind::kGetProperties:
+      return GetProperties(op);
+    case OpKind::kCommit:
+      if (portable_ && op.oom) return false;
+      o_.hr = Commit(op.oom);
+      o_.generation = s_.generation;
+      return true;
+    case OpKind::kDecommit:
+      o_.hr = Decommit();
+      return true;
+    case OpKind::kGetBuffer:
+      return GetBuffer(op);
+    case OpKind::kReleaseBuffer:
+      return ReleaseBufferOp(op);
+    case OpKind::kSetNotify:
+      if (portable_ && Alt(kTraitCallbackIface)) return false;
+      SetNotify(op.callback);
+      return Fail(S_OK, op.callback >= 0 ? "ALLOC.SETNOTIFY.1" : "ALLOC.SETNOTIFY.NULL");
+    case OpKind::kGetFreeCount:
+      if (portable_ && Alt(kTraitCallbackIface)) return false;
+      if (op.null_a) {
+        if (portable_) return false;  // base classes crash
+        return Fail(E_POINTER, "ALLOC.FREECOUNT.NULL");
+      }
+      o_.written |= kOutCount;
+      o_.value = s_.FreeCount();
+      return Fail(S_OK, "ALLOC.FREECOUNT");
+    case OpKind::kAddRef:
+      ++s_.client_refs;
+      o_.value = s_.TotalRefs();  // COM.ALLOC.ADDREF
+      o_.any_value = portable_;
+      return Fail(S_OK, "COM.ALLOC.ADDREF");
+    case OpKind::kRelease:
+      // Portable: dropping the last client reference while committed is
+      // not checked (Wine destroys the allocator, the base classes do not).
+      if (portable_ && s_.client_refs == 1 && s_.state != AllocState::kDecommitted) {
+        return false;
+      }
+      o_.value = s_.TotalRefs() - 1;  // COM.ALLOC.RELEASE
+      o_.any_value = portable_;
+      Rule(s_.TotalRefs() == 1 ? "LIFE.DESTROY" : "COM.ALLOC.RELEASE");
+      ReleaseAllocatorRef(false);
+      return true;
+    case OpKind::kQueryInterface:
+      return AllocQueryInterface(op);
+    case OpKind::kSetReaction: {
+      CallbackState& c = s_.callbacks[op.callback];
+      c.reaction = op.reaction;
+      c.arg = op.arg;
+      c.persistent = op.persistent;
+      return Fail(S_OK, "NOTIFY.REENTRANT");
+    }
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kDllCanUnloadNow:
+      return Factory(op);
+    default:
+      return SampleOp(op);
+  }
+}
+
+bool IsAllocatorOp(OpKind k) { return k <= OpKind::kQueryInterface; }
+bool IsSampleOp(OpKind k) {
+  return k >= OpKind::kSampleAddRef && k <= OpKind::kSetProperties2;
+}
+
+// The profile-independent part of the domain (step.h "Domain").
+bool Structural(const State& s, const Op& op) {
+  if (op.thread >= kMaxThreads) return false;
+  if (std::find(s.waiters.begin(), s.waiters.end(), op.thread) != s.waiters.end()) {
+    return false;  // a blocked thread makes no calls
+  }
+  if (IsAllocatorOp(op.kind) && (s.destroyed || s.client_refs == 0)) return false;
+  int n = static_cast<int>(s.samples.size());
+  if (IsSampleOp(op.kind) && (op.sample < 0 || op.sample >= n || s.samples[op.sample].refs == 0)) {
+    return false;
+  }
+  switch (op.kind) {
+    case OpKind::kReleaseBuffer:
+      return op.buffer_arg != BufferArg::kSample || (op.sample >= 0 && op.sample < n);
+    case OpKind::kSetNotify:
+      return op.callback >= -1 && op.callback < kNumCallbacks;
+    case OpKind::kSetReaction:
+      if (op.callback < 0 || op.callback >= kNumCallbacks) return false;
+      if (op.reaction == Reaction::kSetNotifyOther) {
+        return op.arg >= 0 && op.arg < kNumCallbacks;
+      }
+      return true;
+    case OpKind::kSetMediaType:
+      return op.value >= -1 && op.value < kNumMediaTypes;
+    case OpKind::kSetProperties2:
+      return op.image.media_type >= -1 && op.image.media_type < kNumMediaTypes;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+Outcome StepStrict(State& s, const Op& op) {
+  Outcome o;
+  Chooser ch(false);
+  Engine(s, o, Profile::kStrict, ch).Run(op);
+  return o;
+}
+
+Transitions Step(const State& s, const Op& op, Profile profile) {
+  Transitions out;
+  if (!Structural(s, op)) return out;
+  if (profile == Profile::kStrict) {
+    Transition t{Outcome{}, s};
+    t.outcome = StepStrict(t.next, op);
+    out.push_back(std::move(t));
+    return out;
+  }
+  Chooser ch(true);
+  constexpr int kMaxRuns = 1 << 14;  // bound on portable branching
+  for (int run = 0; run < kMaxRuns; ++run) {
+    Transition t{Outcome{}, s};
+    if (Engine(t.next, t.outcome, profile, ch).Run(op)) {
+      bool dup = false;
+      for (const Transition& u : out) {
+        if (u.next == t.next && u.outcome == t.outcome) {
+          dup = true;
+          break;
+        }
+      }
+      if (!dup) out.push_back(std::move(t));
+    }
+    if (!ch.Next()) break;
+  }
+  return out;
+}
+
+bool InDomain(const State& s, const Op& op, Profile profile) {
+  if (!Structural(s, op)) return false;
+  if (profile == Profile::kStrict) return true;
+  return !Step(s, op, profile).empty();
+}
+
+}  // namespace dsalloc::spec
