@@ -1,0 +1,440 @@
+// ---------------------------------------------------------------------------
+// File: tests/semantics_section5_test.cpp
+// ---------------------------------------------------------------------------
+//
+// Every fact of SEMANTICS.md section 5 (items 1-59): native Windows
+// behaviour as Wine's dlls/quartz/tests/memallocator.c observes it. One test
+// per group of items, written from the facts (no code taken from Wine);
+// the item numbers are in the comments. Item 41 is a disabled check in Wine
+// (old quartz crashed); dsalloc's strict answer, E_POINTER, is checked.
+
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "fixture.h"
+
+namespace dsalloc::testing {
+namespace {
+
+using Section5Properties = AllocatorTest;
+using Section5Commit = AllocatorTest;
+
+// --- test_properties: items 1-14 ---------------------------------------------
+
+// Items 1, 2, 3.
+// checks: FACTORY.CREATE, LIFE.CREATE, ALLOC.GETPROPS, ALLOC.PROPS.ALIGN, ALLOC.PROPS.ZERO
+TEST(Section5Create, FreshAllocatorHasZeroPropertiesAndRejectsZeroAlign) {
+  ComPtr<IMemAllocator> a;
+  ASSERT_HR(S_OK, CreateAllocator(IID_IMemAllocator, a.put_void()));  // 1
+  ALLOCATOR_PROPERTIES p;
+  std::memset(&p, 0xCC, sizeof p);
+  EXPECT_HR(S_OK, a->GetProperties(&p));  // 2
+  EXPECT_EQ(Props(0, 0, 0, 0), p);
+  ALLOCATOR_PROPERTIES req = Props(0, 0, 0, 0), actual;
+  EXPECT_HR(VFW_E_BADALIGN, a->SetProperties(&req, &actual));  // 3
+}
+
+// Items 4-14, for every request of item 4, in order, on one allocator.
+// checks: ALLOC.PROPS.ACCEPT, ALLOC.PROPS.STORE, ALLOC.PROPS.ROUND, ALLOC.GETPROPS, ALLOC.COMMIT.SIZE, ALLOC.COMMIT.ATOMIC, ALLOC.COMMIT.3, ALLOC.PROPS.COMMITTED, ALLOC.GETBUFFER.POP, SAMPLE.SIZE, ALLOC.DECOMMIT.3, ALLOC.PROPS.PENDING, COM.SAMPLE.RELEASE, ALLOC.RELEASEBUFFER.COMPLETE
+TEST_F(Section5Properties, TheWholeTableOfRequests) {
+  const ALLOCATOR_PROPERTIES requests[] = {
+      Props(0, 0, 1, 0),   Props(1, 0, 1, 0),   Props(1, 1, 1, 0),
+      Props(1, 1, 4, 0),   Props(2, 1, 1, 0),   Props(1, 2, 4, 0),
+      Props(1, 1, 16, 0),  Props(1, 16, 16, 0), Props(1, 17, 16, 0),
+      Props(1, 32, 16, 0), Props(1, 1, 16, 1),  Props(1, 15, 16, 1),
+      Props(1, 16, 16, 1), Props(1, 17, 16, 1), Props(1, 0, 16, 16),
+      Props(1, 1, 16, 16), Props(1, 16, 16, 16)};
+  for (const ALLOCATOR_PROPERTIES& r : requests) {
+    SCOPED_TRACE(ToString(r));
+    ALLOCATOR_PROPERTIES request = r;
+    ALLOCATOR_PROPERTIES actual;
+    std::memset(&actual, 0xCC, sizeof actual);
+    ASSERT_HR(S_OK, alloc_->SetProperties(&request, &actual));  // 4, 14
+    EXPECT_EQ(r, request);                                        // 5
+    EXPECT_EQ(r.cBuffers, actual.cBuffers);                       // 6
+    EXPECT_EQ(r.cbAlign, actual.cbAlign);
+    EXPECT_EQ(r.cbPrefix, actual.cbPrefix);
+    EXPECT_GE(actual.cbBuffer, r.cbBuffer);
+    EXPECT_EQ(actual, GetProps());  // 7
+
+    if (r.cbBuffer == 0) {
+      EXPECT_HR(VFW_E_SIZENOTSET, alloc_->Commit());  // 8: no Decommit
+      continue;
+    }
+    ASSERT_HR(S_OK, alloc_->Commit());  // 9
+    ALLOCATOR_PROPERTIES again = r, out;
+    EXPECT_HR(VFW_E_ALREADY_COMMITTED,
+              alloc_->SetProperties(&again, &out));  // 10
+    IMediaSample* sample = nullptr;
+    ASSERT_HR(S_OK, alloc_->GetBuffer(&sample, nullptr, nullptr, 0));  // 11
+    EXPECT_EQ(actual.cbBuffer, sample->GetSize());
+    EXPECT_HR(S_OK, alloc_->Decommit());  // 12
+    EXPECT_HR(VFW_E_BUFFERS_OUTSTANDING,
+              alloc_->SetProperties(&again, &out));  // 13
+    EXPECT_EQ(0u, sample->Release());                // 14
+  }
+}
+
+// --- test_commit: items 15-25 ------------------------------------------------
+
+// Items 15-20.
+// checks: ALLOC.PROPS.STORE, ALLOC.GETBUFFER.NOTCOMMITTED, ALLOC.COMMIT.3, ALLOC.COMMIT.1, ALLOC.GETBUFFER.POP, ALLOC.DECOMMIT.2, ALLOC.DECOMMIT.1
+TEST_F(Section5Commit, CommitAndDecommitTwice) {
+  ALLOCATOR_PROPERTIES request = Props(2, 65536, 1, 0), actual;
+  ASSERT_HR(S_OK, alloc_->SetProperties(&request, &actual));  // 15
+  ExpectGetFails(VFW_E_NOT_COMMITTED);                          // 16
+  EXPECT_HR(S_OK, alloc_->Commit());                            // 17
+  EXPECT_HR(S_OK, alloc_->Commit());
+  IMediaSample* sample = nullptr;
+  ASSERT_HR(S_OK, alloc_->GetBuffer(&sample, nullptr, nullptr, 0));  // 18
+  sample->Release();
+  EXPECT_HR(S_OK, alloc_->Decommit());  // 19
+  EXPECT_HR(S_OK, alloc_->Decommit());
+  EXPECT_HR(S_OK, alloc_->Commit());  // 20
+}
+
+// Items 20-25.
+// checks: ALLOC.COMMIT.3, SAMPLE.POINTER, ALLOC.DECOMMIT.3, LIFE.SAMPLEALIVE, ALLOC.GETBUFFER.NOTCOMMITTED, GEN.NOLEAK
+TEST_F(Section5Commit, HeldSampleStaysValidAfterDecommit) {
+  ALLOCATOR_PROPERTIES request = Props(2, 65536, 1, 0), actual;
+  ASSERT_HR(S_OK, alloc_->SetProperties(&request, &actual));
+  ASSERT_HR(S_OK, alloc_->Commit());  // 20
+  IMediaSample* sample = nullptr;
+  ASSERT_HR(S_OK, alloc_->GetBuffer(&sample, nullptr, nullptr, 0));  // 21
+  BYTE* data = nullptr;
+  ASSERT_HR(S_OK, sample->GetPointer(&data));
+  EXPECT_HR(S_OK, alloc_->Decommit());  // 22
+  std::memset(data, 0xCC, 65536);       // 23: must not fault
+  ExpectGetFails(VFW_E_NOT_COMMITTED);  // 24
+  sample->Release();                    // 25 (the fixture releases the
+}                                       //     allocator and checks leaks)
+
+// --- test_sample_time: items 26-38 -------------------------------------------
+
+class Section5Sample : public AllocatorTest {
+ protected:
+  void SetUp() override {
+    AllocatorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ALLOCATOR_PROPERTIES request = Props(1, 65536, 1, 0), actual;
+    ASSERT_HR(S_OK, alloc_->SetProperties(&request, &actual));
+    ASSERT_HR(S_OK, alloc_->Commit());
+    ASSERT_HR(S_OK, alloc_->GetBuffer(sample_.put(), nullptr, nullptr, 0));
+    ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2,
+                                            sample2_.put_void()));  // 26
+  }
+  void TearDown() override {
+    if (BoundedWaitTimedOut()) {  // never call a possibly locked allocator
+      sample2_.detach();
+      sample_.detach();
+    }
+    sample2_.Reset();
+    sample_.Reset();
+    AllocatorTest::TearDown();
+  }
+  AM_SAMPLE2_PROPERTIES Props2() {
+    AM_SAMPLE2_PROPERTIES p;
+    std::memset(&p, 0xCC, sizeof p);
+    EXPECT_HR(S_OK, sample2_->GetProperties(sizeof p,
+                                            reinterpret_cast<BYTE*>(&p)));
+    return p;
+  }
+  HRESULT SetProps2(const AM_SAMPLE2_PROPERTIES& p) {
+    return sample2_->SetProperties(sizeof p,
+                                   reinterpret_cast<const BYTE*>(&p));
+  }
+  // Releases both interfaces and gets the single buffer again.
+  void ReleaseAndGetAgain(REFERENCE_TIME* start, REFERENCE_TIME* stop) {
+    IMediaSample* old = sample_.get();
+    sample2_.Reset();
+    EXPECT_EQ(0u, sample_.Reset());
+    ASSERT_HR(S_OK, alloc_->GetBuffer(sample_.put(), start, stop, 0));
+    EXPECT_EQ(old, sample_.get());
+    ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2,
+                                            sample2_.put_void()));
+  }
+  ComPtr<IMediaSample> sample_;
+  ComPtr<IMediaSample2> sample2_;
+};
+
+using Section5SampleTime = Section5Sample;
+using Section5MediaTime = Section5Sample;
+using Section5SampleProperties = Section5Sample;
+
+// Items 26-33.
+// checks: COM.SAMPLE.QI, SAMPLE.GETTIME.3, SAMPLE2.GETPROPS.IMAGE, SAMPLE.SETTIME.1, SAMPLE.SETTIME.2, SAMPLE.GETTIME.2, SAMPLE.SETTIME.3, SAMPLE.GETTIME.1
+TEST_F(Section5SampleTime, SetTimeAndGetTime) {
+  REFERENCE_TIME start = 0xdeadbeef, end = 0xdeadf00d;
+  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));  // 27
+  EXPECT_EQ(0xdeadbeef, start);
+  EXPECT_EQ(0xdeadf00d, end);
+  EXPECT_EQ(0u, Props2().dwSampleFlags);  // 28
+
+  EXPECT_HR(S_OK, sample_->SetTime(nullptr, nullptr));  // 29
+  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0u, Props2().dwSampleFlags);
+
+  start = 0x123;
+  EXPECT_HR(S_OK, sample_->SetTime(&start, nullptr));  // 30
+  start = end = 0;
+  EXPECT_HR(VFW_S_NO_STOP_TIME, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0x123, start);
+  EXPECT_EQ(0x124, end);
+  AM_SAMPLE2_PROPERTIES p = Props2();
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID), p.dwSampleFlags);
+  EXPECT_EQ(0x123, p.tStart);
+
+  EXPECT_HR(S_OK, sample_->SetTime(nullptr, nullptr));  // 31
+  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0u, Props2().dwSampleFlags);
+
+  end = 0x321;
+  EXPECT_HR(S_OK, sample_->SetTime(nullptr, &end));  // 32
+  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0u, Props2().dwSampleFlags);
+
+  start = 0x123;
+  end = 0x321;
+  EXPECT_HR(S_OK, sample_->SetTime(&start, &end));  // 33
+  start = end = 0;
+  EXPECT_HR(S_OK, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0x123, start);
+  EXPECT_EQ(0x321, end);
+  p = Props2();
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID),
+            p.dwSampleFlags);
+  EXPECT_EQ(0x123, p.tStart);
+  EXPECT_EQ(0x321, p.tStop);
+}
+
+// Items 34-36.
+// checks: SAMPLE2.SETPROPS.ASSIGN, SAMPLE.GETTIME.3, SAMPLE.GETTIME.2, SAMPLE.GETTIME.1
+TEST_F(Section5SampleTime, TimesThroughIMediaSample2) {
+  REFERENCE_TIME start = 0x123, end = 0x321;
+  ASSERT_HR(S_OK, sample_->SetTime(&start, &end));
+  AM_SAMPLE2_PROPERTIES p = Props2();
+  p.dwSampleFlags = 0;
+  EXPECT_HR(S_OK, SetProps2(p));  // 34
+  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0u, Props2().dwSampleFlags);
+
+  p.dwSampleFlags = AM_SAMPLE_TIMEVALID;
+  p.tStart = 0x123;
+  EXPECT_HR(S_OK, SetProps2(p));  // 35
+  start = end = 0;
+  EXPECT_HR(VFW_S_NO_STOP_TIME, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0x123, start);
+  EXPECT_EQ(0x124, end);
+  AM_SAMPLE2_PROPERTIES q = Props2();
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID), q.dwSampleFlags);
+  EXPECT_EQ(0x123, q.tStart);
+
+  p.dwSampleFlags = AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID;
+  p.tStart = 0x1234;
+  p.tStop = 0x4321;
+  EXPECT_HR(S_OK, SetProps2(p));  // 36
+  EXPECT_HR(S_OK, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0x1234, start);
+  EXPECT_EQ(0x4321, end);
+  q = Props2();
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID),
+            q.dwSampleFlags);
+  EXPECT_EQ(0x1234, q.tStart);
+  EXPECT_EQ(0x4321, q.tStop);
+}
+
+// Items 37-38.
+// checks: ALLOC.GETBUFFER.FLAGS, SAMPLE.RECYCLE.1, SAMPLE.GETTIME.3, SAMPLE.MEDIATIME.INDEPENDENT
+TEST_F(Section5SampleTime, RecycleClearsTimesAndGetBufferIgnoresItsTimes) {
+  REFERENCE_TIME start = 0x1234, end = 0x4321;
+  ASSERT_HR(S_OK, sample_->SetTime(&start, &end));
+  REFERENCE_TIME gb_start = 0x123, gb_end = 0x321;
+  ReleaseAndGetAgain(&gb_start, &gb_end);  // 37
+  start = 0xdeadbeef;
+  end = 0xdeadf00d;
+  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
+  EXPECT_EQ(0xdeadbeef, start);
+  EXPECT_EQ(0xdeadf00d, end);
+  EXPECT_EQ(0u, Props2().dwSampleFlags);
+  LONGLONG ms = 0x123, me = 0x321;
+  EXPECT_HR(S_OK, sample_->SetMediaTime(&ms, &me));  // 38
+  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
+}
+
+// --- test_media_time: items 39-46 --------------------------------------------
+
+// Items 39-43.
+// checks: SAMPLE.GETMEDIATIME.2, SAMPLE.SETMEDIATIME.1, SAMPLE.SETMEDIATIME.2, SAMPLE.SETMEDIATIME.3, SAMPLE.GETMEDIATIME.1
+TEST_F(Section5MediaTime, SetMediaTimeAndGetMediaTime) {
+  LONGLONG start = 0xdeadbeef, end = 0xdeadf00d;
+  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET,
+            sample_->GetMediaTime(&start, &end));  // 39
+  EXPECT_EQ(0xdeadbeef, start);
+  EXPECT_EQ(0xdeadf00d, end);
+  EXPECT_HR(S_OK, sample_->SetMediaTime(nullptr, nullptr));  // 40
+  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));
+  start = 0x123;
+  EXPECT_HR(E_POINTER, sample_->SetMediaTime(&start, nullptr));  // 41
+  end = 0x321;
+  EXPECT_HR(S_OK, sample_->SetMediaTime(nullptr, &end));  // 42
+  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));
+  start = 0x123;
+  end = 0x321;
+  EXPECT_HR(S_OK, sample_->SetMediaTime(&start, &end));  // 43
+  start = end = 0;
+  EXPECT_HR(S_OK, sample_->GetMediaTime(&start, &end));
+  EXPECT_EQ(0x123, start);
+  EXPECT_EQ(0x321, end);
+}
+
+// Items 44-46.
+// checks: ALLOC.GETBUFFER.FLAGS, SAMPLE.RECYCLE.1, SAMPLE.GETMEDIATIME.2, SAMPLE.MEDIATIME.INDEPENDENT
+TEST_F(Section5MediaTime, RecycleClearsTheMediaTime) {
+  LONGLONG start = 0x123, end = 0x321;
+  ASSERT_HR(S_OK, sample_->SetMediaTime(&start, &end));
+  REFERENCE_TIME gb_start = 0x123, gb_end = 0x321;
+  ReleaseAndGetAgain(&gb_start, &gb_end);  // 44
+  start = 0xdeadbeef;
+  end = 0xdeadf00d;
+  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));
+  EXPECT_EQ(0xdeadbeef, start);
+  EXPECT_EQ(0xdeadf00d, end);
+  REFERENCE_TIME ts = 0x123, te = 0x321;
+  EXPECT_HR(S_OK, sample_->SetTime(&ts, &te));  // 45
+  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));
+  start = 0x123;
+  end = 0x321;
+  EXPECT_HR(S_OK, sample_->SetMediaTime(&start, &end));  // 46
+  ReleaseAndGetAgain(nullptr, nullptr);
+  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));
+}
+
+// --- test_sample_properties: items 47-59 -------------------------------------
+
+// Items 47-51.
+// checks: ALLOC.SAMPLE.FRESH, SAMPLE2.GETPROPS.IMAGE, SAMPLE.GETTYPE.NONE, SAMPLE.SETTYPE.NULL, SAMPLE.SETTYPE.COPY, SAMPLE.GETTYPE.COPY
+TEST_F(Section5SampleProperties, FreshPropertiesAndMediaType) {
+  BYTE* data = nullptr;
+  ASSERT_HR(S_OK, sample_->GetPointer(&data));
+  AM_SAMPLE2_PROPERTIES p = Props2();  // 47
+  EXPECT_EQ(0u, p.dwTypeSpecificFlags);
+  EXPECT_EQ(0u, p.dwSampleFlags);
+  EXPECT_EQ(65536, p.lActual);
+  EXPECT_EQ(0, p.tStart);
+  EXPECT_EQ(0u, p.dwStreamId);
+  EXPECT_EQ(nullptr, p.pMediaType);
+  EXPECT_EQ(data, p.pbBuffer);
+  EXPECT_EQ(65536, p.cbBuffer);
+
+  AM_MEDIA_TYPE* mt = reinterpret_cast<AM_MEDIA_TYPE*>(0xdeadbeef);
+  EXPECT_HR(S_FALSE, sample_->GetMediaType(&mt));  // 48
+  EXPECT_EQ(nullptr, mt);
+
+  EXPECT_HR(S_OK, sample_->SetMediaType(nullptr));  // 49
+  mt = reinterpret_cast<AM_MEDIA_TYPE*>(0xdeadbeef);
+  EXPECT_HR(S_FALSE, sample_->GetMediaType(&mt));
+  EXPECT_EQ(nullptr, mt);
+  p = Props2();
+  EXPECT_EQ(0u, p.dwSampleFlags);
+  EXPECT_EQ(nullptr, p.pMediaType);
+
+  AM_MEDIA_TYPE pattern = PatternMediaType();
+  EXPECT_HR(S_OK, sample_->SetMediaType(&pattern));  // 50
+  ASSERT_HR(S_OK, sample_->GetMediaType(&mt));
+  ASSERT_NE(nullptr, mt);
+  EXPECT_EQ(0, std::memcmp(mt, &pattern, sizeof(AM_MEDIA_TYPE)));
+  CoTaskMemFree(mt);
+  p = Props2();
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TYPECHANGED), p.dwSampleFlags);
+  ASSERT_NE(nullptr, p.pMediaType);
+  EXPECT_EQ(0, std::memcmp(p.pMediaType, &pattern, sizeof(AM_MEDIA_TYPE)));
+
+  EXPECT_HR(S_OK, sample_->SetMediaType(nullptr));  // 51
+  mt = reinterpret_cast<AM_MEDIA_TYPE*>(0xdeadbeef);
+  EXPECT_HR(S_FALSE, sample_->GetMediaType(&mt));
+  EXPECT_EQ(nullptr, mt);
+  p = Props2();
+  EXPECT_EQ(0u, p.dwSampleFlags);
+  EXPECT_EQ(nullptr, p.pMediaType);
+}
+
+// Items 52-54.
+// checks: SAMPLE.LENGTH.GET, SAMPLE.LENGTH.RANGE, SAMPLE.LENGTH.SET, SAMPLE2.SETPROPS.ASSIGN
+TEST_F(Section5SampleProperties, ActualDataLength) {
+  EXPECT_EQ(65536, sample_->GetActualDataLength());  // 52
+  EXPECT_HR(VFW_E_BUFFER_OVERFLOW, sample_->SetActualDataLength(65537));  // 53
+  EXPECT_HR(VFW_E_BUFFER_OVERFLOW, sample_->SetActualDataLength(-1));
+  EXPECT_HR(S_OK, sample_->SetActualDataLength(65536));
+  EXPECT_HR(S_OK, sample_->SetActualDataLength(0));
+  EXPECT_EQ(0, sample_->GetActualDataLength());
+  AM_SAMPLE2_PROPERTIES p = Props2();
+  EXPECT_EQ(0, p.lActual);
+  p.lActual = 123;
+  EXPECT_HR(S_OK, SetProps2(p));  // 54
+  EXPECT_EQ(123, Props2().lActual);
+  EXPECT_EQ(123, sample_->GetActualDataLength());
+}
+
+// Items 55-58.
+// checks: SAMPLE.FLAGS.GET, SAMPLE.FLAGS.SET, SAMPLE2.SETPROPS.ASSIGN
+TEST_F(Section5SampleProperties, BooleanFlags) {
+  struct Pair {
+    HRESULT (STDMETHODCALLTYPE IMediaSample::*is)();
+    HRESULT (STDMETHODCALLTYPE IMediaSample::*set)(BOOL);
+    DWORD bit;
+  };
+  const Pair pairs[] = {
+      {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll,
+       AM_SAMPLE_PREROLL},  // 55
+      {&IMediaSample::IsDiscontinuity, &IMediaSample::SetDiscontinuity,
+       AM_SAMPLE_DATADISCONTINUITY},  // 56
+      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint,
+       AM_SAMPLE_SPLICEPOINT},  // 57
+  };
+  IMediaSample* s = sample_.get();
+  for (const Pair& pair : pairs) {
+    EXPECT_HR(S_FALSE, (s->*pair.is)());
+    EXPECT_HR(S_OK, (s->*pair.set)(TRUE));
+    EXPECT_HR(S_OK, (s->*pair.is)());
+    EXPECT_EQ(pair.bit, Props2().dwSampleFlags);
+    EXPECT_HR(S_OK, (s->*pair.set)(FALSE));
+    EXPECT_HR(S_FALSE, (s->*pair.is)());
+    EXPECT_EQ(0u, Props2().dwSampleFlags);
+  }
+  AM_SAMPLE2_PROPERTIES p = Props2();
+  p.dwSampleFlags =
+      AM_SAMPLE_PREROLL | AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_SPLICEPOINT;
+  EXPECT_HR(S_OK, SetProps2(p));  // 58
+  EXPECT_HR(S_OK, s->IsPreroll());
+  EXPECT_HR(S_OK, s->IsDiscontinuity());
+  EXPECT_HR(S_OK, s->IsSyncPoint());
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_PREROLL |
+                               AM_SAMPLE_DATADISCONTINUITY |
+                               AM_SAMPLE_SPLICEPOINT),
+            Props2().dwSampleFlags);
+}
+
+// Item 59 (after 54 and 58).
+// checks: SAMPLE.RECYCLE.1, SAMPLE.RECYCLE.2, ALLOC.GETBUFFER.POP
+TEST_F(Section5SampleProperties, RecycleClearsFlagsAndTypeButKeepsLength) {
+  AM_SAMPLE2_PROPERTIES p = Props2();
+  p.lActual = 123;
+  p.dwSampleFlags =
+      AM_SAMPLE_PREROLL | AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_SPLICEPOINT;
+  ASSERT_HR(S_OK, SetProps2(p));
+  AM_MEDIA_TYPE pattern = PatternMediaType();
+  ASSERT_HR(S_OK, sample_->SetMediaType(&pattern));
+  ReleaseAndGetAgain(nullptr, nullptr);
+  p = Props2();
+  EXPECT_EQ(0u, p.dwTypeSpecificFlags);
+  EXPECT_EQ(0u, p.dwSampleFlags);
+  EXPECT_EQ(123, p.lActual);
+  EXPECT_EQ(0, p.tStart);
+  EXPECT_EQ(0u, p.dwStreamId);
+  EXPECT_EQ(nullptr, p.pMediaType);
+  EXPECT_EQ(65536, p.cbBuffer);
+}
+
+}  // namespace
+}  // namespace dsalloc::testing

@@ -1,0 +1,108 @@
+// ---------------------------------------------------------------------------
+// File: tests/support/fixture.h
+// ---------------------------------------------------------------------------
+//
+// GoogleTest glue over test_support.h: AllocatorTest gives every test a
+// fresh allocator (IMemAllocatorCallbackTemp) and, after the test, checks
+// GEN.NOLEAK: decommit, release, and the server must have no live object.
+// Also EXPECT_HR / ASSERT_HR, which print HRESULT names on failure.
+
+#ifndef DSALLOC_TESTS_SUPPORT_FIXTURE_H_
+#define DSALLOC_TESTS_SUPPORT_FIXTURE_H_
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace dsalloc::testing {
+
+struct HrMatch {
+  HRESULT hr;
+};
+inline bool operator==(HrMatch a, HrMatch b) { return a.hr == b.hr; }
+inline void PrintTo(HrMatch h, std::ostream* os) { *os << HrName(h.hr); }
+
+#define EXPECT_HR(expected, actual)                           \
+  EXPECT_EQ(::dsalloc::testing::HrMatch{(expected)},          \
+            ::dsalloc::testing::HrMatch{(actual)})
+#define ASSERT_HR(expected, actual)                           \
+  ASSERT_EQ(::dsalloc::testing::HrMatch{(expected)},          \
+            ::dsalloc::testing::HrMatch{(actual)})
+
+class AllocatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (BoundedWaitTimedOut()) {
+      GTEST_SKIP() << "an earlier test left a thread stuck in an allocator";
+    }
+    ASSERT_HR(S_OK, ServerCanUnloadNow()) << "an earlier test leaked";
+    alloc_ = CreateAllocator();
+    ASSERT_TRUE(alloc_) << "CreateAllocator failed";
+  }
+
+  void TearDown() override {
+    if (BoundedWaitTimedOut()) {
+      alloc_.detach();  // a stuck thread may hold its lock: leak, don't call
+      return;
+    }
+    if (alloc_) {
+      alloc_->Decommit();
+      alloc_.Reset();
+    }
+    if (!HasFailure() && !IsSkipped()) {
+      EXPECT_HR(S_OK, ServerCanUnloadNow())
+          << "GEN.NOLEAK: an object of the server is still alive";
+    }
+  }
+
+  // SetProperties + Commit, expecting both to succeed.
+  void Commit(LONG c, LONG cb, LONG align = 1, LONG prefix = 0) {
+    ASSERT_HR(S_OK, Configure(alloc_.get(), c, cb, align, prefix));
+  }
+
+  // GetBuffer(flags) expecting S_OK.
+  ComPtr<IMediaSample> Get(DWORD flags = 0) {
+    ComPtr<IMediaSample> s;
+    EXPECT_HR(S_OK, alloc_->GetBuffer(s.put(), nullptr, nullptr, flags));
+    return s;
+  }
+
+  // GetBuffer(flags) expecting failure hr with *ppBuffer NULL.
+  void ExpectGetFails(HRESULT hr, DWORD flags = 0) {
+    IMediaSample* s = reinterpret_cast<IMediaSample*>(0x1);
+    EXPECT_HR(hr, alloc_->GetBuffer(&s, nullptr, nullptr, flags));
+    EXPECT_EQ(nullptr, s);
+  }
+
+  LONG FreeCount() {
+    LONG n = -12345;
+    EXPECT_HR(S_OK, alloc_->GetFreeCount(&n));
+    return n;
+  }
+
+  ALLOCATOR_PROPERTIES GetProps() {
+    ALLOCATOR_PROPERTIES p = Props(-7, -7, -7, -7);
+    EXPECT_HR(S_OK, alloc_->GetProperties(&p));
+    return p;
+  }
+
+  HRESULT SetProps(LONG c, LONG cb, LONG align, LONG prefix,
+                   ALLOCATOR_PROPERTIES* actual_out = nullptr) {
+    ALLOCATOR_PROPERTIES request = Props(c, cb, align, prefix);
+    ALLOCATOR_PROPERTIES actual = Props(-7, -7, -7, -7);
+    HRESULT hr = alloc_->SetProperties(&request, &actual);
+    if (actual_out != nullptr) *actual_out = actual;
+    return hr;
+  }
+
+  ComPtr<IMemAllocatorCallbackTemp> alloc_;
+};
+
+}  // namespace dsalloc::testing
+
+// Printed as {cBuffers,cbBuffer,cbAlign,cbPrefix} in failure messages.
+inline void PrintTo(const ALLOCATOR_PROPERTIES& p, std::ostream* os) {
+  *os << ::dsalloc::testing::ToString(p);
+}
+
+#endif  // DSALLOC_TESTS_SUPPORT_FIXTURE_H_
