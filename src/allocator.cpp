@@ -1,0 +1,351 @@
+// Allocator: one mutex guards the state machine, the pool, the free list,
+// the FIFO of waiters and the callback pointer. Every call out of the
+// allocator (NotifyRelease, a callback's Release, the final self-Release)
+// happens after the mutex is dropped.
+
+#include "allocator.h"
+
+#include <cassert>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+
+#include "internal/buffer_layout.h"
+#include "internal/fault_injection.h"
+#include "internal/variant.h"
+
+namespace dsalloc {
+namespace {
+
+using internal::Broken;
+using internal::MutexLock;
+using internal::Variant;
+
+// Calls a callback the allocator holds a snapshot reference on, then drops
+// that reference (NOTIFY.ONCE, NOTIFY.SNAPSHOT).
+void Deliver(IMemAllocatorNotifyCallbackTemp* callback) {
+  if (callback == nullptr) return;
+  callback->NotifyRelease();  // the result is ignored (NOTIFY.RESULT)
+  callback->Release();
+}
+
+}  // namespace
+
+HRESULT Allocator::Create(REFIID riid, void** ppv) noexcept {
+  if (ppv == nullptr) return E_POINTER;
+  *ppv = nullptr;
+  auto* allocator = new (std::nothrow) Allocator();
+  if (allocator == nullptr) return E_OUTOFMEMORY;
+  HRESULT hr = allocator->QueryInterface(riid, ppv);
+  allocator->Release();  // the creation reference; a successful QI holds one
+  return hr;
+}
+
+Allocator::Allocator() = default;
+
+Allocator::~Allocator() {
+  // Only reachable decommitted (LIFE.SELFREF), so no sample is out.
+  samples_.reset();
+  std::free(block_);
+  if (notify_ != nullptr) notify_->Release();  // LIFE.DESTROY
+}
+
+// --- IUnknown ----------------------------------------------------------------
+
+HRESULT Allocator::QueryInterface(REFIID riid, void** ppv) {
+  if (ppv == nullptr) return E_POINTER;
+  if (riid == IID_IUnknown || riid == IID_IMemAllocator ||
+      riid == IID_IMemAllocatorCallbackTemp) {
+    *ppv = static_cast<IMemAllocatorCallbackTemp*>(this);  // COM.QI.IDENTITY
+    AddRef();
+    return S_OK;
+  }
+  *ppv = nullptr;
+  return E_NOINTERFACE;
+}
+
+ULONG Allocator::AddRef() {
+  return refs_.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+ULONG Allocator::Release() {
+  ULONG left = refs_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  if (left == 0) delete this;
+  return left;
+}
+
+// --- IMemAllocator -----------------------------------------------------------
+
+HRESULT Allocator::SetProperties(ALLOCATOR_PROPERTIES* pRequest,
+                                 ALLOCATOR_PROPERTIES* pActual) {
+  if (pRequest == nullptr || pActual == nullptr) return E_POINTER;
+  const ALLOCATOR_PROPERTIES request = *pRequest;  // the two may alias
+  *pActual = ALLOCATOR_PROPERTIES{0, 0, 0, 0};  // ALLOC.SETPROPS.ZERO
+  if (!internal::IsValidAlignment(request.cbAlign)) return VFW_E_BADALIGN;
+  MutexLock lock(mu_);
+  if (state_ == State::kCommitted) return VFW_E_ALREADY_COMMITTED;
+  if (state_ == State::kDecommitPending) return VFW_E_BUFFERS_OUTSTANDING;
+  props_ = internal::RoundedProperties(request);
+  props_changed_ = true;  // ALLOC.COMMIT.REALLOC: the next Commit reallocates
+  *pActual = props_;
+  return S_OK;
+}
+
+HRESULT Allocator::GetProperties(ALLOCATOR_PROPERTIES* pProps) {
+  if (pProps == nullptr) return E_POINTER;
+  MutexLock lock(mu_);
+  *pProps = props_;
+  return S_OK;
+}
+
+HRESULT Allocator::Commit() {
+  MutexLock lock(mu_);
+  switch (state_) {
+    case State::kCommitted:
+      return S_OK;
+    case State::kDecommitPending:
+      state_ = State::kCommitted;  // keeps the self-reference it has
+      return S_OK;
+    case State::kDecommitted:
+      break;
+  }
+  if (props_changed_ || sample_count_ == 0) {
+    HRESULT hr = AllocatePool();
+    if (FAILED(hr)) return hr;
+  }
+  state_ = State::kCommitted;
+  CheckInvariantsLocked();
+  AddRef();  // LIFE.SELFREF
+  return S_OK;
+}
+
+HRESULT Allocator::AllocatePool() {
+  internal::Layout layout;
+  HRESULT hr = internal::PlanLayout(props_, &layout);
+  if (FAILED(hr)) return hr;
+  const size_t align = static_cast<size_t>(props_.cbAlign);
+  void* block = internal::AllocationMayFail()
+                    ? nullptr
+                    : std::calloc(static_cast<size_t>(layout.total) + align, 1);
+  if (block == nullptr) return E_OUTOFMEMORY;
+  std::unique_ptr<Sample[]> samples(
+      internal::AllocationMayFail() ? nullptr
+                                    : new (std::nothrow) Sample[props_.cBuffers]);
+  if (samples == nullptr) {
+    std::free(block);
+    return E_OUTOFMEMORY;
+  }
+  // Only now, with the new pool in hand, does the old one go: a failed
+  // Commit changes nothing (ALLOC.COMMIT.FAIL).
+  free_list_.clear();
+  samples_ = std::move(samples);
+  std::free(block_);
+  block_ = block;
+  sample_count_ = props_.cBuffers;
+  props_changed_ = false;
+
+  // ALLOC.LAYOUT: the prefix start of every buffer is aligned to cbAlign.
+  auto base = reinterpret_cast<uintptr_t>(block);
+  base = (base + align - 1) / align * align;
+  free_list_.reserve(static_cast<size_t>(sample_count_));
+  for (LONG i = 0; i < sample_count_; ++i) {
+    auto* prefix = reinterpret_cast<BYTE*>(base + i * layout.stride);
+    samples_[i].Attach(this, prefix + props_.cbPrefix, props_.cbBuffer);
+    PushFree(&samples_[i]);  // sample 0 first: the last one is handed out first
+  }
+  return S_OK;
+}
+
+HRESULT Allocator::Decommit() {
+  MutexLock lock(mu_);
+  if (state_ != State::kCommitted) return S_OK;  // ALLOC.DECOMMIT.IDLE
+  const bool completes = OutstandingLocked() == 0 ||
+                         Broken(Variant::kFreeWithOutstanding);
+  state_ = completes ? State::kDecommitted : State::kDecommitPending;
+  // ALLOC.DECOMMIT.WAKE: every waiter leaves with VFW_E_NOT_COMMITTED.
+  while (Waiter* waiter = DequeueWaiter()) {
+    waiter->cancelled = true;
+    waiter->wake.notify_one();
+    if (Broken(Variant::kDecommitWakesOne)) break;
+  }
+  CheckInvariantsLocked();
+  lock.Unlock();
+  if (completes && !Broken(Variant::kLeakedSelfRef)) Release();  // LIFE.SELFREF
+  return S_OK;
+}
+
+HRESULT Allocator::GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME*,
+                             REFERENCE_TIME*, DWORD dwFlags) {
+  if (ppBuffer == nullptr) return E_POINTER;
+  *ppBuffer = nullptr;
+  MutexLock lock(mu_);
+  // ALLOC.GETBUFFER.STATE comes before ALLOC.GETBUFFER.NOWAIT.
+  if (state_ != State::kCommitted) return VFW_E_NOT_COMMITTED;
+  if (!free_list_.empty()) {
+    Sample* sample = free_list_.back();  // ALLOC.GETBUFFER.LIFO
+    free_list_.pop_back();
+    sample->on_free_list = false;
+    sample->HandOut();
+    *ppBuffer = sample;
+    return S_OK;
+  }
+  if (dwFlags & AM_GBF_NOWAIT) {
+    if (Broken(Variant::kPhantomWaiter)) ++phantom_waiters_;
+    return VFW_E_TIMEOUT;  // ALLOC.GETBUFFER.NOWAIT: no waiter left behind
+  }
+  Waiter me;  // ALLOC.GETBUFFER.WAIT: FIFO, served by hand-off
+  EnqueueWaiter(&me);
+  std::unique_lock<std::mutex> native(mu_.native(), std::adopt_lock);
+  me.wake.wait(native, [&me] { return me.granted != nullptr || me.cancelled; });
+  native.release();  // `lock` unlocks it
+  if (me.granted == nullptr) return VFW_E_NOT_COMMITTED;
+  *ppBuffer = me.granted;  // its count was set to 1 by the release
+  return S_OK;
+}
+
+HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
+  if (pBuffer == nullptr) return E_POINTER;
+  if (Broken(Variant::kNotifyBeforeFree)) {
+    IMemAllocatorNotifyCallbackTemp* early;
+    {
+      MutexLock lock(mu_);
+      early = notify_;
+      if (early != nullptr) early->AddRef();
+    }
+    Deliver(early);
+  }
+  MutexLock lock(mu_);
+  Sample* sample = OwnSample(pBuffer);
+  // ALLOC.RELEASEBUFFER.MISUSE: foreign, still referenced or already free.
+  if (sample == nullptr || sample->on_free_list || sample->RefCount() != 0) {
+    return E_INVALIDARG;
+  }
+  const bool was_pending = state_ == State::kDecommitPending;
+  if (Waiter* waiter = DequeueWaiter()) {
+    sample->HandOut();  // ALLOC.GETBUFFER.HANDOFF: straight to the oldest
+    waiter->granted = sample;
+    waiter->wake.notify_one();
+  } else if (Broken(Variant::kPhantomWaiter) && phantom_waiters_ > 0) {
+    --phantom_waiters_;  // handed to nobody: the sample is lost
+  } else {
+    PushFree(sample);
+  }
+  const bool completes = was_pending && OutstandingLocked() == 0;
+  if (completes) state_ = State::kDecommitted;  // ALLOC.DECOMMIT.COMPLETE
+  CheckInvariantsLocked();
+
+  IMemAllocatorNotifyCallbackTemp* callback = nullptr;
+  if (!Broken(Variant::kNotifyBeforeFree) &&
+      !Broken(Variant::kUnsyncCallbackRead)) {
+    callback = notify_;  // NOTIFY.SNAPSHOT: read and held under the lock
+    if (callback != nullptr) callback->AddRef();
+  }
+  if (Broken(Variant::kNotifyUnderLock)) {
+    Deliver(callback);
+    callback = nullptr;
+  }
+  lock.Unlock();  // THREAD.NOLOCK: nothing below runs under the lock
+
+  if (Broken(Variant::kUnsyncCallbackRead)) {
+    // The base classes' unsynchronised read: no lock, no reference held.
+    IMemAllocatorNotifyCallbackTemp* racy = [this]() NO_THREAD_SAFETY_ANALYSIS {
+      return notify_;
+    }();
+    if (racy != nullptr) racy->NotifyRelease();
+  }
+  if (Broken(Variant::kLostNotify) && was_pending && callback != nullptr) {
+    callback->Release();  // drops the notification, keeps the counts right
+    callback = nullptr;
+  }
+  Deliver(callback);  // NOTIFY.ONCE, after the sample is back
+  if (completes && !Broken(Variant::kLeakedSelfRef)) Release();  // LIFE.SELFREF
+  return S_OK;
+}
+
+// --- IMemAllocatorCallbackTemp -------------------------------------------------
+
+HRESULT Allocator::SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) {
+  // NOTIFY.SETNOTIFY: the new callback is AddRef'd before the old one is
+  // Released, so SetNotify(current) is safe; no foreign code runs locked.
+  if (pNotify != nullptr && !Broken(Variant::kSetNotifyNoAddRef)) {
+    pNotify->AddRef();
+  }
+  IMemAllocatorNotifyCallbackTemp* old;
+  {
+    MutexLock lock(mu_);
+    old = notify_;
+    notify_ = pNotify;
+  }
+  if (old != nullptr && !Broken(Variant::kOldCallbackKept)) old->Release();
+  return S_OK;
+}
+
+HRESULT Allocator::GetFreeCount(LONG* plBuffersFree) {
+  if (plBuffersFree == nullptr) return E_POINTER;
+  MutexLock lock(mu_);
+  // NOTIFY.FREECOUNT: cBuffers - allocated + free. Decommitted, every sample
+  // is free; committed, the pool has exactly cBuffers samples; so this is
+  // cBuffers - outstanding, which cannot overflow.
+  LONG free_count = props_.cBuffers - OutstandingLocked();
+  if (Broken(Variant::kFreeCountOffByOne) && OutstandingLocked() > 0) {
+    ++free_count;
+  }
+  *plBuffersFree = free_count;
+  return S_OK;
+}
+
+// --- Helpers -------------------------------------------------------------------
+
+Sample* Allocator::OwnSample(IMediaSample* p) const {
+  if (sample_count_ == 0) return nullptr;
+  const auto address = reinterpret_cast<uintptr_t>(p);
+  const auto first = reinterpret_cast<uintptr_t>(&samples_[0]);
+  if (address < first) return nullptr;
+  const uintptr_t offset = address - first;
+  if (offset % sizeof(Sample) != 0) return nullptr;
+  const uintptr_t index = offset / sizeof(Sample);
+  if (index >= static_cast<uintptr_t>(sample_count_)) return nullptr;
+  Sample* sample = &samples_[index];
+  return static_cast<IMediaSample*>(sample) == p ? sample : nullptr;
+}
+
+void Allocator::PushFree(Sample* sample) {
+  sample->on_free_list = true;
+  free_list_.push_back(sample);
+}
+
+void Allocator::EnqueueWaiter(Waiter* waiter) {
+  waiter->next = nullptr;
+  if (waiters_tail_ == nullptr) {
+    waiters_head_ = waiter;
+  } else {
+    waiters_tail_->next = waiter;
+  }
+  waiters_tail_ = waiter;
+}
+
+Allocator::Waiter* Allocator::DequeueWaiter() {
+  Waiter* waiter = waiters_head_;
+  if (waiter == nullptr) return nullptr;
+  waiters_head_ = waiter->next;
+  if (waiters_head_ == nullptr) waiters_tail_ = nullptr;
+  return waiter;
+}
+
+LONG Allocator::OutstandingLocked() const {
+  return sample_count_ - static_cast<LONG>(free_list_.size());
+}
+
+void Allocator::CheckInvariantsLocked() const {
+#ifndef NDEBUG
+  assert(static_cast<LONG>(free_list_.size()) <= sample_count_);
+  assert(waiters_head_ == nullptr || free_list_.empty());
+  assert(state_ != State::kDecommitted || waiters_head_ == nullptr);
+  if (!Broken(Variant::kPhantomWaiter) &&
+      !Broken(Variant::kFreeWithOutstanding)) {
+    assert(state_ != State::kDecommitted || OutstandingLocked() == 0);
+  }
+#endif
+}
+
+}  // namespace dsalloc

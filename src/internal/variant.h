@@ -1,0 +1,45 @@
+// ---------------------------------------------------------------------------
+// File: src/internal/variant.h
+// ---------------------------------------------------------------------------
+//
+// The one seam for deliberately broken builds of the allocator. The release
+// library is built with Variant::kNone, where every Broken() test is a
+// compile-time false and the bug branches vanish. tests/variants builds the
+// same sources once per other value (-DDSALLOC_VARIANT=kLostNotify, ...) into
+// a loadable in-process server, and every checker must reject each of them
+// ("a test that cannot fail is a defect"). Each value names the rule it
+// breaks; a bug branch in src/ is always `if (internal::Broken(...))`.
+
+#ifndef DSALLOC_SRC_INTERNAL_VARIANT_H_
+#define DSALLOC_SRC_INTERNAL_VARIANT_H_
+
+namespace dsalloc::internal {
+
+enum class Variant {
+  kNone,
+  kLostNotify,           // NOTIFY.ONCE: no NotifyRelease while decommit pends
+  kNotifyUnderLock,      // THREAD.NOLOCK: callback runs under the lock
+  kNotifyBeforeFree,     // NOTIFY.AFTERFREE: notify before the sample is back
+  kSetNotifyNoAddRef,    // NOTIFY.SETNOTIFY: new callback not AddRef'd
+  kOldCallbackKept,      // NOTIFY.SETNOTIFY: old callback never Released
+  kUnsyncCallbackRead,   // NOTIFY.SNAPSHOT: no snapshot reference
+  kLeakedSelfRef,        // LIFE.SELFREF: self-reference kept after decommit
+  kFreeWithOutstanding,  // LIFE.FREEMEM: Decommit frees with samples out
+  kFreeCountOffByOne,    // NOTIFY.FREECOUNT: one too many while samples out
+  kPhantomWaiter,        // ALLOC.GETBUFFER.NOWAIT: NOWAIT leaves a waiter
+  kDecommitWakesOne,     // ALLOC.DECOMMIT.WAKE: only the oldest waiter wakes
+  kRecycleKeepsFlags,    // SAMPLE.RECYCLE: flags and media type survive
+  kWrongHresult,         // SAMPLE.DATALENGTH: size+1 accepted
+};
+
+#ifndef DSALLOC_VARIANT
+#define DSALLOC_VARIANT kNone
+#endif
+
+inline constexpr Variant kVariant = Variant::DSALLOC_VARIANT;
+
+constexpr bool Broken(Variant v) { return kVariant == v; }
+
+}  // namespace dsalloc::internal
+
+#endif  // DSALLOC_SRC_INTERNAL_VARIANT_H_
