@@ -176,10 +176,8 @@ HRESULT Sample::GetMediaType(AM_MEDIA_TYPE** ppMediaType) {
     *ppMediaType = nullptr;  // SAMPLE.GETMEDIATYPE: native writes NULL
     return S_FALSE;
   }
-  AM_MEDIA_TYPE* copy = NewMediaTypeCopy(*media_type_);
-  if (copy == nullptr) return E_OUTOFMEMORY;
-  *ppMediaType = copy;
-  return S_OK;
+  *ppMediaType = NewMediaTypeCopy(*media_type_);  // null when out of memory
+  return *ppMediaType == nullptr ? E_OUTOFMEMORY : S_OK;
 }
 
 HRESULT Sample::SetMediaType(AM_MEDIA_TYPE* pMediaType) {
