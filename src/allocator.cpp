@@ -56,7 +56,7 @@ HRESULT Allocator::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
   if (riid == IID_IUnknown || riid == IID_IMemAllocator ||
       riid == IID_IMemAllocatorCallbackTemp) {
-    *ppv = static_cast<IMemAllocatorCallbackTemp*>(this);  // COM.QI.IDENTITY
+    *ppv = static_cast<IMemAllocatorCallbackTemp*>(this);  // COM.ALLOC.IDENTITY
     AddRef();
     return S_OK;
   }
@@ -80,7 +80,7 @@ HRESULT Allocator::SetProperties(ALLOCATOR_PROPERTIES* pRequest,
                                  ALLOCATOR_PROPERTIES* pActual) {
   if (pRequest == nullptr || pActual == nullptr) return E_POINTER;
   const ALLOCATOR_PROPERTIES request = *pRequest;  // the two may alias
-  *pActual = ALLOCATOR_PROPERTIES{0, 0, 0, 0};  // ALLOC.SETPROPS.ZERO
+  *pActual = ALLOCATOR_PROPERTIES{0, 0, 0, 0};  // ALLOC.PROPS.ZERO
   if (!internal::IsValidAlignment(request.cbAlign)) return VFW_E_BADALIGN;
   MutexLock lock(mu_);
   if (state_ == State::kCommitted) return VFW_E_ALREADY_COMMITTED;
@@ -144,7 +144,7 @@ HRESULT Allocator::AllocatePool() {
   sample_count_ = props_.cBuffers;
   props_changed_ = false;
 
-  // ALLOC.LAYOUT: the prefix start of every buffer is aligned to cbAlign.
+  // ALLOC.SAMPLE.LAYOUT: the prefix start of every buffer is aligned to cbAlign.
   auto base = reinterpret_cast<uintptr_t>(block);
   base = (base + align - 1) / align * align;
   free_list_.reserve(static_cast<size_t>(sample_count_));
@@ -158,7 +158,7 @@ HRESULT Allocator::AllocatePool() {
 
 HRESULT Allocator::Decommit() {
   MutexLock lock(mu_);
-  if (state_ != State::kCommitted) return S_OK;  // ALLOC.DECOMMIT.IDLE
+  if (state_ != State::kCommitted) return S_OK;  // ALLOC.DECOMMIT.1, ALLOC.DECOMMIT.4
   const bool completes = OutstandingLocked() == 0 ||
                          Broken(Variant::kFreeWithOutstanding);
   state_ = completes ? State::kDecommitted : State::kDecommitPending;
@@ -179,10 +179,10 @@ HRESULT Allocator::GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME*,
   if (ppBuffer == nullptr) return E_POINTER;
   *ppBuffer = nullptr;
   MutexLock lock(mu_);
-  // ALLOC.GETBUFFER.STATE comes before ALLOC.GETBUFFER.NOWAIT.
+  // ALLOC.GETBUFFER.NOTCOMMITTED comes before ALLOC.GETBUFFER.NOWAIT.
   if (state_ != State::kCommitted) return VFW_E_NOT_COMMITTED;
   if (!free_list_.empty()) {
-    Sample* sample = free_list_.back();  // ALLOC.GETBUFFER.LIFO
+    Sample* sample = free_list_.back();  // ALLOC.GETBUFFER.POP
     free_list_.pop_back();
     sample->on_free_list = false;
     sample->HandOut();
@@ -222,7 +222,7 @@ HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
   }
   const bool was_pending = state_ == State::kDecommitPending;
   if (Waiter* waiter = DequeueWaiter()) {
-    sample->HandOut();  // ALLOC.GETBUFFER.HANDOFF: straight to the oldest
+    sample->HandOut();  // ALLOC.RELEASEBUFFER.HANDOFF: straight to the oldest
     waiter->granted = sample;
     waiter->wake.notify_one();
   } else if (Broken(Variant::kPhantomWaiter) && phantom_waiters_ > 0) {
@@ -231,7 +231,7 @@ HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
     PushFree(sample);
   }
   const bool completes = was_pending && OutstandingLocked() == 0;
-  if (completes) state_ = State::kDecommitted;  // ALLOC.DECOMMIT.COMPLETE
+  if (completes) state_ = State::kDecommitted;  // ALLOC.RELEASEBUFFER.COMPLETE
   CheckInvariantsLocked();
 
   IMemAllocatorNotifyCallbackTemp* callback = nullptr;
@@ -265,7 +265,7 @@ HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
 // --- IMemAllocatorCallbackTemp -------------------------------------------------
 
 HRESULT Allocator::SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) {
-  // NOTIFY.SETNOTIFY: the new callback is AddRef'd before the old one is
+  // ALLOC.SETNOTIFY.1: the new callback is AddRef'd before the old one is
   // Released, so SetNotify(current) is safe; no foreign code runs locked.
   if (pNotify != nullptr && !Broken(Variant::kSetNotifyNoAddRef)) {
     pNotify->AddRef();
@@ -283,7 +283,7 @@ HRESULT Allocator::SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) {
 HRESULT Allocator::GetFreeCount(LONG* plBuffersFree) {
   if (plBuffersFree == nullptr) return E_POINTER;
   MutexLock lock(mu_);
-  // NOTIFY.FREECOUNT: cBuffers - allocated + free. Decommitted, every sample
+  // ALLOC.FREECOUNT: cBuffers - allocated + free. Decommitted, every sample
   // is free; committed, the pool has exactly cBuffers samples; so this is
   // cBuffers - outstanding, which cannot overflow.
   LONG free_count = props_.cBuffers - OutstandingLocked();

@@ -17,7 +17,7 @@ using internal::MutexLock;
 
 constexpr DWORD kTimeFlags = AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID;
 // Bits IMediaSample2::SetProperties accepts: the base classes' valid mask
-// 0x1FF without their private media-time bit 0x20 (SAMPLE2.SET.FLAGS).
+// 0x1FF without their private media-time bit 0x20 (SAMPLE2.SETPROPS.FLAGS).
 constexpr DWORD kSettableFlags = 0x1FF & ~DWORD{0x20};
 
 // Whether a partial AM_SAMPLE2_PROPERTIES of `bytes` bytes holds the field
@@ -41,7 +41,7 @@ void Sample::Attach(IMemAllocator* owner, BYTE* buffer, LONG size) {
   buffer_ = buffer;
   size_ = size;
   MutexLock lock(mu_);
-  actual_ = size;  // SAMPLE.FRESH: the data length starts at the full size
+  actual_ = size;  // ALLOC.SAMPLE.FRESH: the data length starts at the full size
 }
 
 // --- IUnknown ----------------------------------------------------------------
@@ -50,7 +50,7 @@ HRESULT Sample::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
   if (riid == IID_IUnknown || riid == IID_IMediaSample ||
       riid == IID_IMediaSample2) {
-    *ppv = static_cast<IMediaSample2*>(this);  // COM.QI.IDENTITY
+    *ppv = static_cast<IMediaSample2*>(this);  // COM.SAMPLE.IDENTITY
     AddRef();
     return S_OK;
   }
@@ -75,7 +75,7 @@ ULONG Sample::Release() {
 void Sample::Recycle() {
   MutexLock lock(mu_);
   if (internal::Broken(internal::Variant::kRecycleKeepsFlags)) return;
-  // SAMPLE.RECYCLE: type, flags, type-specific flags and stream id go;
+  // SAMPLE.RECYCLE.1: type, flags, type-specific flags and stream id go;
   // lActual and the stored times stay.
   DestroyMediaTypeCopy(media_type_);
   media_type_ = nullptr;
@@ -98,7 +98,7 @@ LONG Sample::GetSize() { return size_; }
 HRESULT Sample::GetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) {
   if (pTimeStart == nullptr || pTimeEnd == nullptr) return E_POINTER;
   MutexLock lock(mu_);
-  // SAMPLE.GETTIME: STOPVALID is tested first, as in the base classes.
+  // SAMPLE.GETTIME.1: STOPVALID is tested first, as in the base classes.
   if (flags_ & AM_SAMPLE_STOPVALID) {
     *pTimeStart = start_;
     *pTimeEnd = stop_;
@@ -115,7 +115,7 @@ HRESULT Sample::GetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) {
 HRESULT Sample::SetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) {
   MutexLock lock(mu_);
   flags_ &= ~kTimeFlags;
-  if (pTimeStart == nullptr) return S_OK;  // SAMPLE.SETTIME: end ignored
+  if (pTimeStart == nullptr) return S_OK;  // SAMPLE.SETTIME.1: end ignored
   start_ = *pTimeStart;
   flags_ |= AM_SAMPLE_TIMEVALID;
   if (pTimeEnd != nullptr) {
@@ -163,7 +163,7 @@ HRESULT Sample::SetActualDataLength(LONG length) {
   if (internal::Broken(internal::Variant::kWrongHresult)) {
     in_range = length >= 0 && length <= size_ + 1;
   }
-  if (!in_range) return VFW_E_BUFFER_OVERFLOW;  // SAMPLE.DATALENGTH
+  if (!in_range) return VFW_E_BUFFER_OVERFLOW;  // SAMPLE.LENGTH.RANGE
   MutexLock lock(mu_);
   actual_ = length;
   return S_OK;
@@ -173,7 +173,7 @@ HRESULT Sample::GetMediaType(AM_MEDIA_TYPE** ppMediaType) {
   if (ppMediaType == nullptr) return E_POINTER;
   MutexLock lock(mu_);
   if (media_type_ == nullptr) {
-    *ppMediaType = nullptr;  // SAMPLE.GETMEDIATYPE: native writes NULL
+    *ppMediaType = nullptr;  // SAMPLE.GETTYPE.NONE: native writes NULL
     return S_FALSE;
   }
   *ppMediaType = NewMediaTypeCopy(*media_type_);  // null when out of memory
@@ -240,7 +240,7 @@ HRESULT Sample::GetProperties(DWORD cbProperties, BYTE* pbProperties) {
     image.tStart = start_;
     image.tStop = stop_;
     image.dwStreamId = stream_id_;
-    image.pMediaType = media_type_;  // SAMPLE2.GET: the sample's own copy
+    image.pMediaType = media_type_;  // SAMPLE2.GETPROPS.IMAGE: the sample's own copy
   }
   image.pbBuffer = buffer_;
   image.cbBuffer = size_;
@@ -249,7 +249,7 @@ HRESULT Sample::GetProperties(DWORD cbProperties, BYTE* pbProperties) {
 }
 
 HRESULT Sample::SetProperties(DWORD cbProperties, const BYTE* pbProperties) {
-  // SAMPLE2.SET.*: every check comes before any change (SEMANTICS 4.9).
+  // SAMPLE2.SETPROPS.*: every check comes before any change (SEMANTICS 4.9).
   if (cbProperties < sizeof(DWORD)) return S_OK;
   if (pbProperties == nullptr) return E_POINTER;
   AM_SAMPLE2_PROPERTIES in;
@@ -304,7 +304,7 @@ HRESULT Sample::SetProperties(DWORD cbProperties, const BYTE* pbProperties) {
     old = media_type_;
     media_type_ = copy;
   }
-  // SAMPLE2.SET.TYPEFLAG: TYPECHANGED is set exactly when a type is stored.
+  // SAMPLE2.SETPROPS.TYPEFIX: TYPECHANGED is set exactly when a type is stored.
   if (media_type_ != nullptr) {
     flags_ |= AM_SAMPLE_TYPECHANGED;
   } else {

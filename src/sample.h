@@ -9,7 +9,7 @@
 // Lifetime: the allocator creates and destroys samples; a client holds a
 // sample through COM references. When the count returns to zero the sample
 // recycles itself (clears flags, media type, type-specific flags and stream
-// id; SAMPLE.RECYCLE) and hands itself back through the allocator's
+// id; SAMPLE.RECYCLE.1) and hands itself back through the allocator's
 // ReleaseBuffer, which may destroy the allocator and the sample with it.
 // Threading: thread-safe; the fields sit behind a per-sample lock so even
 // concurrent calls on one sample are linearizable. Errors: the HRESULTs of
@@ -99,7 +99,7 @@ class Sample final : public IMediaSample2 {
   REFERENCE_TIME stop_ GUARDED_BY(mu_) = 0;
   bool media_time_valid_ GUARDED_BY(mu_) = false;
   LONGLONG media_start_ GUARDED_BY(mu_) = 0;
-  LONGLONG media_stop_ GUARDED_BY(mu_) = 0;  // SAMPLE.MEDIATIME: all 64 bits
+  LONGLONG media_stop_ GUARDED_BY(mu_) = 0;  // SAMPLE.SETMEDIATIME.3: all 64 bits
   AM_MEDIA_TYPE* media_type_ GUARDED_BY(mu_) = nullptr;
 };
 

@@ -26,7 +26,7 @@ ALLOCATOR_PROPERTIES RoundedProperties(const ALLOCATOR_PROPERTIES& request) {
 }
 
 HRESULT PlanLayout(const ALLOCATOR_PROPERTIES& props, Layout* layout) {
-  // ALLOC.COMMIT.SIZENOTSET, then ALLOC.COMMIT.OVERFLOW (base classes' order).
+  // ALLOC.COMMIT.SIZE, then ALLOC.COMMIT.LIMIT (base classes' order).
   if (props.cBuffers <= 0 || props.cbBuffer <= 0 || props.cbAlign <= 0) {
     return VFW_E_SIZENOTSET;
   }

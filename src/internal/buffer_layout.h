@@ -4,9 +4,9 @@
 //
 // The arithmetic of ALLOCATOR_PROPERTIES, kept apart from the allocator so
 // every overflow rule sits in one place:
-//   RoundedProperties - what SetProperties stores (ALLOC.SETPROPS.ROUND)
+//   RoundedProperties - what SetProperties stores (ALLOC.PROPS.ROUND)
 //   PlanLayout        - whether Commit may allocate, and the block's shape
-//                       (ALLOC.COMMIT.VALIDATE); all arithmetic in 64 bits.
+//                       (ALLOC.COMMIT.SIZE, ALLOC.COMMIT.LIMIT); all arithmetic in 64 bits.
 //
 // Threading: pure functions. Errors: PlanLayout returns the HRESULT Commit
 // must return, having allocated nothing.
@@ -24,7 +24,7 @@ namespace dsalloc::internal {
 // allocator build millions of sample objects (ALLOC.COMMIT.LIMIT).
 inline constexpr LONG kMaxBuffers = 4096;
 
-// ALLOC.SETPROPS.ALIGN: a power of two from 1 to 65536.
+// ALLOC.PROPS.ALIGN: a power of two from 1 to 65536.
 constexpr bool IsValidAlignment(LONG align) {
   return align >= 1 && align <= 65536 && (align & (align - 1)) == 0;
 }

@@ -20,16 +20,16 @@ enum class Variant {
   kLostNotify,           // NOTIFY.ONCE: no NotifyRelease while decommit pends
   kNotifyUnderLock,      // THREAD.NOLOCK: callback runs under the lock
   kNotifyBeforeFree,     // NOTIFY.AFTERFREE: notify before the sample is back
-  kSetNotifyNoAddRef,    // NOTIFY.SETNOTIFY: new callback not AddRef'd
-  kOldCallbackKept,      // NOTIFY.SETNOTIFY: old callback never Released
+  kSetNotifyNoAddRef,    // ALLOC.SETNOTIFY.1: new callback not AddRef'd
+  kOldCallbackKept,      // ALLOC.SETNOTIFY.1: old callback never Released
   kUnsyncCallbackRead,   // NOTIFY.SNAPSHOT: no snapshot reference
   kLeakedSelfRef,        // LIFE.SELFREF: self-reference kept after decommit
   kFreeWithOutstanding,  // LIFE.FREEMEM: Decommit frees with samples out
-  kFreeCountOffByOne,    // NOTIFY.FREECOUNT: one too many while samples out
+  kFreeCountOffByOne,    // ALLOC.FREECOUNT: one too many while samples out
   kPhantomWaiter,        // ALLOC.GETBUFFER.NOWAIT: NOWAIT leaves a waiter
   kDecommitWakesOne,     // ALLOC.DECOMMIT.WAKE: only the oldest waiter wakes
-  kRecycleKeepsFlags,    // SAMPLE.RECYCLE: flags and media type survive
-  kWrongHresult,         // SAMPLE.DATALENGTH: size+1 accepted
+  kRecycleKeepsFlags,    // SAMPLE.RECYCLE.1: flags and media type survive
+  kWrongHresult,         // SAMPLE.LENGTH.RANGE: size+1 accepted
 };
 
 #ifndef DSALLOC_VARIANT

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds and tests every preset: release (g++, plus the SPIN model), clang,
+# asan (ASan+UBSan+LSan) and tsan; then installs the release build and
+# builds a consumer project against it with find_package and pkg-config.
+#
+#   tools/run-tests.sh [preset...]     (default: release clang asan tsan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+presets=("$@")
+if [[ ${#presets[@]} -eq 0 ]]; then presets=(release clang asan tsan); fi
+
+declare -a summary
+for preset in "${presets[@]}"; do
+  echo "=== preset $preset: configure and build"
+  cmake --preset "$preset" -DDSALLOC_TRACE_STRICT=ON >/dev/null
+  cmake --build --preset "$preset"
+  echo "=== preset $preset: test"
+  # The SPIN model does not depend on the compiler; check it once.
+  exclude=()
+  if [[ $preset != release ]]; then exclude=(-LE spin); fi
+  start=$SECONDS
+  ctest --preset "$preset" "${exclude[@]}" 2>&1 | tee "build/$preset/ctest.log" \
+    | grep -v -E '^ +Start |Passed +[0-9.]+ sec$'
+  status=${PIPESTATUS[0]}
+  line=$(grep -E 'tests passed' "build/$preset/ctest.log" | tail -1)
+  summary+=("$preset: $line ($((SECONDS - start)) s)")
+  if [[ $status -ne 0 ]]; then
+    printf '%s\n' "${summary[@]}"
+    exit "$status"
+  fi
+done
+
+if [[ " ${presets[*]} " == *" release "* ]]; then
+  echo "=== install and consume (find_package, pkg-config)"
+  prefix=$(mktemp -d)
+  cmake --install build/release --prefix "$prefix" >/dev/null
+  cmake -S tests/install_consumer -B build/install_consumer -G Ninja \
+    -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build build/install_consumer
+  LD_LIBRARY_PATH="$prefix/lib" ./build/install_consumer/consumer_shared
+  ./build/install_consumer/consumer_static
+  PKG_CONFIG_PATH="$prefix/lib/pkgconfig" \
+    c++ -std=c++20 tests/install_consumer/consumer.cpp \
+    $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs dsalloc) \
+    -o build/install_consumer/consumer_pkgconfig
+  LD_LIBRARY_PATH="$prefix/lib" ./build/install_consumer/consumer_pkgconfig
+  summary+=("install: find_package (shared, static) and pkg-config consumers OK")
+  rm -rf "$prefix"
+fi
+
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
