@@ -7,6 +7,7 @@
 #include <dsalloc/dsalloc.h>
 
 #include "allocator.h"
+#include "internal/fault_injection.h"
 
 namespace dsalloc {
 
@@ -77,4 +78,9 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllCanUnloadNow() {
 EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE
 DsallocCreateMemoryAllocator(REFIID riid, LPVOID* ppv) {
   return dsalloc::Allocator::Create(riid, ppv);
+}
+
+EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown,
+                                                                     int sticky) {
+  dsalloc::internal::ArmAllocationFailure(countdown, sticky != 0);
 }

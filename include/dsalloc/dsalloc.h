@@ -46,6 +46,15 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllCanUnloadNow();
 EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DsallocCreateMemoryAllocator(REFIID riid,
                                                              LPVOID* ppv);
 
+// DsallocArmAllocationFailure()
+//
+// A test hook, looked up by name by checkers (an implementation without it
+// simply has no fault injection): makes the countdown-th allocation the
+// library attempts from now fail (1 = the next one), and every later one
+// too when sticky is nonzero; 0 disarms. Not for production use.
+EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown,
+                                                                     int sticky);
+
 // Media type helpers with the base classes' names and semantics
 // (SEMANTICS 1.4): FreeMediaType releases the format block and pUnk of *pmt;
 // DeleteMediaType frees the contents and then the CoTaskMemAlloc'd struct.

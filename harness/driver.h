@@ -1,0 +1,157 @@
+// ---------------------------------------------------------------------------
+// File: harness/driver.h
+// ---------------------------------------------------------------------------
+//
+// Driver runs the model's operations (spec/model/op.h) on a real
+// implementation (implementation.h) and reports what it observed as a
+// spec::Outcome, so a checker can compare it with what spec::Step allows.
+// It is the one executor behind the property tests, the replay tool, the
+// fuzzers and the conformance kit.
+//
+// The world (as in op.h): one allocator, created by the constructor through
+// DllGetClassObject -> IClassFactory::CreateInstance(IID_IMemAllocator),
+// with one client reference held by the driver; the samples the client
+// holds; three test callbacks (ids 0..2) owned by the driver.
+//
+// Naming samples. The driver cannot know the model's indices, so it speaks
+// in *observed ids*: every distinct IMediaSample* it has seen gets an id
+// 0, 1, 2, ... in order of first appearance (a pointer seen again, even in a
+// later allocation generation, keeps its id). In Ops given to Run, `sample`
+// is an observed id; in Outcomes it returns, every SampleHandle is
+// {kObservedGeneration, observed id}. SampleBinding (sample_binding.h)
+// translates between observed ids and the model's (generation, index).
+// Reactions (`callback N react ReleaseSample i`) name a model index; the
+// driver resolves it at reaction time through the ReactionResolver given
+// to SetResolver (no resolver: the reaction does nothing and reports S_FALSE).
+//
+// What Run observes beyond the call's own results:
+//   - notifications: every NotifyRelease delivered ON THE CALLING THREAD
+//     while the call ran (NOTIFY.THREAD), in order, with the callback's
+//     allocator-held count at entry (its count minus the driver's own
+//     reference), the nesting depth, and the reaction it performed;
+//   - lock probe (THREAD.NOLOCK): inside every NotifyRelease, before its
+//     reaction, the callback asks another thread to call GetFreeCount and
+//     waits up to Options::lock_probe_timeout; if that call has not returned,
+//     the allocator is holding its lock while calling out: the driver
+//     records a violation, skips the reaction (it would deadlock) and
+//     returns. The probe thread finishes once the lock is released.
+// Blocking GetBuffer: Run(GetBuffer on thread T > 0 without NOWAIT) runs the
+// call on a worker thread for T and returns when it completes or after
+// Options::settle; in the second case the Outcome has blocked = true. Later
+// completions are collected with AwaitCompletions.
+//
+// Violations that are not part of an Outcome (a call on a callback after its
+// last reference, a count below zero, a failed lock probe, a hang) are
+// collected and reported by TakeViolations(); each names its SPEC.md rule.
+//
+// Threading: Run may be called concurrently from several threads, each with
+// a different op.thread (the parallel property); everything else is for
+// one thread at a time. Lifetime: the destructor runs Teardown if it has
+// not been run. Errors: none thrown; problems become violations.
+
+#ifndef DSALLOC_HARNESS_DRIVER_H_
+#define DSALLOC_HARNESS_DRIVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "implementation.h"
+#include "model/op.h"
+#include "model/outcome.h"
+#include "model/state.h"
+
+namespace dsalloc::harness {
+
+// SampleHandle::generation of every handle a Driver reports.
+inline constexpr uint32_t kObservedGeneration = 0xFFFFFFFFu;
+
+// Maps a model sample index (current generation) to an observed id, or -1
+// if the model index is not bound to a sample the driver has seen.
+using ReactionResolver = std::function<int(int model_index)>;
+
+struct Violation {
+  std::string rule;    // SPEC.md rule ID, e.g. "THREAD.NOLOCK"
+  std::string detail;  // what was seen
+};
+
+class Driver {
+ public:
+  struct Options {
+    // How long a call may take before it counts as hung (GEN.NOHANG).
+    std::chrono::milliseconds hang_timeout{5000};
+    // How long a blocking GetBuffer is given before it counts as blocked.
+    std::chrono::milliseconds settle{20};
+    // How long a lock probe may wait before THREAD.NOLOCK is violated.
+    std::chrono::milliseconds lock_probe_timeout{1000};
+    // Probe the lock in every NotifyRelease (off: faster, blind to
+    // THREAD.NOLOCK).
+    bool probe_lock = true;
+  };
+
+  // Creates the allocator (LIFE.CREATE). If that fails, ok() is false.
+  Driver(const Implementation& impl, Options options);
+  explicit Driver(const Implementation& impl) : Driver(impl, Options()) {}
+  ~Driver();
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+
+  bool ok() const;
+  // Whether "oom" ops can be honoured (the implementation has the hook).
+  bool SupportsFaultInjection() const;
+
+  void SetResolver(ReactionResolver resolver);
+
+  // Runs op on the calling thread (see the banner for blocking GetBuffer)
+  // and returns what was observed. Sample names are observed ids.
+  // REQUIRES: op is in the model's domain for the state the checker
+  // believes the allocator is in (an op on a sample the client does not
+  // hold, or on an allocator it has released, is a checker bug).
+  spec::Outcome Run(const spec::Op& op);
+
+  // Runs op directly on the calling thread, whatever op.thread says, and
+  // returns when the call returns (a blocking GetBuffer blocks the caller;
+  // its result is this Outcome, never a Completion). For the parallel
+  // property, where each op.thread is a real thread of the caller's.
+  spec::Outcome RunDirect(const spec::Op& op);
+
+  // Waits until at least `count` blocked GetBuffer calls have completed
+  // since the last call (or hang_timeout passes), waits `settle` more for
+  // any extra, and returns them in completion order.
+  std::vector<spec::Completion> AwaitCompletions(size_t count);
+
+  // The allocator-held references on test callback `id` right now (its
+  // count minus the driver's own reference), and NotifyRelease calls it has
+  // received so far.
+  uint32_t CallbackRefs(int id) const;
+  uint32_t CallbackNotifications(int id) const;
+  // The references the client holds on observed sample `id` (the driver's
+  // bookkeeping, which Run keeps in step with every AddRef/Release).
+  uint32_t ClientSampleRefs(int id) const;
+  // The IMediaSample* behind an observed id (for diagnostics).
+  IMediaSample* SamplePointer(int id) const;
+
+  // Ends the world: releases every sample reference the client holds; if
+  // `allocator_alive` (the model says the allocator still exists: client
+  // references, or a self-reference while committed) and the client holds
+  // no reference, calls Decommit through the raw pointer so the allocator
+  // can die (LIFE.SELFREF); releases the client's allocator references;
+  // then requires every callback to be back at the driver's one reference,
+  // with no call after its final release (COM.CALLBACK.REFS, LIFE.DESTROY),
+  // and blocked workers to have returned. Problems become violations.
+  void Teardown(bool allocator_alive);
+
+  // Violations recorded since the last call.
+  std::vector<Violation> TakeViolations();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dsalloc::harness
+
+#endif  // DSALLOC_HARNESS_DRIVER_H_

@@ -1,0 +1,61 @@
+// ---------------------------------------------------------------------------
+// File: harness/implementation.h
+// ---------------------------------------------------------------------------
+//
+// "An implementation": the one way every checker (unit tests, properties,
+// fuzzers, the conformance kit, benchmarks) reaches a CLSID_MemoryAllocator.
+// It is an in-process COM server: DllGetClassObject and DllCanUnloadNow,
+// plus dsalloc's optional test hook DsallocArmAllocationFailure. Ours is
+// embedded (linked statically) and is the default; any other .so exporting
+// DllGetClassObject (Wine's quartz built for Linux, a filter's allocator,
+// dsalloc's deliberately broken variants) is loaded with dlopen.
+//
+// Selection, in order: SelectImplementation(path) (a checker's --impl flag),
+// the environment variable DSALLOC_IMPL, else the embedded one.
+//
+// Lifetime: loaded servers are never unloaded (objects may outlive a test).
+// Threading: Selected() and Load() are thread-safe; an Implementation is
+// immutable. Errors: Load returns nullopt with a message.
+
+#ifndef DSALLOC_HARNESS_IMPLEMENTATION_H_
+#define DSALLOC_HARNESS_IMPLEMENTATION_H_
+
+#include <optional>
+#include <string>
+
+#include <dsalloc/strmif.h>
+
+namespace dsalloc::harness {
+
+using ArmAllocationFailureFn = void(STDAPICALLTYPE*)(long countdown, int sticky);
+
+struct Implementation {
+  std::string name;  // "embedded dsalloc" or the path it was loaded from
+  LPFNGETCLASSOBJECT get_class_object = nullptr;
+  LPFNCANUNLOADNOW can_unload_now = nullptr;
+  // Null when the server has no fault-injection hook.
+  ArmAllocationFailureFn arm_allocation_failure = nullptr;
+
+  // DllGetClassObject(CLSID_MemoryAllocator) -> CreateInstance(NULL, riid).
+  // S_OK and *ppv set, or the failing HRESULT and *ppv NULL.
+  HRESULT CreateAllocator(REFIID riid, void** ppv) const;
+  bool SupportsFaultInjection() const { return arm_allocation_failure != nullptr; }
+};
+
+// The statically linked reference allocator.
+const Implementation& Embedded();
+
+// Loads the server at path (dlopen RTLD_NOW|RTLD_LOCAL).
+std::optional<Implementation> Load(const std::string& path, std::string* error);
+
+// Makes Selected() return the server at path ("" = embedded). Call before
+// the first Selected(); returns false (and *error) if it cannot be loaded.
+bool SelectImplementation(const std::string& path, std::string* error);
+
+// The implementation under test (see the banner). Exits the process with a
+// message if DSALLOC_IMPL names a server that cannot be loaded.
+const Implementation& Selected();
+
+}  // namespace dsalloc::harness
+
+#endif  // DSALLOC_HARNESS_IMPLEMENTATION_H_

@@ -1,0 +1,78 @@
+// ---------------------------------------------------------------------------
+// File: harness/lockstep.h
+// ---------------------------------------------------------------------------
+//
+// Lockstep runs one sequence of model operations on the executable model and
+// on a real implementation side by side, and stops at the first divergence.
+// It is the sequential checker shared by the property tests, the replay tool
+// (tools/replay) and the fuzzers: feed it ops, read its verdict.
+//
+// For each op: ops outside the model's domain in the current state
+// (spec::InDomain false) are skipped, not run; otherwise the model's allowed
+// transitions are computed (one under strict, possibly several under
+// portable), the op is translated to observed ids (SampleBinding) and run by
+// the Driver, completions the model expects are awaited, and the observed
+// outcome must match one allowed transition (then the model moves to its
+// state). After each op the callbacks' allocator-held counts and
+// notification counts, and the client's count on every held sample, must
+// equal the model's; the driver's violations (THREAD.NOLOCK, calls after a
+// final release, hangs) fail the run too.
+//
+// Finish() tears the world down (Driver::Teardown) and checks that every
+// object is gone and nothing was left behind.
+//
+// Threading: one thread. Lifetime: owns its Driver. Errors: Apply and
+// Finish return "" or a multi-line divergence report naming the SPEC.md rule
+// the model applied, the op (trace format), the expected and the observed
+// outcome; after a divergence every further Apply returns the same report.
+
+#ifndef DSALLOC_HARNESS_LOCKSTEP_H_
+#define DSALLOC_HARNESS_LOCKSTEP_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "driver.h"
+#include "implementation.h"
+#include "model/op.h"
+#include "model/state.h"
+#include "model/step.h"
+#include "sample_binding.h"
+
+namespace dsalloc::harness {
+
+class Lockstep {
+ public:
+  Lockstep(const Implementation& impl, spec::Profile profile,
+           Driver::Options options = Driver::Options());
+  ~Lockstep();
+
+  // See the banner. "" when the implementation agreed with the model.
+  std::string Apply(const spec::Op& op);
+  // Applies ops in order, stopping at the first divergence.
+  std::string ApplyAll(const std::vector<spec::Op>& ops);
+  // Teardown and final checks; "" when clean. Call once, last.
+  std::string Finish();
+
+  const spec::State& model() const { return model_; }
+  bool SupportsFaultInjection() const;
+  // Ops applied (run on both sides) and skipped (outside the domain).
+  int applied() const { return applied_; }
+  int skipped() const { return skipped_; }
+
+ private:
+  std::string Diverged(std::string report);
+
+  spec::Profile profile_;
+  spec::State model_;
+  SampleBinding binding_;
+  std::unique_ptr<Driver> driver_;
+  std::string divergence_;
+  int applied_ = 0;
+  int skipped_ = 0;
+};
+
+}  // namespace dsalloc::harness
+
+#endif  // DSALLOC_HARNESS_LOCKSTEP_H_
