@@ -5,9 +5,9 @@
 // Every E_OUTOFMEMORY path, SQLite style: fail the 1st, 2nd, 3rd...
 // allocation until the operation succeeds, once with a single fault and once
 // with the fault left on, and check after each failure that nothing changed
-// and nothing leaked. The one white-box seam used is libdsalloc's test hook
-// (src/internal/fault_injection.h, declared below); against any other server
-// (DSALLOC_TEST_SERVER) these tests are skipped.
+// and nothing leaked. The one seam used is the server's optional exported
+// test hook DsallocArmAllocationFailure (<dsalloc/dsalloc.h>); a server
+// without it (DSALLOC_IMPL=<other.so>) skips these tests.
 
 #include <cstddef>
 #include <cstdlib>
@@ -17,24 +17,24 @@
 
 #include "fixture.h"
 
-namespace dsalloc::internal {
-void ArmAllocationFailure(long countdown, bool sticky) noexcept;
-}  // namespace dsalloc::internal
-
 namespace dsalloc::testing {
 namespace {
+
+// The server's fault hook: the countdown-th allocation from now fails.
+void ArmAllocationFailure(long countdown, bool sticky) {
+  CurrentServer().arm_allocation_failure(countdown, sticky ? 1 : 0);
+}
 
 class FaultInjectionTest : public AllocatorTest {
  protected:
   void SetUp() override {
-    const char* other = std::getenv("DSALLOC_TEST_SERVER");
-    if (other != nullptr && *other != '\0') {
-      GTEST_SKIP() << "the fault hook exists only in the linked libdsalloc";
+    if (!CurrentServer().SupportsFaultInjection()) {
+      GTEST_SKIP() << CurrentServer().name << " has no DsallocArmAllocationFailure";
     }
     AllocatorTest::SetUp();
   }
   void TearDown() override {
-    internal::ArmAllocationFailure(0, false);
+    ArmAllocationFailure(0, false);
     AllocatorTest::TearDown();
   }
 };
@@ -52,9 +52,9 @@ TEST_F(AllocatorCommitOutOfMemory, EveryFailedAllocationLeavesItDecommitted) {
     long n = 1;
     HRESULT hr = E_FAIL;
     for (; n <= kMaxFaults; ++n) {
-      internal::ArmAllocationFailure(n, sticky);
+      ArmAllocationFailure(n, sticky);
       hr = alloc_->Commit();
-      internal::ArmAllocationFailure(0, false);
+      ArmAllocationFailure(0, false);
       if (hr == S_OK) break;
       ASSERT_HR(E_OUTOFMEMORY, hr) << "fault " << n;
       EXPECT_EQ(1u, RefCount(alloc_.get())) << "fault " << n;
@@ -94,9 +94,9 @@ TEST_F(SampleOutOfMemory, MediaTypeCopiesFailWithoutChangingTheSample) {
     SCOPED_TRACE(sticky ? "sticky" : "single");
     // SetMediaType: the old type and TYPECHANGED survive a failure.
     for (long n = 1; n <= kMaxFaults; ++n) {
-      internal::ArmAllocationFailure(n, sticky);
+      ArmAllocationFailure(n, sticky);
       HRESULT hr = s->SetMediaType(&second);
-      internal::ArmAllocationFailure(0, false);
+      ArmAllocationFailure(0, false);
       if (hr == S_OK) {
         EXPECT_GT(n, 1);
         break;
@@ -114,9 +114,9 @@ TEST_F(SampleOutOfMemory, MediaTypeCopiesFailWithoutChangingTheSample) {
     // GetMediaType: E_OUTOFMEMORY, *pp NULL, the stored type untouched.
     for (long n = 1; n <= kMaxFaults; ++n) {
       AM_MEDIA_TYPE* got = reinterpret_cast<AM_MEDIA_TYPE*>(0x1);
-      internal::ArmAllocationFailure(n, sticky);
+      ArmAllocationFailure(n, sticky);
       HRESULT hr = s->GetMediaType(&got);
-      internal::ArmAllocationFailure(0, false);
+      ArmAllocationFailure(0, false);
       if (hr == S_OK) {
         EXPECT_GT(n, 1);
         ASSERT_NE(nullptr, got);
@@ -135,9 +135,9 @@ TEST_F(SampleOutOfMemory, MediaTypeCopiesFailWithoutChangingTheSample) {
       p.dwSampleFlags = AM_SAMPLE_TYPECHANGED | AM_SAMPLE_PREROLL;
       p.dwStreamId = 3;
       p.pMediaType = &second;
-      internal::ArmAllocationFailure(n, sticky);
+      ArmAllocationFailure(n, sticky);
       HRESULT hr = s2->SetProperties(sizeof p, reinterpret_cast<BYTE*>(&p));
-      internal::ArmAllocationFailure(0, false);
+      ArmAllocationFailure(0, false);
       AM_SAMPLE2_PROPERTIES now = SampleProps(s.get());
       if (hr == S_OK) {
         EXPECT_EQ(3u, now.dwStreamId);

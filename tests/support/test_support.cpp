@@ -2,13 +2,10 @@
 // File: tests/support/test_support.cpp
 // ---------------------------------------------------------------------------
 //
-// How the helpers of test_support.h work. The server under test is resolved
-// once: the linked libdsalloc unless DSALLOC_TEST_SERVER names a shared
-// object to dlopen.
+// How the helpers of test_support.h work. The server under test is the
+// harness's selected implementation (harness/implementation.h).
 
 #include "test_support.h"
-
-#include <dlfcn.h>
 
 #include <condition_variable>
 #include <cstdio>
@@ -21,42 +18,7 @@ namespace dsalloc::testing {
 
 // --- Server -----------------------------------------------------------------
 
-namespace {
-
-Server LoadServer() {
-  Server s;
-  const char* path = std::getenv("DSALLOC_TEST_SERVER");
-  if (path == nullptr || *path == '\0') {
-    s.get_class_object = &::DllGetClassObject;
-    s.can_unload_now = &::DllCanUnloadNow;
-    s.name = "linked libdsalloc";
-    return s;
-  }
-  void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    std::fprintf(stderr, "DSALLOC_TEST_SERVER: cannot load %s: %s\n", path,
-                 dlerror());
-    std::abort();
-  }
-  s.get_class_object = reinterpret_cast<LPFNGETCLASSOBJECT>(
-      dlsym(handle, "DllGetClassObject"));
-  s.can_unload_now =
-      reinterpret_cast<LPFNCANUNLOADNOW>(dlsym(handle, "DllCanUnloadNow"));
-  if (s.get_class_object == nullptr || s.can_unload_now == nullptr) {
-    std::fprintf(stderr, "DSALLOC_TEST_SERVER: %s lacks the entry points\n",
-                 path);
-    std::abort();
-  }
-  s.name = path;  // the handle is never closed: objects may outlive tests
-  return s;
-}
-
-}  // namespace
-
-const Server& CurrentServer() {
-  static const Server server = LoadServer();
-  return server;
-}
+const Server& CurrentServer() { return harness::Selected(); }
 
 HRESULT CreateAllocator(REFIID riid, void** pp) {
   if (pp == nullptr) return E_POINTER;

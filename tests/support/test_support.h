@@ -7,10 +7,10 @@
 // drive our allocator or any other in-process server.
 //
 //   ComPtr<T>          owning interface pointer (Release on destruction).
-//   CurrentServer()    the DllGetClassObject/DllCanUnloadNow pair under test:
-//                      the linked libdsalloc, or the shared object named by
-//                      the environment variable DSALLOC_TEST_SERVER (dlopen),
-//                      e.g. a deliberately broken dsalloc_variant_<bug>.so.
+//   CurrentServer()    the implementation under test (harness/implementation.h):
+//                      the embedded libdsalloc, or the in-process server named
+//                      by the environment variable DSALLOC_IMPL (dlopen),
+//                      e.g. a deliberately broken libdsalloc_variant_<kName>.so.
 //   CreateAllocator()  DllGetClassObject -> IClassFactory::CreateInstance.
 //   CountingCallback   an IMemAllocatorNotifyCallbackTemp that counts
 //                      AddRef/Release/NotifyRelease, records every call made
@@ -41,6 +41,8 @@
 #include <utility>
 
 #include <dsalloc/strmif.h>
+
+#include "implementation.h"
 
 namespace dsalloc::testing {
 
@@ -96,14 +98,9 @@ inline ULONG RefCount(IUnknown* p) {
 
 // --- The server under test --------------------------------------------------
 
-struct Server {
-  LPFNGETCLASSOBJECT get_class_object = nullptr;
-  LPFNCANUNLOADNOW can_unload_now = nullptr;
-  std::string name;  // "linked libdsalloc" or the loaded path
-};
+using Server = harness::Implementation;
 
-// The server every helper uses (see the banner). Aborts the process with a
-// message if DSALLOC_TEST_SERVER names a file that cannot be loaded.
+// The server every helper uses: harness::Selected() (see the banner).
 const Server& CurrentServer();
 
 // CreateAllocator()
