@@ -13,7 +13,7 @@ if [[ ${#presets[@]} -eq 0 ]]; then presets=(release clang asan tsan); fi
 declare -a summary
 for preset in "${presets[@]}"; do
   echo "=== preset $preset: configure and build"
-  cmake --preset "$preset" -DDSALLOC_TRACE_STRICT=ON >/dev/null
+  cmake --preset "$preset" -DDSALLOC_BUILD_TESTS=ON -DDSALLOC_TRACE_STRICT=ON >/dev/null
   cmake --build --preset "$preset"
   echo "=== preset $preset: test"
   # The SPIN model does not depend on the compiler; check it once.
