@@ -202,19 +202,8 @@ TEST_F(SampleRefCount, StartsAtOneAndReturnsTheNewCount) {
 
 // --- Class factory and server ------------------------------------------------
 
-class ClassFactoryTest : public ::testing::Test {
+class ClassFactoryTest : public ServerIdleTest {
  protected:
-  void SetUp() override {
-    if (BoundedWaitTimedOut()) {
-      GTEST_SKIP() << "an earlier test left a thread stuck in an allocator";
-    }
-    ASSERT_HR(S_OK, ServerCanUnloadNow());
-  }
-  void TearDown() override {
-    if (!HasFailure() && !IsSkipped()) {
-      EXPECT_HR(S_OK, ServerCanUnloadNow());
-    }
-  }
   HRESULT GetClassObject(REFCLSID clsid, REFIID riid, void** ppv) {
     return CurrentServer().get_class_object(clsid, riid, ppv);
   }

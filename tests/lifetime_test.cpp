@@ -19,19 +19,8 @@
 namespace dsalloc::testing {
 namespace {
 
-class LifetimeTest : public ::testing::Test {
+class LifetimeTest : public ServerIdleTest {
  protected:
-  void SetUp() override {
-    if (BoundedWaitTimedOut()) {
-      GTEST_SKIP() << "an earlier test left a thread stuck in an allocator";
-    }
-    ASSERT_HR(S_OK, ServerCanUnloadNow());
-  }
-  void TearDown() override {
-    if (!HasFailure() && !IsSkipped()) {
-      EXPECT_HR(S_OK, ServerCanUnloadNow());
-    }
-  }
   // A committed allocator with `n` buffers of `cb` bytes and cb_ installed
   // (the allocator then holds the callback's only reference).
   IMemAllocatorCallbackTemp* MakeCommitted(LONG n, LONG cb) {

@@ -29,13 +29,29 @@ inline void PrintTo(HrMatch h, std::ostream* os) { *os << HrName(h.hr); }
   ASSERT_EQ(::dsalloc::testing::HrMatch{(expected)},          \
             ::dsalloc::testing::HrMatch{(actual)})
 
-class AllocatorTest : public ::testing::Test {
+// A test that starts and must end with the server idle (no live object, no
+// lock: DllCanUnloadNow S_OK), so every test doubles as a leak check.
+class ServerIdleTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (BoundedWaitTimedOut()) {
       GTEST_SKIP() << "an earlier test left a thread stuck in an allocator";
     }
     ASSERT_HR(S_OK, ServerCanUnloadNow()) << "an earlier test leaked";
+  }
+  void TearDown() override {
+    if (!HasFailure() && !IsSkipped()) {
+      EXPECT_HR(S_OK, ServerCanUnloadNow())
+          << "GEN.NOLEAK: an object of the server is still alive";
+    }
+  }
+};
+
+class AllocatorTest : public ServerIdleTest {
+ protected:
+  void SetUp() override {
+    ServerIdleTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     alloc_ = CreateAllocator();
     ASSERT_TRUE(alloc_) << "CreateAllocator failed";
   }
@@ -49,10 +65,7 @@ class AllocatorTest : public ::testing::Test {
       alloc_->Decommit();
       alloc_.Reset();
     }
-    if (!HasFailure() && !IsSkipped()) {
-      EXPECT_HR(S_OK, ServerCanUnloadNow())
-          << "GEN.NOLEAK: an object of the server is still alive";
-    }
+    ServerIdleTest::TearDown();
   }
 
   // SetProperties + Commit, expecting both to succeed.
