@@ -27,6 +27,10 @@ install(FILES ${PROJECT_BINARY_DIR}/dsallocConfig.cmake
               ${PROJECT_BINARY_DIR}/dsallocConfigVersion.cmake
         DESTINATION ${DSALLOC_CMAKE_DIR})
 
+# The .pc file finds its prefix from its own location (${pcfiledir}), so an
+# install with `cmake --install --prefix DIR` works wherever DIR is.
+file(RELATIVE_PATH DSALLOC_PC_TO_PREFIX
+     /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/dsalloc.pc.in
                ${PROJECT_BINARY_DIR}/dsalloc.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/dsalloc.pc
