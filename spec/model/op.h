@@ -147,7 +147,9 @@ enum class Reaction : uint8_t {
   kSetNotifyOther,   // SetNotify(callback `arg`)
   kSetNotifySelf,    // SetNotify(this)
   kReleaseSample,    // sample `arg` (current generation): if the client holds
-                     // a reference, IMediaSample::Release once; else nothing
+                     // a reference, IMediaSample::Release once; else nothing.
+                     // A sample this op handed to a blocked GetBuffer is not
+                     // held yet (its thread has not returned)
   kCommit,           // IMemAllocator::Commit()
   kDecommit,         // IMemAllocator::Decommit()
 };

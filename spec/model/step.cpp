@@ -118,6 +118,7 @@ class Engine {
   void SampleRelease(int index, uint8_t depth);
   void ReleaseBuffer(int index, uint8_t depth);
   void Notify(int8_t cb, uint8_t depth);
+  bool HandedOffInThisOp(int index) const;
   bool GetProperties2(const Op& op, SampleState& x);
   bool SetProperties2(const Op& op, SampleState& x);
   // Factory.
@@ -231,7 +232,10 @@ HRESULT Engine::Commit(bool oom) {
     hr = VFW_E_SIZENOTSET;  // ALLOC.COMMIT.SIZE
     rule = "ALLOC.COMMIT.SIZE";
   } else if (p.cbPrefix < 0 || aligned < 0 || aligned * p.cBuffers > INT32_MAX ||
-             p.cBuffers > kMaxBuffers || oom) {
+             p.cBuffers > kMaxBuffers ||
+             // "the memory cannot be allocated": only a Commit that
+             // allocates can fail that way; reusing samples allocates nothing.
+             (oom && (s_.changed || s_.samples.empty()))) {
     hr = E_OUTOFMEMORY;  // ALLOC.COMMIT.LIMIT
     rule = "ALLOC.COMMIT.LIMIT";
   }
@@ -468,6 +472,13 @@ void Engine::ReleaseBuffer(int index, uint8_t depth) {
   if (completed) ReleaseAllocatorRef(true);
 }
 
+bool Engine::HandedOffInThisOp(int index) const {
+  for (const Completion& c : o_.completions) {
+    if (c.sample == s_.Handle(index)) return true;
+  }
+  return false;
+}
+
 void Engine::Notify(int8_t cb, uint8_t depth) {
   CallbackState& c = s_.callbacks[cb];
   ++c.notified;
@@ -511,8 +522,10 @@ void Engine::Notify(int8_t cb, uint8_t depth) {
       SetNotify(cb);
       break;
     case Reaction::kReleaseSample:
+      // A sample this op handed to a blocked GetBuffer is not the client's
+      // yet: that thread has not returned (NOTIFY.REENTRANT, op.h).
       if (!s_.destroyed && arg >= 0 && arg < static_cast<int32_t>(s_.samples.size()) &&
-          s_.samples[arg].refs > 0) {
+          s_.samples[arg].refs > 0 && !HandedOffInThisOp(arg)) {
         SampleRelease(arg, static_cast<uint8_t>(depth + 1));
       } else {
         hr = S_FALSE;  // skipped: the client holds no reference
