@@ -38,7 +38,9 @@
 // Blocking GetBuffer: Run(GetBuffer on thread T > 0 without NOWAIT) runs the
 // call on a worker thread for T and returns when it completes or after
 // Options::settle; in the second case the Outcome has blocked = true. Later
-// completions are collected with AwaitCompletions.
+// completions are collected with AwaitCompletions. (Thread 0's GetBuffer
+// without NOWAIT takes the same path, so one that blocks when it must not
+// costs `settle`, not a hang; Run's Outcomes never carry completions.)
 //
 // Violations that are not part of an Outcome (a call on a callback after its
 // last reference, a count below zero, a failed lock probe, a hang) are
@@ -102,6 +104,10 @@ class Driver {
   bool ok() const;
   // Whether "oom" ops can be honoured (the implementation has the hook).
   bool SupportsFaultInjection() const;
+  // Whether the server was idle (DllCanUnloadNow S_OK) when this driver
+  // started. If not, objects from earlier runs are alive, DllCanUnloadNow
+  // cannot be judged, and Teardown does not judge it (LIFE.DESTROY).
+  bool ServerIdleAtStart() const;
 
   void SetResolver(ReactionResolver resolver);
 
@@ -133,15 +139,22 @@ class Driver {
   uint32_t ClientSampleRefs(int id) const;
   // The IMediaSample* behind an observed id (for diagnostics).
   IMediaSample* SamplePointer(int id) const;
+  // The address the most recent GetPointer op wrote to *ppBuffer (0 if
+  // none yet), for the checker's ALLOC.SAMPLE.LAYOUT alignment check
+  // (Outcome::pointer_align). With concurrent Runs: any recent one.
+  uintptr_t LastPointer() const;
 
-  // Ends the world: releases every sample reference the client holds; if
-  // `allocator_alive` (the model says the allocator still exists: client
-  // references, or a self-reference while committed) and the client holds
-  // no reference, calls Decommit through the raw pointer so the allocator
-  // can die (LIFE.SELFREF); releases the client's allocator references;
-  // then requires every callback to be back at the driver's one reference,
-  // with no call after its final release (COM.CALLBACK.REFS, LIFE.DESTROY),
-  // and blocked workers to have returned. Problems become violations.
+  // Ends the world: if `allocator_alive` (the model says the allocator
+  // still exists: client references, or a self-reference while committed)
+  // calls Decommit (through the raw pointer if the client holds no
+  // reference) so the allocator can die (LIFE.SELFREF) and blocked workers
+  // wake; releases every sample reference the client holds, then the
+  // client's allocator references; then requires every callback to be back
+  // at the driver's one reference, with no call after its final release
+  // (COM.CALLBACK.REFS, LIFE.DESTROY), blocked workers to have returned
+  // (GEN.NOHANG), and, if no other Driver of the same server is alive,
+  // DllCanUnloadNow to answer S_OK (LIFE.DESTROY). Problems become
+  // violations. Later Runs of allocator or sample ops return E_UNEXPECTED.
   void Teardown(bool allocator_alive);
 
   // Violations recorded since the last call.

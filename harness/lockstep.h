@@ -15,8 +15,11 @@
 // outcome must match one allowed transition (then the model moves to its
 // state). After each op the callbacks' allocator-held counts and
 // notification counts, and the client's count on every held sample, must
-// equal the model's; the driver's violations (THREAD.NOLOCK, calls after a
-// final release, hangs) fail the run too.
+// equal the model's, and so must GetFreeCount (asked after every op); the
+// driver's violations (THREAD.NOLOCK, calls after a final release, hangs)
+// fail the run too. Under the portable profile every explanation of the
+// history so far is kept (an implementation choice that is not observable
+// yet, such as whether Commit made new samples, stays open until it is).
 //
 // Finish() tears the world down (Driver::Teardown) and checks that every
 // object is gone and nothing was left behind.
@@ -55,18 +58,40 @@ class Lockstep {
   // Teardown and final checks; "" when clean. Call once, last.
   std::string Finish();
 
-  const spec::State& model() const { return model_; }
+  const spec::State& model() const { return candidates_.front().model; }
+  const SampleBinding& binding() const { return candidates_.front().binding; }
+  // The driver, for checkers that run ops outside Apply (the parallel
+  // property runs RunDirect on several threads after a sequential prefix).
+  Driver& driver() { return *driver_; }
+  // Replaces the model state and binding with ones a checker established
+  // itself (the linearization it found), so Finish() tears down the world
+  // that state describes.
+  void Adopt(const spec::State& model, const SampleBinding& binding);
   bool SupportsFaultInjection() const;
   // Ops applied (run on both sides) and skipped (outside the domain).
   int applied() const { return applied_; }
   int skipped() const { return skipped_; }
 
  private:
+  // One explanation of everything seen so far. Under strict there is one;
+  // under portable an implementation choice that is not yet observable
+  // (e.g. whether Commit made new samples) keeps several alive until an
+  // outcome rules all but one out.
+  struct Candidate {
+    spec::State model;
+    SampleBinding binding;
+    friend bool operator==(const Candidate&, const Candidate&) = default;
+  };
+
   std::string Diverged(std::string report);
+  // The state checks after an op: callback and sample counts, violations.
+  std::string CheckCounts(const Candidate& c) const;
+  std::string ViolationReport();
+  // ALLOC.FREECOUNT: asks the implementation after every op.
+  std::string CheckFreeCount();
 
   spec::Profile profile_;
-  spec::State model_;
-  SampleBinding binding_;
+  std::vector<Candidate> candidates_;  // never empty; front() is reported
   std::unique_ptr<Driver> driver_;
   std::string divergence_;
   int applied_ = 0;

@@ -1,0 +1,221 @@
+// harness/lockstep.cpp: the model and an implementation side by side
+// (lockstep.h).
+
+#include "lockstep.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace dsalloc::harness {
+namespace {
+
+// The most completions any allowed transition lists (a portable step may
+// hand a sample to different waiters, never to a different number).
+size_t ExpectedCompletions(const spec::Transitions& ts) {
+  size_t n = 0;
+  for (const spec::Transition& t : ts) n = std::max(n, t.outcome.completions.size());
+  return n;
+}
+
+}  // namespace
+
+Lockstep::Lockstep(const Implementation& impl, spec::Profile profile,
+                   Driver::Options options)
+    : profile_(profile),
+      candidates_{Candidate{spec::Initial(), SampleBinding()}},
+      driver_(std::make_unique<Driver>(impl, options)) {
+  // A reaction `ReleaseSample i` names a model index; the driver asks us
+  // which sample it is at the moment the reaction runs.
+  driver_->SetResolver([this](int model_index) {
+    const Candidate& c = candidates_.front();
+    return c.binding.ObservedId(c.model.generation, model_index);
+  });
+  if (!driver_->ok()) {
+    divergence_ = "LIFE.CREATE: the implementation did not create an allocator (" +
+                  impl.name + ")";
+  }
+}
+
+Lockstep::~Lockstep() = default;
+
+bool Lockstep::SupportsFaultInjection() const { return driver_->SupportsFaultInjection(); }
+
+void Lockstep::Adopt(const spec::State& model, const SampleBinding& binding) {
+  candidates_.assign(1, Candidate{model, binding});
+}
+
+std::string Lockstep::Diverged(std::string report) {
+  divergence_ = std::move(report);
+  return divergence_;
+}
+
+std::string Lockstep::ViolationReport() {
+  std::string out;
+  for (const Violation& v : driver_->TakeViolations()) {
+    out += "  violation " + v.rule + ": " + v.detail + "\n";
+  }
+  return out;
+}
+
+std::string Lockstep::CheckCounts(const Candidate& c) const {
+  const spec::State& m = c.model;
+  for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+    // COM.CALLBACK.REFS: the references the allocator holds on a callback
+    // are exactly the installed one (plus none: snapshots are released
+    // before the op returns).
+    uint32_t refs = driver_->CallbackRefs(cb);
+    if (refs != m.callbacks[cb].refs) {
+      return "COM.CALLBACK.REFS: callback " + std::to_string(cb) + " has " +
+             std::to_string(refs) + " allocator-held references, expected " +
+             std::to_string(m.callbacks[cb].refs);
+    }
+    // NOTIFY.ONCE: one NotifyRelease per release, none lost, none extra.
+    uint32_t notified = driver_->CallbackNotifications(cb);
+    if (notified != m.callbacks[cb].notified) {
+      return "NOTIFY.ONCE: callback " + std::to_string(cb) + " received " +
+             std::to_string(notified) + " NotifyRelease calls, expected " +
+             std::to_string(m.callbacks[cb].notified);
+    }
+  }
+  for (size_t i = 0; i < m.samples.size(); ++i) {
+    int id = c.binding.ObservedId(m.generation, static_cast<int>(i));
+    if (id < 0) continue;  // never seen by the client
+    uint32_t refs = driver_->ClientSampleRefs(id);
+    if (refs != m.samples[i].refs) {
+      return "COM.SAMPLE.RELEASE: the client holds " + std::to_string(refs) +
+             " references on sample " + std::to_string(i) + " (#" + std::to_string(id) +
+             "), expected " + std::to_string(m.samples[i].refs);
+    }
+  }
+  return "";
+}
+
+std::string Lockstep::Apply(const spec::Op& op) {
+  if (!divergence_.empty()) return divergence_;
+  const Candidate& lead = candidates_.front();
+  if (op.oom && !driver_->SupportsFaultInjection()) {
+    ++skipped_;  // the implementation has no hook to fail an allocation
+    return "";
+  }
+  if (op.kind == spec::OpKind::kDllCanUnloadNow && !driver_->ServerIdleAtStart()) {
+    ++skipped_;  // objects of an earlier run are alive: not judgeable
+    return "";
+  }
+  for (const Candidate& c : candidates_) {
+    if (!spec::InDomain(c.model, op, profile_)) {
+      ++skipped_;
+      return "";
+    }
+  }
+  spec::Op observed_op;
+  if (!lead.binding.ToObserved(lead.model.generation, op, &observed_op)) {
+    // A sample the client never saw (ReleaseBuffer of a never-handed-out
+    // free sample): the driver has no pointer for it.
+    ++skipped_;
+    return "";
+  }
+  std::vector<spec::Transitions> steps;
+  steps.reserve(candidates_.size());
+  size_t completions = 0;
+  bool had_waiters = false;
+  for (const Candidate& c : candidates_) {
+    steps.push_back(spec::Step(c.model, op, profile_));
+    completions = std::max(completions, ExpectedCompletions(steps.back()));
+    had_waiters = had_waiters || !c.model.waiters.empty();
+    for (const spec::Transition& t : steps.back()) {
+      // The driver runs thread 0's calls on the caller's own thread, so a
+      // GetBuffer that blocks there would block the checker.
+      if (t.outcome.blocked && op.thread == 0) {
+        ++skipped_;
+        return "";
+      }
+    }
+  }
+
+  spec::Outcome observed = driver_->Run(observed_op);
+  if (had_waiters || completions > 0) {
+    // Waiters return on their own threads; collect them (and any extra one
+    // that should not have woken: AwaitCompletions waits a little longer).
+    observed.completions = driver_->AwaitCompletions(completions);
+  }
+
+  std::vector<Candidate> next;
+  std::string first_mismatch;
+  std::string_view rule;
+  for (size_t k = 0; k < candidates_.size(); ++k) {
+    for (const spec::Transition& t : steps[k]) {
+      Candidate c{t.next, candidates_[k].binding};
+      std::string why = c.binding.Reconcile(observed, t.outcome);
+      if (why.empty()) {
+        if (t.next.generation != candidates_[k].model.generation) {
+          c.binding.StartGeneration(t.next.generation);
+        }
+        why = CheckCounts(c);
+      }
+      if (why.empty()) {
+        if (std::find(next.begin(), next.end(), c) == next.end()) {
+          next.push_back(std::move(c));
+        }
+      } else if (first_mismatch.empty()) {
+        first_mismatch = std::move(why);
+        rule = t.outcome.rule;
+      }
+    }
+  }
+  std::string violations = ViolationReport();
+  if (next.empty() || !violations.empty()) {
+    std::string report = "divergence at op " + std::to_string(applied_ + 1) + ": " +
+                         spec::ToString(op) + "\n";
+    if (next.empty()) {
+      report += "  rule " + std::string(rule) + ": " + first_mismatch + "\n";
+    }
+    report += violations;
+    return Diverged(std::move(report));
+  }
+  candidates_ = std::move(next);
+  ++applied_;
+  std::string free_count = CheckFreeCount();
+  if (!free_count.empty()) {
+    return Diverged("divergence after op " + std::to_string(applied_) + ": " +
+                    spec::ToString(op) + "\n  " + free_count + "\n");
+  }
+  return "";
+}
+
+std::string Lockstep::CheckFreeCount() {
+  // ALLOC.FREECOUNT after every op, not only when the trace asks: a wrong
+  // count (a lost or duplicated sample) shows at once, where the trace
+  // alone might reveal it many ops later or never.
+  const spec::State& m = candidates_.front().model;
+  if (m.destroyed || m.client_refs == 0 || !m.waiters.empty()) return "";
+  if (m.traits[spec::kTraitCallbackIface] == 2) return "";  // no such interface
+  spec::Op probe = spec::MakeSimple(spec::OpKind::kGetFreeCount);
+  spec::Outcome observed = driver_->Run(probe);
+  for (const Candidate& c : candidates_) {
+    if (observed.hr == S_OK && observed.value == c.model.FreeCount()) return "";
+  }
+  return "ALLOC.FREECOUNT: GetFreeCount gave " + spec::HresultName(observed.hr) + " " +
+         std::to_string(observed.value) + ", the model says " +
+         std::to_string(m.FreeCount());
+}
+
+std::string Lockstep::ApplyAll(const std::vector<spec::Op>& ops) {
+  for (const spec::Op& op : ops) {
+    std::string report = Apply(op);
+    if (!report.empty()) return report;
+  }
+  return "";
+}
+
+std::string Lockstep::Finish() {
+  if (!divergence_.empty()) return divergence_;
+  const spec::State& m = candidates_.front().model;
+  // LIFE.SELFREF: while committed the allocator holds itself, so the world
+  // still has an allocator even when the client holds no reference.
+  driver_->Teardown(!m.destroyed);
+  std::string violations = ViolationReport();
+  if (!violations.empty()) return Diverged("at teardown:\n" + violations);
+  return "";
+}
+
+}  // namespace dsalloc::harness
