@@ -1,0 +1,395 @@
+// props/parallel/linearizability.cpp: the linearization search
+// (linearizability.h), after Wing & Gong with Lowe's memoisation.
+//
+// Concurrency caveats: places where a correct implementation's observations
+// legitimately differ from what the sequential model computes at the
+// linearization point, and how the search accounts for them. Each caveat
+// only ever widens a comparison for a call that overlapped another call in
+// real time; a call that overlapped nothing is compared exactly, as the
+// Lockstep would.
+//
+//  (a) Notification::refs_at_entry. The release is linearized where the
+//      allocator takes its lock; NotifyRelease runs after the lock is
+//      dropped (THREAD.NOLOCK). Between the two, an overlapping SetNotify
+//      may install or uninstall that callback, and overlapping releases hold
+//      their own snapshot references (NOTIFY.SNAPSHOT); each overlapping call
+//      holds at most one reference at a time (a SetNotify AddRefs the new
+//      callback before it Releases the old one). So the observed count must
+//      be >= 1 (the snapshot is held: NOTIFY.SNAPSHOT), and within the
+//      model's count +- the number of calls overlapping this one.
+//  (b) Reactions. A reaction runs inside NotifyRelease, after the lock is
+//      dropped, so it is not atomic with the release that caused it: the
+//      model (which runs it inside the release's step) cannot be a
+//      sequential specification for it. The checker refuses histories that
+//      configure one (and start states that have one).
+//  (c) Blocking GetBuffer. A blocked call is linearized at its hand-off
+//      (THREAD.SAFE), which the model expresses as a Completion listed on
+//      ANOTHER call's outcome; a thread blocked forever would also hang the
+//      run. Only AM_GBF_NOWAIT GetBuffer is accepted.
+//  (d) Allocator AddRef/Release return values. The allocator drops its
+//      self-reference after unlocking (Decommit, and the release that
+//      completes a pending decommit: LIFE.SELFREF, NOTIFY.BEFORESELF), so a
+//      concurrent AddRef may count a self-reference the model has already
+//      dropped; and the driver reaches GetFreeCount and SetNotify (and its
+//      THREAD.NOLOCK probe inside NotifyRelease) through a transient
+//      QueryInterface(IID_IMemAllocatorCallbackTemp) reference. One
+//      overlapping call can account for up to 2 (a release that completes a
+//      decommit while its probe holds a reference), so the value must be
+//      within the model's +- 2 x the overlapping calls. COM counts are
+//      advisory; the teardown checks (GEN.NOLEAK) judge the balance.
+
+#include "linearizability.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+#include <unordered_set>
+
+#include "driver.h"
+#include "model/step.h"
+
+namespace dsalloc::props::parallel {
+namespace {
+
+using harness::SampleBinding;
+
+size_t Mix(size_t h, size_t v) {
+  return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+// A memo entry: a node of the search that was fully explored without
+// finding a linearization.
+struct Key {
+  uint64_t done;
+  spec::State state;
+  SampleBinding binding;
+  friend bool operator==(const Key&, const Key&) = default;
+};
+
+struct KeyHash {
+  size_t operator()(const Key& k) const {
+    size_t h = Mix(std::hash<uint64_t>()(k.done), k.state.Hash());
+    // SampleBinding has no hash; equal bindings map the current
+    // generation's indices to equal ids, so this is consistent with ==.
+    for (size_t i = 0; i < k.state.samples.size(); ++i) {
+      h = Mix(h, static_cast<size_t>(
+                     k.binding.ObservedId(k.state.generation, static_cast<int>(i)) + 1));
+    }
+    return h;
+  }
+};
+
+// The first reason the history is outside what the checker supports
+// (caveats (b) and (c)), or "".
+std::string Unsupported(const CheckInput& in) {
+  if (in.history.size() > kMaxEvents) {
+    return "history has " + std::to_string(in.history.size()) + " calls; the checker takes at most " +
+           std::to_string(kMaxEvents);
+  }
+  for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+    if (in.start.callbacks[cb].reaction != spec::Reaction::kNone) {
+      return "callback " + std::to_string(cb) + " has a reaction configured at the start (caveat b)";
+    }
+  }
+  for (const Event& e : in.history) {
+    if (e.op.kind == spec::OpKind::kSetReaction) {
+      return "the history configures a reaction: " + spec::ToString(e.op) + " (caveat b)";
+    }
+    if (e.op.kind == spec::OpKind::kGetBuffer && !(e.op.flags & AM_GBF_NOWAIT)) {
+      return "the history has a blocking GetBuffer: " + spec::ToString(e.op) + " (caveat c)";
+    }
+    if (e.invoked >= e.responded) {
+      return "call responded before it was invoked: " + FormatEvent(e);
+    }
+  }
+  return "";
+}
+
+// spec::ToString of an observed outcome, with observed handles written
+// "(#id)" instead of "(4294967295,id)".
+std::string ObservedText(const spec::Outcome& o) {
+  std::string text = spec::ToString(o);
+  const std::string gen = "(" + std::to_string(harness::kObservedGeneration) + ",";
+  for (size_t at = text.find(gen); at != std::string::npos; at = text.find(gen, at)) {
+    text.replace(at, gen.size(), "(#");
+  }
+  return text;
+}
+
+class Search {
+ public:
+  Search(const CheckInput& in, const CheckOptions& opt, CheckResult* out)
+      : in_(in), opt_(opt), out_(out) {}
+
+  void Run();
+
+ private:
+  bool Dfs(uint64_t done, const spec::State& s, const SampleBinding& b);
+  // Caveats (a) and (d): widens `expected` to the observed value where the
+  // difference is explained by calls overlapping event i.
+  void Relax(size_t i, spec::Outcome* expected) const;
+  std::string QuiescenceDiff(const spec::State& s, const SampleBinding& b) const;
+  std::string Report(bool gave_up) const;
+
+  struct Attempt {
+    size_t event;
+    std::string expected;  // model outcome (model handles), or ""
+    std::string why;       // the difference
+  };
+
+  const CheckInput& in_;
+  const CheckOptions& opt_;
+  CheckResult* out_;
+  std::vector<Event> h_;          // sorted by invocation
+  std::vector<uint64_t> pred_;    // calls that must precede each call
+  std::vector<int> overlap_;      // calls overlapping each call
+  uint64_t all_ = 0;
+  std::unordered_set<Key, KeyHash> failed_;
+  std::vector<size_t> order_;
+  size_t nodes_ = 0;
+  size_t memo_hits_ = 0;
+  bool gave_up_ = false;
+  // The deepest node reached, for the report.
+  long best_depth_ = -1;
+  size_t best_node_ = 0;
+  std::vector<size_t> best_order_;
+  spec::State best_state_;
+  std::vector<Attempt> best_attempts_;
+};
+
+void Search::Run() {
+  h_ = in_.history;
+  std::stable_sort(h_.begin(), h_.end(),
+                   [](const Event& a, const Event& b) { return a.invoked < b.invoked; });
+  out_->history = h_;
+  if (std::string why = Unsupported(in_); !why.empty()) {
+    // A caller bug, never to be mistaken for a pass.
+    out_->verdict = Verdict::kNotLinearizable;
+    out_->report = "checker precondition violated: " + why;
+    return;
+  }
+  const size_t n = h_.size();
+  pred_.assign(n, 0);
+  overlap_.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      if (i == j) continue;
+      if (h_[j].responded < h_[i].invoked) pred_[i] |= uint64_t{1} << j;
+      if (h_[j].invoked < h_[i].responded && h_[i].invoked < h_[j].responded) ++overlap_[i];
+    }
+  }
+  all_ = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  bool ok = Dfs(0, in_.start, in_.binding);
+  out_->nodes = nodes_;
+  out_->memo_hits = memo_hits_;
+  if (ok) {
+    out_->verdict = Verdict::kLinearizable;
+    out_->order = order_;
+    return;
+  }
+  out_->verdict = gave_up_ ? Verdict::kGaveUp : Verdict::kNotLinearizable;
+  out_->report = Report(gave_up_);
+}
+
+void Search::Relax(size_t i, spec::Outcome* expected) const {
+  const int k = overlap_[i];
+  if (k == 0) return;  // no concurrency: exact comparison
+  const spec::Outcome& observed = h_[i].outcome;
+  // (a) refs_at_entry, notification by notification (same callback only;
+  // anything else is a real difference Reconcile will report).
+  size_t m = std::min(expected->notifications.size(), observed.notifications.size());
+  for (size_t j = 0; j < m; ++j) {
+    spec::Notification& e = expected->notifications[j];
+    const spec::Notification& o = observed.notifications[j];
+    if (e.callback != o.callback) continue;
+    int64_t lo = std::max<int64_t>(1, int64_t{e.refs_at_entry} - k);
+    int64_t hi = int64_t{e.refs_at_entry} + k;
+    if (o.refs_at_entry >= lo && o.refs_at_entry <= hi) e.refs_at_entry = o.refs_at_entry;
+  }
+  // (d) the allocator's own reference count.
+  const spec::OpKind kind = h_[i].op.kind;
+  if ((kind == spec::OpKind::kAddRef || kind == spec::OpKind::kRelease) &&
+      std::llabs(observed.value - expected->value) <= 2 * k) {
+    expected->value = observed.value;
+  }
+}
+
+bool Search::Dfs(uint64_t done, const spec::State& s, const SampleBinding& b) {
+  Key key{done, s, b};
+  if (failed_.count(key) != 0) {
+    ++memo_hits_;
+    return false;
+  }
+  if (nodes_ >= opt_.node_bound) {
+    gave_up_ = true;
+    return false;
+  }
+  const size_t id = nodes_++;
+  const long depth = static_cast<long>(order_.size());
+  if (depth > best_depth_) {
+    best_depth_ = depth;
+    best_node_ = id;
+    best_order_ = order_;
+    best_state_ = s;
+    best_attempts_.clear();
+  }
+  // Only the deepest node's failures are reported; a child that goes
+  // deeper takes over (so this is re-evaluated after each child).
+  auto recording = [&] { return id == best_node_; };
+  if (done == all_) {
+    if (!in_.quiescence) {
+      out_->final_state = s;
+      out_->final_binding = b;
+      return true;
+    }
+    std::string diff = QuiescenceDiff(s, b);
+    if (diff.empty()) {
+      out_->final_state = s;
+      out_->final_binding = b;
+      return true;
+    }
+    if (recording()) best_attempts_.push_back({h_.size(), "", diff});
+    return false;
+  }
+  for (size_t i = 0; i < h_.size(); ++i) {
+    const uint64_t bit = uint64_t{1} << i;
+    if ((done & bit) || (pred_[i] & ~done) != 0) continue;  // not minimal
+    const Event& e = h_[i];
+    spec::Op model_op;
+    if (!b.ToModel(s.generation, e.op, &model_op)) {
+      if (recording()) {
+        best_attempts_.push_back(
+            {i, "", "names observed sample " + std::to_string(e.op.sample) +
+                        ", which this order does not bind to a sample of generation " +
+                        std::to_string(s.generation)});
+      }
+      continue;
+    }
+    spec::Transitions ts = spec::Step(s, model_op, in_.profile);
+    if (ts.empty() && recording()) {
+      best_attempts_.push_back(
+          {i, "", "outside the model's domain here (" + spec::ToString(model_op) + ")"});
+    }
+    for (spec::Transition& t : ts) {
+      spec::Outcome expected = t.outcome;
+      Relax(i, &expected);
+      SampleBinding nb = b;
+      std::string diff = nb.Reconcile(e.outcome, expected);
+      if (!diff.empty()) {
+        if (recording()) best_attempts_.push_back({i, spec::ToString(t.outcome), diff});
+        continue;
+      }
+      if (t.outcome.reallocated) nb.StartGeneration(t.outcome.generation);
+      order_.push_back(i);
+      if (Dfs(done | bit, t.next, nb)) return true;
+      order_.pop_back();
+      if (gave_up_) return false;
+    }
+  }
+  failed_.insert(std::move(key));
+  return false;
+}
+
+std::string Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b) const {
+  const Quiescence& q = *in_.quiescence;
+  std::ostringstream os;
+  for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+    if (q.callback_refs[cb] != s.callbacks[cb].refs) {
+      os << "callback " << cb << ": the allocator holds " << q.callback_refs[cb]
+         << " reference(s) after the threads joined, the model " << s.callbacks[cb].refs
+         << " (COM.CALLBACK.REFS); ";
+    }
+    if (q.callback_notified[cb] != s.callbacks[cb].notified) {
+      os << "callback " << cb << ": " << q.callback_notified[cb]
+         << " NotifyRelease call(s) received, the model " << s.callbacks[cb].notified
+         << " (NOTIFY.ONCE); ";
+    }
+  }
+  for (const auto& [obs, refs] : q.sample_refs) {
+    spec::SampleHandle hnd = b.ModelHandle(obs);
+    uint32_t model = 0;
+    if (!s.destroyed && hnd.valid() && hnd.generation == s.generation &&
+        hnd.index < s.samples.size()) {
+      model = s.samples[hnd.index].refs;
+    }
+    if (model != refs) {
+      os << "observed sample " << obs << ": the client holds " << refs
+         << " reference(s), the model " << model << "; ";
+    }
+  }
+  return os.str();
+}
+
+std::string Search::Report(bool gave_up) const {
+  std::ostringstream os;
+  const size_t n = h_.size();
+  if (gave_up) {
+    os << "linearizability search GAVE UP (not a failure) after " << nodes_
+       << " nodes (bound " << opt_.node_bound << "), " << memo_hits_ << " memo hits, on "
+       << n << " calls; deepest partial linearization " << best_depth_ << " of " << n << ".\n";
+  } else {
+    os << "NOT LINEARIZABLE (THREAD.SAFE): no order of these " << n
+       << " calls that respects their real-time order is allowed by the model (profile "
+       << (in_.profile == spec::Profile::kStrict ? "strict" : "portable") << "); searched "
+       << nodes_ << " nodes, " << memo_hits_ << " memo hits.\n";
+  }
+  os << "history (by invocation; sample ids are observed ids; [invoked,responded] on one clock):\n";
+  for (size_t i = 0; i < n; ++i) os << "  #" << i << " " << FormatEvent(h_[i]) << "\n";
+  os << "deepest partial linearization (" << best_depth_ << " of " << n << " calls):\n";
+  for (size_t i : best_order_) os << "  #" << i << " " << spec::ToString(h_[i].op) << "\n";
+  if (!gave_up) {
+    os << "model state after it:\n" << spec::ToString(best_state_) << "\n";
+    if (best_attempts_.empty()) {
+      os << "no call could come next.\n";
+    } else {
+      os << "why no call could come next:\n";
+      for (const Attempt& a : best_attempts_) {
+        if (a.event >= n) {
+          os << "  every call linearized, but the end state disagrees with what was observed"
+                " after the threads joined: "
+             << a.why << "\n";
+          continue;
+        }
+        os << "  #" << a.event << " " << spec::ToString(h_[a.event].op) << "\n";
+        if (!a.expected.empty()) os << "      model expected: " << a.expected << "\n";
+        os << "      observed:       " << ObservedText(h_[a.event].outcome) << "\n";
+        // Reconcile's "outcome differs" repeats the two lines above.
+        if (a.why.rfind("outcome differs", 0) != 0) {
+          os << "      difference:     " << a.why << "\n";
+        }
+      }
+    }
+  }
+  return os.str();
+}
+
+}  // namespace
+
+std::string FormatEvent(const Event& e) {
+  std::ostringstream os;
+  os << spec::ToString(e.op) << "  [" << e.invoked << "," << e.responded << "]  -> "
+     << ObservedText(e.outcome);
+  return os.str();
+}
+
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kLinearizable:
+      return "linearizable";
+    case Verdict::kNotLinearizable:
+      return "not linearizable";
+    case Verdict::kGaveUp:
+      return "gave up";
+  }
+  return "?";
+}
+
+CheckResult CheckLinearizable(const CheckInput& input, const CheckOptions& options) {
+  CheckResult result;
+  Search search(input, options, &result);
+  search.Run();
+  return result;
+}
+
+}  // namespace dsalloc::props::parallel

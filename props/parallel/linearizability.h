@@ -1,0 +1,118 @@
+// ---------------------------------------------------------------------------
+// File: props/parallel/linearizability.h
+// ---------------------------------------------------------------------------
+//
+// A linearizability checker for histories of concurrent calls on one
+// allocator (THREAD.SAFE): given the model state and the SampleBinding at
+// the moment the threads started, and what every call did (its op with
+// OBSERVED sample ids, its observed Outcome, and its invocation and response
+// times on one global clock), it searches for a sequential order of the
+// calls that respects real-time order (a precedes b when a responded before
+// b was invoked) and that spec::Step allows, outcome by outcome.
+//
+// The search is a depth-first walk over the "minimal" calls (those no
+// pending call must precede), with the model state and a binding carried per
+// node, memoised on (calls linearized, State, binding) so that equivalent
+// interleavings are explored once; it gives up past a node bound, which is
+// reported as kGaveUp, never as a failure.
+//
+// Contract. Pure and deterministic: no I/O, no globals, no threads. The
+// history must contain exactly the calls that ran (a skipped op is not an
+// event), at most kMaxEvents of them, each on one thread whose calls do not
+// overlap. Every op must be one a client may issue in parallel: no Reaction
+// other than kNone configured, no blocking GetBuffer (see the caveats in
+// linearizability.cpp). Errors are verdicts with a human-readable report.
+
+#ifndef DSALLOC_PROPS_PARALLEL_LINEARIZABILITY_H_
+#define DSALLOC_PROPS_PARALLEL_LINEARIZABILITY_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/op.h"
+#include "model/outcome.h"
+#include "model/state.h"
+#include "sample_binding.h"
+
+namespace dsalloc::props::parallel {
+
+// The search keeps the set of linearized calls in a 64-bit mask.
+inline constexpr size_t kMaxEvents = 64;
+
+// One completed call. `op.thread` is the calling thread; `op.sample` (for
+// sample ops) is an OBSERVED id (driver.h); `outcome` is what the Driver
+// observed, handles in observed ids. `invoked` < `responded`, both read
+// from the same global counter (the order is what matters, not the values).
+struct Event {
+  spec::Op op;
+  spec::Outcome outcome;
+  uint64_t invoked = 0;
+  uint64_t responded = 0;
+};
+
+// What was observed once every thread had joined (no call in flight):
+// optional; when given, the search only accepts a complete linearization
+// whose final state agrees with it.
+struct Quiescence {
+  // Allocator-held references on each test callback, and NotifyRelease
+  // calls each has received (Driver::CallbackRefs / CallbackNotifications).
+  std::array<uint32_t, spec::kNumCallbacks> callback_refs{};
+  std::array<uint32_t, spec::kNumCallbacks> callback_notified{};
+  // (observed id, references the client holds on it) for every observed id
+  // the history or the starting binding names.
+  std::vector<std::pair<int, uint32_t>> sample_refs;
+};
+
+struct CheckInput {
+  spec::State start;
+  harness::SampleBinding binding;  // at `start`
+  spec::Profile profile = spec::Profile::kStrict;
+  std::vector<Event> history;      // any order; sorted by the checker
+  std::optional<Quiescence> quiescence;
+};
+
+struct CheckOptions {
+  // Search nodes (partial linearizations expanded) before giving up.
+  size_t node_bound = 200000;
+};
+
+enum class Verdict {
+  kLinearizable,     // some allowed order explains the history
+  kNotLinearizable,  // no order does (a failure)
+  kGaveUp,           // the node bound was reached first (not a failure)
+};
+
+struct CheckResult {
+  Verdict verdict = Verdict::kGaveUp;
+  // kLinearizable: the state and binding after the linearization found, and
+  // the order (indices into the sorted history, see `history`).
+  spec::State final_state;
+  harness::SampleBinding final_binding;
+  std::vector<size_t> order;
+  // The history as the checker sorted it (by invocation).
+  std::vector<Event> history;
+  size_t nodes = 0;      // nodes expanded
+  size_t memo_hits = 0;  // nodes pruned by the memo
+  // kNotLinearizable / kGaveUp: a multi-line report (events with threads
+  // and intervals, the deepest partial linearization, and for each call
+  // that could not extend it, what the model expected and the difference).
+  std::string report;
+};
+
+CheckResult CheckLinearizable(const CheckInput& input,
+                              const CheckOptions& options = CheckOptions());
+
+// "@T <op in trace format>  [inv,resp]  -> <observed outcome>"; the op keeps
+// observed sample ids.
+std::string FormatEvent(const Event& e);
+
+std::string_view VerdictName(Verdict v);
+
+}  // namespace dsalloc::props::parallel
+
+#endif  // DSALLOC_PROPS_PARALLEL_LINEARIZABILITY_H_

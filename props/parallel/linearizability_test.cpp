@@ -1,0 +1,401 @@
+// props/parallel/linearizability_test.cpp: the linearizability checker on
+// hand-made histories: histories that need reordering pass, histories no
+// interleaving explains fail with a report naming the calls, the
+// concurrency caveats widen exactly what they should, and the node bound
+// gives up (reported as such, never as a failure).
+//
+// The observed outcomes are made by running a chosen "true" order on the
+// model and renaming its samples to observed ids (generation * 10 + index +
+// 100, so a missing translation shows), then, for the failing cases,
+// corrupting one of them.
+//
+// checks: THREAD.SAFE, NOTIFY.SNAPSHOT, NOTIFY.ONCE, ALLOC.BOUND, ALLOC.FREECOUNT
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "driver.h"
+#include "linearizability.h"
+#include "model/op.h"
+#include "model/step.h"
+#include "sample_binding.h"
+
+namespace dsalloc::props::parallel {
+namespace {
+
+using spec::Op;
+using spec::Outcome;
+using spec::State;
+
+int ObservedIdOf(const spec::SampleHandle& h) {
+  return static_cast<int>(h.generation) * 10 + h.index + 100;
+}
+
+spec::SampleHandle Obs(int id) {
+  return spec::SampleHandle{harness::kObservedGeneration, static_cast<uint16_t>(id)};
+}
+
+// A model outcome as a Driver would report it (observed ids).
+Outcome ToObserved(Outcome o) {
+  if (o.sample.valid()) o.sample = Obs(ObservedIdOf(o.sample));
+  for (spec::Notification& n : o.notifications) {
+    if (n.reaction_sample.valid()) n.reaction_sample = Obs(ObservedIdOf(n.reaction_sample));
+  }
+  for (spec::Completion& c : o.completions) {
+    if (c.sample.valid()) c.sample = Obs(ObservedIdOf(c.sample));
+  }
+  return o;
+}
+
+Op Parse(const std::string& line) {
+  std::optional<Op> op = spec::ParseOp(line);
+  EXPECT_TRUE(op.has_value()) << line;
+  return op.value_or(Op{});
+}
+
+// The world before the threads start: a model state reached by a prefix,
+// and the binding a Lockstep would have made for it.
+struct World {
+  State state = spec::Initial();
+  harness::SampleBinding binding;
+
+  World& Do(const std::string& line) {
+    Op op = Parse(line);
+    spec::Transitions ts = spec::Step(state, op, spec::Profile::kStrict);
+    EXPECT_EQ(ts.size(), 1u) << line;
+    if (ts.empty()) return *this;
+    EXPECT_EQ(binding.Reconcile(ToObserved(ts[0].outcome), ts[0].outcome), "") << line;
+    if (ts[0].outcome.reallocated) binding.StartGeneration(ts[0].outcome.generation);
+    state = ts[0].next;
+    return *this;
+  }
+};
+
+World Committed(int buffers) {
+  World w;
+  w.Do("SetProperties " + std::to_string(buffers) + " 64 1 0").Do("Commit");
+  return w;
+}
+
+struct Call {
+  std::string line;  // "@T op", samples as model indices
+  uint64_t invoked;
+  uint64_t responded;
+};
+
+// Runs `calls` on the model in `order` (the truth) and returns the history a
+// recorder would have seen.
+std::vector<Event> Record(const World& w, const std::vector<Call>& calls,
+                          const std::vector<size_t>& order) {
+  std::vector<Event> events(calls.size());
+  State s = w.state;
+  for (size_t i : order) {
+    Op op = Parse(calls[i].line);
+    Op observed_op = op;
+    if (op.kind >= spec::OpKind::kSampleAddRef && op.kind <= spec::OpKind::kSetProperties2) {
+      observed_op.sample = ObservedIdOf(s.Handle(op.sample));
+    }
+    spec::Transitions ts = spec::Step(s, op, spec::Profile::kStrict);
+    EXPECT_EQ(ts.size(), 1u) << calls[i].line;
+    if (ts.empty()) return events;
+    events[i].op = observed_op;
+    events[i].outcome = ToObserved(ts[0].outcome);
+    events[i].invoked = calls[i].invoked;
+    events[i].responded = calls[i].responded;
+    s = ts[0].next;
+  }
+  return events;
+}
+
+CheckResult Check(const World& w, std::vector<Event> history,
+                  spec::Profile profile = spec::Profile::kStrict,
+                  CheckOptions options = CheckOptions()) {
+  CheckInput in;
+  in.start = w.state;
+  in.binding = w.binding;
+  in.profile = profile;
+  in.history = std::move(history);
+  return CheckLinearizable(in, options);
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Thread 2's NOWAIT GetBuffer was invoked first and returned last, having
+// found no free sample: only the order "thread 1 got it, thread 2 timed
+// out, thread 1 released it" explains that; invocation order does not.
+TEST(Linearizability, HistoryThatNeedsReorderingPasses) {
+  World w = Committed(1);
+  std::vector<Call> calls = {
+      {"@2 GetBuffer nowait", 0, 10},
+      {"@1 GetBuffer nowait", 1, 2},
+      {"@1 sample 0 Release", 3, 4},
+  };
+  std::vector<Event> h = Record(w, calls, {1, 0, 2});
+  ASSERT_EQ(h[0].outcome.hr, VFW_E_TIMEOUT);
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kLinearizable) << r.report;
+  ASSERT_EQ(r.order.size(), 3u);
+  EXPECT_EQ(r.history[r.order[1]].op.thread, 2);  // the timeout in the middle
+  EXPECT_EQ(r.final_state.free_list.size(), 1u);
+  EXPECT_EQ(r.final_binding.ObservedId(r.final_state.generation, 0), 100 + 10);
+}
+
+// The same observations, but thread 2's call now starts after thread 1
+// released the sample: real-time order forbids the explanation above.
+TEST(Linearizability, RealTimeOrderIsRespected) {
+  World w = Committed(1);
+  std::vector<Call> calls = {
+      {"@2 GetBuffer nowait", 0, 10},
+      {"@1 GetBuffer nowait", 1, 2},
+      {"@1 sample 0 Release", 3, 4},
+  };
+  std::vector<Event> h = Record(w, calls, {1, 0, 2});
+  h[0].invoked = 5;
+  h[0].responded = 6;
+  CheckResult r = Check(w, h);
+  EXPECT_EQ(r.verdict, Verdict::kNotLinearizable) << r.report;
+}
+
+// ALLOC.BOUND: two overlapping NOWAIT GetBuffers on a one-buffer allocator
+// cannot both get a sample, whatever the order.
+TEST(Linearizability, TwoGetBuffersOnOneBufferFails) {
+  World w = Committed(1);
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 3},
+      {"@2 GetBuffer nowait", 1, 4},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1});
+  ASSERT_EQ(h[1].outcome.hr, VFW_E_TIMEOUT);
+  h[1].outcome = h[0].outcome;  // thread 2 "also got one", another sample
+  h[1].outcome.sample = Obs(7);
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
+  // The report names both calls, their threads and their intervals, the
+  // deepest partial linearization, and what the model expected instead.
+  EXPECT_TRUE(Contains(r.report, "NOT LINEARIZABLE")) << r.report;
+  EXPECT_TRUE(Contains(r.report, "@1 GetBuffer nowait  [0,3]")) << r.report;
+  EXPECT_TRUE(Contains(r.report, "@2 GetBuffer nowait  [1,4]")) << r.report;
+  EXPECT_TRUE(Contains(r.report, "deepest partial linearization (1 of 2 calls)")) << r.report;
+  EXPECT_TRUE(Contains(r.report, "model expected: hr=VFW_E_TIMEOUT")) << r.report;
+}
+
+// ALLOC.FREECOUNT: with two buffers and thread 1 holding at most one, a
+// concurrent GetFreeCount may see 2 or 1, never 0.
+TEST(Linearizability, FreeCountNoOrderExplainsFails) {
+  World w = Committed(2);
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@1 sample 1 Release", 2, 3},
+      {"@2 GetFreeCount", 0, 5},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 2, 1});
+  ASSERT_EQ(h[2].outcome.value, 1);
+  CheckResult ok = Check(w, h);
+  EXPECT_EQ(ok.verdict, Verdict::kLinearizable) << ok.report;
+  h[2].outcome.value = 0;
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
+  EXPECT_TRUE(Contains(r.report, "@2 GetFreeCount")) << r.report;
+  EXPECT_TRUE(Contains(r.report, "model expected: hr=S_OK value=")) << r.report;
+}
+
+// NOTIFY.ONCE: a release under an installed callback must report its
+// NotifyRelease, concurrency or not.
+TEST(Linearizability, MissingNotificationFails) {
+  World w = Committed(1);
+  w.Do("SetNotify 0");
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@1 sample 0 Release", 2, 5},
+      {"@2 GetFreeCount", 3, 4},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2});
+  ASSERT_EQ(h[1].outcome.notifications.size(), 1u);
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);
+  h[1].outcome.notifications.clear();
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
+  EXPECT_TRUE(Contains(r.report, "notify[cb0")) << r.report;  // the expected one
+}
+
+// NOTIFY.SNAPSHOT, caveat (a): a SetNotify(NULL) overlapping the release
+// may drop the installed reference before NotifyRelease runs, so the
+// callback may see 1 reference (the snapshot) where the model, at the
+// linearization point, counts 2; never 0.
+TEST(Linearizability, SnapshotRefsWidenOnlyUnderOverlap) {
+  World w = Committed(1);
+  w.Do("SetNotify 0");
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@1 sample 0 Release", 2, 5},
+      {"@2 SetNotify null", 3, 4},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2});
+  ASSERT_EQ(h[1].outcome.notifications.size(), 1u);
+  ASSERT_EQ(h[1].outcome.notifications[0].refs_at_entry, 2u);
+  h[1].outcome.notifications[0].refs_at_entry = 1;
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);
+  h[1].outcome.notifications[0].refs_at_entry = 0;  // no snapshot reference
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kNotLinearizable);
+  // Without the overlap the comparison is exact, as in the Lockstep.
+  h[1].outcome.notifications[0].refs_at_entry = 1;
+  h[2].invoked = 6;
+  h[2].responded = 7;
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kNotLinearizable);
+}
+
+// Caveat (d): a Decommit drops the self-reference after unlocking, so an
+// AddRef linearized after it (thread 2 already saw it decommitted) may still
+// count the self-reference while the Decommit has not returned.
+TEST(Linearizability, AllocatorRefcountWidensOnlyUnderOverlap) {
+  World w = Committed(1);
+  std::vector<Call> calls = {
+      {"@1 Decommit", 0, 10},
+      {"@2 GetBuffer nowait", 1, 2},
+      {"@2 AddRef", 3, 4},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2});
+  ASSERT_EQ(h[1].outcome.hr, VFW_E_NOT_COMMITTED);
+  ASSERT_EQ(h[2].outcome.value, 2);  // client 2, self 0
+  h[2].outcome.value = 3;            // self-reference not yet dropped
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);
+  h[2].outcome.value = 6;  // more than 2 per overlapping call
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kNotLinearizable);
+  // Once the Decommit has returned, the count is exact again.
+  h[0].responded = 2;
+  h[2].outcome.value = 3;
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kNotLinearizable);
+}
+
+// A Commit that makes new samples starts a new generation in the binding;
+// a sample op afterwards must be translated in it.
+TEST(Linearizability, CommitInParallelStartsAGeneration) {
+  World w;
+  w.Do("SetProperties 1 64 1 0");
+  std::vector<Call> calls = {
+      {"@1 Commit", 0, 3},
+      {"@2 GetBuffer nowait", 1, 2},
+      {"@2 GetBuffer nowait", 4, 5},
+      {"@2 sample 0 SetActualDataLength 7", 6, 7},
+      {"@2 sample 0 Release", 8, 9},
+  };
+  std::vector<Event> h = Record(w, calls, {1, 0, 2, 3, 4});
+  ASSERT_EQ(h[1].outcome.hr, VFW_E_NOT_COMMITTED);
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kLinearizable) << r.report;
+  EXPECT_EQ(r.final_state.samples[0].actual, 7);
+}
+
+// With a quiescent observation, only a linearization whose end state
+// matches it is accepted.
+TEST(Linearizability, QuiescenceMismatchFails) {
+  World w = Committed(1);
+  w.Do("SetNotify 0");
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@1 sample 0 Release", 2, 3},
+  };
+  CheckInput in;
+  in.start = w.state;
+  in.binding = w.binding;
+  in.history = Record(w, calls, {0, 1});
+  Quiescence q;
+  q.callback_refs = {1, 0, 0};
+  q.callback_notified = {1, 0, 0};
+  q.sample_refs = {{110, 0}};
+  in.quiescence = q;
+  EXPECT_EQ(CheckLinearizable(in).verdict, Verdict::kLinearizable);
+  in.quiescence->callback_refs[0] = 2;  // a leaked snapshot reference
+  CheckResult r = CheckLinearizable(in);
+  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
+  EXPECT_TRUE(Contains(r.report, "after the threads joined")) << r.report;
+  EXPECT_TRUE(Contains(r.report, "COM.CALLBACK.REFS")) << r.report;
+}
+
+// Three threads of reads that all overlap: the search must exhaust every
+// interleaving before failing, and the memo collapses them to the 6^3
+// per-thread progress points.
+TEST(Linearizability, MemoKeepsExhaustiveSearchSmall) {
+  World w = Committed(2);
+  std::vector<Call> calls;
+  for (int t = 1; t <= 3; ++t) {
+    for (uint64_t k = 0; k < 5; ++k) {
+      calls.push_back({"@" + std::to_string(t) + " GetFreeCount", 2 * k, 2 * k + 100});
+    }
+  }
+  // Per-thread calls must not overlap each other: stagger them.
+  for (size_t i = 0; i < calls.size(); ++i) {
+    calls[i].invoked = (i % 5) * 10 + i / 5;
+    calls[i].responded = calls[i].invoked + 9;
+  }
+  std::vector<size_t> order(calls.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<Event> h = Record(w, calls, order);
+  h.back().outcome.value = 3;  // more free samples than buffers
+  CheckResult r = Check(w, h);
+  EXPECT_EQ(r.verdict, Verdict::kNotLinearizable) << r.report;
+  EXPECT_LE(r.nodes, 6u * 6u * 6u);
+  EXPECT_GT(r.memo_hits, 0u);
+}
+
+// Past the node bound the search gives up; that is its own verdict, with a
+// message saying it is not a failure.
+TEST(Linearizability, GiveUpIsReportedNotFailed) {
+  World w = Committed(2);
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 10}, {"@2 GetBuffer nowait", 1, 11},
+      {"@3 GetFreeCount", 2, 12},     {"@1 sample 1 Release", 13, 14},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
+  CheckOptions tiny;
+  tiny.node_bound = 2;
+  CheckResult r = Check(w, h, spec::Profile::kStrict, tiny);
+  ASSERT_EQ(r.verdict, Verdict::kGaveUp);
+  EXPECT_EQ(r.nodes, 2u);
+  EXPECT_TRUE(Contains(r.report, "GAVE UP (not a failure)")) << r.report;
+  EXPECT_EQ(VerdictName(r.verdict), "gave up");
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);
+}
+
+// The portable profile keeps every allowed transition: a history where a
+// GetBuffer returned a free sample other than the LIFO head fails strict
+// and passes portable (ALLOC.FREELIST.ORDER).
+TEST(Linearizability, PortableKeepsEveryAllowedTransition) {
+  World w = Committed(2);
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@2 GetFreeCount", 0, 2},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1});
+  ASSERT_EQ(h[0].outcome.sample, Obs(100 + 10 + 1));  // the head is sample 1
+  h[0].outcome.sample = Obs(200);  // unseen id: binds to whatever fits
+  // Bind sample 1 (the head) in the start binding so 200 can only be 0.
+  World bound = w;
+  Outcome seen;
+  seen.written = spec::kOutPointer;
+  seen.sample = Obs(111);
+  Outcome want = seen;
+  want.sample = w.state.Handle(1);
+  ASSERT_EQ(bound.binding.Reconcile(seen, want), "");
+  EXPECT_EQ(Check(bound, h, spec::Profile::kStrict).verdict, Verdict::kNotLinearizable);
+  EXPECT_EQ(Check(bound, h, spec::Profile::kPortable).verdict, Verdict::kLinearizable);
+}
+
+// Histories outside what the checker supports are refused loudly.
+TEST(Linearizability, BlockingGetBufferIsAPreconditionViolation) {
+  World w = Committed(1);
+  std::vector<Event> h(1);
+  h[0].op = Parse("@1 GetBuffer");
+  h[0].invoked = 0;
+  h[0].responded = 1;
+  CheckResult r = Check(w, h);
+  EXPECT_EQ(r.verdict, Verdict::kNotLinearizable);
+  EXPECT_TRUE(Contains(r.report, "precondition")) << r.report;
+}
+
+}  // namespace
+}  // namespace dsalloc::props::parallel

@@ -1,0 +1,318 @@
+// props/parallel/parallel_props.cpp: the parallel properties (issue 4 §3).
+//
+// Parallel.LinearizableStrict / Parallel.LinearizablePortable: for random
+// ParallelCases (a sequential prefix that sets up an interesting state, then
+// 2-3 short op lists run on real threads from a common start), every
+// recorded history, NotifyRelease deliveries included, must be explained by
+// some order of its calls that respects real time and that the model
+// allows; the driver must see no violation; the world must tear down clean.
+// Each case runs kRepeats times on a fresh allocator to meet more schedules.
+//
+// RapidCheck has no parallel mode; this is one. Case count: 200 x
+// DSALLOC_PROPS_SCALE (a float, default 1) for strict, half that for
+// portable (property_check.h). The implementation is harness::Selected()
+// (DSALLOC_IMPL or the props binary's --impl); --profile=portable skips the
+// strict property. A counterexample is printed as a trace (op.h format;
+// '#' lines explain the parallel phase) plus the checker's report.
+//
+// checks: THREAD.SAFE, NOTIFY.ONCE, NOTIFY.SNAPSHOT, NOTIFY.AFTERFREE, THREAD.NOLOCK, COM.CALLBACK.REFS, ALLOC.BOUND, ALLOC.FREECOUNT, ALLOC.GETBUFFER.NOWAIT, ALLOC.GETBUFFER.POP, ALLOC.RELEASEBUFFER.PUSH, ALLOC.RELEASEBUFFER.COMPLETE, ALLOC.DECOMMIT.3, ALLOC.COMMIT.2, ALLOC.SETNOTIFY.1, LIFE.SELFREF, GEN.NOLEAK
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "implementation.h"
+#include "model/op.h"
+#include "parallel_runner.h"
+#include "property_check.h"
+#include "props_options.h"
+
+namespace dsalloc::props::parallel {
+
+// RapidCheck prints a counterexample with showValue (found by ADL); the
+// trace itself is in the failure message, next to the checker's report.
+void showValue(const ParallelCase& c, std::ostream& os) {
+  size_t ops = c.prefix.size();
+  for (const auto& list : c.threads) ops += list.size();
+  os << c.prefix.size() << "-op prefix, " << c.threads.size() << " threads, " << ops
+     << " ops (trace below)";
+}
+
+namespace {
+
+namespace gen = rc::gen;
+using spec::Op;
+using spec::OpKind;
+
+constexpr int kRepeats = 5;
+
+// --- generators ------------------------------------------------------------
+
+// min..max ops from `op`.
+rc::Gen<std::vector<Op>> GenOps(int min, int max, rc::Gen<Op> op) {
+  return gen::mapcat(gen::inRange(min, max + 1), [op](int n) {
+    return gen::container<std::vector<Op>>(static_cast<size_t>(n), op);
+  });
+}
+
+// Small allocators: 1-4 buffers, so threads compete for them; sizes that
+// alignment rounds up, and (not for the first one of a prefix) 0, which
+// Commit refuses (VFW_E_SIZENOTSET).
+rc::Gen<Op> GenSetProperties(bool allow_zero = true) {
+  return gen::apply(
+      [](int count, LONG size, LONG align, LONG prefix) {
+        return spec::MakeSetProperties(count, size, align, prefix);
+      },
+      gen::inRange(1, 5),
+      allow_zero ? gen::weightedElement<LONG>({{1, 0}, {2, 1}, {3, 64}, {2, 100}, {2, 4096}})
+                 : gen::element<LONG>(1, 64, 100, 4096),
+      gen::element<LONG>(1, 16, 64), gen::weightedElement<LONG>({{5, 0}, {1, 8}}));
+}
+
+rc::Gen<Op> GenSetNotify() {
+  return gen::map(gen::inRange(-1, spec::kNumCallbacks),
+                  [](int cb) { return spec::MakeSetNotify(static_cast<int8_t>(cb)); });
+}
+
+rc::Gen<Op> GenQueryInterface() {
+  return gen::map(gen::element(spec::Iid::kIUnknown, spec::Iid::kIMemAllocator,
+                               spec::Iid::kIMemAllocatorCallbackTemp, spec::Iid::kIMediaSample),
+                  [](spec::Iid iid) {
+                    Op op = spec::MakeSimple(OpKind::kQueryInterface);
+                    op.iid = iid;
+                    return op;
+                  });
+}
+
+// Sample methods other than Release on sample (slot or index) `s`.
+rc::Gen<Op> GenSampleMethod(rc::Gen<int> sample) {
+  return gen::oneOf(
+      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kSampleAddRef, s); }),
+      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetPointer, s); }),
+      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetActualDataLength, s); }),
+      gen::apply(
+          [](int s, int32_t len) {
+            Op op = spec::MakeSampleOp(OpKind::kSetActualDataLength, s);
+            op.value = len;
+            return op;
+          },
+          // 65 and 101: one past a common cbBuffer (SAMPLE.LENGTH.RANGE).
+          sample, gen::element<int32_t>(0, 10, 64, 65, 100, 101, 5000)),
+      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kIsSyncPoint, s); }),
+      gen::apply(
+          [](int s, bool on) {
+            Op op = spec::MakeSampleOp(OpKind::kSetSyncPoint, s);
+            op.value = on ? 1 : 0;
+            return op;
+          },
+          sample, gen::arbitrary<bool>()),
+      gen::apply(
+          [](int s, int form) {
+            Op op = spec::MakeSampleOp(OpKind::kSetTime, s);
+            op.null_a = form == 0;   // SetTime(NULL, ...)
+            op.null_b = form == 1;   // SetTime(start, NULL)
+            if (!op.null_a) op.t0 = 100;
+            if (form == 2) op.t1 = 200;
+            return op;
+          },
+          sample, gen::inRange(0, 3)),
+      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetTime, s); }),
+      gen::apply(
+          [](int s, int type) {
+            Op op = spec::MakeSampleOp(OpKind::kSetMediaType, s);
+            op.value = type;
+            return op;
+          },
+          sample, gen::inRange(-1, spec::kNumMediaTypes)),
+      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetMediaType, s); }));
+}
+
+// Allocator ops of a parallel list (no Release: see GenChunk).
+rc::Gen<Op> GenAllocatorOp() {
+  return gen::weightedOneOf<Op>({
+      {3, gen::just(spec::MakeGetBuffer(true))},
+      {3, gen::just(spec::MakeSimple(OpKind::kGetFreeCount))},
+      {3, GenSetNotify()},
+      {2, gen::just(spec::MakeSimple(OpKind::kDecommit))},
+      {2, gen::just(spec::MakeSimple(OpKind::kCommit))},
+      {1, gen::just(spec::MakeSimple(OpKind::kGetProperties))},
+      {1, GenSetProperties()},
+      {1, GenQueryInterface()},
+  });
+}
+
+// A slot placeholder: "the slot of this chunk's own GetBuffer", resolved by
+// GenThreadList.
+constexpr int32_t kOwnSlot = -1;
+
+// A few ops that belong together. Mostly "use a sample": GetBuffer, 0-2
+// sample methods on it, usually its Release (the release is what races with
+// the other threads' GetBuffer, GetFreeCount, SetNotify and Decommit),
+// sometimes with a Decommit before it, so that the release completes a
+// pending decommit (ALLOC.RELEASEBUFFER.COMPLETE, NOTIFY.ONCE in P).
+rc::Gen<std::vector<Op>> GenChunk() {
+  rc::Gen<Op> method = GenSampleMethod(gen::just(kOwnSlot));
+  return gen::weightedOneOf<std::vector<Op>>({
+      {6, gen::apply(
+              [](std::vector<Op> methods, int end) {
+                std::vector<Op> ops = {spec::MakeGetBuffer(true)};
+                ops.insert(ops.end(), methods.begin(), methods.end());
+                if (end == 2) ops.push_back(spec::MakeSimple(OpKind::kDecommit));
+                if (end >= 1) ops.push_back(spec::MakeSampleOp(OpKind::kSampleRelease, kOwnSlot));
+                return ops;
+              },
+              GenOps(0, 2, method), gen::weightedElement<int>({{1, 0}, {4, 1}, {1, 2}}))},
+      {5, gen::map(GenAllocatorOp(), [](Op op) { return std::vector<Op>{op}; })},
+      // A sample op on an earlier slot (maybe released: then skipped).
+      {1, gen::map(gen::weightedOneOf<Op>({
+                       {2, gen::map(gen::inRange(0, 3),
+                                    [](int s) {
+                                      return spec::MakeSampleOp(OpKind::kSampleRelease, s);
+                                    })},
+                       {1, GenSampleMethod(gen::inRange(0, 3))},
+                   }),
+                   [](Op op) { return std::vector<Op>{op}; })},
+      // The client's count never reaches 0 in parallel: a Release always
+      // follows this thread's own AddRef (and the runner skips any other).
+      {1, gen::just(std::vector<Op>{spec::MakeSimple(OpKind::kAddRef),
+                                    spec::MakeSimple(OpKind::kRelease)})},
+  });
+}
+
+// One thread's list: 1-4 chunks, at most 6 ops. Samples are slots
+// (parallel_runner.h: slot k = the sample the thread's k-th GetBuffer got).
+// Never: reactions, blocking GetBuffer, oom, NULL pointers.
+rc::Gen<std::vector<Op>> GenThreadList() {
+  return gen::map(gen::mapcat(gen::inRange(1, 5),
+                              [](int n) {
+                                return gen::container<std::vector<std::vector<Op>>>(
+                                    static_cast<size_t>(n), GenChunk());
+                              }),
+                  [](const std::vector<std::vector<Op>>& chunks) {
+                    std::vector<Op> ops;
+                    int get_buffers = 0;
+                    for (const std::vector<Op>& chunk : chunks) {
+                      int own = get_buffers;
+                      for (Op op : chunk) {
+                        if (ops.size() == 6) return ops;
+                        if (op.kind == OpKind::kGetBuffer) ++get_buffers;
+                        if (op.sample == kOwnSlot) op.sample = own;
+                        ops.push_back(op);
+                      }
+                    }
+                    return ops;
+                  });
+}
+
+// One prefix op (thread 0, model indices; the Lockstep skips ops outside
+// the model's domain). No reactions: they would fire in the parallel phase.
+rc::Gen<Op> GenPrefixOp() {
+  rc::Gen<int> index = gen::inRange(0, 4);
+  return gen::weightedOneOf<Op>({
+      {4, gen::just(spec::MakeGetBuffer(true))},
+      {3, GenSetNotify()},
+      {2, gen::map(index, [](int s) { return spec::MakeSampleOp(OpKind::kSampleRelease, s); })},
+      {1, GenSampleMethod(index)},
+      {1, gen::just(spec::MakeSimple(OpKind::kDecommit))},
+      {1, gen::just(spec::MakeSimple(OpKind::kCommit))},
+      {1, GenSetProperties()},
+  });
+}
+
+// 0-8 ops; usually SetProperties + Commit first, often a callback, so most
+// cases start committed with a callback to notify, some samples held, or a
+// decommit pending.
+rc::Gen<std::vector<Op>> GenPrefix() {
+  return gen::weightedOneOf<std::vector<Op>>({
+      {1, GenOps(0, 8, GenPrefixOp())},
+      {6, gen::apply(
+              [](Op props, int callback, std::vector<Op> rest) {
+                std::vector<Op> ops = {props, spec::MakeSimple(OpKind::kCommit)};
+                if (callback >= 0) ops.push_back(spec::MakeSetNotify(static_cast<int8_t>(callback)));
+                ops.insert(ops.end(), rest.begin(), rest.end());
+                return ops;
+              },
+              GenSetProperties(false), gen::inRange(-1, spec::kNumCallbacks),
+              GenOps(0, 5, GenPrefixOp()))},
+  });
+}
+
+rc::Gen<ParallelCase> GenCase() {
+  return gen::apply(
+      [](std::vector<Op> prefix, std::vector<std::vector<Op>> threads) {
+        return ParallelCase{std::move(prefix), std::move(threads)};
+      },
+      GenPrefix(), gen::mapcat(gen::inRange(2, kMaxParallelThreads + 1), [](int n) {
+        return gen::container<std::vector<std::vector<Op>>>(static_cast<size_t>(n),
+                                                            GenThreadList());
+      }));
+}
+
+// --- running the property --------------------------------------------------
+
+void CheckParallel(spec::Profile profile, int base_cases) {
+  const harness::Implementation& impl = harness::Selected();
+  RunOptions options;
+  options.profile = profile;
+  options.repeats = kRepeats;
+  options.driver = DriverOptions();
+  RunStats stats;
+  size_t cases = 0;
+  const auto start = std::chrono::steady_clock::now();
+  CheckProperty(base_cases, [&] {
+    ParallelCase c = *GenCase();
+    RunResult r = RunParallelCase(impl, c, options);
+    ++cases;
+    stats.Add(r.stats);
+    if (r.failed) {
+      std::vector<Op> flat = c.prefix;
+      for (size_t t = 0; t < c.threads.size(); ++t) {
+        for (Op op : c.threads[t]) {
+          op.thread = static_cast<uint8_t>(t + 1);
+          flat.push_back(op);
+        }
+      }
+      LastFailureLength() = static_cast<int>(flat.size());
+      WriteFailureTrace(flat,
+                        "parallel case: the @T lists ran concurrently and their \"sample k\" is the\n"
+                        "sample thread T's k-th GetBuffer got; a sequential replay does not reproduce\n"
+                        "the schedule.\n" + r.report);
+      RC_FAIL("parallel case failed against " + impl.name + "\ncase (trace):\n" + ToTrace(c) +
+              r.report);
+    }
+  });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Cases here include RapidCheck's shrinking attempts after a failure.
+  std::printf(
+      "dsalloc-props: parallel %s: %zu cases x %d repeats = %zu runs, %.1f cases/s; "
+      "searches gave up: %zu of %zu; search nodes %.1f avg, %zu max; %zu calls, %.0f%% "
+      "overlapped another; %zu ops skipped; %zu notifications\n",
+      profile == spec::Profile::kStrict ? "strict" : "portable", cases, kRepeats, stats.runs,
+      seconds > 0 ? double(cases) / seconds : 0.0, stats.gave_up, stats.runs,
+      stats.runs ? double(stats.nodes) / double(stats.runs) : 0.0, stats.max_nodes,
+      stats.events, stats.events ? 100.0 * double(stats.overlapped) / double(stats.events) : 0.0,
+      stats.skipped, stats.notifications);
+  std::fflush(stdout);
+}
+
+// Strict: exactly dsalloc's behaviour, one allowed outcome per step. Not
+// this run's judge when the binary was started with --profile=portable.
+TEST(Parallel, LinearizableStrict) {
+  if (SelectedProfile() != spec::Profile::kStrict) {
+    GTEST_SKIP() << "--profile=portable: the strict profile does not apply";
+  }
+  CheckParallel(spec::Profile::kStrict, 200);
+}
+
+// Portable: every conforming choice (which free sample GetBuffer returns,
+// Wine's or the base classes' traits); the search keeps every branch.
+TEST(Parallel, LinearizablePortable) { CheckParallel(spec::Profile::kPortable, 100); }
+
+}  // namespace
+}  // namespace dsalloc::props::parallel

@@ -1,0 +1,90 @@
+// ---------------------------------------------------------------------------
+// File: props/parallel/parallel_runner.h
+// ---------------------------------------------------------------------------
+//
+// Runs one parallel case against an implementation and judges it
+// (THREAD.SAFE): a sequential prefix through a harness::Lockstep, then 2-3
+// real threads released together from a spin barrier, each running its op
+// list through Driver::RunDirect while every call's invocation and response
+// is stamped from one global atomic clock; the recorded history (with the
+// NotifyRelease deliveries each call saw) goes to CheckLinearizable, the
+// state of the linearization found is adopted by the Lockstep, and Finish()
+// checks the teardown. Each case is repeated on a fresh allocator to explore
+// schedules.
+//
+// Case format. `prefix` ops run on thread 0 and name samples by model index,
+// as in any trace. In `threads[t]` (thread t + 1), a sample op's `sample` is
+// a SLOT: slot k is the sample that thread's k-th GetBuffer of the parallel
+// phase obtained (empty if that GetBuffer failed; so a slot's meaning does
+// not shift with the schedule). At run time an op on a slot the thread does
+// not hold (empty, or released), and an allocator Release not balanced by
+// an earlier AddRef/QueryInterface of the same thread, is skipped; the
+// checker sees exactly the calls that ran. Each thread waits a small random
+// time (seeded by repeat and thread) before each call, to vary schedules. Parallel lists must not configure
+// reactions or block (GetBuffer needs AM_GBF_NOWAIT): see the caveats in
+// linearizability.cpp; RunParallelCase rejects such a case.
+//
+// Threading: RunParallelCase starts and joins its own threads; call it from
+// one thread at a time. Errors: a failure is a RunResult with failed = true
+// and a report; a search that gave up is counted in the stats, not failed.
+
+#ifndef DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
+#define DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "driver.h"
+#include "implementation.h"
+#include "linearizability.h"
+#include "model/op.h"
+#include "model/state.h"
+
+namespace dsalloc::props::parallel {
+
+inline constexpr int kMaxParallelThreads = 3;
+
+struct ParallelCase {
+  std::vector<spec::Op> prefix;                // thread 0, model indices
+  std::vector<std::vector<spec::Op>> threads;  // thread t + 1; sample = slot
+};
+
+// The case as a trace (spec::ToString per op, "@T " on parallel ops), with
+// '#' comment lines saying where the parallel phase starts and what a
+// sample number means there.
+std::string ToTrace(const ParallelCase& c);
+
+struct RunOptions {
+  spec::Profile profile = spec::Profile::kStrict;
+  int repeats = 5;  // fresh allocator each time
+  CheckOptions check;
+  harness::Driver::Options driver;
+};
+
+// Counters, summed over repeats (and over cases by the caller).
+struct RunStats {
+  size_t runs = 0;          // repeats run
+  size_t gave_up = 0;       // searches that hit the node bound
+  size_t events = 0;        // calls recorded in parallel phases
+  size_t overlapped = 0;    // of which overlapped another call in time
+  size_t skipped = 0;       // parallel ops skipped (empty slot, unbalanced)
+  size_t nodes = 0;         // search nodes expanded
+  size_t max_nodes = 0;     // largest single search
+  size_t notifications = 0; // NotifyRelease deliveries in the histories
+  void Add(const RunStats& o);
+};
+
+struct RunResult {
+  bool failed = false;
+  std::string report;  // failed: what went wrong, in which repeat
+  RunStats stats;
+};
+
+// REQUIRES: 1 <= c.threads.size() <= kMaxParallelThreads.
+RunResult RunParallelCase(const harness::Implementation& impl, const ParallelCase& c,
+                          const RunOptions& options);
+
+}  // namespace dsalloc::props::parallel
+
+#endif  // DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The kill table: runs a checker against every deliberately broken variant.
+
+"A test that cannot fail is a defect": every checker must reject every
+variant in build/<preset>/variants/ (src/internal/variant.h). This runs
+
+    DSALLOC_IMPL=<variant .so> <checker command...>
+
+once per variant (two at a time: the machine has two cores), and prints
+
+    variant | killed by | minimal trace | seconds
+
+A variant is killed when the checker exits non-zero. "killed by" names the
+property from the checker's `dsalloc-props: KILLED property=P trace_length=N`
+lines (props/property_check.h), or the failed GoogleTest tests. Exits 1 if
+any variant survives (or a checker run times out), else 0.
+
+    tools/kill_table.py --variants-dir build/release/variants \\
+        [--variants "kA;kB"] [--timeout 600] -- build/release/props/dsalloc_props
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import time
+
+KILLED = re.compile(r"dsalloc-props: KILLED property=(\S+) trace_length=(\d+)")
+GTEST_FAILED = re.compile(r"^\[  FAILED  \] (\S+\.\S+)", re.M)
+
+
+def run_variant(variant, path, command, timeout):
+    env = dict(os.environ, DSALLOC_IMPL=path)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(command, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              errors="replace", timeout=timeout)
+        output, code = proc.stdout, proc.returncode
+    except subprocess.TimeoutExpired as e:
+        output = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) \
+            else (e.stdout or "")
+        code = None
+    seconds = time.monotonic() - start
+    kills = KILLED.findall(output)
+    if kills:
+        by = ", ".join(name for name, _ in kills)
+        trace = min(int(n) for _, n in kills)
+        trace_text = str(trace) if trace > 0 else "-"
+    else:
+        failed = sorted(set(GTEST_FAILED.findall(output)))
+        by = ", ".join(failed[:3]) + (" ..." if len(failed) > 3 else "")
+        if not by and code not in (0, None):
+            by = "exit code %d" % code
+        trace_text = "-"
+    return {
+        "variant": variant,
+        "killed": code not in (0, None),
+        "timeout": code is None,
+        "by": by,
+        "trace": trace_text,
+        "seconds": seconds,
+        "output": output,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants-dir", required=True)
+    parser.add_argument("--variants", default="",
+                        help="';'-separated names (default: every .so in the dir)")
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no checker command given")
+
+    if args.variants:
+        names = [v for v in args.variants.split(";") if v]
+    else:
+        names = sorted(f[len("libdsalloc_variant_"):-3]
+                       for f in os.listdir(args.variants_dir)
+                       if f.startswith("libdsalloc_variant_") and f.endswith(".so"))
+    jobs = []
+    for name in names:
+        path = os.path.join(args.variants_dir, "libdsalloc_variant_%s.so" % name)
+        if not os.path.exists(path):
+            print("kill table: missing variant %s" % path)
+            return 1
+        jobs.append((name, path))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(
+            lambda job: run_variant(job[0], job[1], command, args.timeout), jobs))
+
+    checker = os.path.basename(command[0])
+    print("kill table for %s (%d variants)" % (checker, len(results)))
+    width = max(len(r["variant"]) for r in results)
+    print("%-*s | %-8s | %-5s | %7s | %s" % (width, "variant", "verdict", "trace",
+                                            "seconds", "killed by"))
+    print("-" * (width + 60))
+    survivors = 0
+    for r in results:
+        verdict = "killed" if r["killed"] else ("TIMEOUT" if r["timeout"] else "SURVIVED")
+        if not r["killed"]:
+            survivors += 1
+        print("%-*s | %-8s | %-5s | %7.1f | %s" % (width, r["variant"], verdict,
+                                                 r["trace"], r["seconds"], r["by"]))
+    for r in results:
+        if not r["killed"]:
+            print("\n--- output of the run against %s (last 40 lines) ---" % r["variant"])
+            print("\n".join(r["output"].splitlines()[-40:]))
+    print("%d killed, %d survived" % (len(results) - survivors, survivors))
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
