@@ -4,6 +4,7 @@
 #include "lockstep.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace dsalloc::harness {
@@ -90,6 +91,17 @@ std::string Lockstep::CheckCounts(const Candidate& c) const {
   return "";
 }
 
+std::string Lockstep::CheckAlignment(const spec::Outcome& expected,
+                                     const spec::State& model) const {
+  // ALLOC.SAMPLE.LAYOUT: the prefix start of every buffer is aligned to
+  // cbAlign. The model states the requirement; only the pointer shows it.
+  if (!(expected.written & spec::kOutPointer) || expected.pointer_align <= 1) return "";
+  uintptr_t prefix_start = driver_->LastPointer() - static_cast<uintptr_t>(model.props.cbPrefix);
+  if (prefix_start % expected.pointer_align == 0) return "";
+  return "ALLOC.SAMPLE.LAYOUT: GetPointer - cbPrefix = " + std::to_string(prefix_start) +
+         " is not a multiple of cbAlign " + std::to_string(expected.pointer_align);
+}
+
 std::string Lockstep::Apply(const spec::Op& op) {
   if (!divergence_.empty()) return divergence_;
   const Candidate& lead = candidates_.front();
@@ -150,8 +162,9 @@ std::string Lockstep::Apply(const spec::Op& op) {
         if (t.next.generation != candidates_[k].model.generation) {
           c.binding.StartGeneration(t.next.generation);
         }
-        why = CheckCounts(c);
+        why = CheckAlignment(t.outcome, c.model);
       }
+      if (why.empty()) why = CheckCounts(c);
       if (why.empty()) {
         if (std::find(next.begin(), next.end(), c) == next.end()) {
           next.push_back(std::move(c));

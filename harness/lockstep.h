@@ -86,6 +86,7 @@ class Lockstep {
   std::string Diverged(std::string report);
   // The state checks after an op: callback and sample counts, violations.
   std::string CheckCounts(const Candidate& c) const;
+  std::string CheckAlignment(const spec::Outcome& expected, const spec::State& model) const;
   std::string ViolationReport();
   // ALLOC.FREECOUNT: asks the implementation after every op.
   std::string CheckFreeCount();

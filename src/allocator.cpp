@@ -147,6 +147,8 @@ HRESULT Allocator::AllocatePool() {
   // ALLOC.SAMPLE.LAYOUT: the prefix start of every buffer is aligned to cbAlign.
   auto base = reinterpret_cast<uintptr_t>(block);
   base = (base + align - 1) / align * align;
+  // In bounds: the block has `align` spare bytes.
+  if (Broken(Variant::kMisalignedBuffer) && align > 1) ++base;
   free_list_.reserve(static_cast<size_t>(sample_count_));
   for (LONG i = 0; i < sample_count_; ++i) {
     auto* prefix = reinterpret_cast<BYTE*>(base + i * layout.stride);

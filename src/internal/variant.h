@@ -30,6 +30,7 @@ enum class Variant {
   kDecommitWakesOne,     // ALLOC.DECOMMIT.WAKE: only the oldest waiter wakes
   kRecycleKeepsFlags,    // SAMPLE.RECYCLE.1: flags and media type survive
   kWrongHresult,         // SAMPLE.LENGTH.RANGE: size+1 accepted
+  kMisalignedBuffer,     // ALLOC.SAMPLE.LAYOUT: prefix starts one byte late
 };
 
 #ifndef DSALLOC_VARIANT
