@@ -1,0 +1,198 @@
+// harness/driver_allocator_ops.cpp: RunDirect and Execute, which runs one op
+// on the calling thread and fills its Outcome (driver_core.h): the
+// IMemAllocator and IMemAllocatorCallbackTemp ops here, sample ops in
+// driver_sample_ops.cpp, factory ops in driver_factory_ops.cpp.
+
+#include <cstring>
+#include <string>
+
+#include "driver_core.h"
+
+namespace dsalloc::harness::driver_internal {
+
+namespace {
+
+bool SameBytes(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+}  // namespace
+
+Outcome Core::RunDirect(const Op& op) {
+  Outcome o;
+  RecorderScope scope(this, &o);
+  Execute(op, o);
+  return o;
+}
+
+void Core::Execute(const Op& op, Outcome& o) {
+  bool factory_op = op.kind >= OpKind::kDllGetClassObject;
+  if (!factory_op && (alloc_ == nullptr || torn_down_.load())) {
+    // No allocator (creation failed), or the world has ended (Teardown
+    // released it): calling it could touch freed memory.
+    o.hr = E_UNEXPECTED;
+    return;
+  }
+  if (!SettleProbe()) {
+    // GEN.NOHANG: the allocator has held its lock since a NotifyRelease
+    // that returned long ago; nothing can be called safely any more.
+    AddViolation("GEN.NOHANG", "a lock probe has not returned within " +
+                                   std::to_string(options_.hang_timeout.count()) +
+                                   " ms: the allocator's lock is never released");
+    o.hr = E_UNEXPECTED;
+    return;
+  }
+  switch (op.kind) {
+    case OpKind::kSetProperties: {
+      ALLOCATOR_PROPERTIES request = op.props;
+      ALLOCATOR_PROPERTIES actual = kSentinelProps;
+      FaultScope fault(impl_.arm_allocation_failure, op.oom);
+      o.hr = alloc_->SetProperties(op.null_a ? nullptr : &request,
+                                   op.null_b ? nullptr : &actual);
+      if (!op.null_b && !SameBytes(actual, kSentinelProps)) {
+        o.written |= spec::kOutProps;  // ALLOC.PROPS.ZERO: even on failure
+        o.props = actual;
+      }
+      return;
+    }
+    case OpKind::kGetProperties: {
+      ALLOCATOR_PROPERTIES props = kSentinelProps;
+      FaultScope fault(impl_.arm_allocation_failure, op.oom);
+      o.hr = alloc_->GetProperties(op.null_a ? nullptr : &props);
+      if (!op.null_a && !SameBytes(props, kSentinelProps)) {
+        o.written |= spec::kOutProps;
+        o.props = props;
+      }
+      return;
+    }
+    case OpKind::kCommit: {
+      {
+        FaultScope fault(impl_.arm_allocation_failure, op.oom);
+        o.hr = alloc_->Commit();
+      }
+      if (SUCCEEDED(o.hr)) ForgetBuffers();
+      return;
+    }
+    case OpKind::kDecommit: {
+      FaultScope fault(impl_.arm_allocation_failure, op.oom);
+      o.hr = alloc_->Decommit();
+      return;
+    }
+    case OpKind::kGetBuffer: {
+      IMediaSample* got = nullptr;
+      HRESULT hr;
+      {
+        FaultScope fault(impl_.arm_allocation_failure, op.oom);
+        hr = CallGetBuffer(op, &got);
+      }
+      FillGetBuffer(op, hr, got, Adopt(hr, got), o);
+      return;
+    }
+    case OpKind::kReleaseBuffer: {
+      IMediaSample* arg = nullptr;
+      if (op.buffer_arg == spec::BufferArg::kSample) {
+        // Any sample of the current generation, held or free (step.h).
+        arg = SamplePointer(op.sample);
+        if (arg == nullptr) {
+          o.hr = E_UNEXPECTED;  // never observed: a checker bug
+          return;
+        }
+      } else if (op.buffer_arg == spec::BufferArg::kForeign) {
+        HRESULT hr = ForeignSample(&arg);
+        if (FAILED(hr)) {
+          o.hr = hr;
+          return;
+        }
+      }
+      FaultScope fault(impl_.arm_allocation_failure, op.oom);
+      o.hr = alloc_->ReleaseBuffer(arg);
+      if (op.buffer_arg == spec::BufferArg::kForeign && SUCCEEDED(o.hr)) {
+        NoteForeignAccepted();
+      }
+      return;
+    }
+    case OpKind::kSetNotify: {
+      IMemAllocatorNotifyCallbackTemp* cb = nullptr;
+      if (op.callback >= spec::kNumCallbacks) {
+        o.hr = E_INVALIDARG;
+        return;
+      }
+      if (op.callback >= 0) cb = callbacks_[op.callback];
+      FaultScope fault(impl_.arm_allocation_failure, op.oom);
+      o.hr = WithCallbackTemp(
+          [&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(cb); });
+      return;
+    }
+    case OpKind::kGetFreeCount: {
+      LONG n = kSentinelLong;
+      FaultScope fault(impl_.arm_allocation_failure, op.oom);
+      o.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) {
+        return t->GetFreeCount(op.null_a ? nullptr : &n);
+      });
+      if (!op.null_a && n != kSentinelLong) {
+        o.written |= spec::kOutCount;
+        o.value = n;
+      }
+      return;
+    }
+    case OpKind::kAddRef: {
+      ULONG refs = alloc_->AddRef();
+      {
+        MutexLock lock(mu_);
+        alloc_refs_.push_back(alloc_);
+      }
+      o.value = refs;  // COM.ALLOC.ADDREF
+      return;
+    }
+    case OpKind::kRelease: {
+      IUnknown* p = nullptr;
+      {
+        MutexLock lock(mu_);
+        if (!alloc_refs_.empty()) {
+          p = alloc_refs_.back();
+          alloc_refs_.pop_back();
+        }
+      }
+      if (p == nullptr) {
+        o.hr = E_UNEXPECTED;  // the client holds none: a checker bug
+        return;
+      }
+      o.value = p->Release();  // COM.ALLOC.RELEASE, LIFE.DESTROY
+      return;
+    }
+    case OpKind::kQueryInterface: {
+      void* p = Sentinel<void>();
+      o.hr = alloc_->QueryInterface(spec::ToIID(op.iid), op.null_a ? nullptr : &p);
+      if (op.null_a || p == Sentinel<void>()) return;
+      o.written |= spec::kOutInterface;
+      if (SUCCEEDED(o.hr) && p != nullptr) KeepAllocatorInterface(op.iid, p);
+      return;
+    }
+    case OpKind::kSetReaction:
+      if (op.callback < 0 || op.callback >= spec::kNumCallbacks) {
+        o.hr = E_INVALIDARG;
+        return;
+      }
+      callbacks_[op.callback]->SetReaction(op.reaction, op.arg, op.persistent);
+      o.hr = S_OK;  // NOTIFY.REENTRANT
+      return;
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kDllCanUnloadNow:
+      ExecuteFactoryOp(op, o);
+      return;
+    default: {
+      IMediaSample* s = HeldSample(op.sample);
+      if (s == nullptr) {
+        // Not held by the client: outside the domain (step.h), and the
+        // pointer may be dangling.
+        o.hr = E_UNEXPECTED;
+        return;
+      }
+      ExecuteSampleOp(op, s, o);
+      return;
+    }
+  }
+}
+
+}  // namespace dsalloc::harness::driver_internal

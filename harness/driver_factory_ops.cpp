@@ -1,0 +1,53 @@
+// harness/driver_factory_ops.cpp: the class factory ops (DllGetClassObject,
+// CreateInstance, DllCanUnloadNow), which reach the server, not the
+// model's allocator (driver_core.h).
+
+#include "driver_core.h"
+
+namespace dsalloc::harness::driver_internal {
+
+void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
+  switch (op.kind) {
+    case OpKind::kDllGetClassObject: {
+      void* p = Sentinel<void>();
+      o.hr = impl_.get_class_object(spec::ToCLSID(op.clsid), spec::ToIID(op.iid),
+                                    op.null_a ? nullptr : &p);
+      if (op.null_a || p == Sentinel<void>()) return;
+      o.written |= spec::kOutInterface;
+      if (p != nullptr) static_cast<IUnknown*>(p)->Release();  // not modelled
+      return;
+    }
+    case OpKind::kCreateInstance: {
+      void* f = nullptr;
+      HRESULT hr = impl_.get_class_object(CLSID_MemoryAllocator, IID_IClassFactory, &f);
+      if (FAILED(hr) || f == nullptr) {
+        o.hr = FAILED(hr) ? hr : E_UNEXPECTED;
+        return;
+      }
+      auto* factory = static_cast<IClassFactory*>(f);
+      void* p = Sentinel<void>();
+      {
+        FaultScope fault(impl_.arm_allocation_failure, op.oom);
+        o.hr = factory->CreateInstance(op.outer ? &outer_ : nullptr, spec::ToIID(op.iid),
+                                       op.null_a ? nullptr : &p);
+      }
+      factory->Release();
+      if (op.null_a || p == Sentinel<void>()) return;
+      o.written |= spec::kOutInterface;
+      // A new allocator the model does not track: released at once.
+      if (p != nullptr) static_cast<IUnknown*>(p)->Release();
+      return;
+    }
+    case OpKind::kDllCanUnloadNow:
+      // FACTORY.UNLOAD counts the model's allocator only: the driver's
+      // private foreign allocator must not keep the server busy.
+      DropForeign();
+      o.hr = impl_.can_unload_now != nullptr ? impl_.can_unload_now() : E_NOTIMPL;
+      return;
+    default:
+      o.hr = E_UNEXPECTED;
+      return;
+  }
+}
+
+}  // namespace dsalloc::harness::driver_internal

@@ -1,0 +1,139 @@
+// harness/driver_reactions.cpp: what happens inside every NotifyRelease
+// (driver_core.h, Recording): the notification is appended to the Outcome
+// of the op running on the notifying thread, the lock is probed
+// (driver_probe.cpp), and the callback's reaction is performed.
+
+#include <string>
+
+#include "driver_core.h"
+
+namespace dsalloc::harness::driver_internal {
+
+namespace {
+
+// The Recorder of the innermost RecorderScope on this thread, or NULL.
+thread_local Recorder* tls_recorder = nullptr;
+
+}  // namespace
+
+RecorderScope::RecorderScope(const void* owner, Outcome* outcome)
+    : recorder_{owner, outcome, 0}, previous_(tls_recorder) {
+  tls_recorder = &recorder_;
+}
+
+RecorderScope::~RecorderScope() { tls_recorder = previous_; }
+
+void Core::OnNotifyRelease(TestCallback& callback, LONG refs) {
+  Recorder* rec = tls_recorder;
+  if (rec != nullptr && rec->owner != this) rec = nullptr;
+  // The model consumes a one-shot reaction at entry, even one that is then
+  // skipped (op.h Reaction).
+  TestCallback::Pending r = callback.TakeReaction();
+  size_t slot = 0;
+  if (rec != nullptr) {
+    Notification n;
+    n.callback = static_cast<int8_t>(callback.id());
+    n.refs_at_entry = refs > 1 ? static_cast<uint32_t>(refs - 1) : 0;
+    n.depth = rec->depth;
+    n.reaction = r.reaction;
+    slot = rec->outcome->notifications.size();
+    rec->outcome->notifications.push_back(n);
+  }
+  if (options_.probe_lock && !ProbeLock()) {
+    // THREAD.NOLOCK: the allocator holds its lock while calling out; any
+    // reaction would deadlock on it.
+    AddViolation("THREAD.NOLOCK",
+                 "callback " + std::to_string(callback.id()) +
+                     ": NotifyRelease called with the allocator's lock held "
+                     "(a GetFreeCount on another thread did not return)");
+    if (rec != nullptr && r.reaction != Reaction::kNone) {
+      rec->outcome->notifications[slot].reaction_hr = E_ABORT;  // skipped
+    }
+    return;
+  }
+  if (r.reaction == Reaction::kNone) return;
+  if (rec != nullptr) ++rec->depth;  // NOTIFY.REENTRANT: nested ones are deeper
+  ReactionResult result = PerformReaction(callback, r);
+  if (rec != nullptr) {
+    --rec->depth;
+    Notification& n = rec->outcome->notifications[slot];
+    n.reaction_hr = result.hr;
+    n.reaction_value = result.value;
+    n.reaction_sample = Observed(result.id);
+  }
+}
+
+Core::ReactionResult Core::PerformReaction(TestCallback& callback,
+                                           const TestCallback::Pending& r) {
+  ReactionResult out;
+  switch (r.reaction) {
+    case Reaction::kNone:
+      break;
+    case Reaction::kGetFreeCount: {
+      LONG n = kSentinelLong;
+      out.hr = WithCallbackTemp(
+          [&](IMemAllocatorCallbackTemp* t) { return t->GetFreeCount(&n); });
+      out.value = n == kSentinelLong ? 0 : n;
+      break;
+    }
+    case Reaction::kGetBufferNoWait: {
+      IMediaSample* got = nullptr;
+      out.hr = alloc_->GetBuffer(&got, nullptr, nullptr, AM_GBF_NOWAIT);
+      // The sample is then held by the client like any other (op.h).
+      if (SUCCEEDED(out.hr)) out.id = Adopt(out.hr, got);
+      break;
+    }
+    case Reaction::kSetNotifyNull:
+      out.hr = WithCallbackTemp(
+          [](IMemAllocatorCallbackTemp* t) { return t->SetNotify(nullptr); });
+      break;
+    case Reaction::kSetNotifyOther:
+    case Reaction::kSetNotifySelf: {
+      TestCallback* target = &callback;
+      if (r.reaction == Reaction::kSetNotifyOther) {
+        if (r.arg < 0 || r.arg >= spec::kNumCallbacks) {
+          out.hr = E_INVALIDARG;
+          break;
+        }
+        target = callbacks_[r.arg];
+      }
+      out.hr = WithCallbackTemp(
+          [&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(target); });
+      break;
+    }
+    case Reaction::kReleaseSample: {
+      ReactionResolver resolver;
+      {
+        MutexLock lock(mu_);
+        resolver = resolver_;
+      }
+      // The resolver may call back into the driver: no lock held.
+      int id = resolver ? resolver(r.arg) : -1;
+      IMediaSample* s = nullptr;
+      {
+        MutexLock lock(mu_);
+        if (id >= 0 && static_cast<size_t>(id) < samples_.size() &&
+            samples_[id].client_refs > 0 && !samples_[id].in_flight) {
+          --samples_[id].client_refs;
+          s = samples_[id].pointer;
+        }
+      }
+      if (s == nullptr) {
+        out.hr = S_FALSE;  // the client holds no reference: skipped
+        break;
+      }
+      s->Release();  // may nest notifications (depth + 1)
+      break;
+    }
+    case Reaction::kCommit:
+      out.hr = alloc_->Commit();
+      if (SUCCEEDED(out.hr)) ForgetBuffers();
+      break;
+    case Reaction::kDecommit:
+      out.hr = alloc_->Decommit();
+      break;
+  }
+  return out;
+}
+
+}  // namespace dsalloc::harness::driver_internal

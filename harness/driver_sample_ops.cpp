@@ -1,0 +1,139 @@
+// harness/driver_sample_ops.cpp: the IMediaSample ops on a sample the client
+// holds (driver_core.h); IMediaSample2's Get/SetProperties are in
+// driver_sample2_ops.cpp.
+
+#include "driver_core.h"
+
+namespace dsalloc::harness::driver_internal {
+
+namespace {
+
+// Frees what IMediaSample::GetMediaType returned, as DeleteMediaType does,
+// without needing libdsalloc (the server may be another one).
+void FreeMediaTypeCopy(AM_MEDIA_TYPE* mt) {
+  if (mt == nullptr) return;
+  if (mt->pbFormat != nullptr) CoTaskMemFree(mt->pbFormat);
+  if (mt->pUnk != nullptr) mt->pUnk->Release();
+  CoTaskMemFree(mt);
+}
+
+}  // namespace
+
+void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
+  FaultScope fault(impl_.arm_allocation_failure,
+                   op.oom && op.kind != OpKind::kGetProperties2 &&
+                       op.kind != OpKind::kSetProperties2);
+  auto flag = [&](HRESULT hr) { o.hr = hr; };
+  switch (op.kind) {
+    case OpKind::kSampleAddRef: {
+      ULONG refs = s->AddRef();
+      {
+        MutexLock lock(mu_);
+        ++samples_[op.sample].client_refs;
+      }
+      o.value = refs;  // COM.SAMPLE.ADDREF
+      return;
+    }
+    case OpKind::kSampleRelease: {
+      {
+        MutexLock lock(mu_);
+        --samples_[op.sample].client_refs;
+      }
+      o.value = s->Release();  // COM.SAMPLE.RELEASE; may notify
+      return;
+    }
+    case OpKind::kSampleQueryInterface: {
+      void* p = Sentinel<void>();
+      o.hr = s->QueryInterface(spec::ToIID(op.iid), op.null_a ? nullptr : &p);
+      if (op.null_a || p == Sentinel<void>()) return;
+      o.written |= spec::kOutInterface;
+      if (SUCCEEDED(o.hr) && p != nullptr) KeepSampleInterface(op, s, p);
+      return;
+    }
+    case OpKind::kGetPointer: {
+      BYTE* p = Sentinel<BYTE>();
+      o.hr = s->GetPointer(op.null_a ? nullptr : &p);
+      if (op.null_a || p == Sentinel<BYTE>()) return;
+      o.written |= spec::kOutPointer;
+      last_pointer_.store(reinterpret_cast<uintptr_t>(p));
+      // The owner is whoever first showed this address since the last
+      // Commit; alignment (pointer_align) is the checker's (LastPointer).
+      o.sample = Observed(BufferOwner(op.sample, p));
+      return;
+    }
+    case OpKind::kGetSize:
+      o.value = s->GetSize();
+      return;
+    case OpKind::kGetTime:
+    case OpKind::kGetMediaTime: {
+      int64_t start = kSentinelTime, end = kSentinelTime;
+      int64_t* ps = op.null_a ? nullptr : &start;
+      int64_t* pe = op.null_b ? nullptr : &end;
+      o.hr = op.kind == OpKind::kGetTime ? s->GetTime(ps, pe) : s->GetMediaTime(ps, pe);
+      if (ps != nullptr && start != kSentinelTime) {
+        o.written |= spec::kOutStart;
+        o.start = start;
+      }
+      if (pe != nullptr && end != kSentinelTime) {
+        o.written |= spec::kOutEnd;
+        o.end = end;
+      }
+      return;
+    }
+    case OpKind::kSetTime:
+    case OpKind::kSetMediaTime: {
+      int64_t start = op.t0, end = op.t1;
+      int64_t* ps = op.null_a ? nullptr : &start;
+      int64_t* pe = op.null_b ? nullptr : &end;
+      o.hr = op.kind == OpKind::kSetTime ? s->SetTime(ps, pe) : s->SetMediaTime(ps, pe);
+      return;
+    }
+    case OpKind::kIsSyncPoint:
+      return flag(s->IsSyncPoint());
+    case OpKind::kSetSyncPoint:
+      return flag(s->SetSyncPoint(op.value));
+    case OpKind::kIsPreroll:
+      return flag(s->IsPreroll());
+    case OpKind::kSetPreroll:
+      return flag(s->SetPreroll(op.value));
+    case OpKind::kIsDiscontinuity:
+      return flag(s->IsDiscontinuity());
+    case OpKind::kSetDiscontinuity:
+      return flag(s->SetDiscontinuity(op.value));
+    case OpKind::kGetActualDataLength:
+      o.value = s->GetActualDataLength();
+      return;
+    case OpKind::kSetActualDataLength:
+      return flag(s->SetActualDataLength(op.value));
+    case OpKind::kGetMediaType: {
+      AM_MEDIA_TYPE* mt = Sentinel<AM_MEDIA_TYPE>();
+      o.hr = s->GetMediaType(op.null_a ? nullptr : &mt);
+      if (op.null_a || mt == Sentinel<AM_MEDIA_TYPE>()) return;
+      o.written |= spec::kOutMediaType;
+      o.media_type = static_cast<int8_t>(spec::MediaTypeId(mt));  // -1: NULL
+      FreeMediaTypeCopy(mt);  // SAMPLE.GETTYPE.COPY: the caller owns it
+      return;
+    }
+    case OpKind::kSetMediaType: {
+      if (op.value >= spec::kNumMediaTypes) {
+        o.hr = E_INVALIDARG;
+        return;
+      }
+      AM_MEDIA_TYPE mt;
+      if (op.value >= 0) mt = spec::MakeMediaType(op.value);
+      o.hr = s->SetMediaType(op.value < 0 ? nullptr : &mt);
+      return;
+    }
+    case OpKind::kGetProperties2:
+      GetProperties2(op, s, o);
+      return;
+    case OpKind::kSetProperties2:
+      SetProperties2(op, s, o);
+      return;
+    default:
+      o.hr = E_UNEXPECTED;
+      return;
+  }
+}
+
+}  // namespace dsalloc::harness::driver_internal

@@ -1,0 +1,129 @@
+// ---------------------------------------------------------------------------
+// File: harness/driver_support.h
+// ---------------------------------------------------------------------------
+//
+// Not a public header: the small tools the pieces of the Driver
+// (harness/driver*.cpp, see driver_core.h) share, and nothing else may
+// include it. Checkers use driver.h.
+//
+//   sentinels      - values pre-filled into out-parameters
+//   Observed       - an observed id as the SampleHandle an Outcome carries
+//   Bury           - the graveyard for what a stuck thread may still touch
+//   LiveMutex/LiveCounts - live Cores per server (Teardown, LIFE.DESTROY)
+//   RecorderScope  - which Outcome a NotifyRelease on this thread belongs to
+//   FaultScope     - the implementation's fault hook around one call
+//
+// Threading: Bury and LiveCounts (under LiveMutex) are thread-safe; a
+// RecorderScope belongs to one thread; the rest are values.
+
+#ifndef DSALLOC_HARNESS_DRIVER_SUPPORT_H_
+#define DSALLOC_HARNESS_DRIVER_SUPPORT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "driver.h"
+#include "mutex.h"
+
+namespace dsalloc::harness::driver_internal {
+
+using Clock = std::chrono::steady_clock;
+using spec::Completion;
+using spec::Iid;
+using spec::Notification;
+using spec::Op;
+using spec::OpKind;
+using spec::Outcome;
+using spec::Reaction;
+using spec::SampleHandle;
+
+// --- sentinels ------------------------------------------------------------------
+// Out-parameters are pre-filled with values no implementation produces by
+// accident; an out-parameter still holding its sentinel was not written.
+
+inline constexpr uintptr_t kSentinelAddress =
+    static_cast<uintptr_t>(0x5EB7DEAD0F00ull & UINTPTR_MAX);
+inline constexpr LONG kSentinelLong = 0x5EB7C0DE;
+inline constexpr int64_t kSentinelTime = 0x5EB7C0DE5EB7C0DEll;
+inline constexpr ALLOCATOR_PROPERTIES kSentinelProps = {kSentinelLong, kSentinelLong,
+                                                        kSentinelLong, kSentinelLong};
+
+template <typename T>
+T* Sentinel() {
+  return reinterpret_cast<T*>(kSentinelAddress);
+}
+
+template <typename T>
+bool IsReal(T* p) {
+  return p != nullptr && p != Sentinel<T>();
+}
+
+inline SampleHandle Observed(int id) {
+  if (id < 0) return SampleHandle{};
+  return SampleHandle{kObservedGeneration, static_cast<uint16_t>(id)};
+}
+
+inline std::string PointerString(const void* p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%p", p);
+  return buf;
+}
+
+// --- graveyard and live drivers (driver.cpp) ---------------------------------------
+
+// Keeps p reachable for the rest of the process (see driver_core.h).
+void Bury(const void* p);
+
+// Live Cores per server, so Teardown asks DllCanUnloadNow only when no other
+// driver's objects can keep the server busy.
+Mutex& LiveMutex();
+std::map<uintptr_t, int>& LiveCounts();
+
+// --- recording (driver_reactions.cpp) -----------------------------------------------
+
+struct Recorder {
+  const void* owner;  // the Core whose op this is
+  Outcome* outcome;
+  uint8_t depth;  // Notification::depth of the next notification
+};
+
+// Makes `outcome` the one NotifyRelease appends to on this thread until the
+// scope ends (the previous one is restored).
+class RecorderScope {
+ public:
+  RecorderScope(const void* owner, Outcome* outcome);
+  ~RecorderScope();
+  RecorderScope(const RecorderScope&) = delete;
+  RecorderScope& operator=(const RecorderScope&) = delete;
+
+ private:
+  Recorder recorder_;
+  Recorder* previous_;
+};
+
+// --- fault injection ----------------------------------------------------------------
+
+// Arms the implementation's fault hook around one call ("oom" ops): the
+// next allocation fails, and the hook is disarmed afterwards whether or not
+// the call allocated.
+class FaultScope {
+ public:
+  FaultScope(ArmAllocationFailureFn arm, bool on) : arm_(on ? arm : nullptr) {
+    if (arm_ != nullptr) arm_(1, 0);
+  }
+  ~FaultScope() {
+    if (arm_ != nullptr) arm_(0, 0);
+  }
+  FaultScope(const FaultScope&) = delete;
+  FaultScope& operator=(const FaultScope&) = delete;
+
+ private:
+  ArmAllocationFailureFn arm_;
+};
+
+}  // namespace dsalloc::harness::driver_internal
+
+#endif  // DSALLOC_HARNESS_DRIVER_SUPPORT_H_

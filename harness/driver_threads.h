@@ -1,0 +1,87 @@
+// ---------------------------------------------------------------------------
+// File: harness/driver_threads.h
+// ---------------------------------------------------------------------------
+//
+// Not a public header: the mailboxes of the Driver's helper threads, shared
+// by the pieces of the Driver (harness/driver*.cpp, see driver_core.h).
+//
+//   Worker     - one client thread T for blocking GetBuffer calls
+//                (driver_workers.cpp)
+//   Probe      - the THREAD.NOLOCK probe thread (driver_probe.cpp)
+//   SpinFor    - the short spin both sides of a hand-over try before sleeping
+//
+// Threading: each mailbox's fields are guarded by its own mutex (the
+// atomics are copies for spinning without it); its thread is started
+// lazily by the Core and stopped by Core::StopThreads (driver_teardown.cpp).
+
+#ifndef DSALLOC_HARNESS_DRIVER_THREADS_H_
+#define DSALLOC_HARNESS_DRIVER_THREADS_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include "driver_support.h"
+#include "mutex.h"
+
+namespace dsalloc::harness::driver_internal {
+
+// How long both sides of a hand-over to a helper thread (probe, worker)
+// spin, yielding, before sleeping: a probe or an uncontended GetBuffer
+// takes a microsecond, a futex wake-up of a sleeping thread ten or more, and
+// a sequence's ops come in bursts.
+inline constexpr std::chrono::microseconds kHandOverSpin{50};
+
+// Yields until pred() or `spin` has passed; returns pred().
+template <typename Pred>
+bool SpinFor(std::chrono::microseconds spin, Pred pred) {
+  if (pred()) return true;
+  Clock::time_point end = Clock::now() + spin;
+  do {
+    std::this_thread::yield();
+    if (pred()) return true;
+  } while (Clock::now() < end);
+  return false;
+}
+
+// A client thread T (op.h) for blocking GetBuffer calls (driver.h banner).
+struct Worker {
+  Mutex mu;
+  CondVar cv;
+  bool has_job HARNESS_GUARDED_BY(mu) = false;   // posted, not yet taken
+  bool busy HARNESS_GUARDED_BY(mu) = false;      // posted or inside GetBuffer
+  bool started HARNESS_GUARDED_BY(mu) = false;   // GetBuffer entered
+  bool finished HARNESS_GUARDED_BY(mu) = false;  // GetBuffer returned
+  bool abandoned HARNESS_GUARDED_BY(mu) = false; // Run gave up: a Completion
+  bool stop HARNESS_GUARDED_BY(mu) = false;
+  bool exited HARNESS_GUARDED_BY(mu) = false;
+  Op op HARNESS_GUARDED_BY(mu);
+  HRESULT hr HARNESS_GUARDED_BY(mu) = S_OK;
+  IMediaSample* got HARNESS_GUARDED_BY(mu) = nullptr;
+  int id HARNESS_GUARDED_BY(mu) = -1;
+  // Copies of has_job and finished readable without the mutex (spins).
+  std::atomic<bool> job_posted{false};
+  std::atomic<bool> job_finished{false};
+  std::thread thread;
+};
+
+// The THREAD.NOLOCK probe thread. Requests are tickets; one probe call
+// started after a ticket was issued answers it (and every older one).
+struct Probe {
+  Mutex mu;
+  CondVar cv;
+  uint64_t requested HARNESS_GUARDED_BY(mu) = 0;
+  uint64_t completed HARNESS_GUARDED_BY(mu) = 0;
+  bool stop HARNESS_GUARDED_BY(mu) = false;
+  bool exited HARNESS_GUARDED_BY(mu) = false;
+  // Copies of requested/completed readable without the mutex, for the
+  // short spins that save a sleep and wake-up per probe.
+  std::atomic<uint64_t> posted{0};
+  std::atomic<uint64_t> answered{0};
+  std::thread thread;
+};
+
+}  // namespace dsalloc::harness::driver_internal
+
+#endif  // DSALLOC_HARNESS_DRIVER_THREADS_H_
