@@ -18,13 +18,30 @@ size_t ExpectedCompletions(const spec::Transitions& ts) {
   return n;
 }
 
+// Portable profile: whether the implementation has IMemAllocatorCallbackTemp
+// at all (Wine has not: S1.11). Asked once, on a throwaway allocator, so the
+// model knows before the first op instead of guessing per call.
+uint8_t CallbackInterfaceTrait(const Implementation& impl) {
+  void* p = nullptr;
+  HRESULT hr = impl.CreateAllocator(IID_IMemAllocatorCallbackTemp, &p);
+  if (SUCCEEDED(hr) && p != nullptr) static_cast<IUnknown*>(p)->Release();
+  return SUCCEEDED(hr) ? 1 : 2;
+}
+
+// Portable steps branch over every free sample GetBuffer may return; the
+// branches are equal up to relabelling of samples never seen, so a few
+// explanations carry all the information. Keep the search bounded.
+constexpr size_t kMaxCandidates = 32;
+
 }  // namespace
 
 Lockstep::Lockstep(const Implementation& impl, spec::Profile profile,
                    Driver::Options options)
-    : profile_(profile),
-      candidates_{Candidate{spec::Initial(), SampleBinding()}},
-      driver_(std::make_unique<Driver>(impl, options)) {
+    : profile_(profile), candidates_{Candidate{spec::Initial(), SampleBinding()}} {
+  if (profile == spec::Profile::kPortable) {
+    candidates_.front().model.traits[spec::kTraitCallbackIface] = CallbackInterfaceTrait(impl);
+  }
+  driver_ = std::make_unique<Driver>(impl, options);
   // A reaction `ReleaseSample i` names a model index; the driver asks us
   // which sample it is at the moment the reaction runs.
   driver_->SetResolver([this](int model_index) {
@@ -113,11 +130,9 @@ std::string Lockstep::Apply(const spec::Op& op) {
     ++skipped_;  // objects of an earlier run are alive: not judgeable
     return "";
   }
-  for (const Candidate& c : candidates_) {
-    if (!spec::InDomain(c.model, op, profile_)) {
-      ++skipped_;
-      return "";
-    }
+  if (!spec::InDomain(lead.model, op, profile_)) {
+    ++skipped_;
+    return "";
   }
   spec::Op observed_op;
   if (!lead.binding.ToObserved(lead.model.generation, op, &observed_op)) {
@@ -126,6 +141,14 @@ std::string Lockstep::Apply(const spec::Op& op) {
     ++skipped_;
     return "";
   }
+  // The driver runs one op: only explanations in which it means the same
+  // call on the same sample stay (the others name another sample by this
+  // index; they are relabellings of the ones kept).
+  std::erase_if(candidates_, [&](const Candidate& c) {
+    spec::Op mine;
+    return !spec::InDomain(c.model, op, profile_) ||
+           !c.binding.ToObserved(c.model.generation, op, &mine) || !(mine == observed_op);
+  });
   std::vector<spec::Transitions> steps;
   steps.reserve(candidates_.size());
   size_t completions = 0;
@@ -144,12 +167,34 @@ std::string Lockstep::Apply(const spec::Op& op) {
     }
   }
 
+  bool may_block = false;
+  for (const spec::Transitions& ts : steps) {
+    for (const spec::Transition& t : ts) may_block = may_block || t.outcome.blocked;
+  }
   spec::Outcome observed = driver_->Run(observed_op);
+  std::vector<spec::Completion> early;
+  if (observed.blocked && !may_block) {
+    // The driver calls a GetBuffer blocked when it has not returned after
+    // `settle`; on a loaded machine a worker may simply not have run yet.
+    // The model says it must return, so give it the hang timeout.
+    for (const spec::Completion& c : driver_->AwaitCompletions(1)) {
+      if (c.thread != op.thread) {
+        early.push_back(c);
+        continue;
+      }
+      observed.blocked = false;
+      observed.hr = c.hr;
+      observed.written |= spec::kOutSample;
+      observed.sample = c.sample;
+    }
+  }
   if (had_waiters || completions > 0) {
     // Waiters return on their own threads; collect them (and any extra one
     // that should not have woken: AwaitCompletions waits a little longer).
-    observed.completions = driver_->AwaitCompletions(completions);
+    observed.completions =
+        driver_->AwaitCompletions(completions - std::min(completions, early.size()));
   }
+  observed.completions.insert(observed.completions.begin(), early.begin(), early.end());
 
   std::vector<Candidate> next;
   std::string first_mismatch;
@@ -185,6 +230,7 @@ std::string Lockstep::Apply(const spec::Op& op) {
     report += violations;
     return Diverged(std::move(report));
   }
+  if (next.size() > kMaxCandidates) next.resize(kMaxCandidates);
   candidates_ = std::move(next);
   ++applied_;
   std::string free_count = CheckFreeCount();
@@ -199,14 +245,19 @@ std::string Lockstep::CheckFreeCount() {
   // ALLOC.FREECOUNT after every op, not only when the trace asks: a wrong
   // count (a lost or duplicated sample) shows at once, where the trace
   // alone might reveal it many ops later or never.
-  const spec::State& m = candidates_.front().model;
+  const spec::State m = candidates_.front().model;
   if (m.destroyed || m.client_refs == 0 || !m.waiters.empty()) return "";
-  if (m.traits[spec::kTraitCallbackIface] == 2) return "";  // no such interface
+  // Portable: only where the interface exists (trait fixed at construction).
+  if (profile_ == spec::Profile::kPortable && m.traits[spec::kTraitCallbackIface] != 1) {
+    return "";
+  }
   spec::Op probe = spec::MakeSimple(spec::OpKind::kGetFreeCount);
   spec::Outcome observed = driver_->Run(probe);
-  for (const Candidate& c : candidates_) {
-    if (observed.hr == S_OK && observed.value == c.model.FreeCount()) return "";
-  }
+  std::erase_if(candidates_, [&](const Candidate& c) {
+    return observed.hr != S_OK || observed.value != c.model.FreeCount();
+  });
+  if (!candidates_.empty()) return "";
+  candidates_.push_back(Candidate{m, SampleBinding()});  // keeps model() valid
   return "ALLOC.FREECOUNT: GetFreeCount gave " + spec::HresultName(observed.hr) + " " +
          std::to_string(observed.value) + ", the model says " +
          std::to_string(m.FreeCount());

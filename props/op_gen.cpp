@@ -84,9 +84,9 @@ rc::Gen<Op> GenGetBuffer(const spec::State& s) {
     }
     op.times = *rc::gen::inRange(0, 4) == 0;
     op.null_a = *rc::gen::inRange(0, 20) == 0;
-    bool may_block_caller = s.state != spec::AllocState::kCommitted || !s.free_list.empty();
+    bool wont_block_caller = s.state != spec::AllocState::kCommitted || !s.free_list.empty();
     int mode = *rc::gen::inRange(0, 3);
-    if (mode == 0 || (mode == 1 && !may_block_caller)) {
+    if (mode == 0 || (mode == 1 && !wont_block_caller)) {
       op.flags |= AM_GBF_NOWAIT;
     } else if (mode == 2) {
       // A blocking call on a client thread that is free to block

@@ -10,10 +10,14 @@ once per variant (two at a time: the machine has two cores), and prints
 
     variant | killed by | minimal trace | seconds
 
-A variant is killed when the checker exits non-zero. "killed by" names the
-property from the checker's `dsalloc-props: KILLED property=P trace_length=N`
-lines (props/property_check.h), or the failed GoogleTest tests. Exits 1 if
-any variant survives (or a checker run times out), else 0.
+First the checker runs once against the embedded dsalloc and must pass: a
+checker that fails everything would otherwise "kill" every variant. A
+variant is killed when the run reports a failure: a
+`dsalloc-props: KILLED property=P trace_length=N` line (props/property_check.h),
+a failed GoogleTest test, or death by a signal (a crash the checker
+provoked). Exit code 2 (cannot load the implementation, bad usage) is an
+error, not a kill. "killed by" names the properties or tests. Exits 1 if
+any variant survives, errs or times out, else 0.
 
     tools/kill_table.py --variants-dir build/release/variants \\
         [--variants "kA;kB"] [--timeout 600] -- build/release/props/dsalloc_props
@@ -45,20 +49,24 @@ def run_variant(variant, path, command, timeout):
         code = None
     seconds = time.monotonic() - start
     kills = KILLED.findall(output)
+    failed_tests = GTEST_FAILED.findall(output)
+    signalled = code is not None and code < 0
+    reported = bool(kills or failed_tests or signalled)
     if kills:
         by = ", ".join(name for name, _ in kills)
         trace = min(int(n) for _, n in kills)
         trace_text = str(trace) if trace > 0 else "-"
     else:
-        failed = sorted(set(GTEST_FAILED.findall(output)))
+        failed = sorted(set(failed_tests))
         by = ", ".join(failed[:3]) + (" ..." if len(failed) > 3 else "")
-        if not by and code not in (0, None):
-            by = "exit code %d" % code
+        if signalled:
+            by = (by + "; " if by else "") + "killed by signal %d" % -code
         trace_text = "-"
     return {
         "variant": variant,
-        "killed": code not in (0, None),
+        "killed": code not in (0, None, 2) and reported,
         "timeout": code is None,
+        "error": code == 2 or (code not in (0, None) and not reported),
         "by": by,
         "trace": trace_text,
         "seconds": seconds,
@@ -93,6 +101,16 @@ def main():
             return 1
         jobs.append((name, path))
 
+    baseline = subprocess.run(command, env={k: v for k, v in os.environ.items()
+                                            if k != "DSALLOC_IMPL"},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, errors="replace", timeout=args.timeout)
+    if baseline.returncode != 0:
+        print("kill table: the checker fails against the embedded dsalloc (exit %d);"
+              " no variant can be judged. Last lines:" % baseline.returncode)
+        print("\n".join(baseline.stdout.splitlines()[-40:]))
+        return 1
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(
             lambda job: run_variant(job[0], job[1], command, args.timeout), jobs))
@@ -105,7 +123,8 @@ def main():
     print("-" * (width + 60))
     survivors = 0
     for r in results:
-        verdict = "killed" if r["killed"] else ("TIMEOUT" if r["timeout"] else "SURVIVED")
+        verdict = ("killed" if r["killed"] else "TIMEOUT" if r["timeout"]
+                   else "ERROR" if r["error"] else "SURVIVED")
         if not r["killed"]:
             survivors += 1
         print("%-*s | %-8s | %-5s | %7.1f | %s" % (width, r["variant"], verdict,

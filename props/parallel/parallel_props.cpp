@@ -279,9 +279,10 @@ void CheckParallel(spec::Profile profile, int base_cases) {
       }
       LastFailureLength() = static_cast<int>(flat.size());
       WriteFailureTrace(flat,
+                        std::string(spec::kParallelTraceMarker.substr(2)) + "\n" +
                         "parallel case: the @T lists ran concurrently and their \"sample k\" is the\n"
-                        "sample thread T's k-th GetBuffer got; a sequential replay does not reproduce\n"
-                        "the schedule.\n" + r.report);
+                        "sample thread T's k-th GetBuffer got; dsalloc-replay runs it again with\n"
+                        "the parallel runner (new schedules each repeat).\n" + r.report);
       RC_FAIL("parallel case failed against " + impl.name + "\ncase (trace):\n" + ToTrace(c) +
               r.report);
     }

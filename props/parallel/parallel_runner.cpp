@@ -250,7 +250,13 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   switch (r.verdict) {
     case Verdict::kLinearizable: {
       lockstep.Adopt(r.final_state, r.final_binding);
-      std::string fin = lockstep.Finish();
+      // ALLOC.FREECOUNT and GetProperties after the threads are done: a
+      // sample lost from or duplicated on the free list shows here even
+      // when no list happened to ask (Apply compares the count after every
+      // op; it is a no-op for an implementation without the interface).
+      std::string fin = lockstep.Apply(spec::MakeSimple(spec::OpKind::kGetFreeCount));
+      if (fin.empty()) fin = lockstep.Apply(spec::MakeSimple(spec::OpKind::kGetProperties));
+      if (fin.empty()) fin = lockstep.Finish();
       if (!fin.empty()) {
         report += "teardown after the linearization found:\n";
         for (size_t i : r.order) report += "  " + FormatEvent(r.history[i]) + "\n";

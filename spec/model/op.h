@@ -50,6 +50,12 @@
 //   DllGetClassObject MemoryAllocator IClassFactory [null]
 //   CreateInstance IMemAllocator [outer] [null] | DllCanUnloadNow
 // Comments (#...) and blank lines are skipped by ParseTrace.
+//
+// A *parallel case* (props/parallel) is a file with the comment line
+// kParallelTraceMarker: its thread-0 ops are a sequential prefix, and the
+// "@T" ops (T = 1..3) are per-thread lists that start together, in which
+// `sample k` means the sample thread T's k-th GetBuffer of that phase got.
+// dsalloc-replay runs such a file with the parallel runner.
 
 #ifndef DSALLOC_SPEC_MODEL_OP_H_
 #define DSALLOC_SPEC_MODEL_OP_H_
@@ -230,6 +236,7 @@ std::optional<Op> ParseOp(std::string_view line);
 std::optional<std::vector<Op>> ParseTrace(std::string_view text,
                                           int* bad_line = nullptr);
 std::string_view OpKindName(OpKind kind);
+inline constexpr std::string_view kParallelTraceMarker = "# dsalloc-trace: parallel";
 
 // Media type table. MakeMediaType(id) returns a type whose pbFormat (if any)
 // points at static storage; implementations must deep-copy it. Id 2 has a

@@ -1,16 +1,20 @@
 // tools/replay/replay.cpp: dsalloc-replay, which runs a trace again.
 //
-//   dsalloc-replay [--impl=PATH] [--profile=strict|portable] [-v] TRACE
+//   dsalloc-replay [--impl=PATH] [--profile=strict|portable] [--repeats=N] [-v] TRACE
 //
 // TRACE is a file in the one trace format of spec/model/op.h (what the
 // property tests print and write with --trace-dir, what the fuzzers will
 // print): one op per line, '#' comments. Each op runs on the model and on
 // the implementation (the embedded dsalloc, DSALLOC_IMPL, or --impl) in
 // lockstep; the first divergence is printed with the rule it breaks, then
-// the world is torn down and checked for leaks. Exit 0: the implementation
-// agrees with the model on the whole trace; 1: it diverged; 2: bad usage.
+// the world is torn down and checked for leaks. A parallel case (the
+// kParallelTraceMarker comment, op.h) is run by the parallel runner instead,
+// --repeats times (default 50), each on a fresh allocator and schedule, and
+// checked for linearizability. Exit 0: the implementation agrees with the
+// model on the whole trace; 1: it diverged; 2: bad usage.
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -20,13 +24,47 @@
 #include "implementation.h"
 #include "lockstep.h"
 #include "model/op.h"
+#include "parallel_runner.h"
 
 namespace {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: dsalloc-replay [--impl=PATH] [--profile=strict|portable] [-v] TRACE\n");
+               "usage: dsalloc-replay [--impl=PATH] [--profile=strict|portable] "
+               "[--repeats=N] [-v] TRACE\n");
   return 2;
+}
+
+int ReplayParallel(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
+                   int repeats) {
+  using namespace dsalloc;
+  props::parallel::ParallelCase c;
+  for (const spec::Op& op : ops) {
+    if (op.thread == 0) {
+      c.prefix.push_back(op);
+      continue;
+    }
+    if (op.thread > props::parallel::kMaxParallelThreads) {
+      std::fprintf(stderr, "a parallel case has threads 1..%d only\n",
+                   props::parallel::kMaxParallelThreads);
+      return 2;
+    }
+    if (c.threads.size() < op.thread) c.threads.resize(op.thread);
+    c.threads[op.thread - 1].push_back(op);
+  }
+  props::parallel::RunOptions options;
+  options.profile = profile;
+  options.repeats = repeats;
+  std::printf("replaying a parallel case (%zu prefix ops, %zu threads) %d times against %s\n",
+              c.prefix.size(), c.threads.size(), repeats, harness::Selected().name.c_str());
+  props::parallel::RunResult r = props::parallel::RunParallelCase(harness::Selected(), c, options);
+  if (r.failed) {
+    std::printf("%s\nverdict: NOT LINEARIZABLE (or diverged)\n", r.report.c_str());
+    return 1;
+  }
+  std::printf("verdict: every run was explained by the model (%zu runs, %zu searches gave up)\n",
+              r.stats.runs, r.stats.gave_up);
+  return 0;
 }
 
 }  // namespace
@@ -35,6 +73,7 @@ int main(int argc, char** argv) {
   using namespace dsalloc;
   spec::Profile profile = spec::Profile::kStrict;
   bool verbose = false;
+  int repeats = 50;
   const char* path = nullptr;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -48,6 +87,9 @@ int main(int argc, char** argv) {
       profile = spec::Profile::kStrict;
     } else if (arg == "--profile=portable") {
       profile = spec::Profile::kPortable;
+    } else if (arg.rfind("--repeats=", 0) == 0) {
+      repeats = std::atoi(arg.c_str() + 10);
+      if (repeats < 1) return Usage();
     } else if (arg == "-v") {
       verbose = true;
     } else if (path == nullptr && arg[0] != '-') {
@@ -70,6 +112,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s:%d: not an op of the trace format (spec/model/op.h)\n", path,
                  bad_line);
     return 2;
+  }
+
+  if (text.str().find(spec::kParallelTraceMarker) != std::string::npos) {
+    return ReplayParallel(*ops, profile, repeats);
   }
 
   harness::Lockstep lockstep(harness::Selected(), profile);
