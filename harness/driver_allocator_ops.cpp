@@ -165,7 +165,8 @@ void Core::Execute(const Op& op, Outcome& o) {
       o.hr = alloc_->QueryInterface(spec::ToIID(op.iid), op.null_a ? nullptr : &p);
       if (op.null_a || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
-      if (SUCCEEDED(o.hr) && p != nullptr) KeepAllocatorInterface(op.iid, p);
+      if (!InterfaceOutIsValid("COM.ALLOC.QI.MISS", o.hr, p)) return;
+      if (SUCCEEDED(o.hr)) KeepAllocatorInterface(op.iid, p);
       return;
     }
     case OpKind::kSetReaction:

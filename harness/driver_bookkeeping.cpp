@@ -11,6 +11,14 @@
 
 namespace dsalloc::harness::driver_internal {
 
+bool Core::InterfaceOutIsValid(std::string_view rule, HRESULT hr, void* p) {
+  if (SUCCEEDED(hr) == (p != nullptr)) return true;
+  AddViolation(rule, std::string(SUCCEEDED(hr) ? "succeeded with *ppv NULL"
+                                               : "failed but left *ppv non-NULL") +
+                         " (" + spec::HresultName(hr) + ")");
+  return false;
+}
+
 uint32_t Core::ClientSampleRefs(int id) const {
   MutexLock lock(mu_);
   if (id < 0 || static_cast<size_t>(id) >= samples_.size()) return 0;

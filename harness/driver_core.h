@@ -127,6 +127,10 @@ class Core final : public TestCallback::Host {
   };
 
   void AddViolation(std::string_view rule, std::string detail) HARNESS_EXCLUDES(mu_);
+  // COM: *ppv is non-NULL exactly when the call succeeded. Records a
+  // violation of `rule` and returns false (then the pointer must not be
+  // used) when not.
+  bool InterfaceOutIsValid(std::string_view rule, HRESULT hr, void* p) HARNESS_EXCLUDES(mu_);
 
   // Every op kind, on the calling thread.
   void Execute(const Op& op, Outcome& o);

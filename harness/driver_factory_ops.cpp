@@ -14,6 +14,7 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
                                     op.null_a ? nullptr : &p);
       if (op.null_a || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
+      if (!InterfaceOutIsValid("FACTORY.GETCLASS", o.hr, p)) return;
       if (p != nullptr) static_cast<IUnknown*>(p)->Release();  // not modelled
       return;
     }
@@ -34,6 +35,7 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
       factory->Release();
       if (op.null_a || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
+      if (!InterfaceOutIsValid("FACTORY.CREATE", o.hr, p)) return;
       // A new allocator the model does not track: released at once.
       if (p != nullptr) static_cast<IUnknown*>(p)->Release();
       return;

@@ -47,7 +47,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
       o.hr = s->QueryInterface(spec::ToIID(op.iid), op.null_a ? nullptr : &p);
       if (op.null_a || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
-      if (SUCCEEDED(o.hr) && p != nullptr) KeepSampleInterface(op, s, p);
+      if (!InterfaceOutIsValid("COM.SAMPLE.QI.MISS", o.hr, p)) return;
+      if (SUCCEEDED(o.hr)) KeepSampleInterface(op, s, p);
       return;
     }
     case OpKind::kGetPointer: {

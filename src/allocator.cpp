@@ -60,6 +60,7 @@ HRESULT Allocator::QueryInterface(REFIID riid, void** ppv) {
     AddRef();
     return S_OK;
   }
+  if (Broken(Variant::kQueryInterfaceMissKeepsPointer)) return E_NOINTERFACE;
   *ppv = nullptr;
   return E_NOINTERFACE;
 }

@@ -31,6 +31,7 @@ enum class Variant {
   kRecycleKeepsFlags,    // SAMPLE.RECYCLE.1: flags and media type survive
   kWrongHresult,         // SAMPLE.LENGTH.RANGE: size+1 accepted
   kMisalignedBuffer,     // ALLOC.SAMPLE.LAYOUT: prefix starts one byte late
+  kQueryInterfaceMissKeepsPointer,  // COM.ALLOC.QI.MISS: *ppv not NULLed
 };
 
 #ifndef DSALLOC_VARIANT
