@@ -119,6 +119,36 @@ std::string Lockstep::CheckAlignment(const spec::Outcome& expected,
          " is not a multiple of cbAlign " + std::to_string(expected.pointer_align);
 }
 
+std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
+  if (!(observed.written & spec::kOutPointer) || observed.hr != S_OK) return "";
+  const spec::State& m = candidates_.front().model;
+  if (m.generation != buffers_generation_) {
+    buffers_.clear();  // new sample objects: new buffers
+    buffers_generation_ = m.generation;
+  }
+  int id = observed.sample.index;
+  uintptr_t p = driver_->LastPointer();
+  auto span = [&m](uintptr_t q) {
+    return std::pair<uintptr_t, uintptr_t>(q - static_cast<uintptr_t>(m.props.cbPrefix),
+                                           q + static_cast<uintptr_t>(m.props.cbBuffer));
+  };
+  auto [lo, hi] = span(p);
+  for (const auto& [other, q] : buffers_) {
+    if (other == id) {
+      if (q == p) return "";
+      return "ALLOC.COMMIT.REALLOC: sample #" + std::to_string(id) +
+             "'s buffer moved without new samples being made";
+    }
+    auto [qlo, qhi] = span(q);
+    if (lo < qhi && qlo < hi) {
+      return "ALLOC.SAMPLE.LAYOUT: the buffers (with prefixes) of samples #" +
+             std::to_string(id) + " and #" + std::to_string(other) + " overlap";
+    }
+  }
+  buffers_.emplace_back(id, p);
+  return "";
+}
+
 std::string Lockstep::Apply(const spec::Op& op) {
   if (!divergence_.empty()) return divergence_;
   const Candidate& lead = candidates_.front();
@@ -233,6 +263,10 @@ std::string Lockstep::Apply(const spec::Op& op) {
   if (next.size() > kMaxCandidates) next.resize(kMaxCandidates);
   candidates_ = std::move(next);
   ++applied_;
+  if (std::string placement = CheckBufferPlacement(observed); !placement.empty()) {
+    return Diverged("divergence at op " + std::to_string(applied_) + ": " +
+                    spec::ToString(op) + "\n  " + placement + "\n");
+  }
   std::string free_count = CheckFreeCount();
   if (!free_count.empty()) {
     return Diverged("divergence after op " + std::to_string(applied_) + ": " +

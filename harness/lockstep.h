@@ -32,8 +32,10 @@
 #ifndef DSALLOC_HARNESS_LOCKSTEP_H_
 #define DSALLOC_HARNESS_LOCKSTEP_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "driver.h"
@@ -87,6 +89,9 @@ class Lockstep {
   // The state checks after an op: callback and sample counts, violations.
   std::string CheckCounts(const Candidate& c) const;
   std::string CheckAlignment(const spec::Outcome& expected, const spec::State& model) const;
+  // ALLOC.SAMPLE.LAYOUT / ALLOC.COMMIT.REALLOC: within a generation a
+  // sample's buffer never moves and no two buffers (with prefixes) overlap.
+  std::string CheckBufferPlacement(const spec::Outcome& observed);
   std::string ViolationReport();
   // ALLOC.FREECOUNT: asks the implementation after every op.
   std::string CheckFreeCount();
@@ -95,6 +100,8 @@ class Lockstep {
   std::vector<Candidate> candidates_;  // never empty; front() is reported
   std::unique_ptr<Driver> driver_;
   std::string divergence_;
+  uint32_t buffers_generation_ = 0;
+  std::vector<std::pair<int, uintptr_t>> buffers_;  // observed id, GetPointer
   int applied_ = 0;
   int skipped_ = 0;
 };

@@ -290,7 +290,8 @@ rc::Gen<Op> GenFactory() {
     if (op.kind == OpKind::kDllGetClassObject) {
       op.clsid = *rc::gen::element(spec::Clsid::kMemoryAllocator, spec::Clsid::kOther);
       op.iid = *rc::gen::element(spec::Iid::kIClassFactory, spec::Iid::kIUnknown,
-                                 spec::Iid::kIMemAllocator);
+                                 spec::Iid::kIMemAllocator,
+                                 spec::Iid::kIMemAllocatorCallbackTemp, spec::Iid::kOther);
       op.null_a = *rc::gen::inRange(0, 10) == 0;
     } else if (op.kind == OpKind::kCreateInstance) {
       op.iid = GenIid();

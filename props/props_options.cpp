@@ -67,10 +67,19 @@ harness::Driver::Options DriverOptions() {
   // A broken implementation costs a timeout on every failing case while
   // RapidCheck shrinks, so these are as short as a loaded 2-core machine
   // under TSan allows: real hand-offs and probes take microseconds.
+  // DSALLOC_TIMEOUT_SCALE stretches all three for slow machines.
+  double scale = 1.0;
+  if (const char* text = std::getenv("DSALLOC_TIMEOUT_SCALE")) {
+    double v = std::strtod(text, nullptr);
+    if (v > 0) scale = v;
+  }
+  auto ms = [scale](double base) {
+    return std::chrono::milliseconds(static_cast<long>(base * scale));
+  };
   harness::Driver::Options options;
-  options.hang_timeout = std::chrono::milliseconds(2000);
-  options.lock_probe_timeout = std::chrono::milliseconds(500);
-  options.settle = std::chrono::milliseconds(20);
+  options.hang_timeout = ms(2000);
+  options.lock_probe_timeout = ms(500);
+  options.settle = ms(20);
   return options;
 }
 

@@ -13,7 +13,7 @@
 //                      file `dsalloc-replay` runs again (default: the
 //                      DSALLOC_TRACE_DIR environment variable, else none)
 // plus GoogleTest's own flags. Case counts scale with DSALLOC_PROPS_SCALE
-// (property_check.h).
+// (property_check.h); the driver's waits with DSALLOC_TIMEOUT_SCALE.
 //
 // Threading: ParseOptions runs once in main() before any test; the getters
 // are then read-only.

@@ -152,7 +152,12 @@ HRESULT Allocator::AllocatePool() {
   if (Broken(Variant::kMisalignedBuffer) && align > 1) ++base;
   free_list_.reserve(static_cast<size_t>(sample_count_));
   for (LONG i = 0; i < sample_count_; ++i) {
-    auto* prefix = reinterpret_cast<BYTE*>(base + i * layout.stride);
+    int64_t stride = layout.stride;
+    // Still aligned, so only the overlap check can see it.
+    if (Broken(Variant::kOverlappingBuffers) && stride > static_cast<int64_t>(align)) {
+      stride -= static_cast<int64_t>(align);
+    }
+    auto* prefix = reinterpret_cast<BYTE*>(base + i * stride);
     samples_[i].Attach(this, prefix + props_.cbPrefix, props_.cbBuffer);
     PushFree(&samples_[i]);  // sample 0 first: the last one is handed out first
   }

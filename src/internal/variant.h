@@ -32,6 +32,7 @@ enum class Variant {
   kWrongHresult,         // SAMPLE.LENGTH.RANGE: size+1 accepted
   kMisalignedBuffer,     // ALLOC.SAMPLE.LAYOUT: prefix starts one byte late
   kQueryInterfaceMissKeepsPointer,  // COM.ALLOC.QI.MISS: *ppv not NULLed
+  kOverlappingBuffers,   // ALLOC.SAMPLE.LAYOUT: buffers overlap by a byte
 };
 
 #ifndef DSALLOC_VARIANT
