@@ -462,6 +462,32 @@ TEST(ModelCommit, ReuseKeepsSamplesUnlessPropertiesChanged) {
   EXPECT_EQ(m.Do("sample 0 GetActualDataLength").value, 64);
 }
 
+// An injected allocation failure fails only a Commit that allocates.
+TEST(ModelCommit, OomFailsOnlyACommitThatAllocates) {
+  Sim m;
+  m.Do("SetProperties 1 64 1 0");
+  EXPECT_EQ(m.Do("Commit oom").hr, E_OUTOFMEMORY);  // creates samples
+  EXPECT_EQ(m.Do("Commit").hr, S_OK);
+  m.Do("Decommit");
+  EXPECT_EQ(m.Do("Commit oom").hr, S_OK);  // reuses them: nothing to allocate
+  EXPECT_EQ(m.s.state, AllocState::kCommitted);
+}
+
+// A sample handed to a blocked GetBuffer during this op is not the
+// client's yet, so a ReleaseSample reaction skips it (op.h).
+TEST(ModelNotify, ReactionSkipsASampleOnItsWayToAWaiter) {
+  Sim m = Committed(1);
+  m.Do("SetNotify 0");
+  m.Do("GetBuffer");
+  m.Do("callback 0 react ReleaseSample 0");
+  EXPECT_TRUE(m.Do("@1 GetBuffer").blocked);
+  Outcome o = m.Do("sample 0 Release");
+  ASSERT_EQ(o.completions.size(), 1u);
+  ASSERT_EQ(o.notifications.size(), 1u);
+  EXPECT_EQ(o.notifications[0].reaction_hr, S_FALSE);
+  EXPECT_EQ(m.s.samples[0].refs, 1u);  // thread 1 holds it
+}
+
 // SEMANTICS §5 items 15-25 (test_commit).
 // checks: ALLOC.GETBUFFER.NOTCOMMITTED, ALLOC.COMMIT.1, ALLOC.DECOMMIT.1, ALLOC.DECOMMIT.3, LIFE.SAMPLEALIVE, SAMPLE.POINTER
 TEST(ModelNative, TestCommit) {
