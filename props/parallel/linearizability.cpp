@@ -22,10 +22,26 @@
 //      model (which runs it inside the release's step) cannot be a
 //      sequential specification for it. The checker refuses histories that
 //      configure one (and start states that have one).
-//  (c) Blocking GetBuffer. A blocked call is linearized at its hand-off
-//      (THREAD.SAFE), which the model expresses as a Completion listed on
-//      ANOTHER call's outcome; a thread blocked forever would also hang the
-//      run. Only AM_GBF_NOWAIT GetBuffer is accepted.
+//  (c) Blocking GetBuffer. A GetBuffer without AM_GBF_NOWAIT is linearized
+//      either as an immediate transition (the model does not block: its
+//      outcome must match the observed result), or as a BLOCKED one
+//      (ALLOC.GETBUFFER.WAIT: the thread joins State::waiters). A blocked
+//      call stays OPEN until a later linearized call lists a Completion for
+//      its thread (a sample Release handing it a sample,
+//      ALLOC.RELEASEBUFFER.HANDOFF; a Decommit waking it,
+//      ALLOC.DECOMMIT.WAKE); the blocked call's observed result (hr, and its
+//      sample through the binding) must equal that Completion. The
+//      completing call is compared with its model outcome minus the
+//      completions (a thread's own observations never include another
+//      thread's wake-up). While a call is open, no call invoked after it
+//      responded may be linearized (its completion must come first): that
+//      gives real-time order (the completing call was invoked before the
+//      woken call responded) and program order (the waiter's next call)
+//      at once. A complete linearization leaves no call open, so a sample
+//      left free while a thread waits (THREAD.NOLOSTWAKE) or a waiter that
+//      got something nobody handed it is not linearizable. A thread that
+//      never returns cannot be checked here: the runner reports it
+//      (GEN.NOHANG).
 //  (d) Allocator AddRef/Release return values. The allocator drops its
 //      self-reference after unlocking (Decommit, and the release that
 //      completes a pending decommit: LIFE.SELFREF, NOTIFY.BEFORESELF), so a
@@ -62,6 +78,7 @@ size_t Mix(size_t h, size_t v) {
 // finding a linearization.
 struct Key {
   uint64_t done;
+  uint64_t open;  // linearized as blocked, not yet completed (caveat c)
   spec::State state;
   SampleBinding binding;
   friend bool operator==(const Key&, const Key&) = default;
@@ -69,7 +86,8 @@ struct Key {
 
 struct KeyHash {
   size_t operator()(const Key& k) const {
-    size_t h = Mix(std::hash<uint64_t>()(k.done), k.state.Hash());
+    size_t h = Mix(Mix(std::hash<uint64_t>()(k.done), std::hash<uint64_t>()(k.open)),
+                   k.state.Hash());
     // SampleBinding has no hash; equal bindings map the current
     // generation's indices to equal ids, so this is consistent with ==.
     for (size_t i = 0; i < k.state.samples.size(); ++i) {
@@ -81,7 +99,8 @@ struct KeyHash {
 };
 
 // The first reason the history is outside what the checker supports
-// (caveats (b) and (c)), or "".
+// (caveat (b); and a start with waiters, whose calls are not in the
+// history), or "".
 std::string Unsupported(const CheckInput& in) {
   if (in.history.size() > kMaxEvents) {
     return "history has " + std::to_string(in.history.size()) + " calls; the checker takes at most " +
@@ -92,15 +111,18 @@ std::string Unsupported(const CheckInput& in) {
       return "callback " + std::to_string(cb) + " has a reaction configured at the start (caveat b)";
     }
   }
+  if (!in.start.waiters.empty()) {
+    return "the start state has blocked GetBuffer calls, which the history cannot complete";
+  }
   for (const Event& e : in.history) {
     if (e.op.kind == spec::OpKind::kSetReaction) {
       return "the history configures a reaction: " + spec::ToString(e.op) + " (caveat b)";
     }
-    if (e.op.kind == spec::OpKind::kGetBuffer && !(e.op.flags & AM_GBF_NOWAIT)) {
-      return "the history has a blocking GetBuffer: " + spec::ToString(e.op) + " (caveat c)";
-    }
     if (e.invoked >= e.responded) {
       return "call responded before it was invoked: " + FormatEvent(e);
+    }
+    if (e.took_effect_before <= e.invoked) {
+      return "call took effect before it was invoked: " + FormatEvent(e);
     }
   }
   return "";
@@ -125,7 +147,12 @@ class Search {
   void Run();
 
  private:
-  bool Dfs(uint64_t done, const spec::State& s, const SampleBinding& b);
+  bool Dfs(uint64_t done, uint64_t open, const spec::State& s, const SampleBinding& b);
+  // Caveat (c): matches each model Completion of the call being linearized
+  // with the open blocked call of its thread (binding its sample in *b) and
+  // removes it from *open. "" or the first difference.
+  std::string Complete(const std::vector<spec::Completion>& completions, uint64_t* open,
+                       SampleBinding* b) const;
   // Caveats (a) and (d): widens `expected` to the observed value where the
   // difference is explained by calls overlapping event i.
   void Relax(size_t i, spec::Outcome* expected) const;
@@ -143,10 +170,14 @@ class Search {
   CheckResult* out_;
   std::vector<Event> h_;          // sorted by invocation
   std::vector<uint64_t> pred_;    // calls that must precede each call
+  // Calls that must be linearized before each call, possibly as blocked
+  // (Event::took_effect_before).
+  std::vector<uint64_t> before_;
   std::vector<int> overlap_;      // calls overlapping each call
   uint64_t all_ = 0;
   std::unordered_set<Key, KeyHash> failed_;
   std::vector<size_t> order_;
+  uint64_t blocked_in_order_ = 0;  // calls of order_ linearized as blocked
   size_t nodes_ = 0;
   size_t memo_hits_ = 0;
   bool gave_up_ = false;
@@ -154,6 +185,7 @@ class Search {
   long best_depth_ = -1;
   size_t best_node_ = 0;
   std::vector<size_t> best_order_;
+  uint64_t best_blocked_ = 0;
   spec::State best_state_;
   std::vector<Attempt> best_attempts_;
 };
@@ -171,16 +203,18 @@ void Search::Run() {
   }
   const size_t n = h_.size();
   pred_.assign(n, 0);
+  before_.assign(n, 0);
   overlap_.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < n; ++j) {
       if (i == j) continue;
       if (h_[j].responded < h_[i].invoked) pred_[i] |= uint64_t{1} << j;
+      if (h_[j].took_effect_before <= h_[i].invoked) before_[i] |= uint64_t{1} << j;
       if (h_[j].invoked < h_[i].responded && h_[i].invoked < h_[j].responded) ++overlap_[i];
     }
   }
   all_ = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
-  bool ok = Dfs(0, in_.start, in_.binding);
+  bool ok = Dfs(0, 0, in_.start, in_.binding);
   out_->nodes = nodes_;
   out_->memo_hits = memo_hits_;
   if (ok) {
@@ -215,8 +249,36 @@ void Search::Relax(size_t i, spec::Outcome* expected) const {
   }
 }
 
-bool Search::Dfs(uint64_t done, const spec::State& s, const SampleBinding& b) {
-  Key key{done, s, b};
+std::string Search::Complete(const std::vector<spec::Completion>& completions,
+                             uint64_t* open, SampleBinding* b) const {
+  for (const spec::Completion& c : completions) {
+    size_t j = h_.size();
+    for (size_t k = 0; k < h_.size(); ++k) {
+      if ((*open >> k & 1) && h_[k].op.thread == c.thread) j = k;
+    }
+    if (j == h_.size()) {
+      // The model only completes threads a linearized call made wait.
+      return "the model completes a blocked GetBuffer of thread " + std::to_string(c.thread) +
+             ", which has no open blocked call (checker bug)";
+    }
+    // What the woken GetBuffer must have returned (ALLOC.GETBUFFER.CLEAR:
+    // *ppBuffer is written, NULL unless S_OK).
+    spec::Outcome want;
+    want.hr = c.hr;
+    want.written = spec::kOutSample;
+    want.sample = c.sample;
+    if (std::string diff = b->Reconcile(h_[j].outcome, want); !diff.empty()) {
+      return "it wakes #" + std::to_string(j) + " (" + spec::ToString(h_[j].op) +
+             ", linearized as blocked), which the model says returns " + spec::ToString(want) +
+             ", but it returned " + ObservedText(h_[j].outcome) + ": " + diff;
+    }
+    *open &= ~(uint64_t{1} << j);
+  }
+  return "";
+}
+
+bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const SampleBinding& b) {
+  Key key{done, open, s, b};
   if (failed_.count(key) != 0) {
     ++memo_hits_;
     return false;
@@ -231,12 +293,30 @@ bool Search::Dfs(uint64_t done, const spec::State& s, const SampleBinding& b) {
     best_depth_ = depth;
     best_node_ = id;
     best_order_ = order_;
+    best_blocked_ = blocked_in_order_;
     best_state_ = s;
     best_attempts_.clear();
   }
   // Only the deepest node's failures are reported; a child that goes
   // deeper takes over (so this is re-evaluated after each child).
   auto recording = [&] { return id == best_node_; };
+  if (done == all_ && open != 0) {
+    // Every call linearized, but some GetBuffer is still blocked in the
+    // model although it returned: nothing the model allows woke it.
+    if (recording()) {
+      std::string which;
+      for (size_t k = 0; k < h_.size(); ++k) {
+        if (open >> k & 1) which += " #" + std::to_string(k);
+      }
+      best_attempts_.push_back(
+          {h_.size(), "",
+           "calls linearized as blocked were never completed by a hand-off or a Decommit"
+           " (ALLOC.GETBUFFER.WAIT, ALLOC.RELEASEBUFFER.HANDOFF, ALLOC.DECOMMIT.WAKE):" +
+               which});
+    }
+    failed_.insert(std::move(key));
+    return false;
+  }
   if (done == all_) {
     if (!in_.quiescence) {
       out_->final_state = s;
@@ -254,7 +334,12 @@ bool Search::Dfs(uint64_t done, const spec::State& s, const SampleBinding& b) {
   }
   for (size_t i = 0; i < h_.size(); ++i) {
     const uint64_t bit = uint64_t{1} << i;
-    if ((done & bit) || (pred_[i] & ~done) != 0) continue;  // not minimal
+    // Not minimal: done, or a call that must precede it is pending or open
+    // (caveat c: an open call's completion precedes every call invoked after
+    // it responded).
+    if ((done & bit) || (pred_[i] & (~done | open)) != 0 || (before_[i] & ~done) != 0) {
+      continue;
+    }
     const Event& e = h_[i];
     spec::Op model_op;
     if (!b.ToModel(s.generation, e.op, &model_op)) {
@@ -272,17 +357,29 @@ bool Search::Dfs(uint64_t done, const spec::State& s, const SampleBinding& b) {
           {i, "", "outside the model's domain here (" + spec::ToString(model_op) + ")"});
     }
     for (spec::Transition& t : ts) {
-      spec::Outcome expected = t.outcome;
-      Relax(i, &expected);
       SampleBinding nb = b;
-      std::string diff = nb.Reconcile(e.outcome, expected);
-      if (!diff.empty()) {
-        if (recording()) best_attempts_.push_back({i, spec::ToString(t.outcome), diff});
-        continue;
+      uint64_t next_open = open;
+      if (t.outcome.blocked) {
+        // Caveat (c): the call waits here; its result is judged when a
+        // later call completes it.
+        next_open |= bit;
+      } else {
+        spec::Outcome expected = t.outcome;
+        expected.completions.clear();
+        Relax(i, &expected);
+        std::string diff = nb.Reconcile(e.outcome, expected);
+        if (diff.empty()) diff = Complete(t.outcome.completions, &next_open, &nb);
+        if (!diff.empty()) {
+          if (recording()) best_attempts_.push_back({i, spec::ToString(t.outcome), diff});
+          continue;
+        }
+        if (t.outcome.reallocated) nb.StartGeneration(t.outcome.generation);
       }
-      if (t.outcome.reallocated) nb.StartGeneration(t.outcome.generation);
       order_.push_back(i);
-      if (Dfs(done | bit, t.next, nb)) return true;
+      if (t.outcome.blocked) blocked_in_order_ |= bit;
+      const bool found = Dfs(done | bit, next_open, t.next, nb);
+      blocked_in_order_ &= ~bit;
+      if (found) return true;
       order_.pop_back();
       if (gave_up_) return false;
     }
@@ -337,7 +434,10 @@ std::string Search::Report(bool gave_up) const {
   os << "history (by invocation; sample ids are observed ids; [invoked,responded] on one clock):\n";
   for (size_t i = 0; i < n; ++i) os << "  #" << i << " " << FormatEvent(h_[i]) << "\n";
   os << "deepest partial linearization (" << best_depth_ << " of " << n << " calls):\n";
-  for (size_t i : best_order_) os << "  #" << i << " " << spec::ToString(h_[i].op) << "\n";
+  for (size_t i : best_order_) {
+    os << "  #" << i << " " << spec::ToString(h_[i].op)
+       << ((best_blocked_ >> i & 1) ? "  (blocks here)" : "") << "\n";
+  }
   if (!gave_up) {
     os << "model state after it:\n" << spec::ToString(best_state_) << "\n";
     if (best_attempts_.empty()) {
@@ -368,8 +468,9 @@ std::string Search::Report(bool gave_up) const {
 
 std::string FormatEvent(const Event& e) {
   std::ostringstream os;
-  os << spec::ToString(e.op) << "  [" << e.invoked << "," << e.responded << "]  -> "
-     << ObservedText(e.outcome);
+  os << spec::ToString(e.op) << "  [" << e.invoked << "," << e.responded << "]";
+  if (e.took_effect_before != UINT64_MAX) os << " (in effect by " << e.took_effect_before << ")";
+  os << "  -> " << ObservedText(e.outcome);
   return os.str();
 }
 

@@ -13,15 +13,21 @@
 // The search is a depth-first walk over the "minimal" calls (those no
 // pending call must precede), with the model state and a binding carried per
 // node, memoised on (calls linearized, State, binding) so that equivalent
-// interleavings are explored once; it gives up past a node bound, which is
+// interleavings are explored once (the key includes the blocked calls not
+// yet completed); it gives up past a node bound, which is
 // reported as kGaveUp, never as a failure.
 //
 // Contract. Pure and deterministic: no I/O, no globals, no threads. The
 // history must contain exactly the calls that ran (a skipped op is not an
 // event), at most kMaxEvents of them, each on one thread whose calls do not
 // overlap. Every op must be one a client may issue in parallel: no Reaction
-// other than kNone configured, no blocking GetBuffer (see the caveats in
-// linearizability.cpp). Errors are verdicts with a human-readable report.
+// other than kNone configured (see the caveats in linearizability.cpp). A
+// blocking GetBuffer is an event like any other, with the result it
+// finally returned: the search linearizes it either as an immediate
+// transition or as a blocked one that a later call (a hand-off or a
+// Decommit) must complete with exactly that result (caveat c); the start
+// state must have no waiters. Errors are verdicts with a human-readable
+// report.
 
 #ifndef DSALLOC_PROPS_PARALLEL_LINEARIZABILITY_H_
 #define DSALLOC_PROPS_PARALLEL_LINEARIZABILITY_H_
@@ -53,6 +59,13 @@ struct Event {
   spec::Outcome outcome;
   uint64_t invoked = 0;
   uint64_t responded = 0;
+  // What the recorder knows beyond the interval: the call had taken effect
+  // (returned, or blocked and joined the waiters) before any call invoked at
+  // or after this clock value. The runner sets it on a blocking GetBuffer
+  // it saw waiting when it invoked its own Decommit (THREAD.NOLOSTWAKE: a
+  // wake-up lost before then shows as a wrong result instead of passing as
+  // a GetBuffer that began after the Decommit).
+  uint64_t took_effect_before = UINT64_MAX;
 };
 
 // What was observed once every thread had joined (no call in flight):

@@ -9,10 +9,11 @@
 // 100, so a missing translation shows), then, for the failing cases,
 // corrupting one of them.
 //
-// checks: THREAD.SAFE, NOTIFY.SNAPSHOT, NOTIFY.ONCE, ALLOC.BOUND, ALLOC.FREECOUNT
+// checks: THREAD.SAFE, NOTIFY.SNAPSHOT, NOTIFY.ONCE, ALLOC.BOUND, ALLOC.FREECOUNT, ALLOC.GETBUFFER.WAIT, ALLOC.RELEASEBUFFER.HANDOFF, ALLOC.DECOMMIT.WAKE, THREAD.NOLOSTWAKE
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -86,10 +87,13 @@ struct Call {
 };
 
 // Runs `calls` on the model in `order` (the truth) and returns the history a
-// recorder would have seen.
+// recorder would have seen: as with Driver::RunDirect, a GetBuffer that the
+// model blocks reports the result its Completion gives it later, and no
+// outcome lists completions.
 std::vector<Event> Record(const World& w, const std::vector<Call>& calls,
                           const std::vector<size_t>& order) {
   std::vector<Event> events(calls.size());
+  std::map<uint8_t, size_t> blocked;  // thread -> its blocked GetBuffer
   State s = w.state;
   for (size_t i : order) {
     Op op = Parse(calls[i].line);
@@ -102,6 +106,15 @@ std::vector<Event> Record(const World& w, const std::vector<Call>& calls,
     if (ts.empty()) return events;
     events[i].op = observed_op;
     events[i].outcome = ToObserved(ts[0].outcome);
+    if (ts[0].outcome.blocked) blocked[op.thread] = i;
+    for (const spec::Completion& c : events[i].outcome.completions) {
+      Outcome& woken = events[blocked.at(c.thread)].outcome;
+      woken = Outcome{};
+      woken.hr = c.hr;
+      woken.written = spec::kOutSample;
+      woken.sample = c.sample;
+    }
+    events[i].outcome.completions.clear();
     events[i].invoked = calls[i].invoked;
     events[i].responded = calls[i].responded;
     s = ts[0].next;
@@ -385,16 +398,146 @@ TEST(Linearizability, PortableKeepsEveryAllowedTransition) {
   EXPECT_EQ(Check(bound, h, spec::Profile::kPortable).verdict, Verdict::kLinearizable);
 }
 
-// Histories outside what the checker supports are refused loudly.
-TEST(Linearizability, BlockingGetBufferIsAPreconditionViolation) {
+// Histories outside what the checker supports are refused loudly: a start
+// state with waiters (their GetBuffer calls are not in the history).
+TEST(Linearizability, StartWithWaitersIsAPreconditionViolation) {
   World w = Committed(1);
+  w.Do("GetBuffer nowait").Do("@1 GetBuffer");
+  ASSERT_EQ(w.state.waiters.size(), 1u);
   std::vector<Event> h(1);
-  h[0].op = Parse("@1 GetBuffer");
+  h[0].op = Parse("@2 GetFreeCount");
   h[0].invoked = 0;
   h[0].responded = 1;
   CheckResult r = Check(w, h);
   EXPECT_EQ(r.verdict, Verdict::kNotLinearizable);
   EXPECT_TRUE(Contains(r.report, "precondition")) << r.report;
+}
+
+// ALLOC.GETBUFFER.WAIT, ALLOC.RELEASEBUFFER.HANDOFF: thread 2 blocks on a
+// one-buffer allocator and thread 1's release hands it the sample. The
+// blocked call stays open until the release completes it; the release must
+// have been invoked before thread 2's GetBuffer returned.
+TEST(Linearizability, HandOffToABlockedWaiterPasses) {
+  World w = Committed(1);
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@2 GetBuffer", 2, 8},
+      {"@1 sample 0 Release", 3, 4},
+      {"@2 sample 0 Release", 9, 10},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
+  ASSERT_EQ(h[1].outcome.hr, S_OK);
+  ASSERT_EQ(h[1].outcome.sample, Obs(110));  // handed the sample
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kLinearizable) << r.report;
+  EXPECT_TRUE(r.final_state.waiters.empty());
+  EXPECT_EQ(r.final_state.free_list.size(), 1u);
+  // The release now starts after thread 2 returned: nothing could have
+  // woken it (and 1 buffer cannot be held twice).
+  h[2].invoked = 8;
+  h[2].responded = 9;
+  h[1].responded = 7;
+  CheckResult late = Check(w, h);
+  EXPECT_EQ(late.verdict, Verdict::kNotLinearizable) << late.report;
+}
+
+// ALLOC.RELEASEBUFFER.HANDOFF: thread 1 holds both buffers; thread 2 waits;
+// thread 1 releases sample 0, and GetFreeCount = 0 right after proves thread
+// 2 already had it (handed off, or popped if it had not blocked yet).
+// Thread 2 returning sample 1 instead is not linearizable. (Which of two
+// waiters whose GetBuffer calls overlap joined the queue first, FIFO, is not
+// observable this way; see LostWakeUpFails for what the runner adds.)
+TEST(Linearizability, WokenWaiterWithTheWrongSampleFails) {
+  World w = Committed(2);
+  w.Do("GetBuffer nowait").Do("GetBuffer nowait");
+  std::vector<Call> calls = {
+      {"@2 GetBuffer", 0, 30},
+      {"@1 sample 0 Release", 2, 3},
+      {"@1 GetFreeCount", 4, 5},
+      {"@1 sample 1 Release", 6, 7},
+      {"@1 GetFreeCount", 8, 9},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3, 4});
+  ASSERT_EQ(h[0].outcome.sample, Obs(110));
+  ASSERT_EQ(h[2].outcome.value, 0);
+  CheckResult ok = Check(w, h);
+  ASSERT_EQ(ok.verdict, Verdict::kLinearizable) << ok.report;
+  h[0].outcome.sample = Obs(111);
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable) << r.report;
+  EXPECT_TRUE(Contains(r.report, "linearized as blocked")) << r.report;
+  EXPECT_TRUE(Contains(r.report, "(blocks here)")) << r.report;
+}
+
+// ALLOC.DECOMMIT.WAKE: one Decommit wakes both waiters with
+// VFW_E_NOT_COMMITTED; the held sample completes the decommit later.
+TEST(Linearizability, DecommitWakesTwoWaitersPasses) {
+  World w = Committed(1);
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@2 GetBuffer", 2, 20},
+      {"@3 GetBuffer", 3, 21},
+      {"@4 Decommit", 5, 6},
+      {"@1 sample 0 Release", 22, 23},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3, 4});
+  ASSERT_EQ(h[1].outcome.hr, VFW_E_NOT_COMMITTED);
+  ASSERT_EQ(h[2].outcome.hr, VFW_E_NOT_COMMITTED);
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kLinearizable) << r.report;
+  EXPECT_TRUE(r.final_state.waiters.empty());
+  // The portable profile also lets Decommit wake them with VFW_E_TIMEOUT
+  // (Wine); strict does not.
+  h[1].outcome.hr = VFW_E_TIMEOUT;
+  h[2].outcome.hr = VFW_E_TIMEOUT;
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kNotLinearizable);
+  EXPECT_EQ(Check(w, h, spec::Profile::kPortable).verdict, Verdict::kLinearizable);
+}
+
+// A waiter that returned a sample although nobody released one: its
+// GetBuffer can only be linearized as blocked, and nothing completes it.
+TEST(Linearizability, WaiterGotASampleNobodyReleasedFails) {
+  World w = Committed(1);
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@2 GetBuffer", 2, 10},
+      {"@1 GetFreeCount", 3, 4},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 2});
+  h[1].op = Parse("@2 GetBuffer");
+  h[1].invoked = 2;
+  h[1].responded = 10;
+  h[1].outcome.hr = S_OK;
+  h[1].outcome.written = spec::kOutSample;
+  h[1].outcome.sample = Obs(110);  // the sample thread 1 holds
+  CheckResult r = Check(w, h);
+  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable) << r.report;
+  EXPECT_TRUE(Contains(r.report, "never completed")) << r.report;
+}
+
+// THREAD.NOLOSTWAKE: a release while thread 2 waits must hand it the sample.
+// A wait is open-ended, so without more knowledge thread 2's GetBuffer
+// could take effect after the Decommit (VFW_E_NOT_COMMITTED, no wake-up
+// lost). The runner knows more: it decommits only while thread 2 is inside
+// GetBuffer (took_effect_before); then the release left the sample free
+// while a thread waited.
+TEST(Linearizability, LostWakeUpFails) {
+  World w = Committed(1);
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@2 GetBuffer", 2, 20},
+      {"@1 sample 0 Release", 3, 4},
+      {"@1 Decommit", 5, 6},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
+  ASSERT_EQ(h[1].outcome.hr, S_OK);
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);
+  h[1].outcome.hr = VFW_E_NOT_COMMITTED;
+  h[1].outcome.sample = spec::SampleHandle{};
+  EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);  // after the Decommit
+  h[1].took_effect_before = h[3].invoked;
+  CheckResult r = Check(w, h);
+  EXPECT_EQ(r.verdict, Verdict::kNotLinearizable) << r.report;
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 // strict property. A counterexample is printed as a trace (op.h format;
 // '#' lines explain the parallel phase) plus the checker's report.
 //
-// checks: THREAD.SAFE, NOTIFY.ONCE, NOTIFY.SNAPSHOT, NOTIFY.AFTERFREE, THREAD.NOLOCK, COM.CALLBACK.REFS, ALLOC.BOUND, ALLOC.FREECOUNT, ALLOC.GETBUFFER.NOWAIT, ALLOC.GETBUFFER.POP, ALLOC.RELEASEBUFFER.PUSH, ALLOC.RELEASEBUFFER.COMPLETE, ALLOC.DECOMMIT.3, ALLOC.COMMIT.2, ALLOC.SETNOTIFY.1, LIFE.SELFREF, GEN.NOLEAK
+// checks: THREAD.SAFE, NOTIFY.ONCE, NOTIFY.SNAPSHOT, NOTIFY.AFTERFREE, THREAD.NOLOCK, COM.CALLBACK.REFS, ALLOC.BOUND, ALLOC.FREECOUNT, ALLOC.GETBUFFER.NOWAIT, ALLOC.GETBUFFER.POP, ALLOC.GETBUFFER.WAIT, ALLOC.RELEASEBUFFER.HANDOFF, ALLOC.DECOMMIT.WAKE, THREAD.NOLOSTWAKE, GEN.NOHANG, ALLOC.RELEASEBUFFER.PUSH, ALLOC.RELEASEBUFFER.COMPLETE, ALLOC.DECOMMIT.3, ALLOC.COMMIT.2, ALLOC.SETNOTIFY.1, LIFE.SELFREF, GEN.NOLEAK
 
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -132,10 +132,19 @@ rc::Gen<Op> GenSampleMethod(rc::Gen<int> sample) {
       gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetMediaType, s); }));
 }
 
+// GetBuffer, blocking now and then: a blocking one waits for another
+// thread's release (ALLOC.RELEASEBUFFER.HANDOFF, THREAD.NOLOSTWAKE) or, if
+// none comes, for the runner's Decommit (ALLOC.DECOMMIT.WAKE); too many
+// would make most runs end in that Decommit, which costs a quiet spell.
+rc::Gen<Op> GenGetBuffer() {
+  return gen::map(gen::weightedElement<bool>({{3, true}, {1, false}}),
+                  [](bool nowait) { return spec::MakeGetBuffer(nowait); });
+}
+
 // Allocator ops of a parallel list (no Release: see GenChunk).
 rc::Gen<Op> GenAllocatorOp() {
   return gen::weightedOneOf<Op>({
-      {3, gen::just(spec::MakeGetBuffer(true))},
+      {3, GenGetBuffer()},
       {3, gen::just(spec::MakeSimple(OpKind::kGetFreeCount))},
       {3, GenSetNotify()},
       {2, gen::just(spec::MakeSimple(OpKind::kDecommit))},
@@ -159,14 +168,15 @@ rc::Gen<std::vector<Op>> GenChunk() {
   rc::Gen<Op> method = GenSampleMethod(gen::just(kOwnSlot));
   return gen::weightedOneOf<std::vector<Op>>({
       {6, gen::apply(
-              [](std::vector<Op> methods, int end) {
-                std::vector<Op> ops = {spec::MakeGetBuffer(true)};
+              [](Op get, std::vector<Op> methods, int end) {
+                std::vector<Op> ops = {get};
                 ops.insert(ops.end(), methods.begin(), methods.end());
                 if (end == 2) ops.push_back(spec::MakeSimple(OpKind::kDecommit));
                 if (end >= 1) ops.push_back(spec::MakeSampleOp(OpKind::kSampleRelease, kOwnSlot));
                 return ops;
               },
-              GenOps(0, 2, method), gen::weightedElement<int>({{1, 0}, {4, 1}, {1, 2}}))},
+              GenGetBuffer(), GenOps(0, 2, method),
+              gen::weightedElement<int>({{1, 0}, {4, 1}, {1, 2}}))},
       {5, gen::map(GenAllocatorOp(), [](Op op) { return std::vector<Op>{op}; })},
       // A sample op on an earlier slot (maybe released: then skipped).
       {1, gen::map(gen::weightedOneOf<Op>({
@@ -186,7 +196,7 @@ rc::Gen<std::vector<Op>> GenChunk() {
 
 // One thread's list: 1-4 chunks, at most 6 ops. Samples are slots
 // (parallel_runner.h: slot k = the sample the thread's k-th GetBuffer got).
-// Never: reactions, blocking GetBuffer, oom, NULL pointers.
+// Never: reactions, oom, NULL pointers.
 rc::Gen<std::vector<Op>> GenThreadList() {
   return gen::map(gen::mapcat(gen::inRange(1, 5),
                               [](int n) {
@@ -293,12 +303,13 @@ void CheckParallel(spec::Profile profile, int base_cases) {
   std::printf(
       "dsalloc-props: parallel %s: %zu cases x %d repeats = %zu runs, %.1f cases/s; "
       "searches gave up: %zu of %zu; search nodes %.1f avg, %zu max; %zu calls, %.0f%% "
-      "overlapped another; %zu ops skipped; %zu notifications\n",
+      "overlapped another; %zu ops skipped; %zu notifications; %zu blocking GetBuffer, "
+      "%zu runner Decommits\n",
       profile == spec::Profile::kStrict ? "strict" : "portable", cases, kRepeats, stats.runs,
       seconds > 0 ? double(cases) / seconds : 0.0, stats.gave_up, stats.runs,
       stats.runs ? double(stats.nodes) / double(stats.runs) : 0.0, stats.max_nodes,
       stats.events, stats.events ? 100.0 * double(stats.overlapped) / double(stats.events) : 0.0,
-      stats.skipped, stats.notifications);
+      stats.skipped, stats.notifications, stats.blocking, stats.runner_decommits);
   std::fflush(stdout);
 }
 

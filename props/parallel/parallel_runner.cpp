@@ -5,13 +5,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "lockstep.h"
+#include "mutex.h"
 #include "sample_binding.h"
 
 namespace dsalloc::props::parallel {
@@ -19,11 +23,12 @@ namespace {
 
 using spec::Op;
 using spec::OpKind;
+using SteadyClock = std::chrono::steady_clock;
 
 bool IsSampleOp(OpKind k) { return k >= OpKind::kSampleAddRef && k <= OpKind::kSetProperties2; }
 
-// Why a case cannot be run in parallel (caveats (b) and (c) of
-// linearizability.cpp), or "".
+// Why a case cannot be run in parallel (caveat (b) of linearizability.cpp),
+// or "".
 std::string Malformed(const ParallelCase& c) {
   if (c.threads.empty() || c.threads.size() > static_cast<size_t>(kMaxParallelThreads)) {
     return "a parallel case needs 1.." + std::to_string(kMaxParallelThreads) + " thread lists";
@@ -38,9 +43,6 @@ std::string Malformed(const ParallelCase& c) {
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
       if (op.kind == OpKind::kSetReaction) return "a parallel list configures a reaction";
-      if (op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT)) {
-        return "a parallel list has a blocking GetBuffer (it could wait forever)";
-      }
       if (op.oom || op.kind == OpKind::kDllGetClassObject ||
           op.kind == OpKind::kCreateInstance || op.kind == OpKind::kDllCanUnloadNow) {
         return "a parallel list has an op outside the parallel vocabulary: " + spec::ToString(op);
@@ -60,7 +62,52 @@ struct Worker {
   int allocator_refs = 0;          // AddRef / successful QI not yet Released
   std::vector<Event> events;
   size_t skipped = 0;
+  size_t blocking = 0;             // blocking GetBuffer calls run
+  // What the runner watches while the thread runs (the fields above are
+  // read only after the thread has been joined).
+  std::atomic<int> at{-1};          // index in the list of the call in progress
+  std::atomic<size_t> event_at{0};  // index in `events` it will have
+  std::atomic<bool> waiting{false}; // that call is a blocking GetBuffer
+  std::atomic<bool> finished{false};
 };
+
+// Everything the worker threads touch. RunOnce owns it; if a thread never
+// returns (GEN.NOHANG) it is parked for the life of the process instead, so
+// a late wake-up touches live memory (the allocator included).
+struct Phase {
+  Phase(const harness::Implementation& impl, const RunOptions& opt, const ParallelCase& c)
+      : lockstep(impl, opt.profile, opt.driver), lists(c.threads), workers(c.threads.size()) {}
+  harness::Lockstep lockstep;
+  std::vector<std::vector<Op>> lists;
+  std::vector<Worker> workers;
+  std::atomic<uint64_t> clock{0};
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::atomic<int> started{0};
+  // Steady-clock nanoseconds of the last call that returned or began to
+  // wait: the runner decommits only after a quiet spell.
+  std::atomic<int64_t> last_progress{0};
+  // Wakes the runner when a worker finishes or begins a blocking call.
+  harness::Mutex mu;
+  harness::CondVar cv;
+};
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             SteadyClock::now().time_since_epoch())
+      .count();
+}
+
+// Sets a flag under the runner's mutex (so its check-then-wait cannot miss
+// it) and wakes it.
+void Signal(Phase& p, std::atomic<bool>& flag, bool value) {
+  {
+    harness::MutexLock lock(p.mu);
+    flag.store(value);
+    p.last_progress.store(NowNs());
+  }
+  p.cv.NotifyAll();
+}
 
 // A short busy wait: calls take microseconds, so a few hundred
 // nanoseconds of jitter before each one shifts the interleaving.
@@ -70,23 +117,28 @@ void Jitter(std::minstd_rand& rng, unsigned max_spins) {
   for (unsigned i = 0; i < n; ++i) sink.fetch_add(1, std::memory_order_relaxed);
 }
 
-void RunWorker(harness::Driver& driver, const std::vector<Op>& list, uint8_t thread,
-               unsigned seed, std::atomic<uint64_t>& clock, std::atomic<int>& ready,
-               std::atomic<bool>& go, std::atomic<int>& started, int workers, Worker& w) {
+void RunWorker(Phase& p, size_t t, unsigned seed) {
+  harness::Driver& driver = p.lockstep.driver();
+  const std::vector<Op>& list = p.lists[t];
+  const uint8_t thread = static_cast<uint8_t>(t + 1);
+  std::atomic<uint64_t>& clock = p.clock;
+  const int workers = static_cast<int>(p.workers.size());
+  Worker& w = p.workers[t];
   std::minstd_rand rng(seed);
   // Two spinning phases (yielding now and then: up to 3 workers and the
   // main thread share 2 cores): wait for `go`, then for every worker to have
   // seen it, so that no thread runs its whole list while another one is
   // still descheduled at the barrier.
-  ready.fetch_add(1);
-  for (unsigned spins = 0; !go.load(std::memory_order_acquire); ++spins) {
+  p.ready.fetch_add(1);
+  for (unsigned spins = 0; !p.go.load(std::memory_order_acquire); ++spins) {
     if ((spins & 0xFF) == 0xFF) std::this_thread::yield();
   }
-  started.fetch_add(1);
-  for (unsigned spins = 0; started.load(std::memory_order_acquire) < workers; ++spins) {
+  p.started.fetch_add(1);
+  for (unsigned spins = 0; p.started.load(std::memory_order_acquire) < workers; ++spins) {
     if ((spins & 0xFF) == 0xFF) std::this_thread::yield();
   }
-  for (Op op : list) {
+  for (size_t k = 0; k < list.size(); ++k) {
+    Op op = list[k];
     Jitter(rng, 64);
     op.thread = thread;
     int id = -1;
@@ -109,9 +161,22 @@ void RunWorker(harness::Driver& driver, const std::vector<Op>& list, uint8_t thr
     }
     Event e;
     e.op = op;
+    // A blocking GetBuffer may wait for another thread's release, or for
+    // the runner's Decommit (RunOnce) if nothing else can wake it.
+    const bool blocking = op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT);
+    w.at.store(static_cast<int>(k));
+    w.event_at.store(w.events.size());
+    // Stamped before `waiting` is set: a call the runner sees waiting was
+    // invoked before the runner's Decommit (Event::took_effect_before).
     e.invoked = clock.fetch_add(1);
+    if (blocking) {
+      ++w.blocking;
+      Signal(p, w.waiting, true);
+    }
     e.outcome = driver.RunDirect(op);
     e.responded = clock.fetch_add(1);
+    if (blocking) w.waiting.store(false);
+    p.last_progress.store(NowNs());
     const spec::Outcome& o = e.outcome;
     switch (op.kind) {
       case OpKind::kGetBuffer:
@@ -145,6 +210,13 @@ void RunWorker(harness::Driver& driver, const std::vector<Op>& list, uint8_t thr
     }
     w.events.push_back(std::move(e));
   }
+  Signal(p, w.finished, true);
+}
+
+// Phases whose threads never returned (GEN.NOHANG): never destroyed.
+std::vector<std::unique_ptr<Phase>>& Parked() {
+  static auto* parked = new std::vector<std::unique_ptr<Phase>>();
+  return *parked;
 }
 
 // Every observed id the quiescent check should look at: the samples the
@@ -175,9 +247,140 @@ std::string Violations(harness::Driver& driver) {
 }
 
 // One repeat. Returns "" or the failure report.
+// Runs the worker threads of `p` and waits for them. When every thread
+// still running is inside a blocking GetBuffer and nothing has happened
+// for a quiet spell, no worker can wake them: the runner itself calls
+// Decommit (thread kRunnerThread, an event of the history) so that they
+// return (ALLOC.DECOMMIT.WAKE). Returns "" once every thread has joined, or
+// a GEN.NOHANG report, with the threads still running detached.
+std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
+                       std::vector<Event>* runner_events) {
+  // (worker, event index, clock): that event was waiting when the runner
+  // invoked its Decommit at that clock value.
+  std::vector<std::tuple<size_t, size_t, uint64_t>> waiting_at_decommit;
+  const size_t n = p.workers.size();
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (size_t t = 0; t < n; ++t) {
+    // Repeats differ in their jitter, so each meets other schedules.
+    unsigned seed = static_cast<unsigned>(repeat * 7919 + t * 104729 + 1);
+    threads.emplace_back(RunWorker, std::ref(p), t, seed);
+  }
+  while (p.ready.load() < static_cast<int>(n)) std::this_thread::yield();
+  p.last_progress.store(NowNs());
+  p.go.store(true, std::memory_order_release);
+
+  // The quiet spell (Driver::Options::settle, as a sequential blocked
+  // GetBuffer gets to prove it blocks). Each call the runner then sees
+  // waiting is taken to have entered the allocator before its Decommit
+  // (took_effect_before), which is what makes a lost wake-up visible
+  // (THREAD.NOLOSTWAKE); a thread descheduled for the whole spell between
+  // its invocation stamp and the allocator's lock would break that
+  // assumption, hence a spell far longer than a time slice. (A thread woken
+  // by a hand-off but not yet running is harmless: the hand-off is
+  // linearized before the Decommit.)
+  const int64_t quiet_ns =
+      std::max<int64_t>(2'000'000, std::chrono::nanoseconds(opt.driver.settle).count());
+  const int64_t hang_ns = std::chrono::nanoseconds(opt.driver.hang_timeout).count();
+  // The calls (worker, list index) the runner's last Decommit had to wake,
+  // and when it returned.
+  std::vector<std::pair<size_t, int>> must_wake;
+  int64_t woken_at = 0;
+  std::string hung;
+  {
+    harness::MutexLock lock(p.mu);
+    for (;;) {
+      bool all_done = true;
+      bool all_waiting = true;
+      for (const Worker& w : p.workers) {
+        if (w.finished.load()) continue;
+        all_done = false;
+        if (!w.waiting.load()) all_waiting = false;
+      }
+      if (all_done) break;
+      const int64_t now = NowNs();
+      if (!must_wake.empty()) {
+        // GEN.NOHANG, ALLOC.DECOMMIT.WAKE: every GetBuffer blocked when
+        // the runner's Decommit ran must return (a second Decommit would
+        // hide a waiter the first one left behind).
+        std::string still;
+        for (const auto& [t, k] : must_wake) {
+          const Worker& w = p.workers[t];
+          if (w.waiting.load() && w.at.load() == k) {
+            still += "  thread " + std::to_string(t + 1) + ", call " + std::to_string(k + 1) +
+                     " of its list: " + spec::ToString(p.lists[t][static_cast<size_t>(k)]) + "\n";
+          }
+        }
+        if (still.empty()) {
+          must_wake.clear();
+        } else if (now - woken_at > hang_ns) {
+          hung = "GEN.NOHANG / ALLOC.DECOMMIT.WAKE: blocked GetBuffer calls did not return within " +
+                 std::to_string(hang_ns / 1'000'000) +
+                 " ms of the runner's Decommit (thread " + std::to_string(kRunnerThread) +
+                 ", which returned " + spec::HresultName(runner_events->back().outcome.hr) +
+                 "):\n" + still;
+          break;
+        }
+      } else if (all_waiting && now - p.last_progress.load() > quiet_ns) {
+        for (size_t t = 0; t < n; ++t) {
+          const Worker& w = p.workers[t];
+          if (!w.finished.load() && w.waiting.load()) must_wake.emplace_back(t, w.at.load());
+        }
+        lock.Unlock();
+        Event e;
+        e.op = spec::MakeSimple(OpKind::kDecommit);
+        e.op.thread = kRunnerThread;
+        e.invoked = p.clock.fetch_add(1);
+        for (const auto& [t, k] : must_wake) {
+          waiting_at_decommit.emplace_back(t, p.workers[t].event_at.load(), e.invoked);
+        }
+        e.outcome = p.lockstep.driver().RunDirect(e.op);
+        e.responded = p.clock.fetch_add(1);
+        runner_events->push_back(std::move(e));
+        woken_at = NowNs();
+        lock.Lock();
+        continue;
+      } else if (!all_waiting && now - p.last_progress.load() > hang_ns) {
+        std::string still;
+        for (size_t t = 0; t < n; ++t) {
+          const Worker& w = p.workers[t];
+          int k = w.at.load();
+          if (!w.finished.load() && !w.waiting.load() && k >= 0) {
+            still += "  thread " + std::to_string(t + 1) + ": " +
+                     spec::ToString(p.lists[t][static_cast<size_t>(k)]) + "\n";
+          }
+        }
+        hung = "GEN.NOHANG: no call returned for " + std::to_string(hang_ns / 1'000'000) +
+               " ms; still running (not a blocking GetBuffer):\n" + still;
+        break;
+      }
+      lock.WaitUntil(p.cv, SteadyClock::now() + std::chrono::milliseconds(1));
+    }
+  }
+  if (!hung.empty()) {
+    // The stuck threads keep pointers into p: leave them parked.
+    for (size_t t = 0; t < n; ++t) {
+      if (p.workers[t].finished.load()) {
+        threads[t].join();
+      } else {
+        threads[t].detach();
+      }
+    }
+    return hung;
+  }
+  for (std::thread& th : threads) th.join();
+  for (const auto& [t, k, clock] : waiting_at_decommit) {
+    Event& e = p.workers[t].events.at(k);
+    e.took_effect_before = std::min(e.took_effect_before, clock);
+  }
+  return "";
+}
+
+// One repeat. Returns "" or the failure report.
 std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
                     const RunOptions& opt, int repeat, RunStats* stats) {
-  harness::Lockstep lockstep(impl, opt.profile, opt.driver);
+  auto phase = std::make_unique<Phase>(impl, opt, c);
+  harness::Lockstep& lockstep = phase->lockstep;
   if (std::string d = lockstep.ApplyAll(c.prefix); !d.empty()) {
     return "the sequential prefix diverged (before any thread started):\n" + d;
   }
@@ -185,28 +388,16 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   const harness::SampleBinding start_binding = lockstep.binding();
   harness::Driver& driver = lockstep.driver();
 
-  const size_t n = c.threads.size();
-  std::vector<Worker> workers(n);
-  std::atomic<uint64_t> clock{0};
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  std::atomic<int> started{0};
-  {
-    std::vector<std::thread> threads;
-    threads.reserve(n);
-    for (size_t t = 0; t < n; ++t) {
-      // Repeats differ in their jitter, so each meets other schedules.
-      unsigned seed = static_cast<unsigned>(repeat * 7919 + t * 104729 + 1);
-      threads.emplace_back(RunWorker, std::ref(driver), std::cref(c.threads[t]),
-                           static_cast<uint8_t>(t + 1), seed, std::ref(clock),
-                           std::ref(ready), std::ref(go), std::ref(started),
-                           static_cast<int>(n), std::ref(workers[t]));
-    }
-    while (ready.load() < static_cast<int>(n)) std::this_thread::yield();
-    go.store(true, std::memory_order_release);
-    for (std::thread& th : threads) th.join();
+  std::vector<Event> runner_events;
+  if (std::string hung = RunThreads(*phase, repeat, opt, &runner_events); !hung.empty()) {
+    ++stats->runs;
+    // Not judged further: the history is incomplete, and tearing the
+    // allocator down under a blocked thread could crash the run.
+    Parked().push_back(std::move(phase));
+    return hung;
   }
   ++stats->runs;
+  std::vector<Worker>& workers = phase->workers;
 
   CheckInput in;
   in.start = start;
@@ -214,8 +405,11 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   in.profile = opt.profile;
   for (Worker& w : workers) {
     stats->skipped += w.skipped;
+    stats->blocking += w.blocking;
     for (Event& e : w.events) in.history.push_back(std::move(e));
   }
+  stats->runner_decommits += runner_events.size();
+  for (Event& e : runner_events) in.history.push_back(std::move(e));
   stats->events += in.history.size();
   for (const Event& e : in.history) {
     stats->notifications += e.outcome.notifications.size();
@@ -289,6 +483,8 @@ void RunStats::Add(const RunStats& o) {
   nodes += o.nodes;
   max_nodes = std::max(max_nodes, o.max_nodes);
   notifications += o.notifications;
+  blocking += o.blocking;
+  runner_decommits += o.runner_decommits;
 }
 
 std::string ToTrace(const ParallelCase& c) {

@@ -20,9 +20,19 @@
 // not hold (empty, or released), and an allocator Release not balanced by
 // an earlier AddRef/QueryInterface of the same thread, is skipped; the
 // checker sees exactly the calls that ran. Each thread waits a small random
-// time (seeded by repeat and thread) before each call, to vary schedules. Parallel lists must not configure
-// reactions or block (GetBuffer needs AM_GBF_NOWAIT): see the caveats in
-// linearizability.cpp; RunParallelCase rejects such a case.
+// time (seeded by repeat and thread) before each call, to vary schedules.
+// Parallel lists must not configure reactions (caveat (b) of
+// linearizability.cpp); RunParallelCase rejects such a case.
+//
+// Blocking GetBuffer (no AM_GBF_NOWAIT) blocks its thread. Once every
+// thread still running is blocked in one and nothing has happened for a
+// quiet spell (a quarter of Driver::Options::settle, at least 2 ms), the
+// runner calls Decommit itself, as thread kRunnerThread (an event of the
+// history with its own invocation and response), which must wake them all
+// (ALLOC.DECOMMIT.WAKE); a call still running Driver::Options::hang_timeout
+// later (after that Decommit, or with no progress at all) fails the run
+// (GEN.NOHANG), and its threads are detached and their allocator parked
+// (never destroyed), so the test does not hang.
 //
 // Threading: RunParallelCase starts and joins its own threads; call it from
 // one thread at a time. Errors: a failure is a RunResult with failed = true
@@ -32,6 +42,7 @@
 #define DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +55,10 @@
 namespace dsalloc::props::parallel {
 
 inline constexpr int kMaxParallelThreads = 3;
+// The runner's own calls (the Decommit that wakes stuck waiters) are
+// events of this pseudo-thread.
+inline constexpr uint8_t kRunnerThread = kMaxParallelThreads + 1;
+static_assert(kRunnerThread < spec::kMaxThreads);
 
 struct ParallelCase {
   std::vector<spec::Op> prefix;                // thread 0, model indices
@@ -72,6 +87,8 @@ struct RunStats {
   size_t nodes = 0;         // search nodes expanded
   size_t max_nodes = 0;     // largest single search
   size_t notifications = 0; // NotifyRelease deliveries in the histories
+  size_t blocking = 0;      // blocking GetBuffer calls run
+  size_t runner_decommits = 0;  // Decommits the runner made to wake waiters
   void Add(const RunStats& o);
 };
 
