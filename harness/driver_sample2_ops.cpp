@@ -47,16 +47,19 @@ size_t WithPadding(size_t end) {
   return end;
 }
 
+// The sample's IMediaSample2, or NULL with o.hr saying why.
+IMediaSample2* QueryMediaSample2(IMediaSample* s, Outcome& o) {
+  void* p = nullptr;
+  o.hr = s->QueryInterface(IID_IMediaSample2, &p);
+  if (SUCCEEDED(o.hr) && p == nullptr) o.hr = E_NOINTERFACE;
+  return FAILED(o.hr) ? nullptr : static_cast<IMediaSample2*>(p);
+}
+
 }  // namespace
 
 void Core::GetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
-  void* p = nullptr;
-  o.hr = s->QueryInterface(IID_IMediaSample2, &p);
-  if (FAILED(o.hr) || p == nullptr) {
-    if (SUCCEEDED(o.hr)) o.hr = E_NOINTERFACE;
-    return;
-  }
-  auto* s2 = static_cast<IMediaSample2*>(p);
+  IMediaSample2* s2 = QueryMediaSample2(s, o);
+  if (s2 == nullptr) return;
   // The buffer is as large as the caller claims (capped: a conforming
   // server writes at most sizeof), so a server that writes cb bytes stays
   // inside it.
@@ -125,13 +128,8 @@ void Core::GetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
 }
 
 void Core::SetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
-  void* p = nullptr;
-  o.hr = s->QueryInterface(IID_IMediaSample2, &p);
-  if (FAILED(o.hr) || p == nullptr) {
-    if (SUCCEEDED(o.hr)) o.hr = E_NOINTERFACE;
-    return;
-  }
-  auto* s2 = static_cast<IMediaSample2*>(p);
+  IMediaSample2* s2 = QueryMediaSample2(s, o);
+  if (s2 == nullptr) return;
   const spec::Sample2Image& im = op.image;
   AM_MEDIA_TYPE mt;
   if (im.media_type >= 0 && im.media_type < spec::kNumMediaTypes) {
