@@ -119,6 +119,34 @@ std::string Lockstep::CheckAlignment(const spec::Outcome& expected,
          " is not a multiple of cbAlign " + std::to_string(expected.pointer_align);
 }
 
+std::string Lockstep::ProbeNewBuffers(const spec::Outcome& observed) {
+  // Every sample GetBuffer hands out gets its layout checked at once, not
+  // only when a trace happens to call GetPointer on two samples of one
+  // generation (ALLOC.SAMPLE.LAYOUT). GetPointer changes nothing.
+  std::vector<int> handed_out;
+  if ((observed.written & spec::kOutSample) && observed.sample.valid()) {
+    handed_out.push_back(observed.sample.index);
+  }
+  for (const spec::Completion& c : observed.completions) {
+    if (c.sample.valid()) handed_out.push_back(c.sample.index);
+  }
+  const spec::State& m = candidates_.front().model;
+  for (int id : handed_out) {
+    spec::Outcome pointer = driver_->Run(spec::MakeSampleOp(spec::OpKind::kGetPointer, id));
+    if (pointer.hr != S_OK || !(pointer.written & spec::kOutPointer)) {
+      return "SAMPLE.POINTER: GetPointer on a sample just handed out gave " +
+             spec::HresultName(pointer.hr);
+    }
+    spec::Outcome required;
+    required.written = spec::kOutPointer;
+    required.pointer_align =
+        profile_ == spec::Profile::kStrict ? static_cast<uint32_t>(m.props.cbAlign) : 1u;
+    if (std::string why = CheckAlignment(required, m); !why.empty()) return why;
+    if (std::string why = CheckBufferPlacement(pointer); !why.empty()) return why;
+  }
+  return "";
+}
+
 std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
   if (!(observed.written & spec::kOutPointer) || observed.hr != S_OK) return "";
   const spec::State& m = candidates_.front().model;
@@ -263,7 +291,9 @@ std::string Lockstep::Apply(const spec::Op& op) {
   if (next.size() > kMaxCandidates) next.resize(kMaxCandidates);
   candidates_ = std::move(next);
   ++applied_;
-  if (std::string placement = CheckBufferPlacement(observed); !placement.empty()) {
+  std::string placement = CheckBufferPlacement(observed);
+  if (placement.empty()) placement = ProbeNewBuffers(observed);
+  if (!placement.empty()) {
     return Diverged("divergence at op " + std::to_string(applied_) + ": " +
                     spec::ToString(op) + "\n  " + placement + "\n");
   }

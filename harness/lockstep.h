@@ -92,6 +92,9 @@ class Lockstep {
   // ALLOC.SAMPLE.LAYOUT / ALLOC.COMMIT.REALLOC: within a generation a
   // sample's buffer never moves and no two buffers (with prefixes) overlap.
   std::string CheckBufferPlacement(const spec::Outcome& observed);
+  // Runs GetPointer on every sample the op handed out and checks its
+  // alignment and placement.
+  std::string ProbeNewBuffers(const spec::Outcome& observed);
   std::string ViolationReport();
   // ALLOC.FREECOUNT: asks the implementation after every op.
   std::string CheckFreeCount();
