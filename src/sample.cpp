@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include "internal/variant.h"
@@ -106,7 +107,9 @@ HRESULT Sample::GetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) {
   }
   if (flags_ & AM_SAMPLE_TIMEVALID) {
     *pTimeStart = start_;
-    *pTimeEnd = start_ + 1;
+    // SAMPLE.GETTIME.2: start + 1, wrapping at INT64_MAX like the
+    // two's-complement add of the base classes (a signed overflow is UB).
+    *pTimeEnd = static_cast<REFERENCE_TIME>(static_cast<uint64_t>(start_) + 1);
     return VFW_S_NO_STOP_TIME;
   }
   return VFW_E_SAMPLE_TIME_NOT_SET;
