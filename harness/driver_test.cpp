@@ -175,6 +175,7 @@ class Twin {
 
 // --- agreement with the model ---------------------------------------------------
 
+// checks: ALLOC.RELEASEBUFFER.MISUSE, ALLOC.RELEASEBUFFER.NULL, COM.ALLOC.QI, ALLOC.FREELIST.ORDER
 TEST(DriverTest, AllocatorMethodsAndMisuse) {
   // LIFO (ALLOC.FREELIST.ORDER): index 1 comes out first.
   Twin twin({{{1, 1}, 0}, {{1, 0}, 1}});
@@ -225,6 +226,7 @@ TEST(DriverTest, AllocatorMethodsAndMisuse) {
   twin.Finish();
 }
 
+// checks: SAMPLE.POINTER, SAMPLE.GETTIME.1, SAMPLE.GETTYPE.COPY, SAMPLE2.GETPROPS.IMAGE, SAMPLE2.SETPROPS.ASSIGN
 TEST(DriverTest, SampleMethods) {
   Twin twin({{{1, 1}, 0}, {{1, 0}, 1}});
   twin.ApplyAll(Trace(R"(
@@ -310,6 +312,7 @@ TEST(DriverTest, SampleMethods) {
   twin.Finish();
 }
 
+// checks: NOTIFY.ONCE, NOTIFY.REENTRANT, NOTIFY.SNAPSHOT
 TEST(DriverTest, NotificationsAndReactions) {
   // Three samples: out in the order 2, 1, 0; all keep their ids later.
   Twin twin({{{1, 2}, 0}, {{1, 1}, 1}, {{1, 0}, 2}});
@@ -364,6 +367,7 @@ TEST(DriverTest, NotificationsAndReactions) {
   twin.Finish();
 }
 
+// checks: ALLOC.GETBUFFER.WAIT, ALLOC.RELEASEBUFFER.HANDOFF, ALLOC.DECOMMIT.WAKE
 TEST(DriverTest, BlockedWaitersHandOffAndDecommit) {
   Twin twin({{{1, 0}, 0}});
   twin.ApplyAll(Trace(R"(
@@ -386,6 +390,7 @@ TEST(DriverTest, BlockedWaitersHandOffAndDecommit) {
   twin.Finish();
 }
 
+// checks: FACTORY.GETCLASS, FACTORY.CREATE, FACTORY.AGGREGATION, FACTORY.UNLOAD
 TEST(DriverTest, FactoryOps) {
   Twin twin({});
   twin.ApplyAll(Trace(R"(
@@ -411,6 +416,7 @@ TEST(DriverTest, FactoryOps) {
   twin.Finish();
 }
 
+// checks: LIFE.SELFREF, LIFE.DESTROY
 TEST(DriverTest, LastReleaseDestroys) {
   Twin twin({});
   twin.ApplyAll(Trace(R"(
@@ -422,6 +428,7 @@ TEST(DriverTest, LastReleaseDestroys) {
   twin.Finish();
 }
 
+// checks: ALLOC.COMMIT.FAIL, SAMPLE.GETTYPE.OOM
 TEST(DriverTest, OutOfMemory) {
   Twin twin({{{1, 1}, 0}, {{1, 0}, 1}});
   // The embedded server always has the hook: its absence is a failure.
@@ -444,6 +451,7 @@ TEST(DriverTest, OutOfMemory) {
   twin.Finish();
 }
 
+// checks: ALLOC.COMMIT.REALLOC
 TEST(DriverTest, ObservedIdsSurviveReallocation) {
   // A new generation: the model's indices are bound afresh; the driver
   // keeps ids for pointers it has seen, new pointers get new ids. Which
@@ -482,6 +490,7 @@ TEST(DriverTest, ObservedIdsSurviveReallocation) {
 
 // RunDirect from several threads at once (the parallel property's use):
 // bookkeeping stays consistent and teardown is clean.
+// checks: THREAD.SAFE
 TEST(DriverTest, RunDirectConcurrently) {
   Driver driver(Embedded(), Fast());
   driver.Run(spec::MakeSetProperties(4, 16, 1, 0));
@@ -571,6 +580,7 @@ void RunOps(Driver& driver, std::string_view text) {
   for (const Op& op : Trace(text)) driver.Run(op);
 }
 
+// checks: THREAD.NOLOCK
 TEST(DriverVariantTest, NotifyUnderLockTripsTheLockProbe) {
   auto impl = Variant("kNotifyUnderLock");
   if (!impl) return;
@@ -593,6 +603,7 @@ TEST(DriverVariantTest, NotifyUnderLockTripsTheLockProbe) {
   driver.Teardown(true);
 }
 
+// checks: COM.CALLBACK.REFS, ALLOC.SETNOTIFY.1
 TEST(DriverVariantTest, SetNotifyNoAddRefUnbalancesTheCallback) {
   auto impl = Variant("kSetNotifyNoAddRef");
   if (!impl) return;
@@ -606,6 +617,7 @@ TEST(DriverVariantTest, SetNotifyNoAddRefUnbalancesTheCallback) {
   EXPECT_TRUE(HasRule(vs, "COM.CALLBACK.REFS")) << Describe(vs);
 }
 
+// checks: COM.CALLBACK.REFS
 TEST(DriverVariantTest, OldCallbackKeptLeaksAReference) {
   auto impl = Variant("kOldCallbackKept");
   if (!impl) return;
@@ -618,6 +630,7 @@ TEST(DriverVariantTest, OldCallbackKeptLeaksAReference) {
   EXPECT_TRUE(HasRule(vs, "COM.CALLBACK.REFS")) << Describe(vs);
 }
 
+// checks: LIFE.DESTROY, LIFE.SELFREF
 TEST(DriverVariantTest, LeakedSelfRefKeepsTheServerBusy) {
   auto impl = Variant("kLeakedSelfRef");
   if (!impl) return;
@@ -634,6 +647,7 @@ TEST(DriverVariantTest, LeakedSelfRefKeepsTheServerBusy) {
   EXPECT_TRUE(HasRule(vs, "LIFE.DESTROY")) << Describe(vs);
 }
 
+// checks: ALLOC.DECOMMIT.WAKE, GEN.NOHANG
 TEST(DriverVariantTest, DecommitWakesOneLeavesAWaiterBlocked) {
   auto impl = Variant("kDecommitWakesOne");
   if (!impl) return;

@@ -38,7 +38,7 @@ class LifetimeTest : public ServerIdleTest {
 
 using AllocatorLifetime = LifetimeTest;
 
-// checks: LIFE.SELFREF, LIFE.SAMPLEALIVE, ALLOC.RELEASEBUFFER.COMPLETE, NOTIFY.BEFORESELF, LIFE.DESTROY, FACTORY.UNLOAD, COM.CALLBACK.REFS
+// checks: LIFE.SELFREF, LIFE.SAMPLEALIVE, ALLOC.RELEASEBUFFER.COMPLETE, NOTIFY.BEFORESELF, LIFE.DESTROY, FACTORY.UNLOAD
 TEST_F(AllocatorLifetime, LastSampleBackDestroysAReleasedAllocator) {
   IMemAllocatorCallbackTemp* a = MakeCommitted(2, 4096);
   ASSERT_NE(nullptr, a);

@@ -381,7 +381,7 @@ TEST_F(NotifyThreads, SetNotifyRacingWithReleasesLosesNothing) {
   EXPECT_EQ(0, late) << "a call reached a released callback";
 }
 
-// checks: THREAD.SAFE, ALLOC.BOUND, NOTIFY.ONCE, ALLOC.COMMIT.2, ALLOC.DECOMMIT.3, ALLOC.RELEASEBUFFER.COMPLETE, LIFE.SELFREF
+// checks: THREAD.SAFE, ALLOC.BOUND, NOTIFY.ONCE, ALLOC.COMMIT.2, ALLOC.DECOMMIT.3, ALLOC.RELEASEBUFFER.COMPLETE
 TEST_F(AllocatorRaces, DecommitAndCommitRacingWithReleases) {
   constexpr LONG kBuffers = 3;
   constexpr int kWorkers = 4;

@@ -14,8 +14,6 @@
 // (DSALLOC_IMPL or the props binary's --impl); --profile=portable skips the
 // strict property. A counterexample is printed as a trace (op.h format;
 // '#' lines explain the parallel phase) plus the checker's report.
-//
-// checks: THREAD.SAFE, NOTIFY.ONCE, NOTIFY.SNAPSHOT, NOTIFY.AFTERFREE, THREAD.NOLOCK, COM.CALLBACK.REFS, ALLOC.BOUND, ALLOC.FREECOUNT, ALLOC.GETBUFFER.NOWAIT, ALLOC.GETBUFFER.POP, ALLOC.GETBUFFER.WAIT, ALLOC.RELEASEBUFFER.HANDOFF, ALLOC.DECOMMIT.WAKE, THREAD.NOLOSTWAKE, GEN.NOHANG, ALLOC.RELEASEBUFFER.PUSH, ALLOC.RELEASEBUFFER.COMPLETE, ALLOC.DECOMMIT.3, ALLOC.COMMIT.2, ALLOC.SETNOTIFY.1, LIFE.SELFREF, GEN.NOLEAK
 
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -315,6 +313,8 @@ void CheckParallel(spec::Profile profile, int base_cases) {
 
 // Strict: exactly dsalloc's behaviour, one allowed outcome per step. Not
 // this run's judge when the binary was started with --profile=portable.
+// checks: THREAD.SAFE, ALLOC.RELEASEBUFFER.HANDOFF, ALLOC.DECOMMIT.WAKE,
+// checks: THREAD.NOLOSTWAKE, NOTIFY.ONCE, ALLOC.BOUND
 TEST(Parallel, LinearizableStrict) {
   if (SelectedProfile() != spec::Profile::kStrict) {
     GTEST_SKIP() << "--profile=portable: the strict profile does not apply";
@@ -324,6 +324,8 @@ TEST(Parallel, LinearizableStrict) {
 
 // Portable: every conforming choice (which free sample GetBuffer returns,
 // Wine's or the base classes' traits); the search keeps every branch.
+// checks: THREAD.SAFE, NOTIFY.SNAPSHOT, GEN.NOHANG, ALLOC.GETBUFFER.WAIT,
+// checks: ALLOC.FREECOUNT, THREAD.NOLOCK
 TEST(Parallel, LinearizablePortable) { CheckParallel(spec::Profile::kPortable, 100); }
 
 }  // namespace

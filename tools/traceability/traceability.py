@@ -3,21 +3,31 @@
 # File: tools/traceability/traceability.py
 # ---------------------------------------------------------------------------
 #
-# Traceability check of spec/SPEC.md (issue 3 §4), run by ctest as
-# `spec.traceability`.
+# Traceability check of spec/SPEC.md, run by ctest as `spec.traceability`.
 #
 # Rules are the `### ID — title` headings of SPEC.md. A rule whose section
-# has a `Not checkable:` line is excluded from coverage. Tests name rules in
-# `checks: ID, ID` tags (any comment style) in tests/, props/ and fuzz/;
-# tags in spec/model/*_test.cpp are read and validated but do not count as
-# coverage (the model checking itself proves nothing about an
-# implementation).
+# has a `Not checkable:` line is excluded from coverage.
+#
+# Tests name the rules they check in `checks: ID, ID` comment lines placed
+# directly above the test (TEST, TEST_F, TEST_P, RC_GTEST_PROP, ...; more
+# comment lines may stand between). A rule counts as covered only through
+# such a line: a `checks:` line that belongs to no test (a file banner, say)
+# is an error, because it would claim coverage for tests it cannot name. A
+# test may name at most MAX_RULES_PER_TEST rules: a test that claims a dozen
+# rules checks none of them well enough to be the evidence for one.
+#
+# Where tags count: tests of implementations (tests/, props/, fuzz/). Tests
+# of the checkers themselves (spec/model/*_test.cpp, harness/: the model,
+# the driver, the linearizability checker) are read and validated, and name
+# the rule each one shows the checker judges, but prove nothing about an
+# implementation, so they do not count.
 #
 # Exit status:
-#   1  a tag names an ID that SPEC.md does not define (always), or SPEC.md
-#      defines an ID twice, or SPEC.md is missing;
+#   1  a tag names an ID that SPEC.md does not define, a checks: line names
+#      no test, a test names too many rules, SPEC.md defines an ID twice or
+#      is missing (always);
 #   1  in strict mode (--strict or DSALLOC_TRACE_STRICT=1), a checkable rule
-#      is covered by no test in tests/, props/ or fuzz/;
+#      is covered by no counted test;
 #   0  otherwise. Always prints "rules covered: N / M" and the uncovered list.
 
 import argparse
@@ -28,9 +38,20 @@ import sys
 ID_RE = re.compile(r"[A-Z][A-Z0-9]*(?:\.[A-Z0-9]+)+")
 HEADING_RE = re.compile(r"^###\s+(" + ID_RE.pattern + r")\b")
 CHECKS_RE = re.compile(r"\bchecks:\s*(.*)$")
-COUNTED_DIRS = ("tests", "props", "fuzz")
-SOURCE_EXTS = (".cpp", ".cc", ".cxx", ".h", ".hpp", ".c", ".py", ".sh",
-               ".cmake", ".txt", ".trace", ".md", ".pml")
+COMMENT_RE = re.compile(r"^\s*(//|#|\*|/\*)")
+TEST_RE = re.compile(
+    r"^\s*(TEST|TEST_F|TEST_P|TYPED_TEST|TYPED_TEST_P|RC_GTEST_PROP|"
+    r"RC_GTEST_FIXTURE_PROP)\s*\(\s*(\w+)\s*,\s*(\w+)")
+MAX_RULES_PER_TEST = 6
+
+# (folder, counts): every source file below the folder.
+SCANNED_DIRS = (("tests", True), ("props", True), ("fuzz", True),
+                ("harness", False), ("spec/model", False))
+# Tests of checkers, not of implementations: validated, never counted.
+CHECKER_SELF_TESTS = re.compile(r"(^|/)(spec/model/[^/]*_test\.cpp|"
+                                r"harness/parallel/[^/]*_test\.cpp|"
+                                r"props/parallel/linearizability_test\.cpp)$")
+SOURCE_EXTS = (".cpp", ".cc", ".cxx", ".h", ".hpp", ".c")
 
 
 def parse_spec(path):
@@ -54,23 +75,42 @@ def parse_spec(path):
     return rules, not_checkable, dups
 
 
-def tags_in_file(path):
-    """Yields (line number, id token) for each token of each checks: tag."""
+def ids_of(text):
+    """The rule id tokens of the text after `checks:`."""
+    text = re.split(r"\*/|-->|\"", text)[0]
+    for tok in re.split(r"[,\s]+", text.strip()):
+        tok = tok.strip().rstrip(".;:)")
+        if tok:
+            yield tok
+
+
+def tests_in_file(path):
+    """Yields (test name or None, line of its first checks: tag, [ids]).
+
+    Tags gather over a run of comment lines; the first non-comment line
+    after them decides: a test definition owns them, anything else leaves
+    them orphaned (name None)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            for no, line in enumerate(f, 1):
-                m = CHECKS_RE.search(line)
-                if not m:
-                    continue
-                text = m.group(1)
-                # Stop at a comment terminator or closing quote on the line.
-                text = re.split(r"\*/|-->|\"", text)[0]
-                for tok in re.split(r"[,\s]+", text.strip()):
-                    tok = tok.strip().rstrip(".;:)")
-                    if tok:
-                        yield no, tok
+            lines = f.readlines()
     except OSError:
         return
+    pending, first = [], 0
+    for no, line in enumerate(lines, 1):
+        if COMMENT_RE.match(line):
+            m = CHECKS_RE.search(line)
+            if m:
+                if not pending:
+                    first = no
+                pending.extend(ids_of(m.group(1)))
+            continue
+        if not pending:
+            continue
+        t = TEST_RE.match(line)
+        yield (f"{t.group(2)}.{t.group(3)}" if t else None), first, pending
+        pending = []
+    if pending:
+        yield None, first, pending
 
 
 def walk(root, sub):
@@ -78,10 +118,10 @@ def walk(root, sub):
     if not os.path.isdir(base):
         return
     for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and
+        dirnames[:] = [d for d in sorted(dirnames) if not d.startswith(".") and
                        not d.startswith("build")]
         for name in sorted(filenames):
-            if name.endswith(SOURCE_EXTS) or "." not in name:
+            if name.endswith(SOURCE_EXTS):
                 yield os.path.join(dirpath, name)
 
 
@@ -101,35 +141,45 @@ def main():
 
     rules, not_checkable, dups = parse_spec(spec_path)
     known = set(rules)
-    errors = []
-    for d in dups:
-        errors.append(f"SPEC.md defines {d} twice")
+    errors = [f"SPEC.md defines {d} twice" for d in dups]
 
-    covered = {}     # id -> list of "path:line" in counted dirs
-    model_only = {}  # id -> list from spec/model tests
-    files = [(p, True) for sub in COUNTED_DIRS for p in walk(root, sub)]
-    model_dir = os.path.join(root, "spec", "model")
-    if os.path.isdir(model_dir):
-        files += [(os.path.join(model_dir, n), False) for n in sorted(os.listdir(model_dir))
-                  if n.endswith("_test.cpp")]
-    n_tags = 0
-    for path, counts in files:
-        rel = os.path.relpath(path, root)
-        for no, tok in tags_in_file(path):
-            n_tags += 1
-            if tok not in known:
-                errors.append(f"{rel}:{no}: checks: names unknown rule '{tok}'")
+    covered = {}     # id -> ["path:line test"] from counted tests
+    self_tests = {}  # id -> [...] from checker self-tests
+    n_tags = n_tests = 0
+    for sub, counts in SCANNED_DIRS:
+        for path in walk(root, sub):
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            if sub == "spec/model" and not rel.endswith("_test.cpp"):
                 continue
-            (covered if counts else model_only).setdefault(tok, []).append(f"{rel}:{no}")
+            counted = counts and not CHECKER_SELF_TESTS.search(rel)
+            for test, no, ids in tests_in_file(path):
+                where = f"{rel}:{no}"
+                if test is None:
+                    errors.append(f"{where}: checks: line belongs to no test "
+                                  "(put it directly above the TEST it describes)")
+                    continue
+                n_tests += 1
+                distinct = list(dict.fromkeys(ids))
+                if counted and len(distinct) > MAX_RULES_PER_TEST:
+                    errors.append(f"{where}: {test} names {len(distinct)} rules "
+                                  f"(at most {MAX_RULES_PER_TEST}: name the rules it "
+                                  "checks best)")
+                for tok in distinct:
+                    n_tags += 1
+                    if tok not in known:
+                        errors.append(f"{where}: checks: names unknown rule '{tok}'")
+                        continue
+                    (covered if counted else self_tests).setdefault(tok, []).append(
+                        f"{where} {test}")
 
     checkable = [r for r in rules if r not in not_checkable]
     uncovered = [r for r in checkable if r not in covered]
     n_cov = len(checkable) - len(uncovered)
     print(f"rules covered: {n_cov} / {len(checkable)}"
-          f"  (by tests/, props/, fuzz/; {len(rules)} rules in SPEC.md,"
-          f" {len(not_checkable)} not checkable; {n_tags} tags read)")
-    model_cov = sum(1 for r in checkable if r in model_only)
-    print(f"model tests reference: {model_cov} / {len(checkable)} (not counted)")
+          f"  (by tests of implementations; {len(rules)} rules in SPEC.md,"
+          f" {len(not_checkable)} not checkable; {n_tags} tags on {n_tests} tests)")
+    self_cov = sum(1 for r in checkable if r in self_tests)
+    print(f"checker self-tests reference: {self_cov} / {len(checkable)} (not counted)")
     if not args.quiet:
         if uncovered:
             print("uncovered rules:")
