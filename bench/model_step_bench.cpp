@@ -1,4 +1,4 @@
-// How long one step of the executable model takes (issue 3: "well under a
+// How long one step of the executable model takes (it must stay "well under a
 // microsecond"), for the three ways a checker can call it. A measurement,
 // not a test: run build/<preset>/bench/dsalloc_model_step_bench.
 

@@ -2,7 +2,7 @@
  * File: spec/promela/allocator.pml
  * ---------------------------------------------------------------------------
  *
- * The concurrent protocol of dsalloc's allocator (issue 3 §3), for SPIN.
+ * The concurrent protocol of dsalloc's allocator, for SPIN.
  *
  * Modelled as src/allocator.cpp implements it: one mutex; a LIFO free list;
  * a FIFO of blocked GetBuffer callers served by direct hand-off (a release
@@ -27,7 +27,7 @@
  *
  * Known-bad variants, -DVARIANT_<NAME> (README.md lists which property
  * kills each): UNSYNC_READ, NOTIFY_BEFORE_FREE, DECOMMIT_WAKES_ONE,
- * PHANTOM_WAITER (issue 3), and LOST_NOTIFY, NOTIFY_UNDER_LOCK,
+ * PHANTOM_WAITER, and LOST_NOTIFY, NOTIFY_UNDER_LOCK,
  * SETNOTIFY_NOADDREF, OLD_CALLBACK_KEPT, LEAKED_SELFREF,
  * FREE_WITH_OUTSTANDING, DOUBLE_HANDOFF, so that every property has a
  * variant that breaks it.
