@@ -19,11 +19,6 @@ bool NamesSample(const spec::Op& op) {
          op.buffer_arg == spec::BufferArg::kSample;
 }
 
-std::string HandleText(const spec::SampleHandle& h) {
-  if (!h.valid()) return "NULL";
-  return "(" + std::to_string(h.generation) + "," + std::to_string(h.index) + ")";
-}
-
 // Completions that happen together (Decommit waking every waiter) have no
 // defined order between real threads, so both sides are compared sorted by
 // thread; a thread is in at most one completion per op.
@@ -81,7 +76,7 @@ std::string SampleBinding::Reconcile(const spec::Outcome& observed,
                   const char* what) {
     if (!why.empty()) return;
     if (o.valid() != e.valid()) {
-      why = std::string(what) + ": expected sample " + HandleText(e) + ", observed " +
+      why = std::string(what) + ": expected sample " + spec::ToString(e) + ", observed " +
             (o.valid() ? "sample #" + std::to_string(o.index) : "NULL");
       return;
     }
@@ -91,13 +86,13 @@ std::string SampleBinding::Reconcile(const spec::Outcome& observed,
     if (bound.valid()) {
       if (bound != e) {
         why = std::string(what) + ": observed sample #" + std::to_string(id) +
-              " is model sample " + HandleText(bound) + ", expected " + HandleText(e);
+              " is model sample " + spec::ToString(bound) + ", expected " + spec::ToString(e);
       }
       return;
     }
     int other = tentative.ObservedId(e.generation, e.index);
     if (other >= 0) {
-      why = std::string(what) + ": expected model sample " + HandleText(e) +
+      why = std::string(what) + ": expected model sample " + spec::ToString(e) +
             " (observed #" + std::to_string(other) + "), observed a different sample #" +
             std::to_string(id);
       return;

@@ -132,7 +132,9 @@ std::string Unsupported(const CheckInput& in) {
 // "(#id)" instead of "(4294967295,id)".
 std::string ObservedText(const spec::Outcome& o) {
   std::string text = spec::ToString(o);
-  const std::string gen = "(" + std::to_string(harness::kObservedGeneration) + ",";
+  std::string gen = "(";
+  gen += std::to_string(harness::kObservedGeneration);
+  gen += ',';
   for (size_t at = text.find(gen); at != std::string::npos; at = text.find(gen, at)) {
     text.replace(at, gen.size(), "(#");
   }

@@ -15,14 +15,14 @@ void Append(std::string& s, const Parts&... parts) {
   (s += ... += parts);
 }
 
-std::string HandleString(const SampleHandle& h) {
+}  // namespace
+
+std::string ToString(const SampleHandle& h) {
   if (!h.valid()) return "NULL";
   std::string s;
   Append(s, "(", std::to_string(h.generation), ",", std::to_string(h.index), ")");
   return s;
 }
-
-}  // namespace
 
 bool Outcome::SameObservable(const Outcome& o) const {
   if (hr != o.hr || blocked != o.blocked || written != o.written) return false;
@@ -82,10 +82,10 @@ std::string ToString(const Outcome& o) {
          std::to_string(o.props.cbBuffer) + "," + std::to_string(o.props.cbAlign) +
          "," + std::to_string(o.props.cbPrefix) + "}";
   }
-  if (o.written & kOutSample) s += " sample=" + HandleString(o.sample);
+  if (o.written & kOutSample) s += " sample=" + ToString(o.sample);
   if (o.written & kOutInterface) s += " ppv";
   if (o.written & kOutPointer) {
-    s += " pointer=" + HandleString(o.sample) + "/align" +
+    s += " pointer=" + ToString(o.sample) + "/align" +
          std::to_string(o.pointer_align);
   }
   if (o.written & kOutStart) s += " start=" + std::to_string(o.start);
@@ -114,13 +114,13 @@ std::string ToString(const Outcome& o) {
       if (n.reaction == Reaction::kGetFreeCount) {
         Append(s, " ", std::to_string(n.reaction_value));
       }
-      if (n.reaction_sample.valid()) Append(s, " ", HandleString(n.reaction_sample));
+      if (n.reaction_sample.valid()) Append(s, " ", ToString(n.reaction_sample));
     }
     s += "]";
   }
   for (const Completion& c : o.completions) {
     Append(s, " wake[T", std::to_string(c.thread), " ", HresultName(c.hr), " ",
-           HandleString(c.sample), "]");
+           ToString(c.sample), "]");
   }
   if (!o.rule.empty()) {
     s += " rule=";

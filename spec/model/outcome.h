@@ -109,6 +109,8 @@ struct Outcome {
 // Human-readable single line, e.g.
 //   "hr=S_OK sample=(1,2) notify[cb0 refs=2 GetFreeCount->S_OK 3] rule=..."
 std::string ToString(const Outcome& o);
+// "(generation,index)", or "NULL" for an invalid handle.
+std::string ToString(const SampleHandle& h);
 // "S_OK", "VFW_E_TIMEOUT", or "0x80004005".
 std::string HresultName(HRESULT hr);
 
