@@ -10,7 +10,9 @@
 // ${CMAKE_BINARY_DIR}/variants/libdsalloc_variant_<kName>.so, and the kill
 // tables (cmake/DsallocKillTable.cmake) check that every checker rejects each
 // of them ("a test that cannot fail is a defect"). Each value names the rule
-// it breaks; a bug branch in src/ is always `if (internal::Broken(...))`.
+// it breaks. Broken() is tested only in the hook headers, allocator_hooks.h
+// and sample_hooks.h: one named function per point where a variant departs,
+// which allocator.cpp and sample.cpp call in place of the reference step.
 
 #ifndef DSALLOC_SRC_INTERNAL_VARIANT_H_
 #define DSALLOC_SRC_INTERNAL_VARIANT_H_
