@@ -1,7 +1,9 @@
 // Allocator: one mutex guards the state machine, the pool, the free list,
 // the FIFO of waiters and the callback pointer. Every call out of the
 // allocator (NotifyRelease, a callback's Release, the final self-Release)
-// happens after the mutex is dropped.
+// happens after the mutex is dropped. Each point where a broken variant
+// departs is one Hook:: call (internal/allocator_hooks.h); in the reference
+// build each is the reference step, inlined.
 
 #include "allocator.h"
 
@@ -10,24 +12,15 @@
 #include <mutex>
 #include <new>
 
+#include "internal/allocator_hooks.h"
 #include "internal/buffer_layout.h"
 #include "internal/fault_injection.h"
-#include "internal/variant.h"
 
 namespace dsalloc {
 namespace {
 
-using internal::Broken;
 using internal::MutexLock;
-using internal::Variant;
-
-// Calls a callback the allocator holds a snapshot reference on, then drops
-// that reference (NOTIFY.ONCE, NOTIFY.SNAPSHOT).
-void Deliver(IMemAllocatorNotifyCallbackTemp* callback) {
-  if (callback == nullptr) return;
-  callback->NotifyRelease();  // the result is ignored (NOTIFY.RESULT)
-  callback->Release();
-}
+using Hook = internal::AllocatorHooks;
 
 }  // namespace
 
@@ -60,8 +53,7 @@ HRESULT Allocator::QueryInterface(REFIID riid, void** ppv) {
     AddRef();
     return S_OK;
   }
-  if (Broken(Variant::kQueryInterfaceMissKeepsPointer)) return E_NOINTERFACE;
-  *ppv = nullptr;
+  Hook::ClearOnMiss(ppv);  // COM.ALLOC.QI.MISS
   return E_NOINTERFACE;
 }
 
@@ -147,16 +139,10 @@ HRESULT Allocator::AllocatePool() {
 
   // ALLOC.SAMPLE.LAYOUT: the prefix start of every buffer is aligned to cbAlign.
   auto base = reinterpret_cast<uintptr_t>(block);
-  base = (base + align - 1) / align * align;
-  // In bounds: the block has `align` spare bytes.
-  if (Broken(Variant::kMisalignedBuffer) && align > 1) ++base;
+  base = Hook::FirstPrefix((base + align - 1) / align * align, align);
+  const int64_t stride = Hook::Stride(layout.stride, align);
   free_list_.reserve(static_cast<size_t>(sample_count_));
   for (LONG i = 0; i < sample_count_; ++i) {
-    int64_t stride = layout.stride;
-    // Still aligned, so only the overlap check can see it.
-    if (Broken(Variant::kOverlappingBuffers) && stride > static_cast<int64_t>(align)) {
-      stride -= static_cast<int64_t>(align);
-    }
     auto* prefix = reinterpret_cast<BYTE*>(base + i * stride);
     samples_[i].Attach(this, prefix + props_.cbPrefix, props_.cbBuffer);
     PushFree(&samples_[i]);  // sample 0 first: the last one is handed out first
@@ -167,18 +153,17 @@ HRESULT Allocator::AllocatePool() {
 HRESULT Allocator::Decommit() {
   MutexLock lock(mu_);
   if (state_ != State::kCommitted) return S_OK;  // ALLOC.DECOMMIT.1, ALLOC.DECOMMIT.4
-  const bool completes = OutstandingLocked() == 0 ||
-                         Broken(Variant::kFreeWithOutstanding);
+  const bool completes = Hook::DecommitCompletes(OutstandingLocked());
   state_ = completes ? State::kDecommitted : State::kDecommitPending;
   // ALLOC.DECOMMIT.WAKE: every waiter leaves with VFW_E_NOT_COMMITTED.
   while (Waiter* waiter = DequeueWaiter()) {
     waiter->cancelled = true;
     waiter->wake.notify_one();
-    if (Broken(Variant::kDecommitWakesOne)) break;
+    if (!Hook::DecommitWakesNext()) break;
   }
   CheckInvariantsLocked();
   lock.Unlock();
-  if (completes && !Broken(Variant::kLeakedSelfRef)) Release();  // LIFE.SELFREF
+  if (completes) Hook::ReleaseSelfReference(*this);  // LIFE.SELFREF
   return S_OK;
 }
 
@@ -198,8 +183,8 @@ HRESULT Allocator::GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME*,
     return S_OK;
   }
   if (dwFlags & AM_GBF_NOWAIT) {
-    if (Broken(Variant::kPhantomWaiter)) ++phantom_waiters_;
-    return VFW_E_TIMEOUT;  // ALLOC.GETBUFFER.NOWAIT: no waiter left behind
+    Hook::AfterNoWaitMiss(*this);  // ALLOC.GETBUFFER.NOWAIT: no waiter left
+    return VFW_E_TIMEOUT;
   }
   Waiter me;  // ALLOC.GETBUFFER.WAIT: FIFO, served by hand-off
   EnqueueWaiter(&me);
@@ -212,16 +197,8 @@ HRESULT Allocator::GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME*,
 }
 
 HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
-  if (pBuffer == nullptr) return E_POINTER;
-  if (Broken(Variant::kNotifyBeforeFree)) {
-    IMemAllocatorNotifyCallbackTemp* early;
-    {
-      MutexLock lock(mu_);
-      early = notify_;
-      if (early != nullptr) early->AddRef();
-    }
-    Deliver(early);
-  }
+  if (pBuffer == nullptr) return E_POINTER;  // ALLOC.RELEASEBUFFER.NULL
+  Hook::BeforeSampleReturns(*this);
   MutexLock lock(mu_);
   Sample* sample = OwnSample(pBuffer);
   // ALLOC.RELEASEBUFFER.MISUSE: foreign, still referenced or already free.
@@ -233,40 +210,21 @@ HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
     sample->HandOut();  // ALLOC.RELEASEBUFFER.HANDOFF: straight to the oldest
     waiter->granted = sample;
     waiter->wake.notify_one();
-  } else if (Broken(Variant::kPhantomWaiter) && phantom_waiters_ > 0) {
-    --phantom_waiters_;  // handed to nobody: the sample is lost
   } else {
-    PushFree(sample);
+    Hook::ReturnToFreeList(*this, sample);  // ALLOC.RELEASEBUFFER.PUSH
   }
   const bool completes = was_pending && OutstandingLocked() == 0;
   if (completes) state_ = State::kDecommitted;  // ALLOC.RELEASEBUFFER.COMPLETE
   CheckInvariantsLocked();
 
-  IMemAllocatorNotifyCallbackTemp* callback = nullptr;
-  if (!Broken(Variant::kNotifyBeforeFree) &&
-      !Broken(Variant::kUnsyncCallbackRead)) {
-    callback = notify_;  // NOTIFY.SNAPSHOT: read and held under the lock
-    if (callback != nullptr) callback->AddRef();
-  }
-  if (Broken(Variant::kNotifyUnderLock)) {
-    Deliver(callback);
-    callback = nullptr;
-  }
+  // NOTIFY.SNAPSHOT, taken now the sample is back (NOTIFY.AFTERFREE).
+  IMemAllocatorNotifyCallbackTemp* callback = Hook::SnapshotCallback(*this);
+  Hook::BeforeUnlock(*this, callback);
   lock.Unlock();  // THREAD.NOLOCK: nothing below runs under the lock
 
-  if (Broken(Variant::kUnsyncCallbackRead)) {
-    // The base classes' unsynchronised read: no lock, no reference held.
-    IMemAllocatorNotifyCallbackTemp* racy = [this]() NO_THREAD_SAFETY_ANALYSIS {
-      return notify_;
-    }();
-    if (racy != nullptr) racy->NotifyRelease();
-  }
-  if (Broken(Variant::kLostNotify) && was_pending && callback != nullptr) {
-    callback->Release();  // drops the notification, keeps the counts right
-    callback = nullptr;
-  }
-  Deliver(callback);  // NOTIFY.ONCE, after the sample is back
-  if (completes && !Broken(Variant::kLeakedSelfRef)) Release();  // LIFE.SELFREF
+  Hook::DeliverAfterUnlock(*this, callback, was_pending);  // NOTIFY.ONCE
+  // NOTIFY.BEFORESELF: the callback has returned; this may destroy us.
+  if (completes) Hook::ReleaseSelfReference(*this);  // LIFE.SELFREF
   return S_OK;
 }
 
@@ -275,16 +233,14 @@ HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
 HRESULT Allocator::SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) {
   // ALLOC.SETNOTIFY.1: the new callback is AddRef'd before the old one is
   // Released, so SetNotify(current) is safe; no foreign code runs locked.
-  if (pNotify != nullptr && !Broken(Variant::kSetNotifyNoAddRef)) {
-    pNotify->AddRef();
-  }
+  if (pNotify != nullptr) Hook::AddRefNewCallback(pNotify);
   IMemAllocatorNotifyCallbackTemp* old;
   {
     MutexLock lock(mu_);
     old = notify_;
     notify_ = pNotify;
   }
-  if (old != nullptr && !Broken(Variant::kOldCallbackKept)) old->Release();
+  if (old != nullptr) Hook::ReleaseOldCallback(old);  // THREAD.NOLOCK
   return S_OK;
 }
 
@@ -294,15 +250,19 @@ HRESULT Allocator::GetFreeCount(LONG* plBuffersFree) {
   // ALLOC.FREECOUNT: cBuffers - allocated + free. Decommitted, every sample
   // is free; committed, the pool has exactly cBuffers samples; so this is
   // cBuffers - outstanding, which cannot overflow.
-  LONG free_count = props_.cBuffers - OutstandingLocked();
-  if (Broken(Variant::kFreeCountOffByOne) && OutstandingLocked() > 0) {
-    ++free_count;
-  }
-  *plBuffersFree = free_count;
+  const LONG outstanding = OutstandingLocked();
+  *plBuffersFree =
+      Hook::ReportedFreeCount(props_.cBuffers - outstanding, outstanding);
   return S_OK;
 }
 
 // --- Helpers -------------------------------------------------------------------
+
+void Allocator::Deliver(IMemAllocatorNotifyCallbackTemp* snapshot) {
+  if (snapshot == nullptr) return;
+  snapshot->NotifyRelease();  // the result is ignored (NOTIFY.RESULT)
+  snapshot->Release();
+}
 
 Sample* Allocator::OwnSample(IMediaSample* p) const {
   if (sample_count_ == 0) return nullptr;
@@ -349,8 +309,7 @@ void Allocator::CheckInvariantsLocked() const {
   assert(static_cast<LONG>(free_list_.size()) <= sample_count_);
   assert(waiters_head_ == nullptr || free_list_.empty());
   assert(state_ != State::kDecommitted || waiters_head_ == nullptr);
-  if (!Broken(Variant::kPhantomWaiter) &&
-      !Broken(Variant::kFreeWithOutstanding)) {
+  if (!Hook::DecommitsWithSamplesOut()) {  // LIFE.FREEMEM
     assert(state_ != State::kDecommitted || OutstandingLocked() == 0);
   }
 #endif

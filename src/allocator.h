@@ -43,6 +43,9 @@
 #include "sample.h"
 
 namespace dsalloc {
+namespace internal {
+struct AllocatorHooks;  // internal/allocator_hooks.h: where variants depart
+}
 
 class Allocator final : public IMemAllocatorCallbackTemp {
  public:
@@ -86,8 +89,14 @@ class Allocator final : public IMemAllocatorCallbackTemp {
     Waiter* next = nullptr;
   };
 
+  friend struct internal::AllocatorHooks;
+
   Allocator();
   ~Allocator();
+
+  // Calls NotifyRelease on a snapshot (NOTIFY.SNAPSHOT), ignoring its result,
+  // then drops the snapshot's reference. Null: does nothing.
+  static void Deliver(IMemAllocatorNotifyCallbackTemp* snapshot);
 
   // The sample behind p if p is one of this allocator's samples, else null.
   // Never dereferences p.

@@ -8,13 +8,14 @@
 #include <cstdint>
 #include <cstring>
 
-#include "internal/variant.h"
+#include "internal/sample_hooks.h"
 #include "media_type.h"
 
 namespace dsalloc {
 namespace {
 
 using internal::MutexLock;
+using Hook = internal::SampleHooks;
 
 constexpr DWORD kTimeFlags = AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID;
 // Bits IMediaSample2::SetProperties accepts: the base classes' valid mask
@@ -75,7 +76,7 @@ ULONG Sample::Release() {
 
 void Sample::Recycle() {
   MutexLock lock(mu_);
-  if (internal::Broken(internal::Variant::kRecycleKeepsFlags)) return;
+  if (!Hook::RecycleClears()) return;
   // SAMPLE.RECYCLE.1: type, flags, type-specific flags and stream id go;
   // lActual and the stored times stay.
   DestroyMediaTypeCopy(media_type_);
@@ -162,11 +163,9 @@ LONG Sample::GetActualDataLength() {
 }
 
 HRESULT Sample::SetActualDataLength(LONG length) {
-  bool in_range = length >= 0 && length <= size_;
-  if (internal::Broken(internal::Variant::kWrongHresult)) {
-    in_range = length >= 0 && length <= size_ + 1;
+  if (length < 0 || length > Hook::LongestDataLength(size_)) {
+    return VFW_E_BUFFER_OVERFLOW;  // SAMPLE.LENGTH.RANGE
   }
-  if (!in_range) return VFW_E_BUFFER_OVERFLOW;  // SAMPLE.LENGTH.RANGE
   MutexLock lock(mu_);
   actual_ = length;
   return S_OK;

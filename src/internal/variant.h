@@ -4,11 +4,15 @@
 //
 // The one seam for deliberately broken builds of the allocator. The release
 // library is built with Variant::kNone, where every Broken() test is a
-// compile-time false and the bug branches vanish. tests/variants builds the
-// same sources once per other value (-DDSALLOC_VARIANT=kLostNotify, ...) into
-// a loadable in-process server, and every checker must reject each of them
-// ("a test that cannot fail is a defect"). Each value names the rule it
-// breaks; a bug branch in src/ is always `if (internal::Broken(...))`.
+// compile-time false and the bug branches vanish. With DSALLOC_BUILD_TESTS,
+// src/CMakeLists.txt builds the same sources once per other value
+// (-DDSALLOC_VARIANT=kLostNotify, ...) into a loadable in-process server,
+// ${CMAKE_BINARY_DIR}/variants/libdsalloc_variant_<kName>.so, and the kill
+// tables (cmake/DsallocKillTable.cmake) check that every checker rejects each
+// of them ("a test that cannot fail is a defect"). Each value names the rule
+// it breaks. Broken() is tested only in the hook headers, allocator_hooks.h
+// and sample_hooks.h: one named function per point where a variant departs,
+// which allocator.cpp and sample.cpp call in place of the reference step.
 
 #ifndef DSALLOC_SRC_INTERNAL_VARIANT_H_
 #define DSALLOC_SRC_INTERNAL_VARIANT_H_
