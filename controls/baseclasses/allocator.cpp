@@ -221,8 +221,10 @@ HRESULT STDMETHODCALLTYPE Allocator::Decommit() {
       } else {
         decommit_pending_ = true;  // C -> P
       }
+      ++decommit_epoch_;
       WakeWaitersLocked();
     } else if (decommit_pending_) {
+      ++decommit_epoch_;
       WakeWaitersLocked();  // P: re-evaluated, still P (S2.2)
     }
   }
@@ -269,11 +271,16 @@ HRESULT STDMETHODCALLTYPE Allocator::GetBuffer(IMediaSample** ppBuffer,
     if ((dwFlags & AM_GBF_NOWAIT) != 0) return VFW_E_TIMEOUT;
     // Wait for the next wake-all, then re-check everything: a release
     // wakes every waiter and the free sample goes to whoever gets the lock
-    // first; a Decommit makes them all fail the committed check.
+    // first. A Decommit that happened while this thread was blocked ends
+    // the call with VFW_E_NOT_COMMITTED even if a Commit got the lock
+    // first (the base classes would wait again, S2.5 "code reading"; the
+    // documented contract is that waiters return with an error, S1.6).
     ++waiting_;
     const uint64_t generation = wake_generation_;
+    const uint64_t epoch = decommit_epoch_;
     wake_.wait(lock, [&] { return wake_generation_ != generation; });
     --waiting_;
+    if (decommit_epoch_ != epoch) return VFW_E_NOT_COMMITTED;
   }
 }
 

@@ -100,6 +100,7 @@ class Allocator final : public IMemAllocatorCallbackTemp {
   std::mutex mu_;
   std::condition_variable wake_;
   uint64_t wake_generation_ = 0;  // bumped by every wake-all
+  uint64_t decommit_epoch_ = 0;   // bumped by every Decommit in C or P
   long waiting_ = 0;              // threads blocked in GetBuffer
 
   ALLOCATOR_PROPERTIES props_{0, 0, 0, 0};
