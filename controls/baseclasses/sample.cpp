@@ -73,13 +73,16 @@ ULONG STDMETHODCALLTYPE Sample::Release() {
   // The count reached 0: recycle in the base classes' order (S3), then hand
   // the sample back. After ReleaseBuffer returns, `this` may be gone (the
   // allocator can be destroyed by it), so no member is touched.
-  if (media_type_ != nullptr) {
-    DeleteMediaTypeCopy(media_type_);
+  AM_MEDIA_TYPE* old_type = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old_type = media_type_;
     media_type_ = nullptr;
+    flags_ = 0;
+    type_specific_flags_ = 0;
+    stream_id_ = AM_STREAM_MEDIA;
   }
-  flags_ = 0;
-  type_specific_flags_ = 0;
-  stream_id_ = AM_STREAM_MEDIA;
+  DeleteMediaTypeCopy(old_type);
   Allocator* owner = owner_;
   owner->ReleaseBuffer(this);
   return 0;
@@ -89,7 +92,7 @@ ULONG STDMETHODCALLTYPE Sample::Release() {
 
 HRESULT STDMETHODCALLTYPE Sample::GetPointer(BYTE** ppBuffer) {
   if (ppBuffer == nullptr) return E_POINTER;
-  *ppBuffer = buffer_;
+  *ppBuffer = buffer_;  // immutable
   return S_OK;
 }
 
@@ -98,6 +101,7 @@ LONG STDMETHODCALLTYPE Sample::GetSize() { return size_; }
 HRESULT STDMETHODCALLTYPE Sample::GetTime(REFERENCE_TIME* pTimeStart,
                                           REFERENCE_TIME* pTimeEnd) {
   if (pTimeStart == nullptr || pTimeEnd == nullptr) return E_POINTER;
+  std::lock_guard<std::mutex> lock(mu_);
   if (HasFlag(AM_SAMPLE_STOPVALID)) {  // tested first (S4.4, S6.12)
     *pTimeStart = start_;
     *pTimeEnd = end_;
@@ -113,6 +117,7 @@ HRESULT STDMETHODCALLTYPE Sample::GetTime(REFERENCE_TIME* pTimeStart,
 
 HRESULT STDMETHODCALLTYPE Sample::SetTime(REFERENCE_TIME* pTimeStart,
                                           REFERENCE_TIME* pTimeEnd) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (pTimeStart == nullptr) {
     flags_ &= ~static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID);
     return S_OK;
@@ -129,6 +134,7 @@ HRESULT STDMETHODCALLTYPE Sample::SetTime(REFERENCE_TIME* pTimeStart,
 }
 
 void Sample::SetFlag(DWORD flag, BOOL on) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (on) {
     flags_ |= flag;
   } else {
@@ -137,6 +143,7 @@ void Sample::SetFlag(DWORD flag, BOOL on) {
 }
 
 HRESULT STDMETHODCALLTYPE Sample::IsSyncPoint() {
+  std::lock_guard<std::mutex> lock(mu_);
   return HasFlag(AM_SAMPLE_SPLICEPOINT) ? S_OK : S_FALSE;
 }
 HRESULT STDMETHODCALLTYPE Sample::SetSyncPoint(BOOL bIsSyncPoint) {
@@ -144,6 +151,7 @@ HRESULT STDMETHODCALLTYPE Sample::SetSyncPoint(BOOL bIsSyncPoint) {
   return S_OK;
 }
 HRESULT STDMETHODCALLTYPE Sample::IsPreroll() {
+  std::lock_guard<std::mutex> lock(mu_);
   return HasFlag(AM_SAMPLE_PREROLL) ? S_OK : S_FALSE;
 }
 HRESULT STDMETHODCALLTYPE Sample::SetPreroll(BOOL bIsPreroll) {
@@ -151,6 +159,7 @@ HRESULT STDMETHODCALLTYPE Sample::SetPreroll(BOOL bIsPreroll) {
   return S_OK;
 }
 HRESULT STDMETHODCALLTYPE Sample::IsDiscontinuity() {
+  std::lock_guard<std::mutex> lock(mu_);
   return HasFlag(AM_SAMPLE_DATADISCONTINUITY) ? S_OK : S_FALSE;
 }
 HRESULT STDMETHODCALLTYPE Sample::SetDiscontinuity(BOOL bDiscontinuity) {
@@ -158,16 +167,21 @@ HRESULT STDMETHODCALLTYPE Sample::SetDiscontinuity(BOOL bDiscontinuity) {
   return S_OK;
 }
 
-LONG STDMETHODCALLTYPE Sample::GetActualDataLength() { return actual_; }
+LONG STDMETHODCALLTYPE Sample::GetActualDataLength() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return actual_;
+}
 
 HRESULT STDMETHODCALLTYPE Sample::SetActualDataLength(LONG length) {
   if (length < 0 || length > size_) return VFW_E_BUFFER_OVERFLOW;  // S4.3
+  std::lock_guard<std::mutex> lock(mu_);
   actual_ = length;
   return S_OK;
 }
 
 HRESULT STDMETHODCALLTYPE Sample::GetMediaType(AM_MEDIA_TYPE** ppMediaType) {
   if (ppMediaType == nullptr) return E_POINTER;
+  std::lock_guard<std::mutex> lock(mu_);
   if (media_type_ == nullptr) {  // == TYPECHANGED clear (S4.7)
     *ppMediaType = nullptr;
     return S_FALSE;
@@ -180,19 +194,30 @@ HRESULT STDMETHODCALLTYPE Sample::GetMediaType(AM_MEDIA_TYPE** ppMediaType) {
 HRESULT STDMETHODCALLTYPE Sample::SetMediaType(AM_MEDIA_TYPE* pMediaType) {
   // The base classes delete the stored type first (S4.7); on a failed copy
   // the sample is left with no type and TYPECHANGED clear.
-  DeleteMediaTypeCopy(media_type_);
-  media_type_ = nullptr;
-  flags_ &= ~static_cast<DWORD>(AM_SAMPLE_TYPECHANGED);
-  if (pMediaType == nullptr) return S_OK;
-  media_type_ = NewMediaTypeCopy(*pMediaType);
-  if (media_type_ == nullptr) return E_OUTOFMEMORY;
-  flags_ |= AM_SAMPLE_TYPECHANGED;
-  return S_OK;
+  // The copy is made before the lock is taken (it calls pUnk->AddRef) and
+  // the old type deleted after it is dropped; in between, the sample is
+  // updated as the base classes do it: old type gone, then the new one.
+  AM_MEDIA_TYPE* fresh = nullptr;
+  if (pMediaType != nullptr) fresh = NewMediaTypeCopy(*pMediaType);
+  AM_MEDIA_TYPE* old_type = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old_type = media_type_;
+    media_type_ = fresh;
+    if (fresh != nullptr) {
+      flags_ |= AM_SAMPLE_TYPECHANGED;
+    } else {
+      flags_ &= ~static_cast<DWORD>(AM_SAMPLE_TYPECHANGED);
+    }
+  }
+  DeleteMediaTypeCopy(old_type);
+  return (pMediaType != nullptr && fresh == nullptr) ? E_OUTOFMEMORY : S_OK;
 }
 
 HRESULT STDMETHODCALLTYPE Sample::GetMediaTime(LONGLONG* pTimeStart,
                                                LONGLONG* pTimeEnd) {
   if (pTimeStart == nullptr || pTimeEnd == nullptr) return E_POINTER;
+  std::lock_guard<std::mutex> lock(mu_);
   if (!HasFlag(kMediaTimeValid)) return VFW_E_MEDIA_TIME_NOT_SET;
   *pTimeStart = media_start_;
   *pTimeEnd = WrapAdd64(media_start_, media_end_offset_);
@@ -201,11 +226,12 @@ HRESULT STDMETHODCALLTYPE Sample::GetMediaTime(LONGLONG* pTimeStart,
 
 HRESULT STDMETHODCALLTYPE Sample::SetMediaTime(LONGLONG* pTimeStart,
                                                LONGLONG* pTimeEnd) {
+  if (pTimeStart != nullptr && pTimeEnd == nullptr) return E_POINTER;  // S4.5
+  std::lock_guard<std::mutex> lock(mu_);
   if (pTimeStart == nullptr) {
     flags_ &= ~kMediaTimeValid;
     return S_OK;
   }
-  if (pTimeEnd == nullptr) return E_POINTER;  // S4.5
   media_start_ = *pTimeStart;
   // The end is kept as a 32-bit offset from the start (S4.5, S6.10).
   media_end_offset_ = Wrap32(WrapSub64(*pTimeEnd, *pTimeStart));
@@ -222,6 +248,7 @@ HRESULT STDMETHODCALLTYPE Sample::GetProperties(DWORD cbProperties,
   const DWORD count = std::min<DWORD>(cbProperties, sizeof(AM_SAMPLE2_PROPERTIES));
   AM_SAMPLE2_PROPERTIES image;
   std::memset(&image, 0, sizeof(image));
+  std::lock_guard<std::mutex> lock(mu_);
   image.cbData = count;
   image.dwTypeSpecificFlags = type_specific_flags_;
   image.dwSampleFlags = flags_ & ~kMediaTimeValid;
@@ -248,6 +275,7 @@ HRESULT STDMETHODCALLTYPE Sample::SetProperties(DWORD cbProperties,
   std::memset(&in, 0, sizeof(in));
   std::memcpy(&in, pbProperties, count);
 
+  std::unique_lock<std::mutex> lock(mu_);
   const bool has_flags = CTL_INCLUDED(dwSampleFlags, count);
   if (has_flags) {  // step 4
     if ((in.dwSampleFlags & ~kValidFlags) != 0 ||
@@ -277,6 +305,7 @@ HRESULT STDMETHODCALLTYPE Sample::SetProperties(DWORD cbProperties,
     new_type = NewMediaTypeCopy(*in.pMediaType);
     if (new_type == nullptr) return E_OUTOFMEMORY;
   }
+  AM_MEDIA_TYPE* old_type = nullptr;
 
   // Step 9: assignments, no failure past this point.
   if (CTL_INCLUDED(dwStreamId, count)) stream_id_ = in.dwStreamId;
@@ -290,7 +319,7 @@ HRESULT STDMETHODCALLTYPE Sample::SetProperties(DWORD cbProperties,
   if (CTL_INCLUDED(tStop, count)) end_ = in.tStop;
   if (CTL_INCLUDED(tStart, count)) start_ = in.tStart;
   if (set_type) {
-    DeleteMediaTypeCopy(media_type_);
+    old_type = media_type_;
     media_type_ = new_type;
   }
   // Step 10: TYPECHANGED is set exactly when a type is stored.
@@ -299,6 +328,8 @@ HRESULT STDMETHODCALLTYPE Sample::SetProperties(DWORD cbProperties,
   } else {
     flags_ &= ~static_cast<DWORD>(AM_SAMPLE_TYPECHANGED);
   }
+  lock.unlock();
+  DeleteMediaTypeCopy(old_type);
   return S_OK;
 }
 

@@ -4,10 +4,12 @@
 // allocator's block, with the base classes' CMediaSample behaviour as
 // SEMANTICS.md sections 3 (release path), 4 and 6.10-6.13 describe it.
 //
-// Threading: as in the base classes, a sample is used by one owner at a
-// time; only the reference count is atomic. The allocator's mutex orders a
-// recycle (the releasing thread) before the next GetBuffer that hands the
-// sample out again.
+// Threading: the base classes' samples are unsynchronised (one owner at a
+// time); this one guards its fields with its own mutex, so concurrent calls
+// on one sample are safe. The mutex is never held while the allocator's
+// lock is taken (Release recycles, unlocks, then calls ReleaseBuffer), and
+// a replaced media type is deleted after it is dropped. The reference count
+// is atomic.
 //
 // Lifetime: the object lives in the allocator's sample array and is
 // destroyed by the allocator only (never by its own Release).
@@ -18,6 +20,7 @@
 #include <dsalloc/strmif.h>
 
 #include <atomic>
+#include <mutex>
 
 namespace ctl_baseclasses {
 
@@ -79,6 +82,7 @@ class Sample final : public IMediaSample2 {
   bool HasFlag(DWORD flag) const { return (flags_ & flag) != 0; }
   void SetFlag(DWORD flag, BOOL on);
 
+  std::mutex mu_;  // guards every field below refs_
   Allocator* const owner_;
   BYTE* const buffer_;
   const LONG size_;
