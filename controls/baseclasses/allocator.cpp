@@ -5,7 +5,6 @@
 #include "allocator.h"
 
 #include <cstddef>
-#include <cstdlib>
 #include <new>
 
 #include "fault.h"
@@ -171,16 +170,18 @@ HRESULT Allocator::AllocLocked() {
   // applies to the start of each prefix, S1.4), and room for the sample
   // objects. Either allocation may fail: E_OUTOFMEMORY, nothing kept.
   const std::size_t align = static_cast<std::size_t>(props_.cbAlign);
-  void* raw = TryAlloc(static_cast<std::size_t>(total) + align - 1);
+  const std::size_t block_bytes = static_cast<std::size_t>(total) + align - 1;
+  void* raw = TryAllocLarge(block_bytes);
   if (raw == nullptr) return E_OUTOFMEMORY;
-  void* slots = TryAlloc(static_cast<std::size_t>(props_.cBuffers) * sizeof(Sample));
+  void* slots = TryAllocLarge(static_cast<std::size_t>(props_.cBuffers) * sizeof(Sample));
   if (slots == nullptr) {
-    std::free(raw);
+    FreeLarge(raw, block_bytes);
     return E_OUTOFMEMORY;
   }
   const uintptr_t address = reinterpret_cast<uintptr_t>(raw);
   const uintptr_t misalign = address % align;
   raw_block_ = raw;
+  raw_block_bytes_ = block_bytes;
   block_ = static_cast<BYTE*>(raw) + (misalign == 0 ? 0 : align - misalign);
   slots_ = slots;
   slot_count_ = props_.cBuffers;
@@ -197,10 +198,11 @@ HRESULT Allocator::AllocLocked() {
 void Allocator::ReallyFreeLocked() {
   if (slots_ != nullptr) {
     for (LONG i = untouched_; i < slot_count_; ++i) SlotAt(slots_, i)->~Sample();
-    std::free(slots_);
+    FreeLarge(slots_, static_cast<std::size_t>(slot_count_) * sizeof(Sample));
   }
-  std::free(raw_block_);
+  FreeLarge(raw_block_, raw_block_bytes_);
   raw_block_ = nullptr;
+  raw_block_bytes_ = 0;
   block_ = nullptr;
   slots_ = nullptr;
   slot_count_ = 0;

@@ -26,6 +26,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 
@@ -115,6 +116,7 @@ class Allocator final : public IMemAllocatorCallbackTemp {
   // indistinguishable from constructing them all at Commit, and a huge
   // cBuffers costs address space, not touched memory.
   void* raw_block_ = nullptr;
+  std::size_t raw_block_bytes_ = 0;
   BYTE* block_ = nullptr;     // raw_block_ rounded up to a multiple of cbAlign
   void* slots_ = nullptr;     // room for slot_count_ Sample objects
   LONG slot_count_ = 0;       // m_lAllocated

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include <sys/mman.h>
+
 namespace ctl_baseclasses {
 namespace {
 
@@ -28,6 +30,23 @@ bool InjectedFailure() {
 void* TryAlloc(std::size_t bytes) {
   if (InjectedFailure()) return nullptr;
   return std::malloc(bytes == 0 ? 1 : bytes);
+}
+
+void* TryAllocLarge(std::size_t bytes) {
+  if (bytes < kLargeAllocation) return TryAlloc(bytes);
+  if (InjectedFailure()) return nullptr;
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+void FreeLarge(void* p, std::size_t bytes) {
+  if (p == nullptr) return;
+  if (bytes < kLargeAllocation) {
+    std::free(p);
+  } else {
+    munmap(p, bytes);
+  }
 }
 
 void ArmFailure(long countdown, bool sticky) {
