@@ -8,7 +8,8 @@
 #
 # Rules are the `### ID — title` headings of SPEC.md. A rule whose section
 # has a `Not checkable:` line is excluded from coverage. Tests name rules in
-# `checks: ID, ID` tags (any comment style) in tests/, props/ and fuzz/;
+# `checks: ID, ID` tags (any comment style) in tests/, props/, fuzz/ and
+# harness/ (the checkers' own tests);
 # tags in spec/model/*_test.cpp are read and validated but do not count as
 # coverage (the model checking itself proves nothing about an
 # implementation).
@@ -17,7 +18,7 @@
 #   1  a tag names an ID that SPEC.md does not define (always), or SPEC.md
 #      defines an ID twice, or SPEC.md is missing;
 #   1  in strict mode (--strict or DSALLOC_TRACE_STRICT=1), a checkable rule
-#      is covered by no test in tests/, props/ or fuzz/;
+#      is covered by no test in tests/, props/, fuzz/ or harness/;
 #   0  otherwise. Always prints "rules covered: N / M" and the uncovered list.
 
 import argparse
@@ -28,7 +29,7 @@ import sys
 ID_RE = re.compile(r"[A-Z][A-Z0-9]*(?:\.[A-Z0-9]+)+")
 HEADING_RE = re.compile(r"^###\s+(" + ID_RE.pattern + r")\b")
 CHECKS_RE = re.compile(r"\bchecks:\s*(.*)$")
-COUNTED_DIRS = ("tests", "props", "fuzz")
+COUNTED_DIRS = ("tests", "props", "fuzz", "harness")
 SOURCE_EXTS = (".cpp", ".cc", ".cxx", ".h", ".hpp", ".c", ".py", ".sh",
                ".cmake", ".txt", ".trace", ".md", ".pml")
 
@@ -126,7 +127,7 @@ def main():
     uncovered = [r for r in checkable if r not in covered]
     n_cov = len(checkable) - len(uncovered)
     print(f"rules covered: {n_cov} / {len(checkable)}"
-          f"  (by tests/, props/, fuzz/; {len(rules)} rules in SPEC.md,"
+          f"  (by tests/, props/, fuzz/, harness/; {len(rules)} rules in SPEC.md,"
           f" {len(not_checkable)} not checkable; {n_tags} tags read)")
     model_cov = sum(1 for r in checkable if r in model_only)
     print(f"model tests reference: {model_cov} / {len(checkable)} (not counted)")

@@ -1,4 +1,4 @@
-// harness/driver_teardown.cpp: the end of the world (Driver::Teardown in
+// harness/driver/driver_teardown.cpp: the end of the world (Driver::Teardown in
 // driver.h) and of the helper threads, which are joined, or detached and
 // the Core leaked when one is stuck inside the implementation
 // (driver_core.h).

@@ -1,5 +1,5 @@
 // ---------------------------------------------------------------------------
-// File: props/parallel/linearizability.h
+// File: harness/parallel/linearizability.h
 // ---------------------------------------------------------------------------
 //
 // A linearizability checker for histories of concurrent calls on one

@@ -1,4 +1,4 @@
-// harness/driver_sample_ops.cpp: the IMediaSample ops on a sample the client
+// harness/driver/driver_sample_ops.cpp: the IMediaSample ops on a sample the client
 // holds (driver_core.h); IMediaSample2's Get/SetProperties are in
 // driver_sample2_ops.cpp.
 

@@ -1,4 +1,4 @@
-// harness/driver_foreign.cpp: the sample of "ReleaseBuffer foreign", taken
+// harness/driver/driver_foreign.cpp: the sample of "ReleaseBuffer foreign", taken
 // from a second, private allocator of the same server (driver_core.h), and
 // its end.
 

@@ -1,5 +1,5 @@
 // ---------------------------------------------------------------------------
-// File: harness/driver_core.h
+// File: harness/driver/driver_core.h
 // ---------------------------------------------------------------------------
 //
 // Not a public header: the Driver's internal Core, shared by the pieces of

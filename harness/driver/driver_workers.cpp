@@ -1,4 +1,4 @@
-// harness/driver_workers.cpp: Run, and the worker threads behind blocking
+// harness/driver/driver_workers.cpp: Run, and the worker threads behind blocking
 // GetBuffer calls (driver.h banner, driver_core.h): a worker per client
 // thread, the settle time that tells a blocked call from a slow one, and
 // the Completions of calls that returned after Run gave up on them.

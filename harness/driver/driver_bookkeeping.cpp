@@ -1,4 +1,4 @@
-// harness/driver_bookkeeping.cpp: the Core's record of the client's world
+// harness/driver/driver_bookkeeping.cpp: the Core's record of the client's world
 // (driver_core.h): observed ids, the references the client holds on samples
 // and on the allocator's interfaces, and which sample showed which buffer.
 // All of it under Core::mu_, never held while calling into the

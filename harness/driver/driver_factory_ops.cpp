@@ -1,4 +1,4 @@
-// harness/driver_factory_ops.cpp: the class factory ops (DllGetClassObject,
+// harness/driver/driver_factory_ops.cpp: the class factory ops (DllGetClassObject,
 // CreateInstance, DllCanUnloadNow), which reach the server, not the
 // model's allocator (driver_core.h).
 

@@ -1,9 +1,9 @@
 // ---------------------------------------------------------------------------
-// File: harness/driver_support.h
+// File: harness/driver/driver_support.h
 // ---------------------------------------------------------------------------
 //
 // Not a public header: the small tools the pieces of the Driver
-// (harness/driver*.cpp, see driver_core.h) share, and nothing else may
+// (harness/driver/*.cpp, see driver_core.h) share, and nothing else may
 // include it. Checkers use driver.h.
 //
 //   sentinels      - values pre-filled into out-parameters

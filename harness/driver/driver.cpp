@@ -1,4 +1,4 @@
-// harness/driver.cpp: the Driver façade (driver.h) over its internal Core,
+// harness/driver/driver.cpp: the Driver façade (driver.h) over its internal Core,
 // and the Core's construction and destruction. What the Core is, its
 // locking rule and where each of its parts lives: driver_core.h.
 

@@ -1,4 +1,4 @@
-// harness/driver_allocator_ops.cpp: RunDirect and Execute, which runs one op
+// harness/driver/driver_allocator_ops.cpp: RunDirect and Execute, which runs one op
 // on the calling thread and fills its Outcome (driver_core.h): the
 // IMemAllocator and IMemAllocatorCallbackTemp ops here, sample ops in
 // driver_sample_ops.cpp, factory ops in driver_factory_ops.cpp.

@@ -1,9 +1,9 @@
 // ---------------------------------------------------------------------------
-// File: harness/driver_threads.h
+// File: harness/driver/driver_threads.h
 // ---------------------------------------------------------------------------
 //
 // Not a public header: the mailboxes of the Driver's helper threads, shared
-// by the pieces of the Driver (harness/driver*.cpp, see driver_core.h).
+// by the pieces of the Driver (harness/driver/*.cpp, see driver_core.h).
 //
 //   Worker     - one client thread T for blocking GetBuffer calls
 //                (driver_workers.cpp)

@@ -1,4 +1,4 @@
-// props/parallel/parallel_runner.cpp: one parallel case, run and judged
+// harness/parallel/parallel_runner.cpp: one parallel case, run and judged
 // (parallel_runner.h).
 
 #include "parallel_runner.h"

@@ -1,5 +1,5 @@
 // ---------------------------------------------------------------------------
-// File: props/parallel/parallel_runner.h
+// File: harness/parallel/parallel_runner.h
 // ---------------------------------------------------------------------------
 //
 // Runs one parallel case against an implementation and judges it

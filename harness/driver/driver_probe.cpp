@@ -1,4 +1,4 @@
-// harness/driver_probe.cpp: the THREAD.NOLOCK lock probe (driver.h banner).
+// harness/driver/driver_probe.cpp: the THREAD.NOLOCK lock probe (driver.h banner).
 // Inside every NotifyRelease the notifying thread asks the probe thread to
 // make a call that needs the allocator's lock, and waits a bounded time for
 // it to return.

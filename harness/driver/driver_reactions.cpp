@@ -1,4 +1,4 @@
-// harness/driver_reactions.cpp: what happens inside every NotifyRelease
+// harness/driver/driver_reactions.cpp: what happens inside every NotifyRelease
 // (driver_core.h, Recording): the notification is appended to the Outcome
 // of the op running on the notifying thread, the lock is probed
 // (driver_probe.cpp), and the callback's reaction is performed.
