@@ -68,6 +68,10 @@
 
 namespace dsalloc::harness {
 
+namespace driver_internal {
+class Core;  // driver/driver_core.h
+}  // namespace driver_internal
+
 // SampleHandle::generation of every handle a Driver reports.
 inline constexpr uint32_t kObservedGeneration = 0xFFFFFFFFu;
 
@@ -161,8 +165,9 @@ class Driver {
   std::vector<Violation> TakeViolations();
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Owned, but leaked on purpose (keep_forever.h) instead of deleted when a
+  // helper thread is stuck inside the implementation and may still use it.
+  driver_internal::Core* const core_;
 };
 
 }  // namespace dsalloc::harness

@@ -58,7 +58,7 @@ Lockstep::~Lockstep() = default;
 
 bool Lockstep::SupportsFaultInjection() const { return driver_->SupportsFaultInjection(); }
 
-void Lockstep::Adopt(const spec::State& model, const SampleBinding& binding) {
+void Lockstep::ContinueFrom(const spec::State& model, const SampleBinding& binding) {
   candidates_.assign(1, Candidate{model, binding});
 }
 

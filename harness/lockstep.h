@@ -68,7 +68,7 @@ class Lockstep {
   // Replaces the model state and binding with ones a checker established
   // itself (the linearization it found), so Finish() tears down the world
   // that state describes.
-  void Adopt(const spec::State& model, const SampleBinding& binding);
+  void ContinueFrom(const spec::State& model, const SampleBinding& binding);
   bool SupportsFaultInjection() const;
   // Ops applied (run on both sides) and skipped (outside the domain).
   int applied() const { return applied_; }

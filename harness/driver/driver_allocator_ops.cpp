@@ -1,6 +1,6 @@
-// harness/driver/driver_allocator_ops.cpp: RunDirect and Execute, which runs one op
-// on the calling thread and fills its Outcome (driver_core.h): the
-// IMemAllocator and IMemAllocatorCallbackTemp ops here, sample ops in
+// harness/driver/driver_allocator_ops.cpp: Execute, which runs one op on the
+// calling thread and fills its Outcome (driver_core.h): the IMemAllocator
+// and IMemAllocatorCallbackTemp ops here, sample ops in
 // driver_sample_ops.cpp, factory ops in driver_factory_ops.cpp.
 
 #include <cstring>
@@ -17,13 +17,6 @@ bool SameBytes(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
 }
 
 }  // namespace
-
-Outcome Core::RunDirect(const Op& op) {
-  Outcome o;
-  RecorderScope scope(this, &o);
-  Execute(op, o);
-  return o;
-}
 
 void Core::Execute(const Op& op, Outcome& o) {
   bool factory_op = op.kind >= OpKind::kDllGetClassObject;
@@ -85,7 +78,7 @@ void Core::Execute(const Op& op, Outcome& o) {
         FaultScope fault(impl_.arm_allocation_failure, op.oom);
         hr = CallGetBuffer(op, &got);
       }
-      FillGetBuffer(op, hr, got, Adopt(hr, got), o);
+      FillGetBuffer(op, hr, got, RegisterReturnedSample(hr, got), o);
       return;
     }
     case OpKind::kReleaseBuffer: {

@@ -42,7 +42,7 @@ int Core::IdOf(IMediaSample* p) {
   return it->second;
 }
 
-int Core::Adopt(HRESULT hr, IMediaSample* got, bool in_flight) {
+int Core::RegisterReturnedSample(HRESULT hr, IMediaSample* got, bool in_flight) {
   if (!IsReal(got)) return -1;
   MutexLock lock(mu_);
   int id = IdOf(got);
@@ -53,7 +53,7 @@ int Core::Adopt(HRESULT hr, IMediaSample* got, bool in_flight) {
   return id;
 }
 
-void Core::Land(int id) {
+void Core::MarkSampleCollected(int id) {
   if (id < 0) return;
   MutexLock lock(mu_);
   samples_[id].in_flight = false;

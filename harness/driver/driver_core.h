@@ -6,15 +6,14 @@
 // driver.h's implementation and included by nothing else (checkers use
 // driver.h; Core promises only what Driver passes on).
 //
-// Shape. Driver::Impl owns a heap-allocated Core. The Core holds the world:
+// Shape. The Driver owns a heap-allocated Core. The Core holds the world:
 // the allocator's raw pointer, the client's references (allocator and
 // samples), the observed-id table, the three test callbacks, the lazily
 // started helper threads (one blocking-GetBuffer worker per client thread,
 // one lock-probe thread) and the violations. Threads hold a raw Core*; if
 // one of them is stuck inside the implementation at the end, it is detached
-// and the Core (and whatever the implementation may still touch) is
-// deliberately leaked into a graveyard reachable from a global, so the stuck
-// thread never sees freed memory and LeakSanitizer does not report it.
+// and the Core (and whatever the implementation may still touch) is kept
+// forever (keep_forever.h), so the stuck thread never sees freed memory.
 //
 // Locking rule: Core::mu_ guards the bookkeeping only and is never held
 // while calling into the implementation (a NotifyRelease it triggers would
@@ -29,15 +28,16 @@
 //
 // Where each part lives:
 //   driver.cpp               - Driver; Core construction and destruction,
-//                              violations, resolver, callback counts; the
-//                              graveyard and live-driver counts
+//                              violations, resolver, callback counts;
+//                              live-driver counts
+//   driver_run.cpp           - Run and RunDirect: where an op runs
 //   driver_bookkeeping.cpp   - observed ids, client references, buffers
-//   driver_allocator_ops.cpp - RunDirect, Execute: allocator ops
+//   driver_allocator_ops.cpp - Execute: allocator ops
 //   driver_sample_ops.cpp    - IMediaSample ops
 //   driver_sample2_ops.cpp   - IMediaSample2 Get/SetProperties
 //   driver_factory_ops.cpp   - DllGetClassObject, CreateInstance, DllCanUnloadNow
 //   driver_foreign.cpp       - the foreign sample of ReleaseBuffer foreign
-//   driver_workers.cpp       - Run, blocking GetBuffer on workers, completions
+//   driver_workers.cpp       - blocking GetBuffer on workers, completions
 //   driver_reactions.cpp     - NotifyRelease recording and reactions
 //   driver_probe.cpp         - the THREAD.NOLOCK lock probe
 //   driver_teardown.cpp      - Teardown, StopThreads
@@ -148,9 +148,10 @@ class Core final : public TestCallback::Host {
                      Outcome& o);
   // Registers a sample GetBuffer returned; the client holds it if hr
   // succeeded. Returns its observed id, -1 for none.
-  int Adopt(HRESULT hr, IMediaSample* got, bool in_flight = false) HARNESS_EXCLUDES(mu_);
+  int RegisterReturnedSample(HRESULT hr, IMediaSample* got, bool in_flight = false)
+      HARNESS_EXCLUDES(mu_);
   // Ends in_flight for observed id `id` (-1: nothing).
-  void Land(int id) HARNESS_EXCLUDES(mu_);
+  void MarkSampleCollected(int id) HARNESS_EXCLUDES(mu_);
   int IdOf(IMediaSample* p) HARNESS_REQUIRES(mu_);
   // The pointer behind a held observed id, or NULL.
   IMediaSample* HeldSample(int id) HARNESS_EXCLUDES(mu_);

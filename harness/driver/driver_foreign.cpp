@@ -65,8 +65,8 @@ void Core::DropForeign() {
     if (foreign_accepted_) {
       // ALLOC.RELEASEBUFFER.MISUSE was broken: the allocator under test may
       // hand the foreign sample out later, so it must stay alive.
-      Bury(foreign_alloc_);
-      Bury(foreign_sample_);
+      KeepForever(foreign_alloc_);
+      KeepForever(foreign_sample_);
       foreign_alloc_ = nullptr;
       foreign_sample_ = nullptr;
       return;

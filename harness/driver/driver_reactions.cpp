@@ -80,7 +80,7 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
       IMediaSample* got = nullptr;
       out.hr = alloc_->GetBuffer(&got, nullptr, nullptr, AM_GBF_NOWAIT);
       // The sample is then held by the client like any other (op.h).
-      if (SUCCEEDED(out.hr)) out.id = Adopt(out.hr, got);
+      if (SUCCEEDED(out.hr)) out.id = RegisterReturnedSample(out.hr, got);
       break;
     }
     case Reaction::kSetNotifyNull:

@@ -91,7 +91,7 @@ void Core::Teardown(bool allocator_alive) {
       refs.pop_back();
     }
   } else {
-    Bury(alloc_);
+    KeepForever(alloc_);
   }
   DropForeign();
   for (TestCallback* cb : callbacks_) {
@@ -120,7 +120,7 @@ void Core::Teardown(bool allocator_alive) {
       AddViolation("LIFE.DESTROY",
                    "DllCanUnloadNow returned " + spec::HresultName(hr) +
                        " after every reference was released");
-      Bury(alloc_);  // it may be alive: keep it (and what it holds) reachable
+      KeepForever(alloc_);  // it may be alive: keep it (and what it holds) reachable
     }
   }
 }

@@ -1,4 +1,4 @@
-// harness/driver/driver_workers.cpp: Run, and the worker threads behind blocking
+// harness/driver/driver_workers.cpp: the worker threads behind blocking
 // GetBuffer calls (driver.h banner, driver_core.h): a worker per client
 // thread, the settle time that tells a blocked call from a slow one, and
 // the Completions of calls that returned after Run gave up on them.
@@ -10,17 +10,6 @@
 #include "driver_core.h"
 
 namespace dsalloc::harness::driver_internal {
-
-Outcome Core::Run(const Op& op) {
-  // Every GetBuffer that may block runs on a worker, on thread 0 too: a
-  // GetBuffer that blocks when it must not (a phantom waiter took the
-  // sample) then costs `settle`, not the checker's life.
-  if (op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() &&
-      !torn_down_.load()) {
-    return RunOnWorker(op);
-  }
-  return RunDirect(op);
-}
 
 HRESULT Core::CallGetBuffer(const Op& op, IMediaSample** got) {
   // ALLOC.GETBUFFER.FLAGS: the times are ignored; any values will do.
@@ -80,7 +69,7 @@ Outcome Core::RunOnWorker(const Op& op) {
     HRESULT hr = w->hr;
     IMediaSample* got = w->got;
     lock.Unlock();
-    Land(id);
+    MarkSampleCollected(id);
     FillGetBuffer(op, hr, got, id, o);
     return o;
   }
@@ -115,7 +104,7 @@ void Core::WorkerMain(int thread) {
     }
     IMediaSample* got = nullptr;
     HRESULT hr = CallGetBuffer(op, &got);
-    int id = Adopt(hr, got, /*in_flight=*/true);  // held once collected
+    int id = RegisterReturnedSample(hr, got, /*in_flight=*/true);  // held once collected
     bool completion;
     {
       MutexLock lock(w.mu);

@@ -14,6 +14,7 @@
 #include <thread>
 #include <tuple>
 
+#include "keep_forever.h"
 #include "lockstep.h"
 #include "mutex.h"
 #include "sample_binding.h"
@@ -72,8 +73,8 @@ struct Worker {
 };
 
 // Everything the worker threads touch. RunOnce owns it; if a thread never
-// returns (GEN.NOHANG) it is parked for the life of the process instead, so
-// a late wake-up touches live memory (the allocator included).
+// returns (GEN.NOHANG) it is kept forever instead (keep_forever.h), so a
+// late wake-up touches live memory (the allocator included).
 struct Phase {
   Phase(const harness::Implementation& impl, const RunOptions& opt, const ParallelCase& c)
       : lockstep(impl, opt.profile, opt.driver), lists(c.threads), workers(c.threads.size()) {}
@@ -211,12 +212,6 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
     w.events.push_back(std::move(e));
   }
   Signal(p, w.finished, true);
-}
-
-// Phases whose threads never returned (GEN.NOHANG): never destroyed.
-std::vector<std::unique_ptr<Phase>>& Parked() {
-  static auto* parked = new std::vector<std::unique_ptr<Phase>>();
-  return *parked;
 }
 
 // Every observed id the quiescent check should look at: the samples the
@@ -358,7 +353,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
     }
   }
   if (!hung.empty()) {
-    // The stuck threads keep pointers into p: leave them parked.
+    // The stuck threads keep pointers into p: RunOnce keeps it forever.
     for (size_t t = 0; t < n; ++t) {
       if (p.workers[t].finished.load()) {
         threads[t].join();
@@ -393,7 +388,7 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
     ++stats->runs;
     // Not judged further: the history is incomplete, and tearing the
     // allocator down under a blocked thread could crash the run.
-    Parked().push_back(std::move(phase));
+    harness::KeepForever(std::move(phase));  // GEN.NOHANG: threads never returned
     return hung;
   }
   ++stats->runs;
@@ -443,7 +438,7 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   }
   switch (r.verdict) {
     case Verdict::kLinearizable: {
-      lockstep.Adopt(r.final_state, r.final_binding);
+      lockstep.ContinueFrom(r.final_state, r.final_binding);
       // ALLOC.FREECOUNT and GetProperties after the threads are done: a
       // sample lost from or duplicated on the free list shows here even
       // when no list happened to ask (Apply compares the count after every

@@ -31,8 +31,8 @@
 // history with its own invocation and response), which must wake them all
 // (ALLOC.DECOMMIT.WAKE); a call still running Driver::Options::hang_timeout
 // later (after that Decommit, or with no progress at all) fails the run
-// (GEN.NOHANG), and its threads are detached and their allocator parked
-// (never destroyed), so the test does not hang.
+// (GEN.NOHANG), and its threads are detached and their allocator kept
+// forever (keep_forever.h), so the test does not hang.
 //
 // Threading: RunParallelCase starts and joins its own threads; call it from
 // one thread at a time. Errors: a failure is a RunResult with failed = true
