@@ -173,8 +173,6 @@ IMediaSample* Driver::SamplePointer(int id) const {
   return core_->SamplePointer(id);
 }
 
-uintptr_t Driver::LastPointer() const { return core_->LastPointer(); }
-
 void Driver::Teardown(bool allocator_alive) { core_->Teardown(allocator_alive); }
 
 std::vector<Violation> Driver::TakeViolations() { return core_->TakeViolations(); }

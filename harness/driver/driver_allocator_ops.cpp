@@ -63,7 +63,6 @@ void Core::Execute(const Op& op, Outcome& o) {
         FaultScope fault(impl_.arm_allocation_failure, op.oom);
         o.hr = alloc_->Commit();
       }
-      if (SUCCEEDED(o.hr)) ForgetBuffers();
       return;
     }
     case OpKind::kDecommit: {

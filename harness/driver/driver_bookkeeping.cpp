@@ -1,6 +1,6 @@
 // harness/driver/driver_bookkeeping.cpp: the Core's record of the client's world
 // (driver_core.h): observed ids, the references the client holds on samples
-// and on the allocator's interfaces, and which sample showed which buffer.
+// and on the allocator's interfaces.
 // All of it under Core::mu_, never held while calling into the
 // implementation.
 
@@ -38,7 +38,7 @@ bool Core::ClientHoldsAllocator() const {
 
 int Core::IdOf(IMediaSample* p) {
   auto [it, inserted] = ids_.try_emplace(p, static_cast<int>(samples_.size()));
-  if (inserted) samples_.push_back(SampleRec{p, 0, false, nullptr});
+  if (inserted) samples_.push_back(SampleRec{p, 0, false});
   return it->second;
 }
 
@@ -64,36 +64,6 @@ IMediaSample* Core::HeldSample(int id) {
   if (id < 0 || static_cast<size_t>(id) >= samples_.size()) return nullptr;
   const SampleRec& rec = samples_[id];
   return rec.client_refs > 0 ? rec.pointer : nullptr;
-}
-
-int Core::BufferOwner(int id, const BYTE* p) {
-  if (p == nullptr) return -1;
-  std::string moved;
-  int owner;
-  {
-    MutexLock lock(mu_);
-    auto [it, inserted] = buffer_owner_.try_emplace(p, id);
-    owner = it->second;
-    SampleRec& rec = samples_[id];
-    if (owner == id) {
-      if (rec.buffer != nullptr && rec.buffer != p) {
-        moved = "sample " + std::to_string(id) + ": GetPointer gave " +
-                PointerString(p) + ", earlier " + PointerString(rec.buffer);
-      }
-      rec.buffer = p;
-    }
-  }
-  // SAMPLE.POINTER: the same value every time (ALLOC.SAMPLE.LAYOUT: stable).
-  if (!moved.empty()) AddViolation("SAMPLE.POINTER", std::move(moved));
-  return owner;
-}
-
-void Core::ForgetBuffers() {
-  // A successful Commit may have created new samples and buffers; an old
-  // address may now belong to another sample legitimately.
-  MutexLock lock(mu_);
-  buffer_owner_.clear();
-  for (SampleRec& rec : samples_) rec.buffer = nullptr;
 }
 
 void Core::KeepAllocatorInterface(Iid iid, void* p) {

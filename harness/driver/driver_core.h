@@ -31,7 +31,7 @@
 //                              violations, resolver, callback counts;
 //                              live-driver counts
 //   driver_run.cpp           - Run and RunDirect: where an op runs
-//   driver_bookkeeping.cpp   - observed ids, client references, buffers
+//   driver_bookkeeping.cpp   - observed ids, client references
 //   driver_allocator_ops.cpp - Execute: allocator ops
 //   driver_sample_ops.cpp    - IMediaSample ops
 //   driver_sample2_ops.cpp   - IMediaSample2 Get/SetProperties
@@ -97,7 +97,6 @@ class Core final : public TestCallback::Host {
   uint32_t CallbackNotifications(int id) const;
   uint32_t ClientSampleRefs(int id) const HARNESS_EXCLUDES(mu_);
   IMediaSample* SamplePointer(int id) const HARNESS_EXCLUDES(mu_);
-  uintptr_t LastPointer() const { return last_pointer_.load(); }
   void Teardown(bool allocator_alive) HARNESS_EXCLUDES(mu_);
   bool torn_down() const { return torn_down_.load(); }
   bool ClientHoldsAllocator() const HARNESS_EXCLUDES(mu_);
@@ -118,7 +117,6 @@ class Core final : public TestCallback::Host {
     // collected (Run or AwaitCompletions): the client does not hold it yet,
     // so a reaction must not release it (op.h kReleaseSample).
     bool in_flight = false;
-    const BYTE* buffer = nullptr;  // GetPointer since the last Commit
   };
   struct ReactionResult {
     HRESULT hr = S_OK;
@@ -158,8 +156,6 @@ class Core final : public TestCallback::Host {
   void KeepAllocatorInterface(Iid iid, void* p) HARNESS_EXCLUDES(mu_);
   void KeepSampleInterface(const Op& op, IMediaSample* s, void* p)
       HARNESS_EXCLUDES(mu_);
-  int BufferOwner(int id, const BYTE* p) HARNESS_EXCLUDES(mu_);
-  void ForgetBuffers() HARNESS_EXCLUDES(mu_);
 
   // IMemAllocatorCallbackTemp calls: through the cached pointer when the
   // allocator has one identity, else through a transient QueryInterface.
@@ -191,7 +187,6 @@ class Core final : public TestCallback::Host {
   IMemAllocatorCallbackTemp* callback_temp_ = nullptr;  // cached, no reference
   std::array<TestCallback*, spec::kNumCallbacks> callbacks_{};
   OuterUnknown outer_;
-  std::atomic<uintptr_t> last_pointer_{0};
   std::atomic<bool> must_leak_{false};
   std::atomic<bool> torn_down_{false};
   bool registered_ = false;
@@ -204,7 +199,6 @@ class Core final : public TestCallback::Host {
   std::vector<IUnknown*> alloc_refs_ HARNESS_GUARDED_BY(mu_);  // one ref each
   std::vector<SampleRec> samples_ HARNESS_GUARDED_BY(mu_);     // by observed id
   std::unordered_map<IMediaSample*, int> ids_ HARNESS_GUARDED_BY(mu_);
-  std::unordered_map<const BYTE*, int> buffer_owner_ HARNESS_GUARDED_BY(mu_);
   void* unknown_identity_ HARNESS_GUARDED_BY(mu_) = nullptr;
   ReactionResolver resolver_ HARNESS_GUARDED_BY(mu_);
   std::vector<Completion> completions_ HARNESS_GUARDED_BY(mu_);

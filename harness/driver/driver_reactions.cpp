@@ -127,7 +127,6 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
     }
     case Reaction::kCommit:
       out.hr = alloc_->Commit();
-      if (SUCCEEDED(out.hr)) ForgetBuffers();
       break;
     case Reaction::kDecommit:
       out.hr = alloc_->Decommit();

@@ -56,10 +56,11 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
       o.hr = s->GetPointer(op.null_a ? nullptr : &p);
       if (op.null_a || p == Sentinel<BYTE>()) return;
       o.written |= spec::kOutPointer;
-      last_pointer_.store(reinterpret_cast<uintptr_t>(p));
-      // The owner is whoever first showed this address since the last
-      // Commit; alignment (pointer_align) is the checker's (LastPointer).
-      o.sample = Observed(BufferOwner(op.sample, p));
+      // Alignment, stability and overlap are the checker's to judge from
+      // the address (Lockstep::CheckBufferPlacement): only it knows the
+      // model's generation and layout.
+      o.pointer = reinterpret_cast<uintptr_t>(p);
+      o.sample = Observed(op.sample);
       return;
     }
     case OpKind::kGetSize:

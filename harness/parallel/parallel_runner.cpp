@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <random>
@@ -439,6 +440,24 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   switch (r.verdict) {
     case Verdict::kLinearizable: {
       lockstep.ContinueFrom(r.final_state, r.final_binding);
+      // Buffers shown in the parallel phase, against those of the prefix
+      // (SAMPLE.POINTER, ALLOC.SAMPLE.LAYOUT): sound only while no Commit
+      // made new samples and the layout is the prefix's, which holds when
+      // the generation and the properties are where the prefix left them.
+      std::string placement;
+      if (r.final_state.generation == start.generation &&
+          std::memcmp(&r.final_state.props, &start.props, sizeof start.props) == 0) {
+        for (const Event& e : in.history) {
+          if (e.op.kind != spec::OpKind::kGetPointer) continue;
+          placement = lockstep.CheckBufferPlacement(e.outcome);
+          if (!placement.empty()) break;
+        }
+      }
+      if (!placement.empty()) {
+        report += "buffers in the parallel phase:\n  " + placement + "\n";
+        lockstep.Finish();
+        break;
+      }
       // ALLOC.FREECOUNT and GetProperties after the threads are done: a
       // sample lost from or duplicated on the free list shows here even
       // when no list happened to ask (Apply compares the count after every
