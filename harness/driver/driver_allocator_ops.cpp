@@ -90,7 +90,7 @@ void Core::Execute(const Op& op, Outcome& o) {
           return;
         }
       } else if (op.buffer_arg == spec::BufferArg::kForeign) {
-        HRESULT hr = ForeignSample(&arg);
+        HRESULT hr = foreign_.Get(&arg);
         if (FAILED(hr)) {
           o.hr = hr;
           return;
@@ -99,7 +99,7 @@ void Core::Execute(const Op& op, Outcome& o) {
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
       o.hr = alloc_->ReleaseBuffer(arg);
       if (op.buffer_arg == spec::BufferArg::kForeign && SUCCEEDED(o.hr)) {
-        NoteForeignAccepted();
+        foreign_.NoteAccepted();
       }
       return;
     }

@@ -8,17 +8,21 @@
 //
 // Shape. The Driver owns a heap-allocated Core. The Core holds the world:
 // the allocator's raw pointer, the client's references (allocator and
-// samples), the observed-id table, the three test callbacks, the lazily
-// started helper threads (one blocking-GetBuffer worker per client thread,
-// one lock-probe thread) and the violations. Threads hold a raw Core*; if
-// one of them is stuck inside the implementation at the end, it is detached
-// and the Core (and whatever the implementation may still touch) is kept
-// forever (keep_forever.h), so the stuck thread never sees freed memory.
+// samples), the observed-id table, the three test callbacks and the
+// violations, and composes the parts with lock domains of their own:
+//   WorkerPool    (worker_pool.h)    - blocking GetBuffer workers
+//   LockProbe     (lock_probe.h)     - the THREAD.NOLOCK probe thread
+//   ForeignSample (foreign_sample.h) - the sample of ReleaseBuffer foreign
+// Helper threads hold raw pointers into the Core; if one of them is stuck
+// inside the implementation at the end, it is detached and the Core (and
+// whatever the implementation may still touch) is kept forever
+// (keep_forever.h), so the stuck thread never sees freed memory.
 //
-// Locking rule: Core::mu_ guards the bookkeeping only and is never held
-// while calling into the implementation (a NotifyRelease it triggers would
-// need it, and THREAD.NOLOCK probes run on another thread). The worker and
-// probe mutexes guard their mailboxes only.
+// Locking rule: Core::mu_ guards the bookkeeping only. No driver mutex is
+// held while calling into the implementation (a NotifyRelease it triggers
+// would need it, and THREAD.NOLOCK probes run on another thread), and no
+// two are held at once except a mailbox's under its owner's table lock
+// while a thread starts.
 //
 // Recording: a thread_local Recorder points at the Outcome of the Run (or
 // RunDirect) executing on this thread; NotifyRelease appends to it, so a
@@ -36,10 +40,9 @@
 //   driver_sample_ops.cpp    - IMediaSample ops
 //   driver_sample2_ops.cpp   - IMediaSample2 Get/SetProperties
 //   driver_factory_ops.cpp   - DllGetClassObject, CreateInstance, DllCanUnloadNow
-//   driver_foreign.cpp       - the foreign sample of ReleaseBuffer foreign
 //   driver_workers.cpp       - blocking GetBuffer on workers, completions
-//   driver_reactions.cpp     - NotifyRelease recording and reactions
-//   driver_probe.cpp         - the THREAD.NOLOCK lock probe
+//   driver_reactions.cpp     - NotifyRelease recording and reactions; the
+//                              lock probe's call
 //   driver_teardown.cpp      - Teardown, StopThreads
 
 #ifndef DSALLOC_HARNESS_DRIVER_CORE_H_
@@ -56,8 +59,11 @@
 #include "driver.h"
 #include "driver_support.h"
 #include "driver_threads.h"
+#include "foreign_sample.h"
+#include "lock_probe.h"
 #include "mutex.h"
 #include "test_callback.h"
+#include "worker_pool.h"
 
 namespace dsalloc::harness::driver_internal {
 
@@ -137,8 +143,8 @@ class Core final : public TestCallback::Host {
   void GetProperties2(const Op& op, IMediaSample* s, Outcome& o);
   void SetProperties2(const Op& op, IMediaSample* s, Outcome& o);
   Outcome RunOnWorker(const Op& op);
-  void WorkerMain(int thread);
-  void ProbeMain();
+  // The loop of client thread `thread`'s worker (WorkerPool's body).
+  void WorkerMain(Worker& w, int thread);
 
   // GetBuffer's call and its outcome, shared by the direct and worker paths.
   HRESULT CallGetBuffer(const Op& op, IMediaSample** got);
@@ -166,20 +172,12 @@ class Core final : public TestCallback::Host {
       HARNESS_EXCLUDES(mu_);
   // THREAD.NOLOCK: true if a call needing the allocator's lock returned
   // within lock_probe_timeout.
-  bool ProbeLock() HARNESS_EXCLUDES(probe_start_mu_);
+  bool ProbeLock();
+  // The probe's call (LockProbe's `call`): one that needs the lock.
   void CallProbe();
-  // Waits (bounded) until no probe call is inside the allocator. A probe
-  // that timed out finishes once the allocator drops its lock; until then
-  // the allocator must not be destroyed under it. False if it never did.
+  // LockProbe::Settle within hang_timeout; false (and must_leak) if a probe
+  // call is still inside the allocator.
   bool SettleProbe();
-
-  // ReleaseBuffer foreign: a sample of a second, private allocator.
-  HRESULT ForeignSample(IMediaSample** out) HARNESS_EXCLUDES(foreign_mu_);
-  void NoteForeignAccepted() HARNESS_EXCLUDES(foreign_mu_);
-  void DropForeign() HARNESS_EXCLUDES(foreign_mu_);
-
-  Worker* GetWorker(int thread) HARNESS_EXCLUDES(workers_mu_);
-  bool WaitWorkersIdle() HARNESS_EXCLUDES(workers_mu_);
 
   const Implementation impl_;
   const Driver::Options options_;
@@ -205,17 +203,14 @@ class Core final : public TestCallback::Host {
   CondVar completions_cv_;
   std::vector<Violation> violations_ HARNESS_GUARDED_BY(mu_);
 
-  Mutex foreign_mu_;
-  IMemAllocator* foreign_alloc_ HARNESS_GUARDED_BY(foreign_mu_) = nullptr;
-  IMediaSample* foreign_sample_ HARNESS_GUARDED_BY(foreign_mu_) = nullptr;
-  bool foreign_accepted_ HARNESS_GUARDED_BY(foreign_mu_) = false;
-
-  Mutex workers_mu_;
-  std::array<std::unique_ptr<Worker>, spec::kMaxThreads> workers_
-      HARNESS_GUARDED_BY(workers_mu_);
-  Mutex probe_start_mu_;
-  std::unique_ptr<Probe> probe_ HARNESS_GUARDED_BY(probe_start_mu_);
-  std::atomic<Probe*> probe_ptr_{nullptr};  // probe_.get(), for SettleProbe
+  // Each with its own lock domain (its header).
+  ForeignSample foreign_{impl_};
+  WorkerPool workers_{[this](Worker& w, int thread) { WorkerMain(w, thread); }};
+  LockProbe probe_{[this] { CallProbe(); },
+                   // ProbeLock's references, one per ticket answered.
+                   [this](uint64_t n) {
+                     for (uint64_t i = 0; i < n; ++i) alloc_->Release();
+                   }};
 };
 
 template <typename F>

@@ -43,7 +43,7 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
     case OpKind::kDllCanUnloadNow:
       // FACTORY.UNLOAD counts the model's allocator only: the driver's
       // private foreign allocator must not keep the server busy.
-      DropForeign();
+      foreign_.Drop();
       o.hr = impl_.can_unload_now != nullptr ? impl_.can_unload_now() : E_NOTIMPL;
       return;
     default:

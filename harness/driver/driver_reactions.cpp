@@ -1,7 +1,7 @@
 // harness/driver/driver_reactions.cpp: what happens inside every NotifyRelease
 // (driver_core.h, Recording): the notification is appended to the Outcome
 // of the op running on the notifying thread, the lock is probed
-// (driver_probe.cpp), and the callback's reaction is performed.
+// (lock_probe.h), and the callback's reaction is performed.
 
 #include <string>
 
@@ -133,6 +133,37 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
       break;
   }
   return out;
+}
+
+// --- the lock probe's Core side (lock_probe.h) ----------------------------------
+
+bool Core::ProbeLock() {
+  // The notifying thread is inside NotifyRelease, so the allocator is alive
+  // (NOTIFY.BEFORESELF); this reference keeps it alive for the probe call
+  // even if the probe outlives the notification (then the allocator could
+  // otherwise drop its last reference while the probe is inside it). The
+  // probe thread releases it; in the normal case never as the last one.
+  alloc_->AddRef();
+  return probe_.Ask(options_.lock_probe_timeout);
+}
+
+bool Core::SettleProbe() {
+  if (probe_.Settle(options_.hang_timeout)) return true;
+  must_leak_ = true;
+  return false;
+}
+
+void Core::CallProbe() {
+  // Any method that takes the allocator's lock will do; GetFreeCount is the
+  // one the banner names, GetProperties the fallback for servers without
+  // IMemAllocatorCallbackTemp. Neither changes anything.
+  if (callback_temp_ != nullptr) {
+    LONG n = 0;
+    callback_temp_->GetFreeCount(&n);
+  } else {
+    ALLOCATOR_PROPERTIES props;
+    alloc_->GetProperties(&props);
+  }
 }
 
 }  // namespace dsalloc::harness::driver_internal

@@ -11,33 +11,6 @@
 
 namespace dsalloc::harness::driver_internal {
 
-namespace {
-
-// Waits up to `timeout` for a helper thread to leave its loop; joins it, or
-// detaches it and returns false.
-template <typename T>
-bool StopThread(T& t, std::chrono::milliseconds timeout) {
-  if (!t.thread.joinable()) return true;
-  bool exited = false;
-  {
-    MutexLock lock(t.mu);
-    t.stop = true;
-    t.cv.NotifyAll();
-    Clock::time_point deadline = Clock::now() + timeout;
-    while (!t.exited && lock.WaitUntil(t.cv, deadline)) {
-    }
-    exited = t.exited;
-  }
-  if (exited) {
-    t.thread.join();
-  } else {
-    t.thread.detach();
-  }
-  return exited;
-}
-
-}  // namespace
-
 void Core::Teardown(bool allocator_alive) {
   if (torn_down_.exchange(true)) return;
   if (alloc_ == nullptr) return;
@@ -53,7 +26,8 @@ void Core::Teardown(bool allocator_alive) {
   // Doing it before the samples are released also wakes every blocked
   // worker without handing it a sample (ALLOC.DECOMMIT.WAKE).
   if (allocator_alive) alloc_->Decommit();
-  bool workers_idle = WaitWorkersIdle() && SettleProbe();
+  bool workers_idle =
+      workers_.WaitIdle(Clock::now() + options_.hang_timeout) && SettleProbe();
   if (!workers_idle) {
     must_leak_ = true;
     AddViolation("GEN.NOHANG",
@@ -93,7 +67,7 @@ void Core::Teardown(bool allocator_alive) {
   } else {
     KeepForever(alloc_);
   }
-  DropForeign();
+  foreign_.Drop();
   for (TestCallback* cb : callbacks_) {
     LONG held = cb->refs() - 1;
     if (held != 0) {
@@ -126,26 +100,10 @@ void Core::Teardown(bool allocator_alive) {
 }
 
 void Core::StopThreads() {
-  std::vector<Worker*> workers;
-  {
-    MutexLock lock(workers_mu_);
-    for (auto& w : workers_) {
-      if (w) workers.push_back(w.get());
-    }
-  }
   // Teardown already waited for stuck threads; do not wait twice.
   auto timeout = must_leak_ ? std::chrono::milliseconds(0) : options_.hang_timeout;
-  for (Worker* w : workers) {
-    if (!StopThread(*w, timeout)) must_leak_ = true;
-  }
-  Probe* probe;
-  {
-    MutexLock lock(probe_start_mu_);
-    probe = probe_.get();
-  }
-  if (probe != nullptr && !StopThread(*probe, must_leak_ ? timeout : options_.hang_timeout)) {
-    must_leak_ = true;
-  }
+  if (!workers_.StopAll(timeout)) must_leak_ = true;
+  if (!probe_.Stop(must_leak_ ? timeout : options_.hang_timeout)) must_leak_ = true;
 }
 
 }  // namespace dsalloc::harness::driver_internal

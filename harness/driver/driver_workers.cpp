@@ -29,7 +29,7 @@ void Core::FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id,
 
 Outcome Core::RunOnWorker(const Op& op) {
   Outcome o;
-  Worker* w = op.thread < spec::kMaxThreads ? GetWorker(op.thread) : nullptr;
+  Worker* w = op.thread < spec::kMaxThreads ? workers_.Get(op.thread) : nullptr;
   if (w == nullptr) {
     o.hr = E_INVALIDARG;
     return o;
@@ -80,11 +80,7 @@ Outcome Core::RunOnWorker(const Op& op) {
   return o;
 }
 
-void Core::WorkerMain(int thread) {
-  Worker& w = *[&]() {
-    MutexLock lock(workers_mu_);
-    return workers_[thread].get();
-  }();
+void Core::WorkerMain(Worker& w, int thread) {
   for (;;) {
     SpinFor(kHandOverSpin, [&w] { return w.job_posted.load(); });
     Op op;
@@ -124,36 +120,6 @@ void Core::WorkerMain(int thread) {
       completions_cv_.NotifyAll();
     }
   }
-}
-
-Worker* Core::GetWorker(int thread) {
-  MutexLock lock(workers_mu_);
-  std::unique_ptr<Worker>& w = workers_[thread];
-  if (!w) {
-    w = std::make_unique<Worker>();
-    w->thread = std::thread([this, thread] { WorkerMain(thread); });
-  }
-  return w.get();
-}
-
-bool Core::WaitWorkersIdle() {
-  std::vector<Worker*> workers;
-  {
-    MutexLock lock(workers_mu_);
-    for (auto& w : workers_) {
-      if (w) workers.push_back(w.get());
-    }
-  }
-  bool idle = true;
-  Clock::time_point deadline = Clock::now() + options_.hang_timeout;
-  for (size_t t = 0; t < workers.size(); ++t) {
-    Worker* w = workers[t];
-    MutexLock lock(w->mu);
-    while (w->busy && lock.WaitUntil(w->cv, deadline)) {
-    }
-    if (w->busy) idle = false;
-  }
-  return idle;
 }
 
 std::vector<Completion> Core::AwaitCompletions(size_t count) {
