@@ -49,10 +49,7 @@ Core::Core(const Implementation& impl, Driver::Options options)
   void* p = nullptr;
   if (FAILED(impl_.CreateAllocator(IID_IMemAllocator, &p)) || p == nullptr) return;
   alloc_ = static_cast<IMemAllocator*>(p);
-  {
-    MutexLock lock(mu_);
-    alloc_refs_.push_back(alloc_);
-  }
+  book_.AddAllocatorRef(alloc_);
   // The driver's own SetNotify/GetFreeCount calls and probes must not
   // change the counts the model predicts, so they go through a pointer
   // cached here without a reference, which is sound only when it is the
@@ -84,23 +81,13 @@ Core::~Core() {
   }
 }
 
-void Core::AddViolation(std::string_view rule, std::string detail) {
-  MutexLock lock(mu_);
-  violations_.push_back(Violation{std::string(rule), std::move(detail)});
-}
-
 void Core::OnMisuse(std::string_view rule, std::string detail) {
   AddViolation(rule, std::move(detail));
 }
 
 void Core::SetResolver(ReactionResolver resolver) {
-  MutexLock lock(mu_);
+  MutexLock lock(resolver_mu_);
   resolver_ = std::move(resolver);
-}
-
-std::vector<Violation> Core::TakeViolations() {
-  MutexLock lock(mu_);
-  return std::exchange(violations_, {});
 }
 
 uint32_t Core::CallbackRefs(int id) const {

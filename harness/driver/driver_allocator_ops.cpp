@@ -77,7 +77,7 @@ void Core::Execute(const Op& op, Outcome& o) {
         FaultScope fault(impl_.arm_allocation_failure, op.oom);
         hr = CallGetBuffer(op, &got);
       }
-      FillGetBuffer(op, hr, got, RegisterReturnedSample(hr, got), o);
+      FillGetBuffer(op, hr, got, book_.RegisterReturnedSample(hr, got), o);
       return;
     }
     case OpKind::kReleaseBuffer: {
@@ -129,22 +129,12 @@ void Core::Execute(const Op& op, Outcome& o) {
     }
     case OpKind::kAddRef: {
       ULONG refs = alloc_->AddRef();
-      {
-        MutexLock lock(mu_);
-        alloc_refs_.push_back(alloc_);
-      }
+      book_.AddAllocatorRef(alloc_);
       o.value = refs;  // COM.ALLOC.ADDREF
       return;
     }
     case OpKind::kRelease: {
-      IUnknown* p = nullptr;
-      {
-        MutexLock lock(mu_);
-        if (!alloc_refs_.empty()) {
-          p = alloc_refs_.back();
-          alloc_refs_.pop_back();
-        }
-      }
+      IUnknown* p = book_.TakeAllocatorRef();
       if (p == nullptr) {
         o.hr = E_UNEXPECTED;  // the client holds none: a checker bug
         return;
@@ -175,7 +165,7 @@ void Core::Execute(const Op& op, Outcome& o) {
       ExecuteFactoryOp(op, o);
       return;
     default: {
-      IMediaSample* s = HeldSample(op.sample);
+      IMediaSample* s = book_.HeldSample(op.sample);
       if (s == nullptr) {
         // Not held by the client: outside the domain (step.h), and the
         // pointer may be dangling.

@@ -6,23 +6,30 @@
 // driver.h's implementation and included by nothing else (checkers use
 // driver.h; Core promises only what Driver passes on).
 //
-// Shape. The Driver owns a heap-allocated Core. The Core holds the world:
-// the allocator's raw pointer, the client's references (allocator and
-// samples), the observed-id table, the three test callbacks and the
-// violations, and composes the parts with lock domains of their own:
+// Shape. The Driver owns a heap-allocated Core. The Core holds the world
+// that never changes after construction (the implementation, the options,
+// the allocator's raw pointer, the three test callbacks) and the reaction
+// resolver, and composes the parts that change, each a type with a lock
+// domain of its own:
+//   ClientBook    (client_book.h)    - observed ids, the client's references
+//                                      on samples and the allocator,
+//                                      completions not yet collected
+//   ViolationLog  (violation_log.h)  - violations that belong to no Outcome
 //   WorkerPool    (worker_pool.h)    - blocking GetBuffer workers
 //   LockProbe     (lock_probe.h)     - the THREAD.NOLOCK probe thread
 //   ForeignSample (foreign_sample.h) - the sample of ReleaseBuffer foreign
+// Which buffer each sample showed is not tracked here: the Outcome carries
+// GetPointer's address and the checker keeps the record (lockstep.h).
 // Helper threads hold raw pointers into the Core; if one of them is stuck
 // inside the implementation at the end, it is detached and the Core (and
 // whatever the implementation may still touch) is kept forever
 // (keep_forever.h), so the stuck thread never sees freed memory.
 //
-// Locking rule: Core::mu_ guards the bookkeeping only. No driver mutex is
-// held while calling into the implementation (a NotifyRelease it triggers
-// would need it, and THREAD.NOLOCK probes run on another thread), and no
-// two are held at once except a mailbox's under its owner's table lock
-// while a thread starts.
+// Locking rule: no driver mutex is held while calling into the
+// implementation (a NotifyRelease it triggers may need one, and
+// THREAD.NOLOCK probes run on another thread). Each part's mutex guards
+// that part only; the Core's own resolver_mu_ guards the resolver, which
+// is copied out before it is called (it may call back into the driver).
 //
 // Recording: a thread_local Recorder points at the Outcome of the Run (or
 // RunDirect) executing on this thread; NotifyRelease appends to it, so a
@@ -30,17 +37,17 @@
 // (NOTIFY.THREAD). Notifications on threads without a Recorder are counted
 // by the callback but belong to no Outcome.
 //
-// Where each part lives:
+// Where the Core's own methods live:
 //   driver.cpp               - Driver; Core construction and destruction,
-//                              violations, resolver, callback counts;
-//                              live-driver counts
+//                              resolver, callback counts; live-driver counts
 //   driver_run.cpp           - Run and RunDirect: where an op runs
-//   driver_bookkeeping.cpp   - observed ids, client references
 //   driver_allocator_ops.cpp - Execute: allocator ops
 //   driver_sample_ops.cpp    - IMediaSample ops
 //   driver_sample2_ops.cpp   - IMediaSample2 Get/SetProperties
 //   driver_factory_ops.cpp   - DllGetClassObject, CreateInstance, DllCanUnloadNow
-//   driver_workers.cpp       - blocking GetBuffer on workers, completions
+//   driver_interfaces.cpp    - QueryInterface results: COM out-parameters
+//                              and identity
+//   driver_workers.cpp       - blocking GetBuffer on a worker, completions
 //   driver_reactions.cpp     - NotifyRelease recording and reactions; the
 //                              lock probe's call
 //   driver_teardown.cpp      - Teardown, StopThreads
@@ -53,9 +60,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "client_book.h"
 #include "driver.h"
 #include "driver_support.h"
 #include "driver_threads.h"
@@ -63,6 +71,7 @@
 #include "lock_probe.h"
 #include "mutex.h"
 #include "test_callback.h"
+#include "violation_log.h"
 #include "worker_pool.h"
 
 namespace dsalloc::harness::driver_internal {
@@ -95,46 +104,41 @@ class Core final : public TestCallback::Host {
   // Driver (a detached thread): the Core is then never deleted.
   bool must_leak() const { return must_leak_.load(); }
 
-  void SetResolver(ReactionResolver resolver) HARNESS_EXCLUDES(mu_);
+  void SetResolver(ReactionResolver resolver) HARNESS_EXCLUDES(resolver_mu_);
   Outcome Run(const Op& op);
   Outcome RunDirect(const Op& op);
-  std::vector<Completion> AwaitCompletions(size_t count) HARNESS_EXCLUDES(mu_);
+  std::vector<Completion> AwaitCompletions(size_t count) {
+    return book_.AwaitCompletions(count, options_.hang_timeout, options_.settle);
+  }
   uint32_t CallbackRefs(int id) const;
   uint32_t CallbackNotifications(int id) const;
-  uint32_t ClientSampleRefs(int id) const HARNESS_EXCLUDES(mu_);
-  IMediaSample* SamplePointer(int id) const HARNESS_EXCLUDES(mu_);
-  void Teardown(bool allocator_alive) HARNESS_EXCLUDES(mu_);
+  uint32_t ClientSampleRefs(int id) const { return book_.SampleRefs(id); }
+  IMediaSample* SamplePointer(int id) const { return book_.SamplePointer(id); }
+  void Teardown(bool allocator_alive);
   bool torn_down() const { return torn_down_.load(); }
-  bool ClientHoldsAllocator() const HARNESS_EXCLUDES(mu_);
-  std::vector<Violation> TakeViolations() HARNESS_EXCLUDES(mu_);
+  bool ClientHoldsAllocator() const { return book_.HoldsAllocator(); }
+  std::vector<Violation> TakeViolations() { return violations_.Take(); }
   // Stops the helper threads (joined, or detached and must_leak()).
   void StopThreads();
 
   // TestCallback::Host.
   void OnNotifyRelease(TestCallback& callback, LONG refs) override;
-  void OnMisuse(std::string_view rule, std::string detail) override
-      HARNESS_EXCLUDES(mu_);
+  void OnMisuse(std::string_view rule, std::string detail) override;
 
  private:
-  struct SampleRec {
-    IMediaSample* pointer = nullptr;
-    uint32_t client_refs = 0;
-    // Handed to a blocked GetBuffer whose return the checker has not yet
-    // collected (Run or AwaitCompletions): the client does not hold it yet,
-    // so a reaction must not release it (op.h kReleaseSample).
-    bool in_flight = false;
-  };
   struct ReactionResult {
     HRESULT hr = S_OK;
     int32_t value = 0;
     int id = -1;
   };
 
-  void AddViolation(std::string_view rule, std::string detail) HARNESS_EXCLUDES(mu_);
+  void AddViolation(std::string_view rule, std::string detail) {
+    violations_.Add(rule, std::move(detail));
+  }
   // COM: *ppv is non-NULL exactly when the call succeeded. Records a
   // violation of `rule` and returns false (then the pointer must not be
   // used) when not.
-  bool InterfaceOutIsValid(std::string_view rule, HRESULT hr, void* p) HARNESS_EXCLUDES(mu_);
+  bool InterfaceOutIsValid(std::string_view rule, HRESULT hr, void* p);
 
   // Every op kind, on the calling thread.
   void Execute(const Op& op, Outcome& o);
@@ -150,18 +154,10 @@ class Core final : public TestCallback::Host {
   HRESULT CallGetBuffer(const Op& op, IMediaSample** got);
   void FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id,
                      Outcome& o);
-  // Registers a sample GetBuffer returned; the client holds it if hr
-  // succeeded. Returns its observed id, -1 for none.
-  int RegisterReturnedSample(HRESULT hr, IMediaSample* got, bool in_flight = false)
-      HARNESS_EXCLUDES(mu_);
-  // Ends in_flight for observed id `id` (-1: nothing).
-  void MarkSampleCollected(int id) HARNESS_EXCLUDES(mu_);
-  int IdOf(IMediaSample* p) HARNESS_REQUIRES(mu_);
-  // The pointer behind a held observed id, or NULL.
-  IMediaSample* HeldSample(int id) HARNESS_EXCLUDES(mu_);
-  void KeepAllocatorInterface(Iid iid, void* p) HARNESS_EXCLUDES(mu_);
-  void KeepSampleInterface(const Op& op, IMediaSample* s, void* p)
-      HARNESS_EXCLUDES(mu_);
+  // A successful QueryInterface's pointer: one more client reference in
+  // the book when the model counts it, else released (driver_interfaces.cpp).
+  void KeepAllocatorInterface(Iid iid, void* p);
+  void KeepSampleInterface(const Op& op, IMediaSample* s, void* p);
 
   // IMemAllocatorCallbackTemp calls: through the cached pointer when the
   // allocator has one identity, else through a transient QueryInterface.
@@ -169,7 +165,7 @@ class Core final : public TestCallback::Host {
   HRESULT WithCallbackTemp(F&& call);
   ReactionResult PerformReaction(TestCallback& callback,
                                  const TestCallback::Pending& r)
-      HARNESS_EXCLUDES(mu_);
+      HARNESS_EXCLUDES(resolver_mu_);
   // THREAD.NOLOCK: true if a call needing the allocator's lock returned
   // within lock_probe_timeout.
   bool ProbeLock();
@@ -193,17 +189,13 @@ class Core final : public TestCallback::Host {
   // server's idleness says nothing about this run and is not judged.
   bool server_idle_at_start_ = false;
 
-  mutable Mutex mu_;
-  std::vector<IUnknown*> alloc_refs_ HARNESS_GUARDED_BY(mu_);  // one ref each
-  std::vector<SampleRec> samples_ HARNESS_GUARDED_BY(mu_);     // by observed id
-  std::unordered_map<IMediaSample*, int> ids_ HARNESS_GUARDED_BY(mu_);
-  void* unknown_identity_ HARNESS_GUARDED_BY(mu_) = nullptr;
-  ReactionResolver resolver_ HARNESS_GUARDED_BY(mu_);
-  std::vector<Completion> completions_ HARNESS_GUARDED_BY(mu_);
-  CondVar completions_cv_;
-  std::vector<Violation> violations_ HARNESS_GUARDED_BY(mu_);
+  Mutex resolver_mu_;
+  ReactionResolver resolver_ HARNESS_GUARDED_BY(resolver_mu_);
 
-  // Each with its own lock domain (its header).
+  // The parts, each with its own lock domain (see its header). Declared
+  // after what they use, so they are built after it and destroyed first.
+  ClientBook book_;
+  ViolationLog violations_;
   ForeignSample foreign_{impl_};
   WorkerPool workers_{[this](Worker& w, int thread) { WorkerMain(w, thread); }};
   LockProbe probe_{[this] { CallProbe(); },

@@ -80,7 +80,7 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
       IMediaSample* got = nullptr;
       out.hr = alloc_->GetBuffer(&got, nullptr, nullptr, AM_GBF_NOWAIT);
       // The sample is then held by the client like any other (op.h).
-      if (SUCCEEDED(out.hr)) out.id = RegisterReturnedSample(out.hr, got);
+      if (SUCCEEDED(out.hr)) out.id = book_.RegisterReturnedSample(out.hr, got);
       break;
     }
     case Reaction::kSetNotifyNull:
@@ -104,20 +104,12 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
     case Reaction::kReleaseSample: {
       ReactionResolver resolver;
       {
-        MutexLock lock(mu_);
+        MutexLock lock(resolver_mu_);
         resolver = resolver_;
       }
       // The resolver may call back into the driver: no lock held.
       int id = resolver ? resolver(r.arg) : -1;
-      IMediaSample* s = nullptr;
-      {
-        MutexLock lock(mu_);
-        if (id >= 0 && static_cast<size_t>(id) < samples_.size() &&
-            samples_[id].client_refs > 0 && !samples_[id].in_flight) {
-          --samples_[id].client_refs;
-          s = samples_[id].pointer;
-        }
-      }
+      IMediaSample* s = book_.TakeSampleRefForReaction(id);
       if (s == nullptr) {
         out.hr = S_FALSE;  // the client holds no reference: skipped
         break;

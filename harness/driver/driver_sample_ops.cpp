@@ -27,18 +27,12 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
   switch (op.kind) {
     case OpKind::kSampleAddRef: {
       ULONG refs = s->AddRef();
-      {
-        MutexLock lock(mu_);
-        ++samples_[op.sample].client_refs;
-      }
+      book_.AddSampleRef(op.sample);
       o.value = refs;  // COM.SAMPLE.ADDREF
       return;
     }
     case OpKind::kSampleRelease: {
-      {
-        MutexLock lock(mu_);
-        --samples_[op.sample].client_refs;
-      }
+      book_.DropSampleRef(op.sample);
       o.value = s->Release();  // COM.SAMPLE.RELEASE; may notify
       return;
     }

@@ -37,13 +37,7 @@ void Core::Teardown(bool allocator_alive) {
   }
   // Every sample reference the client holds (completions included).
   for (;;) {
-    std::vector<IMediaSample*> releases;
-    {
-      MutexLock lock(mu_);
-      for (SampleRec& rec : samples_) {
-        for (; rec.client_refs > 0; --rec.client_refs) releases.push_back(rec.pointer);
-      }
-    }
+    std::vector<IMediaSample*> releases = book_.TakeAllSampleRefs();
     if (releases.empty()) break;
     for (IMediaSample* s : releases) s->Release();
   }
@@ -54,11 +48,7 @@ void Core::Teardown(bool allocator_alive) {
     AddViolation("GEN.NOHANG", "a lock probe did not return within " +
                                    std::to_string(options_.hang_timeout.count()) + " ms");
   }
-  std::vector<IUnknown*> refs;
-  {
-    MutexLock lock(mu_);
-    refs.swap(alloc_refs_);
-  }
+  std::vector<IUnknown*> refs = book_.TakeAllAllocatorRefs();
   if (workers_idle) {
     while (!refs.empty()) {
       refs.back()->Release();

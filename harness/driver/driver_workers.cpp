@@ -69,7 +69,7 @@ Outcome Core::RunOnWorker(const Op& op) {
     HRESULT hr = w->hr;
     IMediaSample* got = w->got;
     lock.Unlock();
-    MarkSampleCollected(id);
+    book_.MarkSampleCollected(id);
     FillGetBuffer(op, hr, got, id, o);
     return o;
   }
@@ -100,7 +100,7 @@ void Core::WorkerMain(Worker& w, int thread) {
     }
     IMediaSample* got = nullptr;
     HRESULT hr = CallGetBuffer(op, &got);
-    int id = RegisterReturnedSample(hr, got, /*in_flight=*/true);  // held once collected
+    int id = book_.RegisterReturnedSample(hr, got, /*in_flight=*/true);  // held once collected
     bool completion;
     {
       MutexLock lock(w.mu);
@@ -114,27 +114,10 @@ void Core::WorkerMain(Worker& w, int thread) {
       w.cv.NotifyAll();
     }
     if (completion) {
-      MutexLock lock(mu_);
-      completions_.push_back(Completion{static_cast<uint8_t>(thread), hr,
-                                        SUCCEEDED(hr) ? Observed(id) : SampleHandle{}});
-      completions_cv_.NotifyAll();
+      book_.AddCompletion(Completion{static_cast<uint8_t>(thread), hr,
+                                     SUCCEEDED(hr) ? Observed(id) : SampleHandle{}});
     }
   }
-}
-
-std::vector<Completion> Core::AwaitCompletions(size_t count) {
-  MutexLock lock(mu_);
-  Clock::time_point deadline = Clock::now() + options_.hang_timeout;
-  while (completions_.size() < count && lock.WaitUntil(completions_cv_, deadline)) {
-  }
-  deadline = Clock::now() + options_.settle;  // any extra ones
-  while (lock.WaitUntil(completions_cv_, deadline)) {
-  }
-  std::vector<Completion> done = std::exchange(completions_, {});
-  for (const Completion& c : done) {
-    if (c.sample.valid()) samples_[c.sample.index].in_flight = false;
-  }
-  return done;
 }
 
 }  // namespace dsalloc::harness::driver_internal
