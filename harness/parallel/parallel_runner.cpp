@@ -389,7 +389,8 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
     ++stats->runs;
     // Not judged further: the history is incomplete, and tearing the
     // allocator down under a blocked thread could crash the run.
-    harness::KeepForever(std::move(phase));  // GEN.NOHANG: threads never returned
+    // GEN.NOHANG: its threads never returned and may still touch it.
+    harness::KeepForever(std::move(phase));
     return hung;
   }
   ++stats->runs;

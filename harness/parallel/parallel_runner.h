@@ -8,7 +8,9 @@
 // list through Driver::RunDirect while every call's invocation and response
 // is stamped from one global atomic clock; the recorded history (with the
 // NotifyRelease deliveries each call saw) goes to CheckLinearizable, the
-// state of the linearization found is adopted by the Lockstep, and Finish()
+// state of the linearization found is adopted by the Lockstep, the buffers
+// GetPointer showed in the phase are checked against the prefix's when no
+// Commit made new samples (Lockstep::CheckBufferPlacement), and Finish()
 // checks the teardown. Each case is repeated on a fresh allocator to explore
 // schedules.
 //
@@ -38,8 +40,8 @@
 // one thread at a time. Errors: a failure is a RunResult with failed = true
 // and a report; a search that gave up is counted in the stats, not failed.
 
-#ifndef DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
-#define DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
+#ifndef DSALLOC_HARNESS_PARALLEL_PARALLEL_RUNNER_H_
+#define DSALLOC_HARNESS_PARALLEL_PARALLEL_RUNNER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -104,4 +106,4 @@ RunResult RunParallelCase(const harness::Implementation& impl, const ParallelCas
 
 }  // namespace dsalloc::props::parallel
 
-#endif  // DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
+#endif  // DSALLOC_HARNESS_PARALLEL_PARALLEL_RUNNER_H_
