@@ -1,4 +1,5 @@
-// props/parallel_props.cpp: the parallel properties (issue 4 §3).
+// props/parallel_props.cpp: the parallel properties, a client of
+// harness/parallel/ (the runner and the linearizability checker).
 //
 // Parallel.LinearizableStrict / Parallel.LinearizablePortable: for random
 // ParallelCases (a sequential prefix that sets up an interesting state, then
