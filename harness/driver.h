@@ -35,6 +35,11 @@
 //     the allocator is holding its lock while calling out: the driver
 //     records a violation, skips the reaction (it would deadlock) and
 //     returns. The probe thread finishes once the lock is released.
+// GetPointer: the Outcome carries the address in `pointer` and names the
+// sample called as the buffer's owner. Whether buffers are aligned, stable
+// and apart is the checker's to judge (Lockstep::CheckBufferPlacement):
+// only the model knows when Commit made new samples, so the driver keeps no
+// record of buffers.
 // Blocking GetBuffer: Run(GetBuffer on thread T > 0 without NOWAIT) runs the
 // call on a worker thread for T and returns when it completes or after
 // Options::settle; in the second case the Outcome has blocked = true. Later
@@ -67,6 +72,10 @@
 #include "model/state.h"
 
 namespace dsalloc::harness {
+
+namespace driver_internal {
+class Core;  // driver/driver_core.h
+}  // namespace driver_internal
 
 // SampleHandle::generation of every handle a Driver reports.
 inline constexpr uint32_t kObservedGeneration = 0xFFFFFFFFu;
@@ -139,10 +148,6 @@ class Driver {
   uint32_t ClientSampleRefs(int id) const;
   // The IMediaSample* behind an observed id (for diagnostics).
   IMediaSample* SamplePointer(int id) const;
-  // The address the most recent GetPointer op wrote to *ppBuffer (0 if
-  // none yet), for the checker's ALLOC.SAMPLE.LAYOUT alignment check
-  // (Outcome::pointer_align). With concurrent Runs: any recent one.
-  uintptr_t LastPointer() const;
 
   // Ends the world: if `allocator_alive` (the model says the allocator
   // still exists: client references, or a self-reference while committed)
@@ -161,8 +166,9 @@ class Driver {
   std::vector<Violation> TakeViolations();
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Owned, but leaked on purpose (keep_forever.h) instead of deleted when a
+  // helper thread is stuck inside the implementation and may still use it.
+  driver_internal::Core* const core_;
 };
 
 }  // namespace dsalloc::harness

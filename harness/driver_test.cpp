@@ -115,7 +115,7 @@ class Twin {
         << spec::ToString(observed);
     if (op.kind == OpKind::kGetPointer && (observed.written & spec::kOutPointer)) {
       // ALLOC.SAMPLE.LAYOUT, the checker's half of GetPointer.
-      uintptr_t prefix_start = driver_.LastPointer() - model_.props.cbPrefix;
+      uintptr_t prefix_start = observed.pointer - model_.props.cbPrefix;
       EXPECT_EQ(prefix_start % expected.pointer_align, 0u);
     }
     CheckCounts();

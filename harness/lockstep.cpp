@@ -58,7 +58,7 @@ Lockstep::~Lockstep() = default;
 
 bool Lockstep::SupportsFaultInjection() const { return driver_->SupportsFaultInjection(); }
 
-void Lockstep::Adopt(const spec::State& model, const SampleBinding& binding) {
+void Lockstep::ContinueFrom(const spec::State& model, const SampleBinding& binding) {
   candidates_.assign(1, Candidate{model, binding});
 }
 
@@ -108,12 +108,13 @@ std::string Lockstep::CheckCounts(const Candidate& c) const {
   return "";
 }
 
-std::string Lockstep::CheckAlignment(const spec::Outcome& expected,
-                                     const spec::State& model) const {
+std::string Lockstep::CheckAlignment(const spec::Outcome& expected, const spec::State& model,
+                                     const spec::Outcome& observed) const {
   // ALLOC.SAMPLE.LAYOUT: the prefix start of every buffer is aligned to
   // cbAlign. The model states the requirement; only the pointer shows it.
   if (!(expected.written & spec::kOutPointer) || expected.pointer_align <= 1) return "";
-  uintptr_t prefix_start = driver_->LastPointer() - static_cast<uintptr_t>(model.props.cbPrefix);
+  if (!(observed.written & spec::kOutPointer)) return "";
+  uintptr_t prefix_start = observed.pointer - static_cast<uintptr_t>(model.props.cbPrefix);
   if (prefix_start % expected.pointer_align == 0) return "";
   return "ALLOC.SAMPLE.LAYOUT: GetPointer - cbPrefix = " + std::to_string(prefix_start) +
          " is not a multiple of cbAlign " + std::to_string(expected.pointer_align);
@@ -141,7 +142,7 @@ std::string Lockstep::ProbeNewBuffers(const spec::Outcome& observed) {
     required.written = spec::kOutPointer;
     required.pointer_align =
         profile_ == spec::Profile::kStrict ? static_cast<uint32_t>(m.props.cbAlign) : 1u;
-    if (std::string why = CheckAlignment(required, m); !why.empty()) return why;
+    if (std::string why = CheckAlignment(required, m, pointer); !why.empty()) return why;
     if (std::string why = CheckBufferPlacement(pointer); !why.empty()) return why;
   }
   return "";
@@ -155,7 +156,7 @@ std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
     buffers_generation_ = m.generation;
   }
   int id = observed.sample.index;
-  uintptr_t p = driver_->LastPointer();
+  uintptr_t p = observed.pointer;
   auto span = [&m](uintptr_t q) {
     return std::pair<uintptr_t, uintptr_t>(q - static_cast<uintptr_t>(m.props.cbPrefix),
                                            q + static_cast<uintptr_t>(m.props.cbBuffer));
@@ -168,7 +169,9 @@ std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
              "'s buffer moved without new samples being made";
     }
     auto [qlo, qhi] = span(q);
-    if (lo < qhi && qlo < hi) {
+    // One address shown by two samples is shared even when the spans are
+    // empty (cbPrefix = cbBuffer = 0).
+    if ((lo < qhi && qlo < hi) || p == q) {
       return "ALLOC.SAMPLE.LAYOUT: the buffers (with prefixes) of samples #" +
              std::to_string(id) + " and #" + std::to_string(other) + " overlap";
     }
@@ -265,7 +268,7 @@ std::string Lockstep::Apply(const spec::Op& op) {
         if (t.next.generation != candidates_[k].model.generation) {
           c.binding.StartGeneration(t.next.generation);
         }
-        why = CheckAlignment(t.outcome, c.model);
+        why = CheckAlignment(t.outcome, c.model, observed);
       }
       if (why.empty()) why = CheckCounts(c);
       if (why.empty()) {

@@ -68,8 +68,15 @@ class Lockstep {
   // Replaces the model state and binding with ones a checker established
   // itself (the linearization it found), so Finish() tears down the world
   // that state describes.
-  void Adopt(const spec::State& model, const SampleBinding& binding);
+  void ContinueFrom(const spec::State& model, const SampleBinding& binding);
   bool SupportsFaultInjection() const;
+  // ALLOC.SAMPLE.LAYOUT / ALLOC.COMMIT.REALLOC / SAMPLE.POINTER: within the
+  // model's current generation a sample's buffer never moves, and no two
+  // buffers (with prefixes) overlap or share an address. `observed` is a
+  // GetPointer Outcome of the driver (others are ignored); "" or the
+  // failure. Apply checks every GetPointer it runs; a checker that runs ops
+  // itself (the parallel runner) passes their outcomes here.
+  std::string CheckBufferPlacement(const spec::Outcome& observed);
   // Ops applied (run on both sides) and skipped (outside the domain).
   int applied() const { return applied_; }
   int skipped() const { return skipped_; }
@@ -88,10 +95,10 @@ class Lockstep {
   std::string Diverged(std::string report);
   // The state checks after an op: callback and sample counts, violations.
   std::string CheckCounts(const Candidate& c) const;
-  std::string CheckAlignment(const spec::Outcome& expected, const spec::State& model) const;
-  // ALLOC.SAMPLE.LAYOUT / ALLOC.COMMIT.REALLOC: within a generation a
-  // sample's buffer never moves and no two buffers (with prefixes) overlap.
-  std::string CheckBufferPlacement(const spec::Outcome& observed);
+  // ALLOC.SAMPLE.LAYOUT: the address `observed` carries (Outcome::pointer)
+  // against the alignment `expected` requires.
+  std::string CheckAlignment(const spec::Outcome& expected, const spec::State& model,
+                             const spec::Outcome& observed) const;
   // Runs GetPointer on every sample the op handed out and checks its
   // alignment and placement.
   std::string ProbeNewBuffers(const spec::Outcome& observed);
@@ -103,8 +110,12 @@ class Lockstep {
   std::vector<Candidate> candidates_;  // never empty; front() is reported
   std::unique_ptr<Driver> driver_;
   std::string divergence_;
+  // The one record of which buffer each sample showed (the driver keeps
+  // none): observed id and GetPointer address, in the generation
+  // buffers_generation_ (the model's: only it knows when Commit made new
+  // samples).
   uint32_t buffers_generation_ = 0;
-  std::vector<std::pair<int, uintptr_t>> buffers_;  // observed id, GetPointer
+  std::vector<std::pair<int, uintptr_t>> buffers_;
   int applied_ = 0;
   int skipped_ = 0;
 };

@@ -42,7 +42,7 @@ bool Outcome::SameObservable(const Outcome& o) const {
     return false;
   }
   if (!any_value && !o.any_value && value != o.value) return false;
-  return true;  // generation, reallocated, pointer_align: annotations
+  return true;  // generation, reallocated, pointer_align, pointer: annotations
 }
 
 std::string HresultName(HRESULT hr) {

@@ -96,6 +96,10 @@ struct Outcome {
                                // handle map; not compared)
   uint32_t pointer_align = 1;  // GetPointer: a REQUIREMENT the driver checks,
                                // (p - cbPrefix) % align == 0; not compared
+  uintptr_t pointer = 0;       // GetPointer: the address *ppBuffer received,
+                               // reported by a driver (the model leaves it
+                               // 0); the checker's input for pointer_align
+                               // and buffer placement; not compared
   std::vector<Notification> notifications;  // in delivery order
   std::vector<Completion> completions;      // in completion order
 

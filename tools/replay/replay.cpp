@@ -24,7 +24,7 @@
 #include "implementation.h"
 #include "lockstep.h"
 #include "model/op.h"
-#include "parallel_runner.h"
+#include "parallel/parallel_runner.h"
 
 namespace {
 

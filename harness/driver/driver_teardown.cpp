@@ -1,4 +1,4 @@
-// harness/driver_teardown.cpp: the end of the world (Driver::Teardown in
+// harness/driver/driver_teardown.cpp: the end of the world (Driver::Teardown in
 // driver.h) and of the helper threads, which are joined, or detached and
 // the Core leaked when one is stuck inside the implementation
 // (driver_core.h).
@@ -10,33 +10,6 @@
 #include "driver_core.h"
 
 namespace dsalloc::harness::driver_internal {
-
-namespace {
-
-// Waits up to `timeout` for a helper thread to leave its loop; joins it, or
-// detaches it and returns false.
-template <typename T>
-bool StopThread(T& t, std::chrono::milliseconds timeout) {
-  if (!t.thread.joinable()) return true;
-  bool exited = false;
-  {
-    MutexLock lock(t.mu);
-    t.stop = true;
-    t.cv.NotifyAll();
-    Clock::time_point deadline = Clock::now() + timeout;
-    while (!t.exited && lock.WaitUntil(t.cv, deadline)) {
-    }
-    exited = t.exited;
-  }
-  if (exited) {
-    t.thread.join();
-  } else {
-    t.thread.detach();
-  }
-  return exited;
-}
-
-}  // namespace
 
 void Core::Teardown(bool allocator_alive) {
   if (torn_down_.exchange(true)) return;
@@ -53,7 +26,8 @@ void Core::Teardown(bool allocator_alive) {
   // Doing it before the samples are released also wakes every blocked
   // worker without handing it a sample (ALLOC.DECOMMIT.WAKE).
   if (allocator_alive) alloc_->Decommit();
-  bool workers_idle = WaitWorkersIdle() && SettleProbe();
+  bool workers_idle =
+      workers_.WaitIdle(Clock::now() + options_.hang_timeout) && SettleProbe();
   if (!workers_idle) {
     must_leak_ = true;
     AddViolation("GEN.NOHANG",
@@ -63,13 +37,7 @@ void Core::Teardown(bool allocator_alive) {
   }
   // Every sample reference the client holds (completions included).
   for (;;) {
-    std::vector<IMediaSample*> releases;
-    {
-      MutexLock lock(mu_);
-      for (SampleRec& rec : samples_) {
-        for (; rec.client_refs > 0; --rec.client_refs) releases.push_back(rec.pointer);
-      }
-    }
+    std::vector<IMediaSample*> releases = book_.TakeAllSampleRefs();
     if (releases.empty()) break;
     for (IMediaSample* s : releases) s->Release();
   }
@@ -80,20 +48,16 @@ void Core::Teardown(bool allocator_alive) {
     AddViolation("GEN.NOHANG", "a lock probe did not return within " +
                                    std::to_string(options_.hang_timeout.count()) + " ms");
   }
-  std::vector<IUnknown*> refs;
-  {
-    MutexLock lock(mu_);
-    refs.swap(alloc_refs_);
-  }
+  std::vector<IUnknown*> refs = book_.TakeAllAllocatorRefs();
   if (workers_idle) {
     while (!refs.empty()) {
       refs.back()->Release();
       refs.pop_back();
     }
   } else {
-    Bury(alloc_);
+    KeepForever(alloc_);
   }
-  DropForeign();
+  foreign_.Drop();
   for (TestCallback* cb : callbacks_) {
     LONG held = cb->refs() - 1;
     if (held != 0) {
@@ -120,32 +84,16 @@ void Core::Teardown(bool allocator_alive) {
       AddViolation("LIFE.DESTROY",
                    "DllCanUnloadNow returned " + spec::HresultName(hr) +
                        " after every reference was released");
-      Bury(alloc_);  // it may be alive: keep it (and what it holds) reachable
+      KeepForever(alloc_);  // it may be alive: keep it (and what it holds) reachable
     }
   }
 }
 
 void Core::StopThreads() {
-  std::vector<Worker*> workers;
-  {
-    MutexLock lock(workers_mu_);
-    for (auto& w : workers_) {
-      if (w) workers.push_back(w.get());
-    }
-  }
   // Teardown already waited for stuck threads; do not wait twice.
   auto timeout = must_leak_ ? std::chrono::milliseconds(0) : options_.hang_timeout;
-  for (Worker* w : workers) {
-    if (!StopThread(*w, timeout)) must_leak_ = true;
-  }
-  Probe* probe;
-  {
-    MutexLock lock(probe_start_mu_);
-    probe = probe_.get();
-  }
-  if (probe != nullptr && !StopThread(*probe, must_leak_ ? timeout : options_.hang_timeout)) {
-    must_leak_ = true;
-  }
+  if (!workers_.StopAll(timeout)) must_leak_ = true;
+  if (!probe_.Stop(must_leak_ ? timeout : options_.hang_timeout)) must_leak_ = true;
 }
 
 }  // namespace dsalloc::harness::driver_internal

@@ -1,8 +1,9 @@
 // ---------------------------------------------------------------------------
-// File: harness/test_callback.h
+// File: harness/driver/test_callback.h
 // ---------------------------------------------------------------------------
 //
-// TestCallback: the Driver's test callbacks (ids 0..2 of op.h), each an
+// Not a public header (see driver_core.h). TestCallback: the Driver's test
+// callbacks (ids 0..2 of op.h), each an
 // IMemAllocatorNotifyCallbackTemp that counts its references and the
 // NotifyRelease calls it receives, notices every call made after its count
 // reached 0 and every Release below the driver's own reference, and hands
@@ -19,8 +20,8 @@
 // small mutex, never held while calling out). Lifetime: owned by the driver;
 // DetachHost() before the host goes away while the object must live on.
 
-#ifndef DSALLOC_HARNESS_TEST_CALLBACK_H_
-#define DSALLOC_HARNESS_TEST_CALLBACK_H_
+#ifndef DSALLOC_HARNESS_DRIVER_TEST_CALLBACK_H_
+#define DSALLOC_HARNESS_DRIVER_TEST_CALLBACK_H_
 
 #include <atomic>
 #include <cstdint>
@@ -96,4 +97,4 @@ class TestCallback final : public IMemAllocatorNotifyCallbackTemp {
 
 }  // namespace dsalloc::harness
 
-#endif  // DSALLOC_HARNESS_TEST_CALLBACK_H_
+#endif  // DSALLOC_HARNESS_DRIVER_TEST_CALLBACK_H_

@@ -1,5 +1,5 @@
 // ---------------------------------------------------------------------------
-// File: props/parallel/linearizability.h
+// File: harness/parallel/linearizability.h
 // ---------------------------------------------------------------------------
 //
 // A linearizability checker for histories of concurrent calls on one
@@ -29,8 +29,8 @@
 // state must have no waiters. Errors are verdicts with a human-readable
 // report.
 
-#ifndef DSALLOC_PROPS_PARALLEL_LINEARIZABILITY_H_
-#define DSALLOC_PROPS_PARALLEL_LINEARIZABILITY_H_
+#ifndef DSALLOC_HARNESS_PARALLEL_LINEARIZABILITY_H_
+#define DSALLOC_HARNESS_PARALLEL_LINEARIZABILITY_H_
 
 #include <array>
 #include <cstddef>
@@ -128,4 +128,4 @@ std::string_view VerdictName(Verdict v);
 
 }  // namespace dsalloc::props::parallel
 
-#endif  // DSALLOC_PROPS_PARALLEL_LINEARIZABILITY_H_
+#endif  // DSALLOC_HARNESS_PARALLEL_LINEARIZABILITY_H_

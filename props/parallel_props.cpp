@@ -1,4 +1,5 @@
-// props/parallel/parallel_props.cpp: the parallel properties (issue 4 §3).
+// props/parallel_props.cpp: the parallel properties, a client of
+// harness/parallel/ (the runner and the linearizability checker).
 //
 // Parallel.LinearizableStrict / Parallel.LinearizablePortable: for random
 // ParallelCases (a sequential prefix that sets up an interesting state, then
@@ -26,7 +27,7 @@
 
 #include "implementation.h"
 #include "model/op.h"
-#include "parallel_runner.h"
+#include "parallel/parallel_runner.h"
 #include "property_check.h"
 #include "props_options.h"
 

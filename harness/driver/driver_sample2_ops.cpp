@@ -1,4 +1,4 @@
-// harness/driver_sample2_ops.cpp: IMediaSample2::GetProperties and
+// harness/driver/driver_sample2_ops.cpp: IMediaSample2::GetProperties and
 // SetProperties on a sample the client holds (driver_core.h), including how
 // much of AM_SAMPLE2_PROPERTIES a GetProperties call wrote.
 

@@ -1,4 +1,4 @@
-// props/parallel/linearizability_test.cpp: the linearizability checker on
+// harness/parallel/linearizability_test.cpp: the linearizability checker on
 // hand-made histories: histories that need reordering pass, histories no
 // interleaving explains fail with a report naming the calls, the
 // concurrency caveats widen exactly what they should, and the node bound

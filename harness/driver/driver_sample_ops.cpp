@@ -1,4 +1,4 @@
-// harness/driver_sample_ops.cpp: the IMediaSample ops on a sample the client
+// harness/driver/driver_sample_ops.cpp: the IMediaSample ops on a sample the client
 // holds (driver_core.h); IMediaSample2's Get/SetProperties are in
 // driver_sample2_ops.cpp.
 
@@ -27,18 +27,12 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
   switch (op.kind) {
     case OpKind::kSampleAddRef: {
       ULONG refs = s->AddRef();
-      {
-        MutexLock lock(mu_);
-        ++samples_[op.sample].client_refs;
-      }
+      book_.AddSampleRef(op.sample);
       o.value = refs;  // COM.SAMPLE.ADDREF
       return;
     }
     case OpKind::kSampleRelease: {
-      {
-        MutexLock lock(mu_);
-        --samples_[op.sample].client_refs;
-      }
+      book_.DropSampleRef(op.sample);
       o.value = s->Release();  // COM.SAMPLE.RELEASE; may notify
       return;
     }
@@ -56,10 +50,11 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
       o.hr = s->GetPointer(op.null_a ? nullptr : &p);
       if (op.null_a || p == Sentinel<BYTE>()) return;
       o.written |= spec::kOutPointer;
-      last_pointer_.store(reinterpret_cast<uintptr_t>(p));
-      // The owner is whoever first showed this address since the last
-      // Commit; alignment (pointer_align) is the checker's (LastPointer).
-      o.sample = Observed(BufferOwner(op.sample, p));
+      // Alignment, stability and overlap are the checker's to judge from
+      // the address (Lockstep::CheckBufferPlacement): only it knows the
+      // model's generation and layout.
+      o.pointer = reinterpret_cast<uintptr_t>(p);
+      o.sample = Observed(op.sample);
       return;
     }
     case OpKind::kGetSize:

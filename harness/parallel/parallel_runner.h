@@ -1,5 +1,5 @@
 // ---------------------------------------------------------------------------
-// File: props/parallel/parallel_runner.h
+// File: harness/parallel/parallel_runner.h
 // ---------------------------------------------------------------------------
 //
 // Runs one parallel case against an implementation and judges it
@@ -8,7 +8,9 @@
 // list through Driver::RunDirect while every call's invocation and response
 // is stamped from one global atomic clock; the recorded history (with the
 // NotifyRelease deliveries each call saw) goes to CheckLinearizable, the
-// state of the linearization found is adopted by the Lockstep, and Finish()
+// state of the linearization found is adopted by the Lockstep, the buffers
+// GetPointer showed in the phase are checked against the prefix's when no
+// Commit made new samples (Lockstep::CheckBufferPlacement), and Finish()
 // checks the teardown. Each case is repeated on a fresh allocator to explore
 // schedules.
 //
@@ -31,15 +33,15 @@
 // history with its own invocation and response), which must wake them all
 // (ALLOC.DECOMMIT.WAKE); a call still running Driver::Options::hang_timeout
 // later (after that Decommit, or with no progress at all) fails the run
-// (GEN.NOHANG), and its threads are detached and their allocator parked
-// (never destroyed), so the test does not hang.
+// (GEN.NOHANG), and its threads are detached and their allocator kept
+// forever (keep_forever.h), so the test does not hang.
 //
 // Threading: RunParallelCase starts and joins its own threads; call it from
 // one thread at a time. Errors: a failure is a RunResult with failed = true
 // and a report; a search that gave up is counted in the stats, not failed.
 
-#ifndef DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
-#define DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
+#ifndef DSALLOC_HARNESS_PARALLEL_PARALLEL_RUNNER_H_
+#define DSALLOC_HARNESS_PARALLEL_PARALLEL_RUNNER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -104,4 +106,4 @@ RunResult RunParallelCase(const harness::Implementation& impl, const ParallelCas
 
 }  // namespace dsalloc::props::parallel
 
-#endif  // DSALLOC_PROPS_PARALLEL_PARALLEL_RUNNER_H_
+#endif  // DSALLOC_HARNESS_PARALLEL_PARALLEL_RUNNER_H_

@@ -1,4 +1,4 @@
-// props/parallel/parallel_runner.cpp: one parallel case, run and judged
+// harness/parallel/parallel_runner.cpp: one parallel case, run and judged
 // (parallel_runner.h).
 
 #include "parallel_runner.h"
@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <random>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <tuple>
 
+#include "keep_forever.h"
 #include "lockstep.h"
 #include "mutex.h"
 #include "sample_binding.h"
@@ -72,8 +74,8 @@ struct Worker {
 };
 
 // Everything the worker threads touch. RunOnce owns it; if a thread never
-// returns (GEN.NOHANG) it is parked for the life of the process instead, so
-// a late wake-up touches live memory (the allocator included).
+// returns (GEN.NOHANG) it is kept forever instead (keep_forever.h), so a
+// late wake-up touches live memory (the allocator included).
 struct Phase {
   Phase(const harness::Implementation& impl, const RunOptions& opt, const ParallelCase& c)
       : lockstep(impl, opt.profile, opt.driver), lists(c.threads), workers(c.threads.size()) {}
@@ -211,12 +213,6 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
     w.events.push_back(std::move(e));
   }
   Signal(p, w.finished, true);
-}
-
-// Phases whose threads never returned (GEN.NOHANG): never destroyed.
-std::vector<std::unique_ptr<Phase>>& Parked() {
-  static auto* parked = new std::vector<std::unique_ptr<Phase>>();
-  return *parked;
 }
 
 // Every observed id the quiescent check should look at: the samples the
@@ -358,7 +354,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
     }
   }
   if (!hung.empty()) {
-    // The stuck threads keep pointers into p: leave them parked.
+    // The stuck threads keep pointers into p: RunOnce keeps it forever.
     for (size_t t = 0; t < n; ++t) {
       if (p.workers[t].finished.load()) {
         threads[t].join();
@@ -393,7 +389,8 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
     ++stats->runs;
     // Not judged further: the history is incomplete, and tearing the
     // allocator down under a blocked thread could crash the run.
-    Parked().push_back(std::move(phase));
+    // GEN.NOHANG: its threads never returned and may still touch it.
+    harness::KeepForever(std::move(phase));
     return hung;
   }
   ++stats->runs;
@@ -443,7 +440,25 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   }
   switch (r.verdict) {
     case Verdict::kLinearizable: {
-      lockstep.Adopt(r.final_state, r.final_binding);
+      lockstep.ContinueFrom(r.final_state, r.final_binding);
+      // Buffers shown in the parallel phase, against those of the prefix
+      // (SAMPLE.POINTER, ALLOC.SAMPLE.LAYOUT): sound only while no Commit
+      // made new samples and the layout is the prefix's, which holds when
+      // the generation and the properties are where the prefix left them.
+      std::string placement;
+      if (r.final_state.generation == start.generation &&
+          std::memcmp(&r.final_state.props, &start.props, sizeof start.props) == 0) {
+        for (const Event& e : in.history) {
+          if (e.op.kind != spec::OpKind::kGetPointer) continue;
+          placement = lockstep.CheckBufferPlacement(e.outcome);
+          if (!placement.empty()) break;
+        }
+      }
+      if (!placement.empty()) {
+        report += "buffers in the parallel phase:\n  " + placement + "\n";
+        lockstep.Finish();
+        break;
+      }
       // ALLOC.FREECOUNT and GetProperties after the threads are done: a
       // sample lost from or duplicated on the free list shows here even
       // when no list happened to ask (Apply compares the count after every

@@ -1,4 +1,5 @@
-// harness/test_callback.cpp: the driver's test callbacks (test_callback.h).
+// harness/driver/test_callback.cpp: the driver's test callbacks
+// (test_callback.h).
 
 #include "test_callback.h"
 

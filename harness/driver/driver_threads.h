@@ -1,18 +1,19 @@
 // ---------------------------------------------------------------------------
-// File: harness/driver_threads.h
+// File: harness/driver/driver_threads.h
 // ---------------------------------------------------------------------------
 //
-// Not a public header: the mailboxes of the Driver's helper threads, shared
-// by the pieces of the Driver (harness/driver*.cpp, see driver_core.h).
+// Not a public header: the mailboxes of the Driver's helper threads and
+// the hand-over tools they share (see driver_core.h).
 //
 //   Worker     - one client thread T for blocking GetBuffer calls
-//                (driver_workers.cpp)
-//   Probe      - the THREAD.NOLOCK probe thread (driver_probe.cpp)
+//                (worker_pool.h owns them, driver_workers.cpp runs them)
+//   Probe      - the THREAD.NOLOCK probe thread (lock_probe.h)
 //   SpinFor    - the short spin both sides of a hand-over try before sleeping
+//   StopThread - asks a mailbox's thread to leave; joins or detaches it
 //
 // Threading: each mailbox's fields are guarded by its own mutex (the
 // atomics are copies for spinning without it); its thread is started
-// lazily by the Core and stopped by Core::StopThreads (driver_teardown.cpp).
+// lazily by its owner and stopped with StopThread.
 
 #ifndef DSALLOC_HARNESS_DRIVER_THREADS_H_
 #define DSALLOC_HARNESS_DRIVER_THREADS_H_
@@ -43,6 +44,29 @@ bool SpinFor(std::chrono::microseconds spin, Pred pred) {
     if (pred()) return true;
   } while (Clock::now() < end);
   return false;
+}
+
+// Waits up to `timeout` for a helper thread to leave its loop; joins it, or
+// detaches it and returns false.
+template <typename T>
+bool StopThread(T& t, std::chrono::milliseconds timeout) {
+  if (!t.thread.joinable()) return true;
+  bool exited = false;
+  {
+    MutexLock lock(t.mu);
+    t.stop = true;
+    t.cv.NotifyAll();
+    Clock::time_point deadline = Clock::now() + timeout;
+    while (!t.exited && lock.WaitUntil(t.cv, deadline)) {
+    }
+    exited = t.exited;
+  }
+  if (exited) {
+    t.thread.join();
+  } else {
+    t.thread.detach();
+  }
+  return exited;
 }
 
 // A client thread T (op.h) for blocking GetBuffer calls (driver.h banner).

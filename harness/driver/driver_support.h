@@ -1,19 +1,18 @@
 // ---------------------------------------------------------------------------
-// File: harness/driver_support.h
+// File: harness/driver/driver_support.h
 // ---------------------------------------------------------------------------
 //
 // Not a public header: the small tools the pieces of the Driver
-// (harness/driver*.cpp, see driver_core.h) share, and nothing else may
+// (harness/driver/*.cpp, see driver_core.h) share, and nothing else may
 // include it. Checkers use driver.h.
 //
 //   sentinels      - values pre-filled into out-parameters
 //   Observed       - an observed id as the SampleHandle an Outcome carries
-//   Bury           - the graveyard for what a stuck thread may still touch
 //   LiveMutex/LiveCounts - live Cores per server (Teardown, LIFE.DESTROY)
 //   RecorderScope  - which Outcome a NotifyRelease on this thread belongs to
 //   FaultScope     - the implementation's fault hook around one call
 //
-// Threading: Bury and LiveCounts (under LiveMutex) are thread-safe; a
+// Threading: LiveCounts (under LiveMutex) is thread-safe; a
 // RecorderScope belongs to one thread; the rest are values.
 
 #ifndef DSALLOC_HARNESS_DRIVER_SUPPORT_H_
@@ -26,6 +25,7 @@
 #include <string>
 
 #include "driver.h"
+#include "keep_forever.h"
 #include "mutex.h"
 
 namespace dsalloc::harness::driver_internal {
@@ -72,10 +72,7 @@ inline std::string PointerString(const void* p) {
   return buf;
 }
 
-// --- graveyard and live drivers (driver.cpp) ---------------------------------------
-
-// Keeps p reachable for the rest of the process (see driver_core.h).
-void Bury(const void* p);
+// --- live drivers (driver.cpp) -----------------------------------------------------
 
 // Live Cores per server, so Teardown asks DllCanUnloadNow only when no other
 // driver's objects can keep the server busy.

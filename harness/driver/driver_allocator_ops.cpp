@@ -1,6 +1,6 @@
-// harness/driver_allocator_ops.cpp: RunDirect and Execute, which runs one op
-// on the calling thread and fills its Outcome (driver_core.h): the
-// IMemAllocator and IMemAllocatorCallbackTemp ops here, sample ops in
+// harness/driver/driver_allocator_ops.cpp: Execute, which runs one op on the
+// calling thread and fills its Outcome (driver_core.h): the IMemAllocator
+// and IMemAllocatorCallbackTemp ops here, sample ops in
 // driver_sample_ops.cpp, factory ops in driver_factory_ops.cpp.
 
 #include <cstring>
@@ -17,13 +17,6 @@ bool SameBytes(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
 }
 
 }  // namespace
-
-Outcome Core::RunDirect(const Op& op) {
-  Outcome o;
-  RecorderScope scope(this, &o);
-  Execute(op, o);
-  return o;
-}
 
 void Core::Execute(const Op& op, Outcome& o) {
   bool factory_op = op.kind >= OpKind::kDllGetClassObject;
@@ -70,7 +63,6 @@ void Core::Execute(const Op& op, Outcome& o) {
         FaultScope fault(impl_.arm_allocation_failure, op.oom);
         o.hr = alloc_->Commit();
       }
-      if (SUCCEEDED(o.hr)) ForgetBuffers();
       return;
     }
     case OpKind::kDecommit: {
@@ -85,7 +77,7 @@ void Core::Execute(const Op& op, Outcome& o) {
         FaultScope fault(impl_.arm_allocation_failure, op.oom);
         hr = CallGetBuffer(op, &got);
       }
-      FillGetBuffer(op, hr, got, Adopt(hr, got), o);
+      FillGetBuffer(op, hr, got, book_.RegisterReturnedSample(hr, got), o);
       return;
     }
     case OpKind::kReleaseBuffer: {
@@ -98,7 +90,7 @@ void Core::Execute(const Op& op, Outcome& o) {
           return;
         }
       } else if (op.buffer_arg == spec::BufferArg::kForeign) {
-        HRESULT hr = ForeignSample(&arg);
+        HRESULT hr = foreign_.Get(&arg);
         if (FAILED(hr)) {
           o.hr = hr;
           return;
@@ -107,7 +99,7 @@ void Core::Execute(const Op& op, Outcome& o) {
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
       o.hr = alloc_->ReleaseBuffer(arg);
       if (op.buffer_arg == spec::BufferArg::kForeign && SUCCEEDED(o.hr)) {
-        NoteForeignAccepted();
+        foreign_.NoteAccepted();
       }
       return;
     }
@@ -137,22 +129,12 @@ void Core::Execute(const Op& op, Outcome& o) {
     }
     case OpKind::kAddRef: {
       ULONG refs = alloc_->AddRef();
-      {
-        MutexLock lock(mu_);
-        alloc_refs_.push_back(alloc_);
-      }
+      book_.AddAllocatorRef(alloc_);
       o.value = refs;  // COM.ALLOC.ADDREF
       return;
     }
     case OpKind::kRelease: {
-      IUnknown* p = nullptr;
-      {
-        MutexLock lock(mu_);
-        if (!alloc_refs_.empty()) {
-          p = alloc_refs_.back();
-          alloc_refs_.pop_back();
-        }
-      }
+      IUnknown* p = book_.TakeAllocatorRef();
       if (p == nullptr) {
         o.hr = E_UNEXPECTED;  // the client holds none: a checker bug
         return;
@@ -183,7 +165,7 @@ void Core::Execute(const Op& op, Outcome& o) {
       ExecuteFactoryOp(op, o);
       return;
     default: {
-      IMediaSample* s = HeldSample(op.sample);
+      IMediaSample* s = book_.HeldSample(op.sample);
       if (s == nullptr) {
         // Not held by the client: outside the domain (step.h), and the
         // pointer may be dangling.

@@ -1,7 +1,7 @@
-// harness/driver_reactions.cpp: what happens inside every NotifyRelease
+// harness/driver/driver_reactions.cpp: what happens inside every NotifyRelease
 // (driver_core.h, Recording): the notification is appended to the Outcome
 // of the op running on the notifying thread, the lock is probed
-// (driver_probe.cpp), and the callback's reaction is performed.
+// (lock_probe.h), and the callback's reaction is performed.
 
 #include <string>
 
@@ -80,7 +80,7 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
       IMediaSample* got = nullptr;
       out.hr = alloc_->GetBuffer(&got, nullptr, nullptr, AM_GBF_NOWAIT);
       // The sample is then held by the client like any other (op.h).
-      if (SUCCEEDED(out.hr)) out.id = Adopt(out.hr, got);
+      if (SUCCEEDED(out.hr)) out.id = book_.RegisterReturnedSample(out.hr, got);
       break;
     }
     case Reaction::kSetNotifyNull:
@@ -104,20 +104,12 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
     case Reaction::kReleaseSample: {
       ReactionResolver resolver;
       {
-        MutexLock lock(mu_);
+        MutexLock lock(resolver_mu_);
         resolver = resolver_;
       }
       // The resolver may call back into the driver: no lock held.
       int id = resolver ? resolver(r.arg) : -1;
-      IMediaSample* s = nullptr;
-      {
-        MutexLock lock(mu_);
-        if (id >= 0 && static_cast<size_t>(id) < samples_.size() &&
-            samples_[id].client_refs > 0 && !samples_[id].in_flight) {
-          --samples_[id].client_refs;
-          s = samples_[id].pointer;
-        }
-      }
+      IMediaSample* s = book_.TakeSampleRefForReaction(id);
       if (s == nullptr) {
         out.hr = S_FALSE;  // the client holds no reference: skipped
         break;
@@ -127,13 +119,43 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
     }
     case Reaction::kCommit:
       out.hr = alloc_->Commit();
-      if (SUCCEEDED(out.hr)) ForgetBuffers();
       break;
     case Reaction::kDecommit:
       out.hr = alloc_->Decommit();
       break;
   }
   return out;
+}
+
+// --- the lock probe's Core side (lock_probe.h) ----------------------------------
+
+bool Core::ProbeLock() {
+  // The notifying thread is inside NotifyRelease, so the allocator is alive
+  // (NOTIFY.BEFORESELF); this reference keeps it alive for the probe call
+  // even if the probe outlives the notification (then the allocator could
+  // otherwise drop its last reference while the probe is inside it). The
+  // probe thread releases it; in the normal case never as the last one.
+  alloc_->AddRef();
+  return probe_.Ask(options_.lock_probe_timeout);
+}
+
+bool Core::SettleProbe() {
+  if (probe_.Settle(options_.hang_timeout)) return true;
+  must_leak_ = true;
+  return false;
+}
+
+void Core::CallProbe() {
+  // Any method that takes the allocator's lock will do; GetFreeCount is the
+  // one the banner names, GetProperties the fallback for servers without
+  // IMemAllocatorCallbackTemp. Neither changes anything.
+  if (callback_temp_ != nullptr) {
+    LONG n = 0;
+    callback_temp_->GetFreeCount(&n);
+  } else {
+    ALLOCATOR_PROPERTIES props;
+    alloc_->GetProperties(&props);
+  }
 }
 
 }  // namespace dsalloc::harness::driver_internal

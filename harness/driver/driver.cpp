@@ -1,5 +1,5 @@
-// harness/driver.cpp: the Driver façade (driver.h) over its internal Core,
-// and the Core's construction and destruction. What the Core is, its
+// harness/driver/driver.cpp: the Driver façade (driver.h) over its internal
+// Core, and the Core's construction and destruction. What the Core is, its
 // locking rule and where each of its parts lives: driver_core.h.
 
 #include "driver.h"
@@ -11,19 +11,13 @@
 #include <vector>
 
 #include "driver_core.h"
+#include "keep_forever.h"
 #include "mutex.h"
 #include "test_callback.h"
 
 namespace dsalloc::harness::driver_internal {
 
-// --- graveyard and live drivers ---------------------------------------------------
-
-void Bury(const void* p) {
-  static Mutex* mu = new Mutex;
-  static auto* graves = new std::vector<const void*>;
-  MutexLock lock(*mu);
-  graves->push_back(p);
-}
+// --- live drivers ------------------------------------------------------------------
 
 Mutex& LiveMutex() {
   static Mutex* mu = new Mutex;
@@ -55,10 +49,7 @@ Core::Core(const Implementation& impl, Driver::Options options)
   void* p = nullptr;
   if (FAILED(impl_.CreateAllocator(IID_IMemAllocator, &p)) || p == nullptr) return;
   alloc_ = static_cast<IMemAllocator*>(p);
-  {
-    MutexLock lock(mu_);
-    alloc_refs_.push_back(alloc_);
-  }
+  book_.AddAllocatorRef(alloc_);
   // The driver's own SetNotify/GetFreeCount calls and probes must not
   // change the counts the model predicts, so they go through a pointer
   // cached here without a reference, which is sound only when it is the
@@ -81,7 +72,7 @@ Core::~Core() {
       delete cb;
     } else {
       cb->DetachHost();
-      Bury(cb);
+      KeepForever(cb);
     }
   }
   if (registered_) {
@@ -90,23 +81,13 @@ Core::~Core() {
   }
 }
 
-void Core::AddViolation(std::string_view rule, std::string detail) {
-  MutexLock lock(mu_);
-  violations_.push_back(Violation{std::string(rule), std::move(detail)});
-}
-
 void Core::OnMisuse(std::string_view rule, std::string detail) {
   AddViolation(rule, std::move(detail));
 }
 
 void Core::SetResolver(ReactionResolver resolver) {
-  MutexLock lock(mu_);
+  MutexLock lock(resolver_mu_);
   resolver_ = std::move(resolver);
-}
-
-std::vector<Violation> Core::TakeViolations() {
-  MutexLock lock(mu_);
-  return std::exchange(violations_, {});
 }
 
 uint32_t Core::CallbackRefs(int id) const {
@@ -126,69 +107,61 @@ namespace dsalloc::harness {
 
 // --- Driver -------------------------------------------------------------------------------
 
-using driver_internal::Bury;
 using driver_internal::Core;
 
-struct Driver::Impl {
-  Core* core;
-};
-
 Driver::Driver(const Implementation& impl, Options options)
-    : impl_(std::make_unique<Impl>(Impl{new Core(impl, options)})) {}
+    : core_(new Core(impl, options)) {}
 
 Driver::~Driver() {
-  Core* core = impl_->core;
   // The driver's own belief: with a client reference the allocator is alive
   // (Decommit is safe); without one it may be gone, so it is not touched.
-  if (!core->torn_down()) core->Teardown(core->ClientHoldsAllocator());
-  core->StopThreads();
-  if (core->must_leak()) {
-    Bury(core);  // a detached thread may still use it
+  if (!core_->torn_down()) core_->Teardown(core_->ClientHoldsAllocator());
+  core_->StopThreads();
+  if (core_->must_leak()) {
+    KeepForever(core_);  // a detached thread may still use it
   } else {
-    delete core;
+    delete core_;
   }
 }
 
-bool Driver::ok() const { return impl_->core->ok(); }
+bool Driver::ok() const { return core_->ok(); }
 
-bool Driver::ServerIdleAtStart() const { return impl_->core->server_idle_at_start(); }
+bool Driver::ServerIdleAtStart() const { return core_->server_idle_at_start(); }
 
 bool Driver::SupportsFaultInjection() const {
-  return impl_->core->impl().SupportsFaultInjection();
+  return core_->impl().SupportsFaultInjection();
 }
 
 void Driver::SetResolver(ReactionResolver resolver) {
-  impl_->core->SetResolver(std::move(resolver));
+  core_->SetResolver(std::move(resolver));
 }
 
-spec::Outcome Driver::Run(const spec::Op& op) { return impl_->core->Run(op); }
+spec::Outcome Driver::Run(const spec::Op& op) { return core_->Run(op); }
 
 spec::Outcome Driver::RunDirect(const spec::Op& op) {
-  return impl_->core->RunDirect(op);
+  return core_->RunDirect(op);
 }
 
 std::vector<spec::Completion> Driver::AwaitCompletions(size_t count) {
-  return impl_->core->AwaitCompletions(count);
+  return core_->AwaitCompletions(count);
 }
 
-uint32_t Driver::CallbackRefs(int id) const { return impl_->core->CallbackRefs(id); }
+uint32_t Driver::CallbackRefs(int id) const { return core_->CallbackRefs(id); }
 
 uint32_t Driver::CallbackNotifications(int id) const {
-  return impl_->core->CallbackNotifications(id);
+  return core_->CallbackNotifications(id);
 }
 
 uint32_t Driver::ClientSampleRefs(int id) const {
-  return impl_->core->ClientSampleRefs(id);
+  return core_->ClientSampleRefs(id);
 }
 
 IMediaSample* Driver::SamplePointer(int id) const {
-  return impl_->core->SamplePointer(id);
+  return core_->SamplePointer(id);
 }
 
-uintptr_t Driver::LastPointer() const { return impl_->core->LastPointer(); }
+void Driver::Teardown(bool allocator_alive) { core_->Teardown(allocator_alive); }
 
-void Driver::Teardown(bool allocator_alive) { impl_->core->Teardown(allocator_alive); }
-
-std::vector<Violation> Driver::TakeViolations() { return impl_->core->TakeViolations(); }
+std::vector<Violation> Driver::TakeViolations() { return core_->TakeViolations(); }
 
 }  // namespace dsalloc::harness

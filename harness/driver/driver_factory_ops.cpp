@@ -1,4 +1,4 @@
-// harness/driver_factory_ops.cpp: the class factory ops (DllGetClassObject,
+// harness/driver/driver_factory_ops.cpp: the class factory ops (DllGetClassObject,
 // CreateInstance, DllCanUnloadNow), which reach the server, not the
 // model's allocator (driver_core.h).
 
@@ -43,7 +43,7 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
     case OpKind::kDllCanUnloadNow:
       // FACTORY.UNLOAD counts the model's allocator only: the driver's
       // private foreign allocator must not keep the server busy.
-      DropForeign();
+      foreign_.Drop();
       o.hr = impl_.can_unload_now != nullptr ? impl_.can_unload_now() : E_NOTIMPL;
       return;
     default:

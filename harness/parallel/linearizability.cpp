@@ -1,4 +1,4 @@
-// props/parallel/linearizability.cpp: the linearization search
+// harness/parallel/linearizability.cpp: the linearization search
 // (linearizability.h), after Wing & Gong with Lowe's memoisation.
 //
 // Concurrency caveats: places where a correct implementation's observations

@@ -1,4 +1,4 @@
-// harness/driver_workers.cpp: Run, and the worker threads behind blocking
+// harness/driver/driver_workers.cpp: the worker threads behind blocking
 // GetBuffer calls (driver.h banner, driver_core.h): a worker per client
 // thread, the settle time that tells a blocked call from a slow one, and
 // the Completions of calls that returned after Run gave up on them.
@@ -10,17 +10,6 @@
 #include "driver_core.h"
 
 namespace dsalloc::harness::driver_internal {
-
-Outcome Core::Run(const Op& op) {
-  // Every GetBuffer that may block runs on a worker, on thread 0 too: a
-  // GetBuffer that blocks when it must not (a phantom waiter took the
-  // sample) then costs `settle`, not the checker's life.
-  if (op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() &&
-      !torn_down_.load()) {
-    return RunOnWorker(op);
-  }
-  return RunDirect(op);
-}
 
 HRESULT Core::CallGetBuffer(const Op& op, IMediaSample** got) {
   // ALLOC.GETBUFFER.FLAGS: the times are ignored; any values will do.
@@ -40,7 +29,7 @@ void Core::FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id,
 
 Outcome Core::RunOnWorker(const Op& op) {
   Outcome o;
-  Worker* w = op.thread < spec::kMaxThreads ? GetWorker(op.thread) : nullptr;
+  Worker* w = op.thread < spec::kMaxThreads ? workers_.Get(op.thread) : nullptr;
   if (w == nullptr) {
     o.hr = E_INVALIDARG;
     return o;
@@ -80,7 +69,7 @@ Outcome Core::RunOnWorker(const Op& op) {
     HRESULT hr = w->hr;
     IMediaSample* got = w->got;
     lock.Unlock();
-    Land(id);
+    book_.MarkSampleCollected(id);
     FillGetBuffer(op, hr, got, id, o);
     return o;
   }
@@ -91,11 +80,7 @@ Outcome Core::RunOnWorker(const Op& op) {
   return o;
 }
 
-void Core::WorkerMain(int thread) {
-  Worker& w = *[&]() {
-    MutexLock lock(workers_mu_);
-    return workers_[thread].get();
-  }();
+void Core::WorkerMain(Worker& w, int thread) {
   for (;;) {
     SpinFor(kHandOverSpin, [&w] { return w.job_posted.load(); });
     Op op;
@@ -115,7 +100,7 @@ void Core::WorkerMain(int thread) {
     }
     IMediaSample* got = nullptr;
     HRESULT hr = CallGetBuffer(op, &got);
-    int id = Adopt(hr, got, /*in_flight=*/true);  // held once collected
+    int id = book_.RegisterReturnedSample(hr, got, /*in_flight=*/true);  // held once collected
     bool completion;
     {
       MutexLock lock(w.mu);
@@ -129,57 +114,10 @@ void Core::WorkerMain(int thread) {
       w.cv.NotifyAll();
     }
     if (completion) {
-      MutexLock lock(mu_);
-      completions_.push_back(Completion{static_cast<uint8_t>(thread), hr,
-                                        SUCCEEDED(hr) ? Observed(id) : SampleHandle{}});
-      completions_cv_.NotifyAll();
+      book_.AddCompletion(Completion{static_cast<uint8_t>(thread), hr,
+                                     SUCCEEDED(hr) ? Observed(id) : SampleHandle{}});
     }
   }
-}
-
-Worker* Core::GetWorker(int thread) {
-  MutexLock lock(workers_mu_);
-  std::unique_ptr<Worker>& w = workers_[thread];
-  if (!w) {
-    w = std::make_unique<Worker>();
-    w->thread = std::thread([this, thread] { WorkerMain(thread); });
-  }
-  return w.get();
-}
-
-bool Core::WaitWorkersIdle() {
-  std::vector<Worker*> workers;
-  {
-    MutexLock lock(workers_mu_);
-    for (auto& w : workers_) {
-      if (w) workers.push_back(w.get());
-    }
-  }
-  bool idle = true;
-  Clock::time_point deadline = Clock::now() + options_.hang_timeout;
-  for (size_t t = 0; t < workers.size(); ++t) {
-    Worker* w = workers[t];
-    MutexLock lock(w->mu);
-    while (w->busy && lock.WaitUntil(w->cv, deadline)) {
-    }
-    if (w->busy) idle = false;
-  }
-  return idle;
-}
-
-std::vector<Completion> Core::AwaitCompletions(size_t count) {
-  MutexLock lock(mu_);
-  Clock::time_point deadline = Clock::now() + options_.hang_timeout;
-  while (completions_.size() < count && lock.WaitUntil(completions_cv_, deadline)) {
-  }
-  deadline = Clock::now() + options_.settle;  // any extra ones
-  while (lock.WaitUntil(completions_cv_, deadline)) {
-  }
-  std::vector<Completion> done = std::exchange(completions_, {});
-  for (const Completion& c : done) {
-    if (c.sample.valid()) samples_[c.sample.index].in_flight = false;
-  }
-  return done;
 }
 
 }  // namespace dsalloc::harness::driver_internal

@@ -1,19 +1,21 @@
-// harness/driver_foreign.cpp: the sample of "ReleaseBuffer foreign", taken
-// from a second, private allocator of the same server (driver_core.h), and
-// its end.
+// harness/driver/foreign_sample.cpp: the sample of "ReleaseBuffer foreign",
+// taken from a second, private allocator of the same server
+// (foreign_sample.h), and its end.
+
+#include "foreign_sample.h"
 
 #include <utility>
 
-#include "driver_core.h"
+#include "keep_forever.h"
 
 namespace dsalloc::harness::driver_internal {
 
-HRESULT Core::ForeignSample(IMediaSample** out) {
+HRESULT ForeignSample::Get(IMediaSample** out) {
   *out = nullptr;
   {
-    MutexLock lock(foreign_mu_);
-    if (foreign_sample_ != nullptr) {
-      *out = foreign_sample_;
+    MutexLock lock(mu_);
+    if (sample_ != nullptr) {
+      *out = sample_;
       return S_OK;
     }
   }
@@ -36,14 +38,14 @@ HRESULT Core::ForeignSample(IMediaSample** out) {
     return FAILED(hr) ? hr : E_UNEXPECTED;
   }
   {
-    MutexLock lock(foreign_mu_);
-    if (foreign_sample_ == nullptr) {
-      foreign_alloc_ = alloc;
-      foreign_sample_ = sample;
+    MutexLock lock(mu_);
+    if (sample_ == nullptr) {
+      alloc_ = alloc;
+      sample_ = sample;
       *out = sample;
       return S_OK;
     }
-    *out = foreign_sample_;  // another thread was first
+    *out = sample_;  // another thread was first
   }
   sample->Release();
   alloc->Decommit();
@@ -51,28 +53,28 @@ HRESULT Core::ForeignSample(IMediaSample** out) {
   return S_OK;
 }
 
-void Core::NoteForeignAccepted() {
-  MutexLock lock(foreign_mu_);
-  foreign_accepted_ = true;
+void ForeignSample::NoteAccepted() {
+  MutexLock lock(mu_);
+  accepted_ = true;
 }
 
-void Core::DropForeign() {
+void ForeignSample::Drop() {
   IMemAllocator* alloc;
   IMediaSample* sample;
   {
-    MutexLock lock(foreign_mu_);
-    if (foreign_alloc_ == nullptr) return;
-    if (foreign_accepted_) {
+    MutexLock lock(mu_);
+    if (alloc_ == nullptr) return;
+    if (accepted_) {
       // ALLOC.RELEASEBUFFER.MISUSE was broken: the allocator under test may
       // hand the foreign sample out later, so it must stay alive.
-      Bury(foreign_alloc_);
-      Bury(foreign_sample_);
-      foreign_alloc_ = nullptr;
-      foreign_sample_ = nullptr;
+      KeepForever(alloc_);
+      KeepForever(sample_);
+      alloc_ = nullptr;
+      sample_ = nullptr;
       return;
     }
-    alloc = std::exchange(foreign_alloc_, nullptr);
-    sample = std::exchange(foreign_sample_, nullptr);
+    alloc = std::exchange(alloc_, nullptr);
+    sample = std::exchange(sample_, nullptr);
   }
   sample->Release();
   alloc->Decommit();

@@ -1,0 +1,223 @@
+// ---------------------------------------------------------------------------
+// File: harness/driver/driver_core.h
+// ---------------------------------------------------------------------------
+//
+// Not a public header: the Driver's internal Core, shared by the pieces of
+// driver.h's implementation and included by nothing else (checkers use
+// driver.h; Core promises only what Driver passes on).
+//
+// Shape. The Driver owns a heap-allocated Core. The Core holds the world
+// that never changes after construction (the implementation, the options,
+// the allocator's raw pointer, the three test callbacks) and the reaction
+// resolver, and composes the parts that change, each a type with a lock
+// domain of its own:
+//   ClientBook    (client_book.h)    - observed ids, the client's references
+//                                      on samples and the allocator,
+//                                      completions not yet collected
+//   ViolationLog  (violation_log.h)  - violations that belong to no Outcome
+//   WorkerPool    (worker_pool.h)    - blocking GetBuffer workers
+//   LockProbe     (lock_probe.h)     - the THREAD.NOLOCK probe thread
+//   ForeignSample (foreign_sample.h) - the sample of ReleaseBuffer foreign
+// Which buffer each sample showed is not tracked here: the Outcome carries
+// GetPointer's address and the checker keeps the record (lockstep.h).
+// Helper threads hold raw pointers into the Core; if one of them is stuck
+// inside the implementation at the end, it is detached and the Core (and
+// whatever the implementation may still touch) is kept forever
+// (keep_forever.h), so the stuck thread never sees freed memory.
+//
+// Locking rule: no driver mutex is held while calling into the
+// implementation (a NotifyRelease it triggers may need one, and
+// THREAD.NOLOCK probes run on another thread). Each part's mutex guards
+// that part only; the Core's own resolver_mu_ guards the resolver, which
+// is copied out before it is called (it may call back into the driver).
+//
+// Recording: a thread_local Recorder points at the Outcome of the Run (or
+// RunDirect) executing on this thread; NotifyRelease appends to it, so a
+// notification belongs to the op on whose thread it was delivered
+// (NOTIFY.THREAD). Notifications on threads without a Recorder are counted
+// by the callback but belong to no Outcome.
+//
+// Where the Core's own methods live:
+//   driver.cpp               - Driver; Core construction and destruction,
+//                              resolver, callback counts; live-driver counts
+//   driver_run.cpp           - Run and RunDirect: where an op runs
+//   driver_allocator_ops.cpp - Execute: allocator ops
+//   driver_sample_ops.cpp    - IMediaSample ops
+//   driver_sample2_ops.cpp   - IMediaSample2 Get/SetProperties
+//   driver_factory_ops.cpp   - DllGetClassObject, CreateInstance, DllCanUnloadNow
+//   driver_interfaces.cpp    - QueryInterface results: COM out-parameters
+//                              and identity
+//   driver_workers.cpp       - blocking GetBuffer on a worker, completions
+//   driver_reactions.cpp     - NotifyRelease recording and reactions; the
+//                              lock probe's call
+//   driver_teardown.cpp      - Teardown, StopThreads
+
+#ifndef DSALLOC_HARNESS_DRIVER_CORE_H_
+#define DSALLOC_HARNESS_DRIVER_CORE_H_
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "client_book.h"
+#include "driver.h"
+#include "driver_support.h"
+#include "driver_threads.h"
+#include "foreign_sample.h"
+#include "lock_probe.h"
+#include "mutex.h"
+#include "test_callback.h"
+#include "violation_log.h"
+#include "worker_pool.h"
+
+namespace dsalloc::harness::driver_internal {
+
+// The pUnkOuter of "CreateInstance ... outer". It must be refused
+// (FACTORY.AGGREGATION); it only counts, so a broken server that keeps it
+// cannot crash the driver.
+class OuterUnknown final : public IUnknown {
+ public:
+  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID, void** ppv) override {
+    if (ppv != nullptr) *ppv = nullptr;
+    return E_NOINTERFACE;
+  }
+  ULONG STDMETHODCALLTYPE AddRef() override { return ++refs_; }
+  ULONG STDMETHODCALLTYPE Release() override { return --refs_; }
+
+ private:
+  std::atomic<ULONG> refs_{1};
+};
+
+class Core final : public TestCallback::Host {
+ public:
+  Core(const Implementation& impl, Driver::Options options);
+  ~Core();
+
+  bool ok() const { return alloc_ != nullptr; }
+  bool server_idle_at_start() const { return server_idle_at_start_; }
+  const Implementation& impl() const { return impl_; }
+  // True when something the implementation may still use must outlive the
+  // Driver (a detached thread): the Core is then never deleted.
+  bool must_leak() const { return must_leak_.load(); }
+
+  void SetResolver(ReactionResolver resolver) HARNESS_EXCLUDES(resolver_mu_);
+  Outcome Run(const Op& op);
+  Outcome RunDirect(const Op& op);
+  std::vector<Completion> AwaitCompletions(size_t count) {
+    return book_.AwaitCompletions(count, options_.hang_timeout, options_.settle);
+  }
+  uint32_t CallbackRefs(int id) const;
+  uint32_t CallbackNotifications(int id) const;
+  uint32_t ClientSampleRefs(int id) const { return book_.SampleRefs(id); }
+  IMediaSample* SamplePointer(int id) const { return book_.SamplePointer(id); }
+  void Teardown(bool allocator_alive);
+  bool torn_down() const { return torn_down_.load(); }
+  bool ClientHoldsAllocator() const { return book_.HoldsAllocator(); }
+  std::vector<Violation> TakeViolations() { return violations_.Take(); }
+  // Stops the helper threads (joined, or detached and must_leak()).
+  void StopThreads();
+
+  // TestCallback::Host.
+  void OnNotifyRelease(TestCallback& callback, LONG refs) override;
+  void OnMisuse(std::string_view rule, std::string detail) override;
+
+ private:
+  struct ReactionResult {
+    HRESULT hr = S_OK;
+    int32_t value = 0;
+    int id = -1;
+  };
+
+  void AddViolation(std::string_view rule, std::string detail) {
+    violations_.Add(rule, std::move(detail));
+  }
+  // COM: *ppv is non-NULL exactly when the call succeeded. Records a
+  // violation of `rule` and returns false (then the pointer must not be
+  // used) when not.
+  bool InterfaceOutIsValid(std::string_view rule, HRESULT hr, void* p);
+
+  // Every op kind, on the calling thread.
+  void Execute(const Op& op, Outcome& o);
+  void ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o);
+  void ExecuteFactoryOp(const Op& op, Outcome& o);
+  void GetProperties2(const Op& op, IMediaSample* s, Outcome& o);
+  void SetProperties2(const Op& op, IMediaSample* s, Outcome& o);
+  Outcome RunOnWorker(const Op& op);
+  // The loop of client thread `thread`'s worker (WorkerPool's body).
+  void WorkerMain(Worker& w, int thread);
+
+  // GetBuffer's call and its outcome, shared by the direct and worker paths.
+  HRESULT CallGetBuffer(const Op& op, IMediaSample** got);
+  void FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id,
+                     Outcome& o);
+  // A successful QueryInterface's pointer: one more client reference in
+  // the book when the model counts it, else released (driver_interfaces.cpp).
+  void KeepAllocatorInterface(Iid iid, void* p);
+  void KeepSampleInterface(const Op& op, IMediaSample* s, void* p);
+
+  // IMemAllocatorCallbackTemp calls: through the cached pointer when the
+  // allocator has one identity, else through a transient QueryInterface.
+  template <typename F>
+  HRESULT WithCallbackTemp(F&& call);
+  ReactionResult PerformReaction(TestCallback& callback,
+                                 const TestCallback::Pending& r)
+      HARNESS_EXCLUDES(resolver_mu_);
+  // THREAD.NOLOCK: true if a call needing the allocator's lock returned
+  // within lock_probe_timeout.
+  bool ProbeLock();
+  // The probe's call (LockProbe's `call`): one that needs the lock.
+  void CallProbe();
+  // LockProbe::Settle within hang_timeout; false (and must_leak) if a probe
+  // call is still inside the allocator.
+  bool SettleProbe();
+
+  const Implementation impl_;
+  const Driver::Options options_;
+  IMemAllocator* alloc_ = nullptr;  // fixed after construction
+  IMemAllocatorCallbackTemp* callback_temp_ = nullptr;  // cached, no reference
+  std::array<TestCallback*, spec::kNumCallbacks> callbacks_{};
+  OuterUnknown outer_;
+  std::atomic<bool> must_leak_{false};
+  std::atomic<bool> torn_down_{false};
+  bool registered_ = false;
+  // DllCanUnloadNow said S_OK before this Core created anything. When it did
+  // not (an earlier run of a broken implementation leaked an object), the
+  // server's idleness says nothing about this run and is not judged.
+  bool server_idle_at_start_ = false;
+
+  Mutex resolver_mu_;
+  ReactionResolver resolver_ HARNESS_GUARDED_BY(resolver_mu_);
+
+  // The parts, each with its own lock domain (see its header). Declared
+  // after what they use, so they are built after it and destroyed first.
+  ClientBook book_;
+  ViolationLog violations_;
+  ForeignSample foreign_{impl_};
+  WorkerPool workers_{[this](Worker& w, int thread) { WorkerMain(w, thread); }};
+  LockProbe probe_{[this] { CallProbe(); },
+                   // ProbeLock's references, one per ticket answered.
+                   [this](uint64_t n) {
+                     for (uint64_t i = 0; i < n; ++i) alloc_->Release();
+                   }};
+};
+
+template <typename F>
+HRESULT Core::WithCallbackTemp(F&& call) {
+  if (callback_temp_ != nullptr) return call(callback_temp_);
+  void* p = nullptr;
+  HRESULT hr = alloc_->QueryInterface(IID_IMemAllocatorCallbackTemp, &p);
+  if (FAILED(hr)) return hr;
+  if (p == nullptr) return E_NOINTERFACE;
+  auto* temp = static_cast<IMemAllocatorCallbackTemp*>(p);
+  hr = call(temp);
+  temp->Release();
+  return hr;
+}
+
+}  // namespace dsalloc::harness::driver_internal
+
+#endif  // DSALLOC_HARNESS_DRIVER_CORE_H_
