@@ -26,7 +26,7 @@ Outcome Core::RunDirect(const Op& op) {
 }
 
 void Core::Execute(const Op& op, Outcome& o) {
-  bool factory_op = op.kind >= OpKind::kDllGetClassObject;
+  bool factory_op = spec::GroupOf(op.kind) == spec::OpGroup::kFactory;
   if (!factory_op && (alloc_ == nullptr || torn_down_.load())) {
     // No allocator (creation failed), or the world has ended (Teardown
     // released it): calling it could touch freed memory.
@@ -182,7 +182,27 @@ void Core::Execute(const Op& op, Outcome& o) {
     case OpKind::kDllCanUnloadNow:
       ExecuteFactoryOp(op, o);
       return;
-    default: {
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2: {
       IMediaSample* s = HeldSample(op.sample);
       if (s == nullptr) {
         // Not held by the client: outside the domain (step.h), and the

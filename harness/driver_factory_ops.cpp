@@ -46,7 +46,39 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
       DropForeign();
       o.hr = impl_.can_unload_now != nullptr ? impl_.can_unload_now() : E_NOTIMPL;
       return;
-    default:
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2:
       o.hr = E_UNEXPECTED;
       return;
   }

@@ -131,7 +131,21 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kSetProperties2:
       SetProperties2(op, s, o);
       return;
-    default:
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kDllCanUnloadNow:
       o.hr = E_UNEXPECTED;
       return;
   }

@@ -58,7 +58,7 @@ std::vector<Op> Trace(std::string_view text) {
 
 bool NamesSample(const Op& op) {
   if (op.kind == OpKind::kReleaseBuffer) return op.buffer_arg == spec::BufferArg::kSample;
-  return op.kind >= OpKind::kSampleAddRef && op.kind <= OpKind::kSetProperties2;
+  return spec::IsSampleOp(op.kind);
 }
 
 std::string Describe(const std::vector<Violation>& vs) {

@@ -236,7 +236,30 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
       case OpKind::kSetProperties2:
         FillSetProperties2(s, x, op);
         break;
-      default:
+      case OpKind::kSampleAddRef:
+      case OpKind::kSampleRelease:
+      case OpKind::kGetSize:
+      case OpKind::kIsSyncPoint:
+      case OpKind::kIsPreroll:
+      case OpKind::kIsDiscontinuity:
+      case OpKind::kGetActualDataLength:
+        break;  // no arguments
+      // Not sample ops: the weighted list above never picks these.
+      case OpKind::kSetProperties:
+      case OpKind::kGetProperties:
+      case OpKind::kCommit:
+      case OpKind::kDecommit:
+      case OpKind::kGetBuffer:
+      case OpKind::kReleaseBuffer:
+      case OpKind::kSetNotify:
+      case OpKind::kGetFreeCount:
+      case OpKind::kAddRef:
+      case OpKind::kRelease:
+      case OpKind::kQueryInterface:
+      case OpKind::kSetReaction:
+      case OpKind::kDllGetClassObject:
+      case OpKind::kCreateInstance:
+      case OpKind::kDllCanUnloadNow:
         break;
     }
     return op;

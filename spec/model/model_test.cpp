@@ -156,6 +156,28 @@ TEST(TraceFormat, ParsesTracesWithComments) {
   EXPECT_EQ(bad, 2);
 }
 
+// kOpTable (op.h): a trace name means one kind within its syntax (after
+// "sample N", or at the head of a line), and each kind prints its name.
+TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
+  for (const OpInfo& a : kOpTable) {
+    EXPECT_EQ(OpKindName(a.kind), a.name);
+    EXPECT_EQ(GroupOf(a.kind), a.group);
+    EXPECT_EQ(IsSampleOp(a.kind),
+              a.group == OpGroup::kSample || a.group == OpGroup::kSample2);
+    for (const OpInfo& b : kOpTable) {
+      if (a.kind != b.kind && a.name == b.name) {
+        EXPECT_NE(IsSampleOp(a.kind), IsSampleOp(b.kind)) << a.name;
+      }
+    }
+    if (a.group == OpGroup::kConfig) continue;
+    Op op = MakeSimple(a.kind);
+    if (a.kind == OpKind::kSetMediaType) op.value = -1;
+    auto back = ParseOp(ToString(op));
+    ASSERT_TRUE(back.has_value()) << ToString(op);
+    EXPECT_EQ(back->kind, a.kind) << ToString(op);
+  }
+}
+
 TEST(TraceFormat, RoundTripsRandomOps) {
   std::mt19937 rng(7);
   for (int i = 0; i < 20000; ++i) {
@@ -187,8 +209,39 @@ TEST(TraceFormat, RoundTripsRandomOps) {
         op.null_a = rng() & 1;
         op.oom = rng() & 1;
         break;
-      default:
-        break;
+      case OpKind::kGetProperties:
+      case OpKind::kCommit:
+      case OpKind::kDecommit:
+      case OpKind::kGetBuffer:
+      case OpKind::kReleaseBuffer:
+      case OpKind::kSetNotify:
+      case OpKind::kGetFreeCount:
+      case OpKind::kAddRef:
+      case OpKind::kRelease:
+      case OpKind::kQueryInterface:
+      case OpKind::kSetReaction:
+      case OpKind::kSampleAddRef:
+      case OpKind::kSampleRelease:
+      case OpKind::kSampleQueryInterface:
+      case OpKind::kGetPointer:
+      case OpKind::kGetSize:
+      case OpKind::kGetTime:
+      case OpKind::kIsSyncPoint:
+      case OpKind::kSetSyncPoint:
+      case OpKind::kIsPreroll:
+      case OpKind::kSetPreroll:
+      case OpKind::kIsDiscontinuity:
+      case OpKind::kSetDiscontinuity:
+      case OpKind::kGetActualDataLength:
+      case OpKind::kSetActualDataLength:
+      case OpKind::kGetMediaType:
+      case OpKind::kSetMediaType:
+      case OpKind::kGetMediaTime:
+      case OpKind::kGetProperties2:
+      case OpKind::kDllGetClassObject:
+      case OpKind::kCreateInstance:
+      case OpKind::kDllCanUnloadNow:
+        break;  // the defaults are valid arguments
     }
     if (op.kind == OpKind::kSetReaction) {
       op.callback = static_cast<int8_t>(rng() % 3);

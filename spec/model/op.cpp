@@ -23,19 +23,16 @@ constexpr std::string_view kReactionNames[kNumReactions] = {
     "SetNotifyNull", "SetNotifyOther", "SetNotifySelf",
     "ReleaseSample", "Commit",         "Decommit"};
 
-constexpr std::string_view kOpNames[kNumOpKinds] = {
-    "SetProperties", "GetProperties", "Commit", "Decommit", "GetBuffer",
-    "ReleaseBuffer", "SetNotify", "GetFreeCount", "AddRef", "Release",
-    "QueryInterface", "react", "AddRef", "Release", "QueryInterface",
-    "GetPointer", "GetSize", "GetTime", "SetTime", "IsSyncPoint",
-    "SetSyncPoint", "IsPreroll", "SetPreroll", "IsDiscontinuity",
-    "SetDiscontinuity", "GetActualDataLength", "SetActualDataLength",
-    "GetMediaType", "SetMediaType", "GetMediaTime", "SetMediaTime",
-    "GetProperties2", "SetProperties2", "DllGetClassObject",
-    "CreateInstance", "DllCanUnloadNow"};
-
-bool IsSampleKind(OpKind k) {
-  return k >= OpKind::kSampleAddRef && k <= OpKind::kSetProperties2;
+// The kind named `name` in a trace line: a sample op after "sample N", else
+// an allocator or factory op (config ops have their own syntax).
+std::optional<OpKind> FindOp(std::string_view name, bool sample) {
+  for (const OpInfo& info : kOpTable) {
+    bool in_scope = sample ? IsSampleOp(info.kind)
+                           : info.group == OpGroup::kAllocator ||
+                                 info.group == OpGroup::kFactory;
+    if (in_scope && info.name == name) return info.kind;
+  }
+  return std::nullopt;
 }
 
 // Media type table (op.h MakeMediaType).
@@ -189,17 +186,9 @@ void PutTail(std::string& out, const Op& op, bool has_null) {
 
 std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
   if (!ParseNext(t, &op.sample) || op.sample < 0) return std::nullopt;
-  std::string_view name = t.Next();
-  int kind = -1;
-  for (int k = static_cast<int>(OpKind::kSampleAddRef);
-       k <= static_cast<int>(OpKind::kSetProperties2); ++k) {
-    if (kOpNames[k] == name) {
-      kind = k;
-      break;
-    }
-  }
-  if (kind < 0) return std::nullopt;
-  op.kind = static_cast<OpKind>(kind);
+  std::optional<OpKind> kind = FindOp(t.Next(), true);
+  if (!kind) return std::nullopt;
+  op.kind = *kind;
   bool ok = true;
   switch (op.kind) {
     case OpKind::kSampleQueryInterface: {
@@ -278,8 +267,31 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
       if (ok) return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
       break;
     }
-    default:
-      break;
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kGetSize:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kGetActualDataLength:
+      break;  // no arguments
+    // Not sample ops: FindOp(name, true) never returns these.
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kDllCanUnloadNow:
+      return std::nullopt;
   }
   if (!ok || !t.Done()) return std::nullopt;
   return op;
@@ -316,7 +328,7 @@ std::string_view ReactionName(Reaction r) {
 }
 
 std::string_view OpKindName(OpKind kind) {
-  return kOpNames[static_cast<int>(kind) % kNumOpKinds];
+  return kOpTable[static_cast<int>(kind) % kNumOpKinds].name;
 }
 
 Op MakeSetProperties(LONG c, LONG size, LONG align, LONG prefix) {
@@ -391,11 +403,11 @@ std::string ToString(const Op& op) {
     out += std::to_string(op.thread);
     out += ' ';
   }
-  if (IsSampleKind(op.kind)) {
+  if (IsSampleOp(op.kind)) {
     out += "sample ";
     out += std::to_string(op.sample);
     Put(out, OpKindName(op.kind));
-  } else if (op.kind == OpKind::kSetReaction) {
+  } else if (GroupOf(op.kind) == OpGroup::kConfig) {
     out += "callback ";
     out += std::to_string(op.callback);
     Put(out, "react");
@@ -513,8 +525,20 @@ std::string ToString(const Op& op) {
       if (op.outer) Put(out, "outer");
       PutTail(out, op, true);
       break;
-    default:
-      break;
+    case OpKind::kDecommit:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kGetSize:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kDllCanUnloadNow:
+      break;  // no arguments
+    case OpKind::kSetReaction:
+      break;  // printed above
   }
   return out;
 }
@@ -552,16 +576,9 @@ std::optional<Op> ParseOp(std::string_view line) {
     if (!t.Done()) return std::nullopt;
     return op;
   }
-  int kind = -1;
-  for (int k = 0; k < kNumOpKinds; ++k) {
-    if (!IsSampleKind(static_cast<OpKind>(k)) &&
-        static_cast<OpKind>(k) != OpKind::kSetReaction && kOpNames[k] == head) {
-      kind = k;
-      break;
-    }
-  }
-  if (kind < 0) return std::nullopt;
-  op.kind = static_cast<OpKind>(kind);
+  std::optional<OpKind> kind = FindOp(head, false);
+  if (!kind) return std::nullopt;
+  op.kind = *kind;
   switch (op.kind) {
     case OpKind::kSetProperties: {
       if (!ParseNext(t, &op.props.cBuffers) || !ParseNext(t, &op.props.cbBuffer) ||
@@ -641,8 +658,35 @@ std::optional<Op> ParseOp(std::string_view line) {
       op.outer = t.Accept("outer");
       return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
     }
-    default:
-      break;
+    case OpKind::kDecommit:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kDllCanUnloadNow:
+      break;  // no arguments
+    // Not allocator or factory ops: FindOp(head, false) never returns these.
+    case OpKind::kSetReaction:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2:
+      return std::nullopt;
   }
   if (!t.Done()) return std::nullopt;
   return op;

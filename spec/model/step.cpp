@@ -825,9 +825,25 @@ bool Engine::SampleOp(const Op& op) {
       return GetProperties2(op, x);
     case OpKind::kSetProperties2:
       return SetProperties2(op, x);
-    default:
+    // Not sample ops (Run dispatches them elsewhere).
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kDllCanUnloadNow:
       return false;
   }
+  return false;  // not reached: the switch lists every OpKind
 }
 
 // --- in-process server --------------------------------------------------------------
@@ -862,9 +878,43 @@ bool Engine::Factory(const Op& op) {
     case OpKind::kDllCanUnloadNow:
       // FACTORY.UNLOAD: the model's only object is its allocator.
       return Fail(s_.destroyed ? S_OK : S_FALSE, "FACTORY.UNLOAD");
-    default:
+    // Not factory ops (Run dispatches them elsewhere).
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2:
       return false;
   }
+  return false;  // not reached: the switch lists every OpKind
 }
 
 // --- dispatch ----------------------------------------------------------------------
@@ -929,15 +979,33 @@ bool Engine::Run(const Op& op) {
     case OpKind::kCreateInstance:
     case OpKind::kDllCanUnloadNow:
       return Factory(op);
-    default:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2:
       return SampleOp(op);
   }
+  return false;  // not reached: the switch lists every OpKind
 }
 
-bool IsAllocatorOp(OpKind k) { return k <= OpKind::kQueryInterface; }
-bool IsSampleOp(OpKind k) {
-  return k >= OpKind::kSampleAddRef && k <= OpKind::kSetProperties2;
-}
+bool IsAllocatorOp(OpKind k) { return GroupOf(k) == OpGroup::kAllocator; }
 
 // The profile-independent part of the domain (step.h "Domain").
 bool Structural(const State& s, const Op& op) {
@@ -965,9 +1033,40 @@ bool Structural(const State& s, const Op& op) {
       return op.value >= -1 && op.value < kNumMediaTypes;
     case OpKind::kSetProperties2:
       return op.image.media_type >= -1 && op.image.media_type < kNumMediaTypes;
-    default:
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kDllCanUnloadNow:
       return true;
   }
+  return false;  // not reached: the switch lists every OpKind
 }
 
 }  // namespace
