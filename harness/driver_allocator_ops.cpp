@@ -47,9 +47,9 @@ void Core::Execute(const Op& op, Outcome& o) {
       ALLOCATOR_PROPERTIES request = op.props;
       ALLOCATOR_PROPERTIES actual = kSentinelProps;
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
-      o.hr = alloc_->SetProperties(op.null_a ? nullptr : &request,
-                                   op.null_b ? nullptr : &actual);
-      if (!op.null_b && !SameBytes(actual, kSentinelProps)) {
+      o.hr = alloc_->SetProperties(op.null_ptr1 ? nullptr : &request,
+                                   op.null_ptr2 ? nullptr : &actual);
+      if (!op.null_ptr2 && !SameBytes(actual, kSentinelProps)) {
         o.written |= spec::kOutProps;  // ALLOC.PROPS.ZERO: even on failure
         o.props = actual;
       }
@@ -58,8 +58,8 @@ void Core::Execute(const Op& op, Outcome& o) {
     case OpKind::kGetProperties: {
       ALLOCATOR_PROPERTIES props = kSentinelProps;
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
-      o.hr = alloc_->GetProperties(op.null_a ? nullptr : &props);
-      if (!op.null_a && !SameBytes(props, kSentinelProps)) {
+      o.hr = alloc_->GetProperties(op.null_ptr1 ? nullptr : &props);
+      if (!op.null_ptr1 && !SameBytes(props, kSentinelProps)) {
         o.written |= spec::kOutProps;
         o.props = props;
       }
@@ -127,9 +127,9 @@ void Core::Execute(const Op& op, Outcome& o) {
       LONG n = kSentinelLong;
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
       o.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) {
-        return t->GetFreeCount(op.null_a ? nullptr : &n);
+        return t->GetFreeCount(op.null_ptr1 ? nullptr : &n);
       });
-      if (!op.null_a && n != kSentinelLong) {
+      if (!op.null_ptr1 && n != kSentinelLong) {
         o.written |= spec::kOutCount;
         o.value = n;
       }
@@ -162,8 +162,8 @@ void Core::Execute(const Op& op, Outcome& o) {
     }
     case OpKind::kQueryInterface: {
       void* p = Sentinel<void>();
-      o.hr = alloc_->QueryInterface(spec::ToIID(op.iid), op.null_a ? nullptr : &p);
-      if (op.null_a || p == Sentinel<void>()) return;
+      o.hr = alloc_->QueryInterface(spec::ToIID(op.iid), op.null_ptr1 ? nullptr : &p);
+      if (op.null_ptr1 || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
       if (!InterfaceOutIsValid("COM.ALLOC.QI.MISS", o.hr, p)) return;
       if (SUCCEEDED(o.hr)) KeepAllocatorInterface(op.iid, p);

@@ -11,8 +11,8 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
     case OpKind::kDllGetClassObject: {
       void* p = Sentinel<void>();
       o.hr = impl_.get_class_object(spec::ToCLSID(op.clsid), spec::ToIID(op.iid),
-                                    op.null_a ? nullptr : &p);
-      if (op.null_a || p == Sentinel<void>()) return;
+                                    op.null_ptr1 ? nullptr : &p);
+      if (op.null_ptr1 || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
       if (!InterfaceOutIsValid("FACTORY.GETCLASS", o.hr, p)) return;
       if (p != nullptr) static_cast<IUnknown*>(p)->Release();  // not modelled
@@ -30,10 +30,10 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
       {
         FaultScope fault(impl_.arm_allocation_failure, op.oom);
         o.hr = factory->CreateInstance(op.outer ? &outer_ : nullptr, spec::ToIID(op.iid),
-                                       op.null_a ? nullptr : &p);
+                                       op.null_ptr1 ? nullptr : &p);
       }
       factory->Release();
-      if (op.null_a || p == Sentinel<void>()) return;
+      if (op.null_ptr1 || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
       if (!InterfaceOutIsValid("FACTORY.CREATE", o.hr, p)) return;
       // A new allocator the model does not track: released at once.

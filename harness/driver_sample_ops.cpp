@@ -44,8 +44,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     }
     case OpKind::kSampleQueryInterface: {
       void* p = Sentinel<void>();
-      o.hr = s->QueryInterface(spec::ToIID(op.iid), op.null_a ? nullptr : &p);
-      if (op.null_a || p == Sentinel<void>()) return;
+      o.hr = s->QueryInterface(spec::ToIID(op.iid), op.null_ptr1 ? nullptr : &p);
+      if (op.null_ptr1 || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
       if (!InterfaceOutIsValid("COM.SAMPLE.QI.MISS", o.hr, p)) return;
       if (SUCCEEDED(o.hr)) KeepSampleInterface(op, s, p);
@@ -53,8 +53,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     }
     case OpKind::kGetPointer: {
       BYTE* p = Sentinel<BYTE>();
-      o.hr = s->GetPointer(op.null_a ? nullptr : &p);
-      if (op.null_a || p == Sentinel<BYTE>()) return;
+      o.hr = s->GetPointer(op.null_ptr1 ? nullptr : &p);
+      if (op.null_ptr1 || p == Sentinel<BYTE>()) return;
       o.written |= spec::kOutPointer;
       last_pointer_.store(reinterpret_cast<uintptr_t>(p));
       // The owner is whoever first showed this address since the last
@@ -68,8 +68,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kGetTime:
     case OpKind::kGetMediaTime: {
       int64_t start = kSentinelTime, end = kSentinelTime;
-      int64_t* ps = op.null_a ? nullptr : &start;
-      int64_t* pe = op.null_b ? nullptr : &end;
+      int64_t* ps = op.null_ptr1 ? nullptr : &start;
+      int64_t* pe = op.null_ptr2 ? nullptr : &end;
       o.hr = op.kind == OpKind::kGetTime ? s->GetTime(ps, pe) : s->GetMediaTime(ps, pe);
       if (ps != nullptr && start != kSentinelTime) {
         o.written |= spec::kOutStart;
@@ -84,8 +84,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kSetTime:
     case OpKind::kSetMediaTime: {
       int64_t start = op.t0, end = op.t1;
-      int64_t* ps = op.null_a ? nullptr : &start;
-      int64_t* pe = op.null_b ? nullptr : &end;
+      int64_t* ps = op.null_ptr1 ? nullptr : &start;
+      int64_t* pe = op.null_ptr2 ? nullptr : &end;
       o.hr = op.kind == OpKind::kSetTime ? s->SetTime(ps, pe) : s->SetMediaTime(ps, pe);
       return;
     }
@@ -108,8 +108,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
       return flag(s->SetActualDataLength(op.value));
     case OpKind::kGetMediaType: {
       AM_MEDIA_TYPE* mt = Sentinel<AM_MEDIA_TYPE>();
-      o.hr = s->GetMediaType(op.null_a ? nullptr : &mt);
-      if (op.null_a || mt == Sentinel<AM_MEDIA_TYPE>()) return;
+      o.hr = s->GetMediaType(op.null_ptr1 ? nullptr : &mt);
+      if (op.null_ptr1 || mt == Sentinel<AM_MEDIA_TYPE>()) return;
       o.written |= spec::kOutMediaType;
       o.media_type = static_cast<int8_t>(spec::MediaTypeId(mt));  // -1: NULL
       FreeMediaTypeCopy(mt);  // SAMPLE.GETTYPE.COPY: the caller owns it

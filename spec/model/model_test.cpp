@@ -178,6 +178,23 @@ TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
   }
 }
 
+// OpInfo::ptr1 / ptr2 are true: an op has a NULL-able pointer in its trace
+// syntax exactly when its row names one.
+TEST(OpTable, NullablePointersMatchTheTraceSyntax) {
+  for (const OpInfo& info : kOpTable) {
+    if (info.group == OpGroup::kConfig) continue;
+    for (int which = 1; which <= 2; ++which) {
+      Op op = MakeSimple(info.kind);
+      if (info.kind == OpKind::kSetMediaType) op.value = -1;
+      (which == 1 ? op.null_ptr1 : op.null_ptr2) = true;
+      auto back = ParseOp(ToString(op));
+      ASSERT_TRUE(back.has_value()) << ToString(op);
+      bool named = !(which == 1 ? info.ptr1 : info.ptr2).empty();
+      EXPECT_EQ(*back == op, named) << info.name << " pointer " << which;
+    }
+  }
+}
+
 TEST(TraceFormat, RoundTripsRandomOps) {
   std::mt19937 rng(7);
   for (int i = 0; i < 20000; ++i) {
@@ -189,15 +206,15 @@ TEST(TraceFormat, RoundTripsRandomOps) {
       case OpKind::kSetProperties:
         op.props = {static_cast<LONG>(rng()), static_cast<LONG>(rng()),
                     static_cast<LONG>(rng()), static_cast<LONG>(rng())};
-        op.null_a = rng() & 1;
-        op.null_b = rng() & 1;
+        op.null_ptr1 = rng() & 1;
+        op.null_ptr2 = rng() & 1;
         break;
       case OpKind::kSetTime:
       case OpKind::kSetMediaTime:
-        op.null_a = rng() & 1;
-        op.null_b = rng() & 1;
-        op.t0 = op.null_a ? 0 : static_cast<int64_t>(rng()) - (1ll << 31);
-        op.t1 = op.null_b ? 0 : static_cast<int64_t>(rng()) << 20;
+        op.null_ptr1 = rng() & 1;
+        op.null_ptr2 = rng() & 1;
+        op.t0 = op.null_ptr1 ? 0 : static_cast<int64_t>(rng()) - (1ll << 31);
+        op.t1 = op.null_ptr2 ? 0 : static_cast<int64_t>(rng()) << 20;
         break;
       case OpKind::kSetProperties2:
         op.cb = rng() % 80;
@@ -206,7 +223,7 @@ TEST(TraceFormat, RoundTripsRandomOps) {
         op.image.lActual = static_cast<LONG>(rng());
         op.image.media_type = static_cast<int8_t>(static_cast<int>(rng() % 4) - 1);
         op.image.pbBuffer = static_cast<BufferPtr>(rng() % 3);
-        op.null_a = rng() & 1;
+        op.null_ptr1 = rng() & 1;
         op.oom = rng() & 1;
         break;
       case OpKind::kGetProperties:

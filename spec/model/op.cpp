@@ -169,7 +169,7 @@ std::optional<Iid> ParseIid(std::string_view s) {
 bool ParseTail(Tokens& t, Op& op, bool allow_null) {
   while (!t.Done()) {
     if (allow_null && t.Accept("null")) {
-      op.null_a = true;
+      op.null_ptr1 = true;
     } else if (t.Accept("oom")) {
       op.oom = true;
     } else {
@@ -180,7 +180,7 @@ bool ParseTail(Tokens& t, Op& op, bool allow_null) {
 }
 
 void PutTail(std::string& out, const Op& op, bool has_null) {
-  if (has_null && op.null_a) Put(out, "null");
+  if (has_null && op.null_ptr1) Put(out, "null");
   if (op.oom) Put(out, "oom");
 }
 
@@ -202,12 +202,12 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
       return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
     case OpKind::kGetTime:
     case OpKind::kGetMediaTime:
-      ok = ParseOutPtr(t, &op.null_a) && ParseOutPtr(t, &op.null_b);
+      ok = ParseOutPtr(t, &op.null_ptr1) && ParseOutPtr(t, &op.null_ptr2);
       break;
     case OpKind::kSetTime:
     case OpKind::kSetMediaTime:
-      ok = ParseOptTime(t, &op.null_a, &op.t0) &&
-           ParseOptTime(t, &op.null_b, &op.t1);
+      ok = ParseOptTime(t, &op.null_ptr1, &op.t0) &&
+           ParseOptTime(t, &op.null_ptr2, &op.t1);
       break;
     case OpKind::kSetSyncPoint:
     case OpKind::kSetPreroll:
@@ -385,8 +385,8 @@ Op MakeReaction(int8_t callback, Reaction r, int32_t arg, bool persistent) {
 }
 
 bool operator==(const Op& a, const Op& b) {
-  return a.kind == b.kind && a.thread == b.thread && a.null_a == b.null_a &&
-         a.null_b == b.null_b && a.oom == b.oom && a.sample == b.sample &&
+  return a.kind == b.kind && a.thread == b.thread && a.null_ptr1 == b.null_ptr1 &&
+         a.null_ptr2 == b.null_ptr2 && a.oom == b.oom && a.sample == b.sample &&
          a.props.cBuffers == b.props.cBuffers && a.props.cbBuffer == b.props.cbBuffer &&
          a.props.cbAlign == b.props.cbAlign && a.props.cbPrefix == b.props.cbPrefix &&
          a.flags == b.flags && a.times == b.times && a.buffer_arg == b.buffer_arg &&
@@ -427,8 +427,8 @@ std::string ToString(const Op& op) {
       PutNum(out, op.props.cbBuffer);
       PutNum(out, op.props.cbAlign);
       PutNum(out, op.props.cbPrefix);
-      if (op.null_a) Put(out, "nullrequest");
-      if (op.null_b) Put(out, "nullactual");
+      if (op.null_ptr1) Put(out, "nullrequest");
+      if (op.null_ptr2) Put(out, "nullactual");
       break;
     case OpKind::kGetProperties:
     case OpKind::kGetFreeCount:
@@ -473,13 +473,13 @@ std::string ToString(const Op& op) {
       break;
     case OpKind::kGetTime:
     case OpKind::kGetMediaTime:
-      Put(out, op.null_a ? "-" : "*");
-      Put(out, op.null_b ? "-" : "*");
+      Put(out, op.null_ptr1 ? "-" : "*");
+      Put(out, op.null_ptr2 ? "-" : "*");
       break;
     case OpKind::kSetTime:
     case OpKind::kSetMediaTime:
-      PutOptNum(out, op.null_a, op.t0);
-      PutOptNum(out, op.null_b, op.t1);
+      PutOptNum(out, op.null_ptr1, op.t0);
+      PutOptNum(out, op.null_ptr2, op.t1);
       break;
     case OpKind::kSetSyncPoint:
     case OpKind::kSetPreroll:
@@ -585,8 +585,8 @@ std::optional<Op> ParseOp(std::string_view line) {
           !ParseNext(t, &op.props.cbAlign) || !ParseNext(t, &op.props.cbPrefix)) {
         return std::nullopt;
       }
-      op.null_a = t.Accept("nullrequest");
-      op.null_b = t.Accept("nullactual");
+      op.null_ptr1 = t.Accept("nullrequest");
+      op.null_ptr2 = t.Accept("nullactual");
       break;
     }
     case OpKind::kGetProperties:

@@ -132,8 +132,8 @@ enum class OpGroup : uint8_t {
                //   "callback N react Reaction..."
 };
 
-// One row per op: its trace name, its group, and what Op::null_a /
-// Op::null_b mean for it (the C parameter passed as NULL; "" = the op
+// One row per op: its trace name, its group, and what Op::null_ptr1 /
+// Op::null_ptr2 mean for it (the C parameter passed as NULL; "" = the op
 // has no such pointer and the field stays false).
 struct OpInfo {
   OpKind kind;
@@ -276,10 +276,12 @@ struct Sample2Image {
 struct Op {
   OpKind kind = OpKind::kCommit;
   uint8_t thread = 0;    // calling client thread, 0..kMaxThreads-1
-  bool null_a = false;   // first pointer argument NULL (ppv, pActual,
-                         // ppBuffer, pRequest, pTimeStart, pbProperties...)
-  bool null_b = false;   // second pointer argument NULL (pActual for
-                         // SetProperties, pTimeEnd for time methods)
+  // The op's first and second nullable pointer parameter is passed as NULL.
+  // Which C parameter that is comes from the op's kOpTable row (OpInfo::ptr1,
+  // ptr2): pRequest/pActual for SetProperties, ppv, ppBuffer, pTimeStart/
+  // pTimeEnd... An op whose row names none keeps them false.
+  bool null_ptr1 = false;
+  bool null_ptr2 = false;
   bool oom = false;      // driver fails the next allocation in this call
   int32_t sample = 0;    // sample index (current generation)
   ALLOCATOR_PROPERTIES props = {0, 0, 0, 0};  // SetProperties request
@@ -293,7 +295,7 @@ struct Op {
   Iid iid = Iid::kIUnknown;             // QueryInterface, factory
   Clsid clsid = Clsid::kMemoryAllocator;
   bool outer = false;                   // CreateInstance with pUnkOuter
-  int64_t t0 = 0, t1 = 0;  // SetTime / SetMediaTime values (null_a/null_b)
+  int64_t t0 = 0, t1 = 0;  // SetTime / SetMediaTime values (unless null_ptr*)
   int32_t value = 0;       // SetActualDataLength, Set*(BOOL), media type id
                            // (SetMediaType; -1 = NULL)
   DWORD cb = 0;            // Get/SetProperties2 cbProperties

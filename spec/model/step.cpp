@@ -145,7 +145,7 @@ int64_t AlignedSize(const ALLOCATOR_PROPERTIES& p) {
 
 bool Engine::SetProperties(const Op& op) {
   // GEN.BADINPUT: every NULL below gives E_POINTER under strict.
-  if (op.null_a || op.null_b) {
+  if (op.null_ptr1 || op.null_ptr2) {
     if (portable_) return false;  // ALLOC.PROPS.NULL: not checked (crash)
     return Fail(E_POINTER, "ALLOC.PROPS.NULL");
   }
@@ -204,7 +204,7 @@ bool Engine::SetProperties(const Op& op) {
 }
 
 bool Engine::GetProperties(const Op& op) {
-  if (op.null_a) {
+  if (op.null_ptr1) {
     if (portable_) return false;
     return Fail(E_POINTER, "ALLOC.GETPROPS.NULL");
   }
@@ -333,7 +333,7 @@ int Engine::PopFree() {
 }
 
 bool Engine::GetBuffer(const Op& op) {
-  if (op.null_a) {
+  if (op.null_ptr1) {
     if (portable_) return false;  // base classes and Wine crash
     return Fail(E_POINTER, "ALLOC.GETBUFFER.NULL");
   }
@@ -381,7 +381,7 @@ void Engine::SetNotify(int8_t cb) {
 }
 
 bool Engine::AllocQueryInterface(const Op& op) {
-  if (op.null_a) {
+  if (op.null_ptr1) {
     if (portable_) return false;
     return Fail(E_POINTER, "COM.ALLOC.QI.NULL");
   }
@@ -554,7 +554,7 @@ void Engine::Notify(int8_t cb, uint8_t depth) {
 
 bool Engine::GetProperties2(const Op& op, SampleState& x) {
   if (op.cb == 0) return Fail(S_OK, "SAMPLE2.GETPROPS.ZERO");
-  if (op.null_a) {
+  if (op.null_ptr1) {
     if (portable_) return false;
     return Fail(E_POINTER, "SAMPLE2.GETPROPS.NULL");
   }
@@ -581,7 +581,7 @@ bool Engine::GetProperties2(const Op& op, SampleState& x) {
 
 bool Engine::SetProperties2(const Op& op, SampleState& x) {
   if (op.cb < sizeof(DWORD)) return Fail(S_OK, "SAMPLE2.SETPROPS.SHORT");
-  if (op.null_a) {
+  if (op.null_ptr1) {
     if (portable_) return false;
     return Fail(E_POINTER, "SAMPLE2.SETPROPS.NULL");
   }
@@ -681,7 +681,7 @@ bool Engine::SampleOp(const Op& op) {
       SampleRelease(index, 0);
       return true;
     case OpKind::kSampleQueryInterface: {
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "COM.SAMPLE.QI.NULL");
       }
@@ -694,7 +694,7 @@ bool Engine::SampleOp(const Op& op) {
       return Fail(E_NOINTERFACE, "COM.SAMPLE.QI.MISS");
     }
     case OpKind::kGetPointer:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "SAMPLE.POINTER.NULL");
       }
@@ -707,7 +707,7 @@ bool Engine::SampleOp(const Op& op) {
       o_.value = s_.props.cbBuffer;
       return Fail(S_OK, "SAMPLE.SIZE");
     case OpKind::kGetTime: {
-      if (op.null_a || op.null_b) {
+      if (op.null_ptr1 || op.null_ptr2) {
         if (portable_) return false;
         return Fail(E_POINTER, "SAMPLE.GETTIME.NULL");
       }
@@ -727,13 +727,13 @@ bool Engine::SampleOp(const Op& op) {
       return Fail(VFW_E_SAMPLE_TIME_NOT_SET, "SAMPLE.GETTIME.3");
     }
     case OpKind::kSetTime:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         x.flags &= ~kTimeFlags;  // SAMPLE.SETTIME.1
         return Fail(S_OK, "SAMPLE.SETTIME.1");
       }
       x.t_start = op.t0;
       x.flags |= AM_SAMPLE_TIMEVALID;
-      if (op.null_b) {
+      if (op.null_ptr2) {
         x.flags &= ~static_cast<DWORD>(AM_SAMPLE_STOPVALID);  // SAMPLE.SETTIME.2
         return Fail(S_OK, "SAMPLE.SETTIME.2");
       }
@@ -762,7 +762,7 @@ bool Engine::SampleOp(const Op& op) {
       x.actual = op.value;
       return Fail(S_OK, "SAMPLE.LENGTH.SET");
     case OpKind::kGetMediaType:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "SAMPLE.GETTYPE.NULL");
       }
@@ -789,7 +789,7 @@ bool Engine::SampleOp(const Op& op) {
       x.flags |= AM_SAMPLE_TYPECHANGED;
       return Fail(S_OK, "SAMPLE.SETTYPE.COPY");
     case OpKind::kGetMediaTime: {
-      if (op.null_a || op.null_b) {
+      if (op.null_ptr1 || op.null_ptr2) {
         if (portable_) return false;
         return Fail(E_POINTER, "SAMPLE.GETMEDIATIME.NULL");
       }
@@ -810,11 +810,11 @@ bool Engine::SampleOp(const Op& op) {
       return Fail(S_OK, "SAMPLE.GETMEDIATIME.1");
     }
     case OpKind::kSetMediaTime:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         x.media_time_valid = false;  // SAMPLE.SETMEDIATIME.1
         return Fail(S_OK, "SAMPLE.SETMEDIATIME.1");
       }
-      if (op.null_b) return Fail(E_POINTER, "SAMPLE.SETMEDIATIME.2");
+      if (op.null_ptr2) return Fail(E_POINTER, "SAMPLE.SETMEDIATIME.2");
       // SAMPLE.MEDIATIME.INDEPENDENT: media times never touch the stream
       // time fields or flags (and SetTime never touches these).
       x.mt_start = op.t0;
@@ -851,7 +851,7 @@ bool Engine::SampleOp(const Op& op) {
 bool Engine::Factory(const Op& op) {
   switch (op.kind) {
     case OpKind::kDllGetClassObject:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "FACTORY.GETCLASS.NULL");
       }
@@ -864,7 +864,7 @@ bool Engine::Factory(const Op& op) {
       }
       return Fail(S_OK, "FACTORY.GETCLASS");
     case OpKind::kCreateInstance:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "FACTORY.CREATE");
       }
@@ -943,7 +943,7 @@ bool Engine::Run(const Op& op) {
       return Fail(S_OK, op.callback >= 0 ? "ALLOC.SETNOTIFY.1" : "ALLOC.SETNOTIFY.NULL");
     case OpKind::kGetFreeCount:
       if (portable_ && Alt(kTraitCallbackIface)) return false;
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;  // base classes crash
         return Fail(E_POINTER, "ALLOC.FREECOUNT.NULL");
       }
