@@ -179,6 +179,7 @@ void Core::Execute(const Op& op, Outcome& o) {
       return;
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       ExecuteFactoryOp(op, o);
       return;

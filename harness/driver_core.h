@@ -136,6 +136,11 @@ class Core final : public TestCallback::Host {
   void Execute(const Op& op, Outcome& o);
   void ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o);
   void ExecuteFactoryOp(const Op& op, Outcome& o);
+  // IClassFactory::LockServer on a factory got for the call and released.
+  HRESULT CallLockServer(BOOL lock);
+  // Teardown: undoes the LockServer(TRUE) calls the client did not undo, so
+  // the server's idleness check sees only objects (FACTORY.UNLOAD).
+  void UnlockServer() HARNESS_EXCLUDES(mu_);
   void GetProperties2(const Op& op, IMediaSample* s, Outcome& o);
   void SetProperties2(const Op& op, IMediaSample* s, Outcome& o);
   Outcome RunOnWorker(const Op& op);
@@ -209,6 +214,9 @@ class Core final : public TestCallback::Host {
   std::vector<Completion> completions_ HARNESS_GUARDED_BY(mu_);
   CondVar completions_cv_;
   std::vector<Violation> violations_ HARNESS_GUARDED_BY(mu_);
+  // LockServer(TRUE) calls that succeeded minus the LockServer(FALSE) calls
+  // that undid one (an unlock with none held undoes nothing).
+  uint32_t server_locks_ HARNESS_GUARDED_BY(mu_) = 0;
 
   Mutex foreign_mu_;
   IMemAllocator* foreign_alloc_ HARNESS_GUARDED_BY(foreign_mu_) = nullptr;

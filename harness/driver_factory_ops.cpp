@@ -1,10 +1,31 @@
 // harness/driver_factory_ops.cpp: the class factory ops (DllGetClassObject,
-// CreateInstance, DllCanUnloadNow), which reach the server, not the
-// model's allocator (driver_core.h).
+// CreateInstance, LockServer, DllCanUnloadNow), which reach the server, not
+// the model's allocator (driver_core.h).
+
+#include <utility>
 
 #include "driver_core.h"
 
 namespace dsalloc::harness::driver_internal {
+
+HRESULT Core::CallLockServer(BOOL lock) {
+  void* f = nullptr;
+  HRESULT hr = impl_.get_class_object(CLSID_MemoryAllocator, IID_IClassFactory, &f);
+  if (FAILED(hr) || f == nullptr) return FAILED(hr) ? hr : E_UNEXPECTED;
+  auto* factory = static_cast<IClassFactory*>(f);
+  hr = factory->LockServer(lock);
+  factory->Release();
+  return hr;
+}
+
+void Core::UnlockServer() {
+  uint32_t held = 0;
+  {
+    MutexLock lock(mu_);
+    std::swap(held, server_locks_);
+  }
+  for (; held > 0; --held) CallLockServer(FALSE);
+}
 
 void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
   switch (op.kind) {
@@ -38,6 +59,20 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
       if (!InterfaceOutIsValid("FACTORY.CREATE", o.hr, p)) return;
       // A new allocator the model does not track: released at once.
       if (p != nullptr) static_cast<IUnknown*>(p)->Release();
+      return;
+    }
+    case OpKind::kLockServer: {
+      // FACTORY.LOCKSERVER. The driver remembers what the client still holds
+      // and Teardown undoes it (UnlockServer).
+      o.hr = CallLockServer(op.value != 0 ? TRUE : FALSE);
+      if (SUCCEEDED(o.hr)) {
+        MutexLock lock(mu_);
+        if (op.value != 0) {
+          ++server_locks_;
+        } else if (server_locks_ > 0) {
+          --server_locks_;
+        }
+      }
       return;
     }
     case OpKind::kDllCanUnloadNow:

@@ -145,6 +145,7 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kSetReaction:
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       o.hr = E_UNEXPECTED;
       return;

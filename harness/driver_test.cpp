@@ -411,6 +411,28 @@ TEST(DriverTest, FactoryOps) {
   twin.Finish();
 }
 
+// checks: FACTORY.LOCKSERVER, FACTORY.UNLOAD
+TEST(DriverTest, LockServer) {
+  {
+    Twin twin({});
+    twin.ApplyAll(Trace(R"(
+      LockServer 1
+      LockServer 1
+      LockServer 0
+      Release
+      DllCanUnloadNow
+      LockServer 0
+      DllCanUnloadNow
+      LockServer 0
+      LockServer 1
+      DllCanUnloadNow
+    )"));
+    // One lock is still held: Teardown undoes it before judging idleness.
+    twin.Finish();
+  }
+  EXPECT_EQ(Embedded().can_unload_now(), S_OK);
+}
+
 TEST(DriverTest, LastReleaseDestroys) {
   Twin twin({});
   twin.ApplyAll(Trace(R"(

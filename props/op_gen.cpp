@@ -259,6 +259,7 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
       case OpKind::kSetReaction:
       case OpKind::kDllGetClassObject:
       case OpKind::kCreateInstance:
+      case OpKind::kLockServer:
       case OpKind::kDllCanUnloadNow:
         break;
     }
@@ -305,11 +306,11 @@ rc::Gen<Op> GenAllocatorCom(const spec::State& s) {
   });
 }
 
-rc::Gen<Op> GenFactory() {
-  return rc::gen::exec([] {
+rc::Gen<Op> GenFactory(const spec::State& s) {
+  return rc::gen::exec([s] {
     Op op;
     op.kind = *rc::gen::element(OpKind::kDllGetClassObject, OpKind::kCreateInstance,
-                                OpKind::kDllCanUnloadNow);
+                                OpKind::kLockServer, OpKind::kDllCanUnloadNow);
     if (op.kind == OpKind::kDllGetClassObject) {
       op.clsid = *rc::gen::element(spec::Clsid::kMemoryAllocator, spec::Clsid::kOther);
       op.iid = *rc::gen::element(spec::Iid::kIClassFactory, spec::Iid::kIUnknown,
@@ -320,6 +321,13 @@ rc::Gen<Op> GenFactory() {
       op.iid = GenIid();
       op.outer = *rc::gen::inRange(0, 5) == 0;
       op.null_ptr1 = *rc::gen::inRange(0, 10) == 0;
+    } else if (op.kind == OpKind::kLockServer) {
+      // With locks held, mostly an unlock; with none, mostly a lock, and now
+      // and then an unlock with none held (strict: ignored; portable: not
+      // checked, InDomain drops it). Locks left held are undone by the
+      // driver's Teardown, so DllCanUnloadNow stays judged by the model.
+      op.value = s.server_locks > 0 ? *rc::gen::element(0, 0, 1)
+                                    : *rc::gen::element(1, 1, 1, 0);
     }
     return op;
   });
@@ -375,7 +383,7 @@ rc::Gen<Op> GenOp(const spec::State& s) {
       {weight(alive, 2), simple(OpKind::kGetFreeCount, true, false)},
       {weight(alive, 2), GenReaction()},
       {weight(alive, 2), GenAllocatorCom(s)},
-      {1, GenFactory()},
+      {1, GenFactory(s)},
   });
 }
 

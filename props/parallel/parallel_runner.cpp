@@ -43,8 +43,7 @@ std::string Malformed(const ParallelCase& c) {
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
       if (op.kind == OpKind::kSetReaction) return "a parallel list configures a reaction";
-      if (op.oom || op.kind == OpKind::kDllGetClassObject ||
-          op.kind == OpKind::kCreateInstance || op.kind == OpKind::kDllCanUnloadNow) {
+      if (op.oom || spec::GroupOf(op.kind) == spec::OpGroup::kFactory) {
         return "a parallel list has an op outside the parallel vocabulary: " + spec::ToString(op);
       }
     }
@@ -233,6 +232,7 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
       case OpKind::kSetProperties2:
       case OpKind::kDllGetClassObject:
       case OpKind::kCreateInstance:
+      case OpKind::kLockServer:
       case OpKind::kDllCanUnloadNow:
         break;
     }

@@ -123,6 +123,8 @@ TEST(TraceFormat, RoundTripsExamples) {
       ("sample 0 SetProperties2 3 cbData=4294967295 tsf=7 flags=0x0 actual=-1 start=0 "
        "stop=0 stream=1 type=2 buffer=other size=-5 null oom"),
       "DllGetClassObject MemoryAllocator IClassFactory",
+      "LockServer 1",
+      "LockServer 0",
       "DllGetClassObject Other IUnknown null",
       "CreateInstance IMemAllocator outer",
       "CreateInstance IMediaSample null",
@@ -225,6 +227,9 @@ TEST(TraceFormat, RoundTripsRandomOps) {
         op.image.pbBuffer = static_cast<BufferPtr>(rng() % 3);
         op.null_ptr1 = rng() & 1;
         op.oom = rng() & 1;
+        break;
+      case OpKind::kLockServer:
+        op.value = static_cast<int32_t>(rng() % 3) - 1;
         break;
       case OpKind::kGetProperties:
       case OpKind::kCommit:
@@ -1045,6 +1050,42 @@ TEST(ModelFactory, ServerEntryPoints) {
   EXPECT_EQ(m.Do("CreateInstance IMemAllocator outer").hr, CLASS_E_NOAGGREGATION);
   EXPECT_EQ(m.Do("CreateInstance IMemAllocator null").hr, E_POINTER);
   EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);
+}
+
+// checks: FACTORY.LOCKSERVER, FACTORY.UNLOAD
+TEST(ModelFactory, LockServerCountsAndKeepsTheServerLoaded) {
+  Sim m;
+  EXPECT_EQ(m.Do("Release").rule, "LIFE.DESTROY");
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_OK);
+  Outcome lock = m.Do("LockServer 1");
+  EXPECT_EQ(lock.hr, S_OK);
+  EXPECT_EQ(lock.rule, "FACTORY.LOCKSERVER");
+  EXPECT_EQ(m.Do("LockServer 1").hr, S_OK);
+  EXPECT_EQ(m.s.server_locks, 2u);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);  // locked, nothing alive
+  EXPECT_EQ(m.Do("LockServer 0").hr, S_OK);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);
+  EXPECT_EQ(m.Do("LockServer 0").hr, S_OK);
+  EXPECT_EQ(m.s.server_locks, 0u);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_OK);
+  // Strict: an unlock with none held is ignored; portable: not checked.
+  EXPECT_EQ(m.Do("LockServer 0").hr, S_OK);
+  EXPECT_EQ(m.s.server_locks, 0u);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_OK);
+  EXPECT_FALSE(InDomain(m.s, *ParseOp("LockServer 0"), Profile::kPortable));
+  EXPECT_TRUE(InDomain(m.s, *ParseOp("LockServer 1"), Profile::kPortable));
+}
+
+// checks: FACTORY.LOCKSERVER, FACTORY.UNLOAD
+TEST(ModelFactory, AliveAllocatorOrLockEachKeepTheServerLoaded) {
+  Sim m;
+  EXPECT_EQ(m.Do("LockServer 1").hr, S_OK);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);
+  EXPECT_EQ(m.Do("LockServer 0").hr, S_OK);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);  // the allocator is alive
+  EXPECT_EQ(m.Do("LockServer 1").hr, S_OK);
+  m.Do("Release");
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);  // destroyed, still locked
 }
 
 // --- portable profile -------------------------------------------------------------------

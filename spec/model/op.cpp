@@ -290,6 +290,7 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
     case OpKind::kSetReaction:
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       return std::nullopt;
   }
@@ -485,6 +486,7 @@ std::string ToString(const Op& op) {
     case OpKind::kSetPreroll:
     case OpKind::kSetDiscontinuity:
     case OpKind::kSetActualDataLength:
+    case OpKind::kLockServer:
       PutNum(out, op.value);
       break;
     case OpKind::kSetMediaType:
@@ -658,6 +660,9 @@ std::optional<Op> ParseOp(std::string_view line) {
       op.outer = t.Accept("outer");
       return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
     }
+    case OpKind::kLockServer:
+      if (!ParseNext(t, &op.value)) return std::nullopt;
+      break;
     case OpKind::kDecommit:
     case OpKind::kAddRef:
     case OpKind::kRelease:

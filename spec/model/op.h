@@ -49,6 +49,7 @@
 //            start=1 stop=2 stream=0 type=- buffer=own size=0 [null] [oom]
 //   DllGetClassObject MemoryAllocator IClassFactory [null]
 //   CreateInstance IMemAllocator [outer] [null] | DllCanUnloadNow
+//   LockServer 1 | LockServer 0       (IClassFactory::LockServer(TRUE/FALSE))
 // Comments (#...) and blank lines are skipped by ParseTrace.
 //
 // A *parallel case* (props/parallel) is a file with the comment line
@@ -115,6 +116,7 @@ enum class OpKind : uint8_t {
   kSetProperties2,
   kDllGetClassObject,
   kCreateInstance,
+  kLockServer,
   kDllCanUnloadNow,
 };
 inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kDllCanUnloadNow) + 1;
@@ -182,6 +184,7 @@ inline constexpr OpInfo kOpTable[] = {
     {OpKind::kSetProperties2,        "SetProperties2",      OpGroup::kSample2,   "pbProperties", ""},
     {OpKind::kDllGetClassObject,     "DllGetClassObject",   OpGroup::kFactory,   "ppv", ""},
     {OpKind::kCreateInstance,        "CreateInstance",      OpGroup::kFactory,   "ppv", ""},
+    {OpKind::kLockServer,            "LockServer",          OpGroup::kFactory,   "", ""},
     {OpKind::kDllCanUnloadNow,       "DllCanUnloadNow",     OpGroup::kFactory,   "", ""},
 };
 
@@ -296,8 +299,8 @@ struct Op {
   Clsid clsid = Clsid::kMemoryAllocator;
   bool outer = false;                   // CreateInstance with pUnkOuter
   int64_t t0 = 0, t1 = 0;  // SetTime / SetMediaTime values (unless null_ptr*)
-  int32_t value = 0;       // SetActualDataLength, Set*(BOOL), media type id
-                           // (SetMediaType; -1 = NULL)
+  int32_t value = 0;       // SetActualDataLength, Set*(BOOL), LockServer's
+                           // fLock, media type id (SetMediaType; -1 = NULL)
   DWORD cb = 0;            // Get/SetProperties2 cbProperties
   Sample2Image image;      // SetProperties2 payload
   friend bool operator==(const Op& a, const Op& b);  // every field

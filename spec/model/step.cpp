@@ -13,7 +13,7 @@
 // sequential value model and are judged by the drivers (props, fuzz, SPIN):
 // COM.ALLOC.IDENTITY, COM.SAMPLE.IDENTITY, THREAD.SAFE (the model is the
 // sequential specification the linearizability check searches), THREAD.SAMPLE,
-// NOTIFY.THREAD, GEN.NOHANG, GEN.NOCRASH, FACTORY.LOCKSERVER.
+// NOTIFY.THREAD, GEN.NOHANG, GEN.NOCRASH.
 
 #include "step.h"
 
@@ -846,6 +846,7 @@ bool Engine::SampleOp(const Op& op) {
     case OpKind::kSetReaction:
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       return false;
   }
@@ -881,9 +882,21 @@ bool Engine::Factory(const Op& op) {
         return Succeed("FACTORY.CREATE");
       }
       return Fail(E_NOINTERFACE, "FACTORY.CREATE");
+    case OpKind::kLockServer:
+      // FACTORY.LOCKSERVER: the count FACTORY.UNLOAD reads.
+      if (op.value != 0) {
+        ++s_.server_locks;
+      } else if (s_.server_locks > 0) {
+        --s_.server_locks;
+      } else if (portable_) {
+        return false;  // an unlock without a lock: not checked
+      }  // strict: ignored, the count stays 0
+      return Succeed("FACTORY.LOCKSERVER");
     case OpKind::kDllCanUnloadNow:
-      // FACTORY.UNLOAD: the model's only object is its allocator.
-      return Succeed("FACTORY.UNLOAD", s_.destroyed ? S_OK : S_FALSE);
+      // FACTORY.UNLOAD: the model's only object is its allocator; the
+      // server lock counts too (FACTORY.LOCKSERVER).
+      return Succeed("FACTORY.UNLOAD",
+                     s_.destroyed && s_.server_locks == 0 ? S_OK : S_FALSE);
     // Not factory ops (Run dispatches them elsewhere).
     case OpKind::kSetProperties:
     case OpKind::kGetProperties:
@@ -983,6 +996,7 @@ bool Engine::Run(const Op& op) {
     }
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       return Factory(op);
     case OpKind::kSampleAddRef:
@@ -1069,6 +1083,7 @@ bool Structural(const State& s, const Op& op) {
     case OpKind::kGetProperties2:
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       return true;
   }
