@@ -58,7 +58,7 @@ std::vector<Op> Trace(std::string_view text) {
 
 bool NamesSample(const Op& op) {
   if (op.kind == OpKind::kReleaseBuffer) return op.buffer_arg == spec::BufferArg::kSample;
-  return op.kind >= OpKind::kSampleAddRef && op.kind <= OpKind::kSetProperties2;
+  return spec::IsSampleOp(op.kind);
 }
 
 std::string Describe(const std::vector<Violation>& vs) {
@@ -414,6 +414,28 @@ TEST(DriverTest, FactoryOps) {
   // Committed: the self-reference keeps it alive (LIFE.SELFREF); Teardown
   // decommits through the raw pointer.
   twin.Finish();
+}
+
+// checks: FACTORY.LOCKSERVER, FACTORY.UNLOAD
+TEST(DriverTest, LockServer) {
+  {
+    Twin twin({});
+    twin.ApplyAll(Trace(R"(
+      LockServer 1
+      LockServer 1
+      LockServer 0
+      Release
+      DllCanUnloadNow
+      LockServer 0
+      DllCanUnloadNow
+      LockServer 0
+      LockServer 1
+      DllCanUnloadNow
+    )"));
+    // One lock is still held: Teardown undoes it before judging idleness.
+    twin.Finish();
+  }
+  EXPECT_EQ(Embedded().can_unload_now(), S_OK);
 }
 
 // checks: LIFE.SELFREF, LIFE.DESTROY

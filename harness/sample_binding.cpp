@@ -8,13 +8,9 @@
 namespace dsalloc::harness {
 namespace {
 
-bool IsSampleOp(spec::OpKind kind) {
-  return kind >= spec::OpKind::kSampleAddRef && kind <= spec::OpKind::kSetProperties2;
-}
-
 // Whether op names a sample through op.sample.
 bool NamesSample(const spec::Op& op) {
-  if (IsSampleOp(op.kind)) return true;
+  if (spec::IsSampleOp(op.kind)) return true;
   return op.kind == spec::OpKind::kReleaseBuffer &&
          op.buffer_arg == spec::BufferArg::kSample;
 }

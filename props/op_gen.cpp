@@ -83,7 +83,7 @@ rc::Gen<Op> GenGetBuffer(const spec::State& s) {
                                           AM_GBF_NODDSURFACELOCK, 0x80000000u);
     }
     op.times = *rc::gen::inRange(0, 4) == 0;
-    op.null_a = *rc::gen::inRange(0, 20) == 0;
+    op.null_ptr1 = *rc::gen::inRange(0, 20) == 0;
     bool wont_block_caller = s.state != spec::AllocState::kCommitted || !s.free_list.empty();
     int mode = *rc::gen::inRange(0, 3);
     if (mode == 0 || (mode == 1 && !wont_block_caller)) {
@@ -167,7 +167,7 @@ void FillSetProperties2(const spec::State& s, const spec::SampleState& x, Op& op
                                   spec::BufferPtr::kOther);
   im.cbBuffer = *rc::gen::element<LONG>(0, s.props.cbBuffer, s.props.cbBuffer,
                                         s.props.cbBuffer + 1, -1);
-  op.null_a = *rc::gen::inRange(0, 25) == 0;
+  op.null_ptr1 = *rc::gen::inRange(0, 25) == 0;
   op.oom = *rc::gen::inRange(0, 20) == 0;
   (void)x;
 }
@@ -193,22 +193,22 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
     switch (op.kind) {
       case OpKind::kSampleQueryInterface:
         op.iid = GenIid();
-        op.null_a = rare_null;
+        op.null_ptr1 = rare_null;
         break;
       case OpKind::kGetPointer:
-        op.null_a = rare_null;
+        op.null_ptr1 = rare_null;
         break;
       case OpKind::kGetTime:
       case OpKind::kGetMediaTime:
-        op.null_a = rare_null;
-        op.null_b = *rc::gen::inRange(0, 15) == 0;
+        op.null_ptr1 = rare_null;
+        op.null_ptr2 = *rc::gen::inRange(0, 15) == 0;
         break;
       case OpKind::kSetTime:
       case OpKind::kSetMediaTime:
-        op.null_a = *rc::gen::inRange(0, 5) == 0;
-        op.null_b = *rc::gen::inRange(0, 4) == 0;
-        if (!op.null_a) op.t0 = GenTime();
-        if (!op.null_b) op.t1 = GenTime();
+        op.null_ptr1 = *rc::gen::inRange(0, 5) == 0;
+        op.null_ptr2 = *rc::gen::inRange(0, 4) == 0;
+        if (!op.null_ptr1) op.t0 = GenTime();
+        if (!op.null_ptr2) op.t1 = GenTime();
         break;
       case OpKind::kSetSyncPoint:
       case OpKind::kSetPreroll:
@@ -221,7 +221,7 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
              {1, rc::gen::element<int32_t>(-1, s.props.cbBuffer + 1, INT_MAX, INT_MIN)}});
         break;
       case OpKind::kGetMediaType:
-        op.null_a = rare_null;
+        op.null_ptr1 = rare_null;
         op.oom = *rc::gen::inRange(0, 10) == 0;
         break;
       case OpKind::kSetMediaType:
@@ -231,12 +231,36 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
       case OpKind::kGetProperties2:
         op.cb = *rc::gen::element<DWORD>(0, 4, 12, 16, 36, 48, kSample2Size,
                                          kSample2Size, kSample2Size + 8);
-        op.null_a = rare_null;
+        op.null_ptr1 = rare_null;
         break;
       case OpKind::kSetProperties2:
         FillSetProperties2(s, x, op);
         break;
-      default:
+      case OpKind::kSampleAddRef:
+      case OpKind::kSampleRelease:
+      case OpKind::kGetSize:
+      case OpKind::kIsSyncPoint:
+      case OpKind::kIsPreroll:
+      case OpKind::kIsDiscontinuity:
+      case OpKind::kGetActualDataLength:
+        break;  // no arguments
+      // Not sample ops: the weighted list above never picks these.
+      case OpKind::kSetProperties:
+      case OpKind::kGetProperties:
+      case OpKind::kCommit:
+      case OpKind::kDecommit:
+      case OpKind::kGetBuffer:
+      case OpKind::kReleaseBuffer:
+      case OpKind::kSetNotify:
+      case OpKind::kGetFreeCount:
+      case OpKind::kAddRef:
+      case OpKind::kRelease:
+      case OpKind::kQueryInterface:
+      case OpKind::kSetReaction:
+      case OpKind::kDllGetClassObject:
+      case OpKind::kCreateInstance:
+      case OpKind::kLockServer:
+      case OpKind::kDllCanUnloadNow:
         break;
     }
     return op;
@@ -276,27 +300,34 @@ rc::Gen<Op> GenAllocatorCom(const spec::State& s) {
     } else {
       op.kind = OpKind::kQueryInterface;
       op.iid = GenIid();
-      op.null_a = *rc::gen::inRange(0, 15) == 0;
+      op.null_ptr1 = *rc::gen::inRange(0, 15) == 0;
     }
     return op;
   });
 }
 
-rc::Gen<Op> GenFactory() {
-  return rc::gen::exec([] {
+rc::Gen<Op> GenFactory(const spec::State& s) {
+  return rc::gen::exec([s] {
     Op op;
     op.kind = *rc::gen::element(OpKind::kDllGetClassObject, OpKind::kCreateInstance,
-                                OpKind::kDllCanUnloadNow);
+                                OpKind::kLockServer, OpKind::kDllCanUnloadNow);
     if (op.kind == OpKind::kDllGetClassObject) {
       op.clsid = *rc::gen::element(spec::Clsid::kMemoryAllocator, spec::Clsid::kOther);
       op.iid = *rc::gen::element(spec::Iid::kIClassFactory, spec::Iid::kIUnknown,
                                  spec::Iid::kIMemAllocator,
                                  spec::Iid::kIMemAllocatorCallbackTemp, spec::Iid::kOther);
-      op.null_a = *rc::gen::inRange(0, 10) == 0;
+      op.null_ptr1 = *rc::gen::inRange(0, 10) == 0;
     } else if (op.kind == OpKind::kCreateInstance) {
       op.iid = GenIid();
       op.outer = *rc::gen::inRange(0, 5) == 0;
-      op.null_a = *rc::gen::inRange(0, 10) == 0;
+      op.null_ptr1 = *rc::gen::inRange(0, 10) == 0;
+    } else if (op.kind == OpKind::kLockServer) {
+      // With locks held, mostly an unlock; with none, mostly a lock, and now
+      // and then an unlock with none held (strict: ignored; portable: not
+      // checked, InDomain drops it). Locks left held are undone by the
+      // driver's Teardown, so DllCanUnloadNow stays judged by the model.
+      op.value = s.server_locks > 0 ? *rc::gen::element(0, 0, 1)
+                                    : *rc::gen::element(1, 1, 1, 0);
     }
     return op;
   });
@@ -318,14 +349,14 @@ rc::Gen<Op> GenOp(const spec::State& s) {
   auto set_properties = rc::gen::exec([] {
     Op op = spec::MakeSetProperties(0, 0, 0, 0);
     op.props = *GenAllocatorProperties();
-    op.null_a = *rc::gen::inRange(0, 25) == 0;
-    op.null_b = *rc::gen::inRange(0, 25) == 0;
+    op.null_ptr1 = *rc::gen::inRange(0, 25) == 0;
+    op.null_ptr2 = *rc::gen::inRange(0, 25) == 0;
     return op;
   });
   auto simple = [](OpKind kind, bool null_sometimes, bool oom_sometimes) {
     return rc::gen::exec([=] {
       Op op = spec::MakeSimple(kind);
-      if (null_sometimes) op.null_a = *rc::gen::inRange(0, 15) == 0;
+      if (null_sometimes) op.null_ptr1 = *rc::gen::inRange(0, 15) == 0;
       if (oom_sometimes) op.oom = *rc::gen::inRange(0, 12) == 0;
       return op;
     });
@@ -352,7 +383,7 @@ rc::Gen<Op> GenOp(const spec::State& s) {
       {weight(alive, 2), simple(OpKind::kGetFreeCount, true, false)},
       {weight(alive, 2), GenReaction()},
       {weight(alive, 2), GenAllocatorCom(s)},
-      {1, GenFactory()},
+      {1, GenFactory(s)},
   });
 }
 

@@ -113,9 +113,9 @@ rc::Gen<Op> GenSampleMethod(rc::Gen<int> sample) {
       gen::apply(
           [](int s, int form) {
             Op op = spec::MakeSampleOp(OpKind::kSetTime, s);
-            op.null_a = form == 0;   // SetTime(NULL, ...)
-            op.null_b = form == 1;   // SetTime(start, NULL)
-            if (!op.null_a) op.t0 = 100;
+            op.null_ptr1 = form == 0;   // SetTime(NULL, ...)
+            op.null_ptr2 = form == 1;   // SetTime(start, NULL)
+            if (!op.null_ptr1) op.t0 = 100;
             if (form == 2) op.t1 = 200;
             return op;
           },

@@ -57,7 +57,7 @@ struct OpCommand : rc::state::Command<spec::State, Sut> {
   void checkPreconditions(const spec::State& s) const override {
     RC_PRE(spec::InDomain(s, op, spec::Profile::kStrict));
     // A blocking GetBuffer on thread 0 would block the checker itself.
-    if (op.kind == spec::OpKind::kGetBuffer && op.thread == 0 && !op.null_a &&
+    if (op.kind == spec::OpKind::kGetBuffer && op.thread == 0 && !op.null_ptr1 &&
         !(op.flags & AM_GBF_NOWAIT)) {
       RC_PRE(s.state != spec::AllocState::kCommitted || !s.free_list.empty());
     }

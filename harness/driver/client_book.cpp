@@ -128,4 +128,19 @@ std::vector<Completion> ClientBook::AwaitCompletions(size_t count,
   return done;
 }
 
+void ClientBook::AddServerLock() {
+  MutexLock lock(mu_);
+  ++server_locks_;
+}
+
+void ClientBook::DropServerLock() {
+  MutexLock lock(mu_);
+  if (server_locks_ > 0) --server_locks_;
+}
+
+uint32_t ClientBook::TakeAllServerLocks() {
+  MutexLock lock(mu_);
+  return std::exchange(server_locks_, 0);
+}
+
 }  // namespace dsalloc::harness::driver_internal

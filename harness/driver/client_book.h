@@ -6,7 +6,8 @@
 // record of what the client holds: the observed ids (driver.h, Naming
 // samples), the references the client holds on each sample and on the
 // allocator's interfaces, the IUnknown identity the allocator first gave,
-// and the Completions of blocked GetBuffer calls not yet collected.
+// the server locks (IClassFactory::LockServer) it holds, and the
+// Completions of blocked GetBuffer calls not yet collected.
 // It makes no COM call: the Core calls AddRef/Release and tells the book,
 // or takes a reference out of the book and releases it.
 //
@@ -69,6 +70,14 @@ class ClientBook {
   // records p when it is the first.
   void* UnknownIdentity(void* p) HARNESS_EXCLUDES(mu_);
 
+  // --- server locks (FACTORY.LOCKSERVER) ---
+  // A LockServer(TRUE) / LockServer(FALSE) that succeeded. An unlock with
+  // none held undoes nothing.
+  void AddServerLock() HARNESS_EXCLUDES(mu_);
+  void DropServerLock() HARNESS_EXCLUDES(mu_);
+  // Takes every server lock out of the book; returns how many it held.
+  uint32_t TakeAllServerLocks() HARNESS_EXCLUDES(mu_);
+
   // --- completions ---
   void AddCompletion(const Completion& c) HARNESS_EXCLUDES(mu_);
   // Waits until at least `count` completions are in (or `hang` passes),
@@ -92,6 +101,7 @@ class ClientBook {
   std::vector<SampleRec> samples_ HARNESS_GUARDED_BY(mu_);     // by observed id
   std::unordered_map<IMediaSample*, int> ids_ HARNESS_GUARDED_BY(mu_);
   void* unknown_identity_ HARNESS_GUARDED_BY(mu_) = nullptr;
+  uint32_t server_locks_ HARNESS_GUARDED_BY(mu_) = 0;
   std::vector<Completion> completions_ HARNESS_GUARDED_BY(mu_);
   CondVar completions_cv_;
 };

@@ -19,7 +19,7 @@ bool SameBytes(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
 }  // namespace
 
 void Core::Execute(const Op& op, Outcome& o) {
-  bool factory_op = op.kind >= OpKind::kDllGetClassObject;
+  bool factory_op = spec::GroupOf(op.kind) == spec::OpGroup::kFactory;
   if (!factory_op && (alloc_ == nullptr || torn_down_.load())) {
     // No allocator (creation failed), or the world has ended (Teardown
     // released it): calling it could touch freed memory.
@@ -40,9 +40,9 @@ void Core::Execute(const Op& op, Outcome& o) {
       ALLOCATOR_PROPERTIES request = op.props;
       ALLOCATOR_PROPERTIES actual = kSentinelProps;
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
-      o.hr = alloc_->SetProperties(op.null_a ? nullptr : &request,
-                                   op.null_b ? nullptr : &actual);
-      if (!op.null_b && !SameBytes(actual, kSentinelProps)) {
+      o.hr = alloc_->SetProperties(op.null_ptr1 ? nullptr : &request,
+                                   op.null_ptr2 ? nullptr : &actual);
+      if (!op.null_ptr2 && !SameBytes(actual, kSentinelProps)) {
         o.written |= spec::kOutProps;  // ALLOC.PROPS.ZERO: even on failure
         o.props = actual;
       }
@@ -51,8 +51,8 @@ void Core::Execute(const Op& op, Outcome& o) {
     case OpKind::kGetProperties: {
       ALLOCATOR_PROPERTIES props = kSentinelProps;
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
-      o.hr = alloc_->GetProperties(op.null_a ? nullptr : &props);
-      if (!op.null_a && !SameBytes(props, kSentinelProps)) {
+      o.hr = alloc_->GetProperties(op.null_ptr1 ? nullptr : &props);
+      if (!op.null_ptr1 && !SameBytes(props, kSentinelProps)) {
         o.written |= spec::kOutProps;
         o.props = props;
       }
@@ -119,9 +119,9 @@ void Core::Execute(const Op& op, Outcome& o) {
       LONG n = kSentinelLong;
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
       o.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) {
-        return t->GetFreeCount(op.null_a ? nullptr : &n);
+        return t->GetFreeCount(op.null_ptr1 ? nullptr : &n);
       });
-      if (!op.null_a && n != kSentinelLong) {
+      if (!op.null_ptr1 && n != kSentinelLong) {
         o.written |= spec::kOutCount;
         o.value = n;
       }
@@ -144,8 +144,8 @@ void Core::Execute(const Op& op, Outcome& o) {
     }
     case OpKind::kQueryInterface: {
       void* p = Sentinel<void>();
-      o.hr = alloc_->QueryInterface(spec::ToIID(op.iid), op.null_a ? nullptr : &p);
-      if (op.null_a || p == Sentinel<void>()) return;
+      o.hr = alloc_->QueryInterface(spec::ToIID(op.iid), op.null_ptr1 ? nullptr : &p);
+      if (op.null_ptr1 || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
       if (!InterfaceOutIsValid("COM.ALLOC.QI.MISS", o.hr, p)) return;
       if (SUCCEEDED(o.hr)) KeepAllocatorInterface(op.iid, p);
@@ -161,10 +161,31 @@ void Core::Execute(const Op& op, Outcome& o) {
       return;
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       ExecuteFactoryOp(op, o);
       return;
-    default: {
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2: {
       IMediaSample* s = book_.HeldSample(op.sample);
       if (s == nullptr) {
         // Not held by the client: outside the domain (step.h), and the

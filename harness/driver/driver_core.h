@@ -144,6 +144,11 @@ class Core final : public TestCallback::Host {
   void Execute(const Op& op, Outcome& o);
   void ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o);
   void ExecuteFactoryOp(const Op& op, Outcome& o);
+  // IClassFactory::LockServer on a factory got for the call and released.
+  HRESULT CallLockServer(BOOL lock);
+  // Teardown: undoes the LockServer(TRUE) calls the client did not undo, so
+  // the server's idleness check sees only objects (FACTORY.UNLOAD).
+  void UnlockServer();
   void GetProperties2(const Op& op, IMediaSample* s, Outcome& o);
   void SetProperties2(const Op& op, IMediaSample* s, Outcome& o);
   Outcome RunOnWorker(const Op& op);

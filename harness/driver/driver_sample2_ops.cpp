@@ -65,7 +65,7 @@ void Core::GetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
   // inside it.
   size_t room = std::max<size_t>(kSample2Size, std::min<size_t>(op.cb, 1u << 16));
   std::vector<BYTE> first(room, 0xA5), second(room, 0x5A);
-  if (op.null_a) {
+  if (op.null_ptr1) {
     FaultScope fault(impl_.arm_allocation_failure, op.oom);
     o.hr = s2->GetProperties(op.cb, nullptr);
     s2->Release();
@@ -157,7 +157,7 @@ void Core::SetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
   std::memcpy(bytes.data(), &props, sizeof props);
   {
     FaultScope fault(impl_.arm_allocation_failure, op.oom);
-    o.hr = s2->SetProperties(op.cb, op.null_a ? nullptr : bytes.data());
+    o.hr = s2->SetProperties(op.cb, op.null_ptr1 ? nullptr : bytes.data());
   }
   s2->Release();
 }

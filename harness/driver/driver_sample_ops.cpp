@@ -38,8 +38,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     }
     case OpKind::kSampleQueryInterface: {
       void* p = Sentinel<void>();
-      o.hr = s->QueryInterface(spec::ToIID(op.iid), op.null_a ? nullptr : &p);
-      if (op.null_a || p == Sentinel<void>()) return;
+      o.hr = s->QueryInterface(spec::ToIID(op.iid), op.null_ptr1 ? nullptr : &p);
+      if (op.null_ptr1 || p == Sentinel<void>()) return;
       o.written |= spec::kOutInterface;
       if (!InterfaceOutIsValid("COM.SAMPLE.QI.MISS", o.hr, p)) return;
       if (SUCCEEDED(o.hr)) KeepSampleInterface(op, s, p);
@@ -47,8 +47,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     }
     case OpKind::kGetPointer: {
       BYTE* p = Sentinel<BYTE>();
-      o.hr = s->GetPointer(op.null_a ? nullptr : &p);
-      if (op.null_a || p == Sentinel<BYTE>()) return;
+      o.hr = s->GetPointer(op.null_ptr1 ? nullptr : &p);
+      if (op.null_ptr1 || p == Sentinel<BYTE>()) return;
       o.written |= spec::kOutPointer;
       // Alignment, stability and overlap are the checker's to judge from
       // the address (Lockstep::CheckBufferPlacement): only it knows the
@@ -63,8 +63,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kGetTime:
     case OpKind::kGetMediaTime: {
       int64_t start = kSentinelTime, end = kSentinelTime;
-      int64_t* ps = op.null_a ? nullptr : &start;
-      int64_t* pe = op.null_b ? nullptr : &end;
+      int64_t* ps = op.null_ptr1 ? nullptr : &start;
+      int64_t* pe = op.null_ptr2 ? nullptr : &end;
       o.hr = op.kind == OpKind::kGetTime ? s->GetTime(ps, pe) : s->GetMediaTime(ps, pe);
       if (ps != nullptr && start != kSentinelTime) {
         o.written |= spec::kOutStart;
@@ -79,8 +79,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kSetTime:
     case OpKind::kSetMediaTime: {
       int64_t start = op.t0, end = op.t1;
-      int64_t* ps = op.null_a ? nullptr : &start;
-      int64_t* pe = op.null_b ? nullptr : &end;
+      int64_t* ps = op.null_ptr1 ? nullptr : &start;
+      int64_t* pe = op.null_ptr2 ? nullptr : &end;
       o.hr = op.kind == OpKind::kSetTime ? s->SetTime(ps, pe) : s->SetMediaTime(ps, pe);
       return;
     }
@@ -103,8 +103,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
       return flag(s->SetActualDataLength(op.value));
     case OpKind::kGetMediaType: {
       AM_MEDIA_TYPE* mt = Sentinel<AM_MEDIA_TYPE>();
-      o.hr = s->GetMediaType(op.null_a ? nullptr : &mt);
-      if (op.null_a || mt == Sentinel<AM_MEDIA_TYPE>()) return;
+      o.hr = s->GetMediaType(op.null_ptr1 ? nullptr : &mt);
+      if (op.null_ptr1 || mt == Sentinel<AM_MEDIA_TYPE>()) return;
       o.written |= spec::kOutMediaType;
       o.media_type = static_cast<int8_t>(spec::MediaTypeId(mt));  // -1: NULL
       FreeMediaTypeCopy(mt);  // SAMPLE.GETTYPE.COPY: the caller owns it
@@ -126,7 +126,22 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kSetProperties2:
       SetProperties2(op, s, o);
       return;
-    default:
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
+    case OpKind::kDllCanUnloadNow:
       o.hr = E_UNEXPECTED;
       return;
   }

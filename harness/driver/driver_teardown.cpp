@@ -13,6 +13,7 @@ namespace dsalloc::harness::driver_internal {
 
 void Core::Teardown(bool allocator_alive) {
   if (torn_down_.exchange(true)) return;
+  UnlockServer();  // before any return: the locks are the process's
   if (alloc_ == nullptr) return;
   // Nothing may react any more: a reaction could take new references.
   for (TestCallback* cb : callbacks_) {

@@ -15,14 +15,14 @@ HRESULT Core::CallGetBuffer(const Op& op, IMediaSample** got) {
   // ALLOC.GETBUFFER.FLAGS: the times are ignored; any values will do.
   REFERENCE_TIME start = 100, end = 200;
   *got = Sentinel<IMediaSample>();
-  return alloc_->GetBuffer(op.null_a ? nullptr : got, op.times ? &start : nullptr,
+  return alloc_->GetBuffer(op.null_ptr1 ? nullptr : got, op.times ? &start : nullptr,
                            op.times ? &end : nullptr, op.flags);
 }
 
 void Core::FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id,
                          Outcome& o) {
   o.hr = hr;
-  if (op.null_a || got == Sentinel<IMediaSample>()) return;
+  if (op.null_ptr1 || got == Sentinel<IMediaSample>()) return;
   o.written |= spec::kOutSample;  // ALLOC.GETBUFFER.CLEAR: NULL counts
   o.sample = Observed(id);
 }

@@ -100,7 +100,7 @@ std::vector<Event> Record(const World& w, const std::vector<Call>& calls,
   for (size_t i : order) {
     Op op = Parse(calls[i].line);
     Op observed_op = op;
-    if (op.kind >= spec::OpKind::kSampleAddRef && op.kind <= spec::OpKind::kSetProperties2) {
+    if (spec::IsSampleOp(op.kind)) {
       observed_op.sample = ObservedIdOf(s.Handle(op.sample));
     }
     spec::Transitions ts = spec::Step(s, op, spec::Profile::kStrict);

@@ -27,7 +27,7 @@ using spec::Op;
 using spec::OpKind;
 using SteadyClock = std::chrono::steady_clock;
 
-bool IsSampleOp(OpKind k) { return k >= OpKind::kSampleAddRef && k <= OpKind::kSetProperties2; }
+using spec::IsSampleOp;
 
 // Why a case cannot be run in parallel (caveat (b) of linearizability.cpp),
 // or "".
@@ -45,8 +45,7 @@ std::string Malformed(const ParallelCase& c) {
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
       if (op.kind == OpKind::kSetReaction) return "a parallel list configures a reaction";
-      if (op.oom || op.kind == OpKind::kDllGetClassObject ||
-          op.kind == OpKind::kCreateInstance || op.kind == OpKind::kDllCanUnloadNow) {
+      if (op.oom || spec::GroupOf(op.kind) == spec::OpGroup::kFactory) {
         return "a parallel list has an op outside the parallel vocabulary: " + spec::ToString(op);
       }
     }
@@ -207,7 +206,36 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
       case OpKind::kRelease:
         --w.allocator_refs;
         break;
-      default:
+      case OpKind::kSetProperties:
+      case OpKind::kGetProperties:
+      case OpKind::kCommit:
+      case OpKind::kDecommit:
+      case OpKind::kReleaseBuffer:
+      case OpKind::kSetNotify:
+      case OpKind::kGetFreeCount:
+      case OpKind::kSetReaction:
+      case OpKind::kGetPointer:
+      case OpKind::kGetSize:
+      case OpKind::kGetTime:
+      case OpKind::kSetTime:
+      case OpKind::kIsSyncPoint:
+      case OpKind::kSetSyncPoint:
+      case OpKind::kIsPreroll:
+      case OpKind::kSetPreroll:
+      case OpKind::kIsDiscontinuity:
+      case OpKind::kSetDiscontinuity:
+      case OpKind::kGetActualDataLength:
+      case OpKind::kSetActualDataLength:
+      case OpKind::kGetMediaType:
+      case OpKind::kSetMediaType:
+      case OpKind::kGetMediaTime:
+      case OpKind::kSetMediaTime:
+      case OpKind::kGetProperties2:
+      case OpKind::kSetProperties2:
+      case OpKind::kDllGetClassObject:
+      case OpKind::kCreateInstance:
+      case OpKind::kLockServer:
+      case OpKind::kDllCanUnloadNow:
         break;
     }
     w.events.push_back(std::move(e));

@@ -123,6 +123,8 @@ TEST(TraceFormat, RoundTripsExamples) {
       ("sample 0 SetProperties2 3 cbData=4294967295 tsf=7 flags=0x0 actual=-1 start=0 "
        "stop=0 stream=1 type=2 buffer=other size=-5 null oom"),
       "DllGetClassObject MemoryAllocator IClassFactory",
+      "LockServer 1",
+      "LockServer 0",
       "DllGetClassObject Other IUnknown null",
       "CreateInstance IMemAllocator outer",
       "CreateInstance IMediaSample null",
@@ -156,6 +158,45 @@ TEST(TraceFormat, ParsesTracesWithComments) {
   EXPECT_EQ(bad, 2);
 }
 
+// kOpTable (op.h): a trace name means one kind within its syntax (after
+// "sample N", or at the head of a line), and each kind prints its name.
+TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
+  for (const OpInfo& a : kOpTable) {
+    EXPECT_EQ(OpKindName(a.kind), a.name);
+    EXPECT_EQ(GroupOf(a.kind), a.group);
+    EXPECT_EQ(IsSampleOp(a.kind),
+              a.group == OpGroup::kSample || a.group == OpGroup::kSample2);
+    for (const OpInfo& b : kOpTable) {
+      if (a.kind != b.kind && a.name == b.name) {
+        EXPECT_NE(IsSampleOp(a.kind), IsSampleOp(b.kind)) << a.name;
+      }
+    }
+    if (a.group == OpGroup::kConfig) continue;
+    Op op = MakeSimple(a.kind);
+    if (a.kind == OpKind::kSetMediaType) op.value = -1;
+    auto back = ParseOp(ToString(op));
+    ASSERT_TRUE(back.has_value()) << ToString(op);
+    EXPECT_EQ(back->kind, a.kind) << ToString(op);
+  }
+}
+
+// OpInfo::ptr1 / ptr2 are true: an op has a NULL-able pointer in its trace
+// syntax exactly when its row names one.
+TEST(OpTable, NullablePointersMatchTheTraceSyntax) {
+  for (const OpInfo& info : kOpTable) {
+    if (info.group == OpGroup::kConfig) continue;
+    for (int which = 1; which <= 2; ++which) {
+      Op op = MakeSimple(info.kind);
+      if (info.kind == OpKind::kSetMediaType) op.value = -1;
+      (which == 1 ? op.null_ptr1 : op.null_ptr2) = true;
+      auto back = ParseOp(ToString(op));
+      ASSERT_TRUE(back.has_value()) << ToString(op);
+      bool named = !(which == 1 ? info.ptr1 : info.ptr2).empty();
+      EXPECT_EQ(*back == op, named) << info.name << " pointer " << which;
+    }
+  }
+}
+
 TEST(TraceFormat, RoundTripsRandomOps) {
   std::mt19937 rng(7);
   for (int i = 0; i < 20000; ++i) {
@@ -167,15 +208,15 @@ TEST(TraceFormat, RoundTripsRandomOps) {
       case OpKind::kSetProperties:
         op.props = {static_cast<LONG>(rng()), static_cast<LONG>(rng()),
                     static_cast<LONG>(rng()), static_cast<LONG>(rng())};
-        op.null_a = rng() & 1;
-        op.null_b = rng() & 1;
+        op.null_ptr1 = rng() & 1;
+        op.null_ptr2 = rng() & 1;
         break;
       case OpKind::kSetTime:
       case OpKind::kSetMediaTime:
-        op.null_a = rng() & 1;
-        op.null_b = rng() & 1;
-        op.t0 = op.null_a ? 0 : static_cast<int64_t>(rng()) - (1ll << 31);
-        op.t1 = op.null_b ? 0 : static_cast<int64_t>(rng()) << 20;
+        op.null_ptr1 = rng() & 1;
+        op.null_ptr2 = rng() & 1;
+        op.t0 = op.null_ptr1 ? 0 : static_cast<int64_t>(rng()) - (1ll << 31);
+        op.t1 = op.null_ptr2 ? 0 : static_cast<int64_t>(rng()) << 20;
         break;
       case OpKind::kSetProperties2:
         op.cb = rng() % 80;
@@ -184,11 +225,45 @@ TEST(TraceFormat, RoundTripsRandomOps) {
         op.image.lActual = static_cast<LONG>(rng());
         op.image.media_type = static_cast<int8_t>(static_cast<int>(rng() % 4) - 1);
         op.image.pbBuffer = static_cast<BufferPtr>(rng() % 3);
-        op.null_a = rng() & 1;
+        op.null_ptr1 = rng() & 1;
         op.oom = rng() & 1;
         break;
-      default:
+      case OpKind::kLockServer:
+        op.value = static_cast<int32_t>(rng() % 3) - 1;
         break;
+      case OpKind::kGetProperties:
+      case OpKind::kCommit:
+      case OpKind::kDecommit:
+      case OpKind::kGetBuffer:
+      case OpKind::kReleaseBuffer:
+      case OpKind::kSetNotify:
+      case OpKind::kGetFreeCount:
+      case OpKind::kAddRef:
+      case OpKind::kRelease:
+      case OpKind::kQueryInterface:
+      case OpKind::kSetReaction:
+      case OpKind::kSampleAddRef:
+      case OpKind::kSampleRelease:
+      case OpKind::kSampleQueryInterface:
+      case OpKind::kGetPointer:
+      case OpKind::kGetSize:
+      case OpKind::kGetTime:
+      case OpKind::kIsSyncPoint:
+      case OpKind::kSetSyncPoint:
+      case OpKind::kIsPreroll:
+      case OpKind::kSetPreroll:
+      case OpKind::kIsDiscontinuity:
+      case OpKind::kSetDiscontinuity:
+      case OpKind::kGetActualDataLength:
+      case OpKind::kSetActualDataLength:
+      case OpKind::kGetMediaType:
+      case OpKind::kSetMediaType:
+      case OpKind::kGetMediaTime:
+      case OpKind::kGetProperties2:
+      case OpKind::kDllGetClassObject:
+      case OpKind::kCreateInstance:
+      case OpKind::kDllCanUnloadNow:
+        break;  // the defaults are valid arguments
     }
     if (op.kind == OpKind::kSetReaction) {
       op.callback = static_cast<int8_t>(rng() % 3);
@@ -975,6 +1050,42 @@ TEST(ModelFactory, ServerEntryPoints) {
   EXPECT_EQ(m.Do("CreateInstance IMemAllocator outer").hr, CLASS_E_NOAGGREGATION);
   EXPECT_EQ(m.Do("CreateInstance IMemAllocator null").hr, E_POINTER);
   EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);
+}
+
+// checks: FACTORY.LOCKSERVER, FACTORY.UNLOAD
+TEST(ModelFactory, LockServerCountsAndKeepsTheServerLoaded) {
+  Sim m;
+  EXPECT_EQ(m.Do("Release").rule, "LIFE.DESTROY");
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_OK);
+  Outcome lock = m.Do("LockServer 1");
+  EXPECT_EQ(lock.hr, S_OK);
+  EXPECT_EQ(lock.rule, "FACTORY.LOCKSERVER");
+  EXPECT_EQ(m.Do("LockServer 1").hr, S_OK);
+  EXPECT_EQ(m.s.server_locks, 2u);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);  // locked, nothing alive
+  EXPECT_EQ(m.Do("LockServer 0").hr, S_OK);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);
+  EXPECT_EQ(m.Do("LockServer 0").hr, S_OK);
+  EXPECT_EQ(m.s.server_locks, 0u);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_OK);
+  // Strict: an unlock with none held is ignored; portable: not checked.
+  EXPECT_EQ(m.Do("LockServer 0").hr, S_OK);
+  EXPECT_EQ(m.s.server_locks, 0u);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_OK);
+  EXPECT_FALSE(InDomain(m.s, *ParseOp("LockServer 0"), Profile::kPortable));
+  EXPECT_TRUE(InDomain(m.s, *ParseOp("LockServer 1"), Profile::kPortable));
+}
+
+// checks: FACTORY.LOCKSERVER, FACTORY.UNLOAD
+TEST(ModelFactory, AliveAllocatorOrLockEachKeepTheServerLoaded) {
+  Sim m;
+  EXPECT_EQ(m.Do("LockServer 1").hr, S_OK);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);
+  EXPECT_EQ(m.Do("LockServer 0").hr, S_OK);
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);  // the allocator is alive
+  EXPECT_EQ(m.Do("LockServer 1").hr, S_OK);
+  m.Do("Release");
+  EXPECT_EQ(m.Do("DllCanUnloadNow").hr, S_FALSE);  // destroyed, still locked
 }
 
 // --- portable profile -------------------------------------------------------------------

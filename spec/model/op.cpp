@@ -23,19 +23,16 @@ constexpr std::string_view kReactionNames[kNumReactions] = {
     "SetNotifyNull", "SetNotifyOther", "SetNotifySelf",
     "ReleaseSample", "Commit",         "Decommit"};
 
-constexpr std::string_view kOpNames[kNumOpKinds] = {
-    "SetProperties", "GetProperties", "Commit", "Decommit", "GetBuffer",
-    "ReleaseBuffer", "SetNotify", "GetFreeCount", "AddRef", "Release",
-    "QueryInterface", "react", "AddRef", "Release", "QueryInterface",
-    "GetPointer", "GetSize", "GetTime", "SetTime", "IsSyncPoint",
-    "SetSyncPoint", "IsPreroll", "SetPreroll", "IsDiscontinuity",
-    "SetDiscontinuity", "GetActualDataLength", "SetActualDataLength",
-    "GetMediaType", "SetMediaType", "GetMediaTime", "SetMediaTime",
-    "GetProperties2", "SetProperties2", "DllGetClassObject",
-    "CreateInstance", "DllCanUnloadNow"};
-
-bool IsSampleKind(OpKind k) {
-  return k >= OpKind::kSampleAddRef && k <= OpKind::kSetProperties2;
+// The kind named `name` in a trace line: a sample op after "sample N", else
+// an allocator or factory op (config ops have their own syntax).
+std::optional<OpKind> FindOp(std::string_view name, bool sample) {
+  for (const OpInfo& info : kOpTable) {
+    bool in_scope = sample ? IsSampleOp(info.kind)
+                           : info.group == OpGroup::kAllocator ||
+                                 info.group == OpGroup::kFactory;
+    if (in_scope && info.name == name) return info.kind;
+  }
+  return std::nullopt;
 }
 
 // Media type table (op.h MakeMediaType).
@@ -172,7 +169,7 @@ std::optional<Iid> ParseIid(std::string_view s) {
 bool ParseTail(Tokens& t, Op& op, bool allow_null) {
   while (!t.Done()) {
     if (allow_null && t.Accept("null")) {
-      op.null_a = true;
+      op.null_ptr1 = true;
     } else if (t.Accept("oom")) {
       op.oom = true;
     } else {
@@ -183,23 +180,15 @@ bool ParseTail(Tokens& t, Op& op, bool allow_null) {
 }
 
 void PutTail(std::string& out, const Op& op, bool has_null) {
-  if (has_null && op.null_a) Put(out, "null");
+  if (has_null && op.null_ptr1) Put(out, "null");
   if (op.oom) Put(out, "oom");
 }
 
 std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
   if (!ParseNext(t, &op.sample) || op.sample < 0) return std::nullopt;
-  std::string_view name = t.Next();
-  int kind = -1;
-  for (int k = static_cast<int>(OpKind::kSampleAddRef);
-       k <= static_cast<int>(OpKind::kSetProperties2); ++k) {
-    if (kOpNames[k] == name) {
-      kind = k;
-      break;
-    }
-  }
-  if (kind < 0) return std::nullopt;
-  op.kind = static_cast<OpKind>(kind);
+  std::optional<OpKind> kind = FindOp(t.Next(), true);
+  if (!kind) return std::nullopt;
+  op.kind = *kind;
   bool ok = true;
   switch (op.kind) {
     case OpKind::kSampleQueryInterface: {
@@ -213,12 +202,12 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
       return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
     case OpKind::kGetTime:
     case OpKind::kGetMediaTime:
-      ok = ParseOutPtr(t, &op.null_a) && ParseOutPtr(t, &op.null_b);
+      ok = ParseOutPtr(t, &op.null_ptr1) && ParseOutPtr(t, &op.null_ptr2);
       break;
     case OpKind::kSetTime:
     case OpKind::kSetMediaTime:
-      ok = ParseOptTime(t, &op.null_a, &op.t0) &&
-           ParseOptTime(t, &op.null_b, &op.t1);
+      ok = ParseOptTime(t, &op.null_ptr1, &op.t0) &&
+           ParseOptTime(t, &op.null_ptr2, &op.t1);
       break;
     case OpKind::kSetSyncPoint:
     case OpKind::kSetPreroll:
@@ -278,8 +267,32 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
       if (ok) return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
       break;
     }
-    default:
-      break;
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kGetSize:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kGetActualDataLength:
+      break;  // no arguments
+    // Not sample ops: FindOp(name, true) never returns these.
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
+    case OpKind::kDllCanUnloadNow:
+      return std::nullopt;
   }
   if (!ok || !t.Done()) return std::nullopt;
   return op;
@@ -316,7 +329,7 @@ std::string_view ReactionName(Reaction r) {
 }
 
 std::string_view OpKindName(OpKind kind) {
-  return kOpNames[static_cast<int>(kind) % kNumOpKinds];
+  return kOpTable[static_cast<int>(kind) % kNumOpKinds].name;
 }
 
 Op MakeSetProperties(LONG c, LONG size, LONG align, LONG prefix) {
@@ -373,8 +386,8 @@ Op MakeReaction(int8_t callback, Reaction r, int32_t arg, bool persistent) {
 }
 
 bool operator==(const Op& a, const Op& b) {
-  return a.kind == b.kind && a.thread == b.thread && a.null_a == b.null_a &&
-         a.null_b == b.null_b && a.oom == b.oom && a.sample == b.sample &&
+  return a.kind == b.kind && a.thread == b.thread && a.null_ptr1 == b.null_ptr1 &&
+         a.null_ptr2 == b.null_ptr2 && a.oom == b.oom && a.sample == b.sample &&
          a.props.cBuffers == b.props.cBuffers && a.props.cbBuffer == b.props.cbBuffer &&
          a.props.cbAlign == b.props.cbAlign && a.props.cbPrefix == b.props.cbPrefix &&
          a.flags == b.flags && a.times == b.times && a.buffer_arg == b.buffer_arg &&
@@ -391,11 +404,11 @@ std::string ToString(const Op& op) {
     out += std::to_string(op.thread);
     out += ' ';
   }
-  if (IsSampleKind(op.kind)) {
+  if (IsSampleOp(op.kind)) {
     out += "sample ";
     out += std::to_string(op.sample);
     Put(out, OpKindName(op.kind));
-  } else if (op.kind == OpKind::kSetReaction) {
+  } else if (GroupOf(op.kind) == OpGroup::kConfig) {
     out += "callback ";
     out += std::to_string(op.callback);
     Put(out, "react");
@@ -415,8 +428,8 @@ std::string ToString(const Op& op) {
       PutNum(out, op.props.cbBuffer);
       PutNum(out, op.props.cbAlign);
       PutNum(out, op.props.cbPrefix);
-      if (op.null_a) Put(out, "nullrequest");
-      if (op.null_b) Put(out, "nullactual");
+      if (op.null_ptr1) Put(out, "nullrequest");
+      if (op.null_ptr2) Put(out, "nullactual");
       break;
     case OpKind::kGetProperties:
     case OpKind::kGetFreeCount:
@@ -461,18 +474,19 @@ std::string ToString(const Op& op) {
       break;
     case OpKind::kGetTime:
     case OpKind::kGetMediaTime:
-      Put(out, op.null_a ? "-" : "*");
-      Put(out, op.null_b ? "-" : "*");
+      Put(out, op.null_ptr1 ? "-" : "*");
+      Put(out, op.null_ptr2 ? "-" : "*");
       break;
     case OpKind::kSetTime:
     case OpKind::kSetMediaTime:
-      PutOptNum(out, op.null_a, op.t0);
-      PutOptNum(out, op.null_b, op.t1);
+      PutOptNum(out, op.null_ptr1, op.t0);
+      PutOptNum(out, op.null_ptr2, op.t1);
       break;
     case OpKind::kSetSyncPoint:
     case OpKind::kSetPreroll:
     case OpKind::kSetDiscontinuity:
     case OpKind::kSetActualDataLength:
+    case OpKind::kLockServer:
       PutNum(out, op.value);
       break;
     case OpKind::kSetMediaType:
@@ -513,8 +527,20 @@ std::string ToString(const Op& op) {
       if (op.outer) Put(out, "outer");
       PutTail(out, op, true);
       break;
-    default:
-      break;
+    case OpKind::kDecommit:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kGetSize:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kDllCanUnloadNow:
+      break;  // no arguments
+    case OpKind::kSetReaction:
+      break;  // printed above
   }
   return out;
 }
@@ -552,24 +578,17 @@ std::optional<Op> ParseOp(std::string_view line) {
     if (!t.Done()) return std::nullopt;
     return op;
   }
-  int kind = -1;
-  for (int k = 0; k < kNumOpKinds; ++k) {
-    if (!IsSampleKind(static_cast<OpKind>(k)) &&
-        static_cast<OpKind>(k) != OpKind::kSetReaction && kOpNames[k] == head) {
-      kind = k;
-      break;
-    }
-  }
-  if (kind < 0) return std::nullopt;
-  op.kind = static_cast<OpKind>(kind);
+  std::optional<OpKind> kind = FindOp(head, false);
+  if (!kind) return std::nullopt;
+  op.kind = *kind;
   switch (op.kind) {
     case OpKind::kSetProperties: {
       if (!ParseNext(t, &op.props.cBuffers) || !ParseNext(t, &op.props.cbBuffer) ||
           !ParseNext(t, &op.props.cbAlign) || !ParseNext(t, &op.props.cbPrefix)) {
         return std::nullopt;
       }
-      op.null_a = t.Accept("nullrequest");
-      op.null_b = t.Accept("nullactual");
+      op.null_ptr1 = t.Accept("nullrequest");
+      op.null_ptr2 = t.Accept("nullactual");
       break;
     }
     case OpKind::kGetProperties:
@@ -641,8 +660,38 @@ std::optional<Op> ParseOp(std::string_view line) {
       op.outer = t.Accept("outer");
       return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
     }
-    default:
+    case OpKind::kLockServer:
+      if (!ParseNext(t, &op.value)) return std::nullopt;
       break;
+    case OpKind::kDecommit:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kDllCanUnloadNow:
+      break;  // no arguments
+    // Not allocator or factory ops: FindOp(head, false) never returns these.
+    case OpKind::kSetReaction:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2:
+      return std::nullopt;
   }
   if (!t.Done()) return std::nullopt;
   return op;

@@ -49,6 +49,7 @@
 //            start=1 stop=2 stream=0 type=- buffer=own size=0 [null] [oom]
 //   DllGetClassObject MemoryAllocator IClassFactory [null]
 //   CreateInstance IMemAllocator [outer] [null] | DllCanUnloadNow
+//   LockServer 1 | LockServer 0       (IClassFactory::LockServer(TRUE/FALSE))
 // Comments (#...) and blank lines are skipped by ParseTrace.
 //
 // A *parallel case* (props/parallel) is a file with the comment line
@@ -62,7 +63,9 @@
 
 #include <dsalloc/strmif.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,10 +78,9 @@ inline constexpr int kMaxThreads = 8;    // client threads 0..7
 inline constexpr int kMaxBuffers = 4096; // Commit limit (ALLOC.COMMIT.LIMIT)
 inline constexpr int kNumMediaTypes = 3; // media type ids 0..2; -1 = NULL
 
-// Every call the model knows. Allocator methods first, then the sample's,
-// then callback configuration and the class factory.
+// Every call the model knows. The order is the order of kOpTable below and
+// means nothing else: code asks GroupOf(kind), never compares kinds.
 enum class OpKind : uint8_t {
-  // IMemAllocator / IMemAllocatorCallbackTemp (and its IUnknown).
   kSetProperties,
   kGetProperties,
   kCommit,
@@ -90,9 +92,7 @@ enum class OpKind : uint8_t {
   kAddRef,
   kRelease,
   kQueryInterface,
-  // Test callback configuration (not an API call; sets the Reaction).
   kSetReaction,
-  // IMediaSample / IMediaSample2 (and IUnknown) on sample `sample`.
   kSampleAddRef,
   kSampleRelease,
   kSampleQueryInterface,
@@ -114,12 +114,98 @@ enum class OpKind : uint8_t {
   kSetMediaTime,
   kGetProperties2,
   kSetProperties2,
-  // In-process server.
   kDllGetClassObject,
   kCreateInstance,
+  kLockServer,
   kDllCanUnloadNow,
 };
 inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kDllCanUnloadNow) + 1;
+
+// Which object an op is called on, which also fixes its trace syntax.
+enum class OpGroup : uint8_t {
+  kAllocator,  // IMemAllocator / IMemAllocatorCallbackTemp (and its IUnknown):
+               //   "Name args..."
+  kSample,     // IMediaSample (and IUnknown) on sample `sample`:
+               //   "sample N Name args..."
+  kSample2,    // IMediaSample2 on sample `sample`: "sample N Name args..."
+  kFactory,    // the in-process server (DllGetClassObject, IClassFactory):
+               //   "Name args..."
+  kConfig,     // test callback configuration, not an API call:
+               //   "callback N react Reaction..."
+};
+
+// One row per op: its trace name, its group, and what Op::null_ptr1 /
+// Op::null_ptr2 mean for it (the C parameter passed as NULL; "" = the op
+// has no such pointer and the field stays false).
+struct OpInfo {
+  OpKind kind;
+  std::string_view name;
+  OpGroup group;
+  std::string_view ptr1;
+  std::string_view ptr2;
+};
+
+// THE op vocabulary. Add a row here (in enum order) for a new op; see
+// spec/README.md "Adding an operation" for the rest of the recipe.
+inline constexpr OpInfo kOpTable[] = {
+    // kind                            name                   group
+    {OpKind::kSetProperties,         "SetProperties",       OpGroup::kAllocator, "pRequest", "pActual"},
+    {OpKind::kGetProperties,         "GetProperties",       OpGroup::kAllocator, "pProps", ""},
+    {OpKind::kCommit,                "Commit",              OpGroup::kAllocator, "", ""},
+    {OpKind::kDecommit,              "Decommit",            OpGroup::kAllocator, "", ""},
+    {OpKind::kGetBuffer,             "GetBuffer",           OpGroup::kAllocator, "ppBuffer", ""},
+    {OpKind::kReleaseBuffer,         "ReleaseBuffer",       OpGroup::kAllocator, "", ""},
+    {OpKind::kSetNotify,             "SetNotify",           OpGroup::kAllocator, "", ""},
+    {OpKind::kGetFreeCount,          "GetFreeCount",        OpGroup::kAllocator, "plBuffersFree", ""},
+    {OpKind::kAddRef,                "AddRef",              OpGroup::kAllocator, "", ""},
+    {OpKind::kRelease,               "Release",             OpGroup::kAllocator, "", ""},
+    {OpKind::kQueryInterface,        "QueryInterface",      OpGroup::kAllocator, "ppv", ""},
+    {OpKind::kSetReaction,           "react",               OpGroup::kConfig,    "", ""},
+    {OpKind::kSampleAddRef,          "AddRef",              OpGroup::kSample,    "", ""},
+    {OpKind::kSampleRelease,         "Release",             OpGroup::kSample,    "", ""},
+    {OpKind::kSampleQueryInterface,  "QueryInterface",      OpGroup::kSample,    "ppv", ""},
+    {OpKind::kGetPointer,            "GetPointer",          OpGroup::kSample,    "ppBuffer", ""},
+    {OpKind::kGetSize,               "GetSize",             OpGroup::kSample,    "", ""},
+    {OpKind::kGetTime,               "GetTime",             OpGroup::kSample,    "pTimeStart", "pTimeEnd"},
+    {OpKind::kSetTime,               "SetTime",             OpGroup::kSample,    "pTimeStart", "pTimeEnd"},
+    {OpKind::kIsSyncPoint,           "IsSyncPoint",         OpGroup::kSample,    "", ""},
+    {OpKind::kSetSyncPoint,          "SetSyncPoint",        OpGroup::kSample,    "", ""},
+    {OpKind::kIsPreroll,             "IsPreroll",           OpGroup::kSample,    "", ""},
+    {OpKind::kSetPreroll,            "SetPreroll",          OpGroup::kSample,    "", ""},
+    {OpKind::kIsDiscontinuity,       "IsDiscontinuity",     OpGroup::kSample,    "", ""},
+    {OpKind::kSetDiscontinuity,      "SetDiscontinuity",    OpGroup::kSample,    "", ""},
+    {OpKind::kGetActualDataLength,   "GetActualDataLength", OpGroup::kSample,    "", ""},
+    {OpKind::kSetActualDataLength,   "SetActualDataLength", OpGroup::kSample,    "", ""},
+    {OpKind::kGetMediaType,          "GetMediaType",        OpGroup::kSample,    "ppMediaType", ""},
+    {OpKind::kSetMediaType,          "SetMediaType",        OpGroup::kSample,    "", ""},
+    {OpKind::kGetMediaTime,          "GetMediaTime",        OpGroup::kSample,    "pTimeStart", "pTimeEnd"},
+    {OpKind::kSetMediaTime,          "SetMediaTime",        OpGroup::kSample,    "pTimeStart", "pTimeEnd"},
+    {OpKind::kGetProperties2,        "GetProperties2",      OpGroup::kSample2,   "pbProperties", ""},
+    {OpKind::kSetProperties2,        "SetProperties2",      OpGroup::kSample2,   "pbProperties", ""},
+    {OpKind::kDllGetClassObject,     "DllGetClassObject",   OpGroup::kFactory,   "ppv", ""},
+    {OpKind::kCreateInstance,        "CreateInstance",      OpGroup::kFactory,   "ppv", ""},
+    {OpKind::kLockServer,            "LockServer",          OpGroup::kFactory,   "", ""},
+    {OpKind::kDllCanUnloadNow,       "DllCanUnloadNow",     OpGroup::kFactory,   "", ""},
+};
+
+// Row k of kOpTable is OpKind k, for every kind: each kind is listed exactly
+// once, in enum order, so kOpTable[k] is the lookup.
+constexpr bool OpTableMatchesEnum() {
+  if (std::size(kOpTable) != static_cast<size_t>(kNumOpKinds)) return false;
+  for (size_t i = 0; i < std::size(kOpTable); ++i) {
+    if (static_cast<size_t>(kOpTable[i].kind) != i) return false;
+  }
+  return true;
+}
+static_assert(OpTableMatchesEnum(),
+              "kOpTable must list every OpKind exactly once, in enum order");
+
+constexpr const OpInfo& Info(OpKind kind) { return kOpTable[static_cast<size_t>(kind)]; }
+constexpr OpGroup GroupOf(OpKind kind) { return Info(kind).group; }
+// IMediaSample or IMediaSample2: the op names a sample through Op::sample.
+constexpr bool IsSampleOp(OpKind kind) {
+  return GroupOf(kind) == OpGroup::kSample || GroupOf(kind) == OpGroup::kSample2;
+}
 
 // Interface ids a QueryInterface may ask for. kOther is an unrelated GUID.
 enum class Iid : uint8_t {
@@ -193,10 +279,12 @@ struct Sample2Image {
 struct Op {
   OpKind kind = OpKind::kCommit;
   uint8_t thread = 0;    // calling client thread, 0..kMaxThreads-1
-  bool null_a = false;   // first pointer argument NULL (ppv, pActual,
-                         // ppBuffer, pRequest, pTimeStart, pbProperties...)
-  bool null_b = false;   // second pointer argument NULL (pActual for
-                         // SetProperties, pTimeEnd for time methods)
+  // The op's first and second nullable pointer parameter is passed as NULL.
+  // Which C parameter that is comes from the op's kOpTable row (OpInfo::ptr1,
+  // ptr2): pRequest/pActual for SetProperties, ppv, ppBuffer, pTimeStart/
+  // pTimeEnd... An op whose row names none keeps them false.
+  bool null_ptr1 = false;
+  bool null_ptr2 = false;
   bool oom = false;      // driver fails the next allocation in this call
   int32_t sample = 0;    // sample index (current generation)
   ALLOCATOR_PROPERTIES props = {0, 0, 0, 0};  // SetProperties request
@@ -210,9 +298,9 @@ struct Op {
   Iid iid = Iid::kIUnknown;             // QueryInterface, factory
   Clsid clsid = Clsid::kMemoryAllocator;
   bool outer = false;                   // CreateInstance with pUnkOuter
-  int64_t t0 = 0, t1 = 0;  // SetTime / SetMediaTime values (null_a/null_b)
-  int32_t value = 0;       // SetActualDataLength, Set*(BOOL), media type id
-                           // (SetMediaType; -1 = NULL)
+  int64_t t0 = 0, t1 = 0;  // SetTime / SetMediaTime values (unless null_ptr*)
+  int32_t value = 0;       // SetActualDataLength, Set*(BOOL), LockServer's
+                           // fLock, media type id (SetMediaType; -1 = NULL)
   DWORD cb = 0;            // Get/SetProperties2 cbProperties
   Sample2Image image;      // SetProperties2 payload
   friend bool operator==(const Op& a, const Op& b);  // every field

@@ -75,6 +75,7 @@ size_t State::Hash() const {
   h.Add(waiters.size());
   for (uint8_t w : waiters) h.Add(w);
   for (uint8_t t : traits) h.Add(t);
+  h.Add(server_locks);
   return static_cast<size_t>(h.h);
 }
 
@@ -86,7 +87,8 @@ bool operator==(const State& a, const State& b) {
          a.destroyed == b.destroyed && a.generation == b.generation &&
          a.samples == b.samples && a.free_list == b.free_list &&
          a.callback == b.callback && a.callbacks == b.callbacks &&
-         a.waiters == b.waiters && a.traits == b.traits;
+         a.waiters == b.waiters && a.traits == b.traits &&
+         a.server_locks == b.server_locks;
 }
 
 std::string State::CheckInvariants() const {
@@ -133,13 +135,17 @@ std::string ToString(const State& s) {
   out += s.destroyed ? " DESTROYED" : "";
   out += " gen=" + std::to_string(s.generation) + " free=[";
   for (size_t i = 0; i < s.free_list.size(); ++i) {
-    out += (i ? "," : "") + std::to_string(s.free_list[i]);
+    if (i > 0) out += ',';
+    out += std::to_string(s.free_list[i]);
   }
   out += "] callback=" + std::to_string(s.callback) + " waiters=[";
   for (size_t i = 0; i < s.waiters.size(); ++i) {
-    out += (i ? "," : "") + std::to_string(s.waiters[i]);
+    if (i > 0) out += ',';
+    out += std::to_string(s.waiters[i]);
   }
-  out += "]\n";
+  out += "]";
+  if (s.server_locks != 0) out += " server_locks=" + std::to_string(s.server_locks);
+  out += "\n";
   for (size_t i = 0; i < s.samples.size(); ++i) {
     const SampleState& x = s.samples[i];
     out += "  sample " + std::to_string(i) + ": refs=" + std::to_string(x.refs) +

@@ -7,7 +7,8 @@
 // the free list in order, every reference count (allocator: client + self;
 // samples; the allocator-held references on each test callback), the
 // installed callback, each callback's reaction and the notifications it has
-// received, and the FIFO of threads blocked in GetBuffer.
+// received, the FIFO of threads blocked in GetBuffer, and the server's
+// LockServer count.
 //
 // It is a value: copyable, ==, hashable (Hash(), std::hash), with no
 // threads, locks or addresses. Transitions are computed by step.h.
@@ -98,6 +99,7 @@ struct State {
   std::array<CallbackState, kNumCallbacks> callbacks{};
   std::vector<uint8_t> waiters;       // blocked GetBuffer threads, oldest first
   std::array<uint8_t, kNumTraits> traits{};  // portable only
+  uint32_t server_locks = 0;  // LockServer(TRUE) not yet undone (FACTORY.LOCKSERVER)
 
   uint32_t TotalRefs() const { return client_refs + self_refs; }
   bool IsFree(int index) const;

@@ -13,7 +13,7 @@
 // sequential value model and are judged by the drivers (props, fuzz, SPIN):
 // COM.ALLOC.IDENTITY, COM.SAMPLE.IDENTITY, THREAD.SAFE (the model is the
 // sequential specification the linearizability check searches), THREAD.SAMPLE,
-// NOTIFY.THREAD, GEN.NOHANG, GEN.NOCRASH, FACTORY.LOCKSERVER.
+// NOTIFY.THREAD, GEN.NOHANG, GEN.NOCRASH.
 
 #include "step.h"
 
@@ -94,8 +94,16 @@ class Engine {
     return v == 2;
   }
   void Rule(std::string_view id) { o_.rule = id; }
+  // The op returns `hr` (a failure code) as `rule` decides; true: in domain.
   bool Fail(HRESULT hr, std::string_view rule) {
     o_.hr = hr;
+    Rule(rule);
+    return true;
+  }
+  // The op succeeds with `code` (S_OK unless a rule names another success
+  // code, such as S_FALSE) as `rule` decides; true: in domain.
+  bool Succeed(std::string_view rule, HRESULT code = S_OK) {
+    o_.hr = code;
     Rule(rule);
     return true;
   }
@@ -145,7 +153,7 @@ int64_t AlignedSize(const ALLOCATOR_PROPERTIES& p) {
 
 bool Engine::SetProperties(const Op& op) {
   // GEN.BADINPUT: every NULL below gives E_POINTER under strict.
-  if (op.null_a || op.null_b) {
+  if (op.null_ptr1 || op.null_ptr2) {
     if (portable_) return false;  // ALLOC.PROPS.NULL: not checked (crash)
     return Fail(E_POINTER, "ALLOC.PROPS.NULL");
   }
@@ -200,17 +208,17 @@ bool Engine::SetProperties(const Op& op) {
   s_.props = stored;
   s_.changed = true;  // ALLOC.PROPS.STORE
   o_.props = stored;
-  return Fail(S_OK, "ALLOC.PROPS.STORE");
+  return Succeed("ALLOC.PROPS.STORE");
 }
 
 bool Engine::GetProperties(const Op& op) {
-  if (op.null_a) {
+  if (op.null_ptr1) {
     if (portable_) return false;
     return Fail(E_POINTER, "ALLOC.GETPROPS.NULL");
   }
   o_.written |= kOutProps;
   o_.props = s_.props;
-  return Fail(S_OK, "ALLOC.GETPROPS");
+  return Succeed("ALLOC.GETPROPS");
 }
 
 HRESULT Engine::Commit(bool oom) {
@@ -333,7 +341,7 @@ int Engine::PopFree() {
 }
 
 bool Engine::GetBuffer(const Op& op) {
-  if (op.null_a) {
+  if (op.null_ptr1) {
     if (portable_) return false;  // base classes and Wine crash
     return Fail(E_POINTER, "ALLOC.GETBUFFER.NULL");
   }
@@ -345,7 +353,7 @@ bool Engine::GetBuffer(const Op& op) {
   }
   if (!s_.free_list.empty()) {
     o_.sample = s_.Handle(PopFree());  // ALLOC.GETBUFFER.POP
-    return Fail(S_OK, "ALLOC.GETBUFFER.POP");
+    return Succeed("ALLOC.GETBUFFER.POP");
   }
   if (op.flags & AM_GBF_NOWAIT) {
     // ALLOC.GETBUFFER.NOWAIT: no trace left behind.
@@ -381,7 +389,7 @@ void Engine::SetNotify(int8_t cb) {
 }
 
 bool Engine::AllocQueryInterface(const Op& op) {
-  if (op.null_a) {
+  if (op.null_ptr1) {
     if (portable_) return false;
     return Fail(E_POINTER, "COM.ALLOC.QI.NULL");
   }
@@ -394,7 +402,7 @@ bool Engine::AllocQueryInterface(const Op& op) {
   }
   if (!hit) return Fail(E_NOINTERFACE, "COM.ALLOC.QI.MISS");
   ++s_.client_refs;
-  return Fail(S_OK, "COM.ALLOC.QI");
+  return Succeed("COM.ALLOC.QI");
 }
 
 void Engine::ReleaseAllocatorRef(bool self) {
@@ -553,8 +561,8 @@ void Engine::Notify(int8_t cb, uint8_t depth) {
 // --- sample ----------------------------------------------------------------------
 
 bool Engine::GetProperties2(const Op& op, SampleState& x) {
-  if (op.cb == 0) return Fail(S_OK, "SAMPLE2.GETPROPS.ZERO");
-  if (op.null_a) {
+  if (op.cb == 0) return Succeed("SAMPLE2.GETPROPS.ZERO");
+  if (op.null_ptr1) {
     if (portable_) return false;
     return Fail(E_POINTER, "SAMPLE2.GETPROPS.NULL");
   }
@@ -576,12 +584,12 @@ bool Engine::GetProperties2(const Op& op, SampleState& x) {
   im.cbBuffer = s_.props.cbBuffer;
   o_.bytes = bytes;
   o_.written |= kOutSample2;
-  return Fail(S_OK, "SAMPLE2.GETPROPS.IMAGE");
+  return Succeed("SAMPLE2.GETPROPS.IMAGE");
 }
 
 bool Engine::SetProperties2(const Op& op, SampleState& x) {
-  if (op.cb < sizeof(DWORD)) return Fail(S_OK, "SAMPLE2.SETPROPS.SHORT");
-  if (op.null_a) {
+  if (op.cb < sizeof(DWORD)) return Succeed("SAMPLE2.SETPROPS.SHORT");
+  if (op.null_ptr1) {
     if (portable_) return false;
     return Fail(E_POINTER, "SAMPLE2.SETPROPS.NULL");
   }
@@ -652,16 +660,14 @@ bool Engine::SetProperties2(const Op& op, SampleState& x) {
   } else {
     x.flags &= ~static_cast<DWORD>(AM_SAMPLE_TYPECHANGED);
   }
-  return Fail(S_OK, "SAMPLE2.SETPROPS.ASSIGN");
+  return Succeed("SAMPLE2.SETPROPS.ASSIGN");
 }
 
 bool Engine::SampleOp(const Op& op) {
   int index = op.sample;
   SampleState& x = s_.samples[index];
   auto flag_query = [&](DWORD bit, std::string_view rule) {
-    o_.hr = (x.flags & bit) ? S_OK : S_FALSE;  // SAMPLE.FLAGS.GET
-    Rule(rule);
-    return true;
+    return Succeed(rule, (x.flags & bit) ? S_OK : S_FALSE);  // SAMPLE.FLAGS.GET
   };
   auto flag_set = [&](DWORD bit) {
     if (op.value != 0) {
@@ -669,19 +675,19 @@ bool Engine::SampleOp(const Op& op) {
     } else {
       x.flags &= ~bit;
     }
-    return Fail(S_OK, "SAMPLE.FLAGS.SET");
+    return Succeed("SAMPLE.FLAGS.SET");
   };
   switch (op.kind) {
     case OpKind::kSampleAddRef:
       o_.value = ++x.refs;  // COM.SAMPLE.ADDREF
-      return Fail(S_OK, "COM.SAMPLE.ADDREF");
+      return Succeed("COM.SAMPLE.ADDREF");
     case OpKind::kSampleRelease:
       o_.value = x.refs - 1;  // COM.SAMPLE.RELEASE
       Rule("COM.SAMPLE.RELEASE");
       SampleRelease(index, 0);
       return true;
     case OpKind::kSampleQueryInterface: {
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "COM.SAMPLE.QI.NULL");
       }
@@ -689,12 +695,12 @@ bool Engine::SampleOp(const Op& op) {
       if (op.iid == Iid::kIUnknown || op.iid == Iid::kIMediaSample ||
           op.iid == Iid::kIMediaSample2) {
         ++x.refs;
-        return Fail(S_OK, "COM.SAMPLE.QI");
+        return Succeed("COM.SAMPLE.QI");
       }
       return Fail(E_NOINTERFACE, "COM.SAMPLE.QI.MISS");
     }
     case OpKind::kGetPointer:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "SAMPLE.POINTER.NULL");
       }
@@ -702,12 +708,12 @@ bool Engine::SampleOp(const Op& op) {
       o_.sample = s_.Handle(index);
       // ALLOC.SAMPLE.LAYOUT (portable: Wine does not align buffers).
       o_.pointer_align = portable_ ? 1u : static_cast<uint32_t>(s_.props.cbAlign);
-      return Fail(S_OK, "SAMPLE.POINTER");
+      return Succeed("SAMPLE.POINTER");
     case OpKind::kGetSize:
       o_.value = s_.props.cbBuffer;
-      return Fail(S_OK, "SAMPLE.SIZE");
+      return Succeed("SAMPLE.SIZE");
     case OpKind::kGetTime: {
-      if (op.null_a || op.null_b) {
+      if (op.null_ptr1 || op.null_ptr2) {
         if (portable_) return false;
         return Fail(E_POINTER, "SAMPLE.GETTIME.NULL");
       }
@@ -716,30 +722,30 @@ bool Engine::SampleOp(const Op& op) {
         o_.written |= kOutStart | kOutEnd;  // SAMPLE.GETTIME.1
         o_.start = x.t_start;
         o_.end = x.t_stop;
-        return Fail(S_OK, "SAMPLE.GETTIME.1");
+        return Succeed("SAMPLE.GETTIME.1");
       }
       if (x.flags & AM_SAMPLE_TIMEVALID) {
         o_.written |= kOutStart | kOutEnd;  // SAMPLE.GETTIME.2
         o_.start = x.t_start;
         o_.end = static_cast<int64_t>(static_cast<uint64_t>(x.t_start) + 1);
-        return Fail(VFW_S_NO_STOP_TIME, "SAMPLE.GETTIME.2");
+        return Succeed("SAMPLE.GETTIME.2", VFW_S_NO_STOP_TIME);
       }
       return Fail(VFW_E_SAMPLE_TIME_NOT_SET, "SAMPLE.GETTIME.3");
     }
     case OpKind::kSetTime:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         x.flags &= ~kTimeFlags;  // SAMPLE.SETTIME.1
-        return Fail(S_OK, "SAMPLE.SETTIME.1");
+        return Succeed("SAMPLE.SETTIME.1");
       }
       x.t_start = op.t0;
       x.flags |= AM_SAMPLE_TIMEVALID;
-      if (op.null_b) {
+      if (op.null_ptr2) {
         x.flags &= ~static_cast<DWORD>(AM_SAMPLE_STOPVALID);  // SAMPLE.SETTIME.2
-        return Fail(S_OK, "SAMPLE.SETTIME.2");
+        return Succeed("SAMPLE.SETTIME.2");
       }
       x.t_stop = op.t1;
       x.flags |= AM_SAMPLE_STOPVALID;  // SAMPLE.SETTIME.3
-      return Fail(S_OK, "SAMPLE.SETTIME.3");
+      return Succeed("SAMPLE.SETTIME.3");
     case OpKind::kIsSyncPoint:
       return flag_query(AM_SAMPLE_SPLICEPOINT, "SAMPLE.FLAGS.GET");
     case OpKind::kIsPreroll:
@@ -754,32 +760,32 @@ bool Engine::SampleOp(const Op& op) {
       return flag_set(AM_SAMPLE_DATADISCONTINUITY);
     case OpKind::kGetActualDataLength:
       o_.value = x.actual;
-      return Fail(S_OK, "SAMPLE.LENGTH.GET");
+      return Succeed("SAMPLE.LENGTH.GET");
     case OpKind::kSetActualDataLength:
       if (op.value < 0 || op.value > s_.props.cbBuffer) {
         return Fail(VFW_E_BUFFER_OVERFLOW, "SAMPLE.LENGTH.RANGE");
       }
       x.actual = op.value;
-      return Fail(S_OK, "SAMPLE.LENGTH.SET");
+      return Succeed("SAMPLE.LENGTH.SET");
     case OpKind::kGetMediaType:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "SAMPLE.GETTYPE.NULL");
       }
       o_.written |= kOutMediaType;
       o_.media_type = -1;
-      if (x.media_type < 0) return Fail(S_FALSE, "SAMPLE.GETTYPE.NONE");
+      if (x.media_type < 0) return Succeed("SAMPLE.GETTYPE.NONE", S_FALSE);
       if (op.oom) {
         if (portable_) return false;
         return Fail(E_OUTOFMEMORY, "SAMPLE.GETTYPE.OOM");
       }
       o_.media_type = x.media_type;
-      return Fail(S_OK, "SAMPLE.GETTYPE.COPY");
+      return Succeed("SAMPLE.GETTYPE.COPY");
     case OpKind::kSetMediaType:
       if (op.value < 0) {
         x.media_type = -1;  // SAMPLE.SETTYPE.NULL
         x.flags &= ~static_cast<DWORD>(AM_SAMPLE_TYPECHANGED);
-        return Fail(S_OK, "SAMPLE.SETTYPE.NULL");
+        return Succeed("SAMPLE.SETTYPE.NULL");
       }
       if (op.oom) {
         if (portable_) return false;
@@ -787,9 +793,9 @@ bool Engine::SampleOp(const Op& op) {
       }
       x.media_type = static_cast<int8_t>(op.value);
       x.flags |= AM_SAMPLE_TYPECHANGED;
-      return Fail(S_OK, "SAMPLE.SETTYPE.COPY");
+      return Succeed("SAMPLE.SETTYPE.COPY");
     case OpKind::kGetMediaTime: {
-      if (op.null_a || op.null_b) {
+      if (op.null_ptr1 || op.null_ptr2) {
         if (portable_) return false;
         return Fail(E_POINTER, "SAMPLE.GETMEDIATIME.NULL");
       }
@@ -807,27 +813,44 @@ bool Engine::SampleOp(const Op& op) {
                                       static_cast<uint64_t>(static_cast<int64_t>(
                                           static_cast<int32_t>(static_cast<uint32_t>(span)))));
       }
-      return Fail(S_OK, "SAMPLE.GETMEDIATIME.1");
+      return Succeed("SAMPLE.GETMEDIATIME.1");
     }
     case OpKind::kSetMediaTime:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         x.media_time_valid = false;  // SAMPLE.SETMEDIATIME.1
-        return Fail(S_OK, "SAMPLE.SETMEDIATIME.1");
+        return Succeed("SAMPLE.SETMEDIATIME.1");
       }
-      if (op.null_b) return Fail(E_POINTER, "SAMPLE.SETMEDIATIME.2");
+      if (op.null_ptr2) return Fail(E_POINTER, "SAMPLE.SETMEDIATIME.2");
       // SAMPLE.MEDIATIME.INDEPENDENT: media times never touch the stream
       // time fields or flags (and SetTime never touches these).
       x.mt_start = op.t0;
       x.mt_stop = op.t1;
       x.media_time_valid = true;
-      return Fail(S_OK, "SAMPLE.SETMEDIATIME.3");
+      return Succeed("SAMPLE.SETMEDIATIME.3");
     case OpKind::kGetProperties2:
       return GetProperties2(op, x);
     case OpKind::kSetProperties2:
       return SetProperties2(op, x);
-    default:
+    // Not sample ops (Run dispatches them elsewhere).
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
+    case OpKind::kDllCanUnloadNow:
       return false;
   }
+  return false;  // not reached: the switch lists every OpKind
 }
 
 // --- in-process server --------------------------------------------------------------
@@ -835,7 +858,7 @@ bool Engine::SampleOp(const Op& op) {
 bool Engine::Factory(const Op& op) {
   switch (op.kind) {
     case OpKind::kDllGetClassObject:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "FACTORY.GETCLASS.NULL");
       }
@@ -846,9 +869,9 @@ bool Engine::Factory(const Op& op) {
       if (op.iid != Iid::kIClassFactory && op.iid != Iid::kIUnknown) {
         return Fail(E_NOINTERFACE, "FACTORY.GETCLASS");
       }
-      return Fail(S_OK, "FACTORY.GETCLASS");
+      return Succeed("FACTORY.GETCLASS");
     case OpKind::kCreateInstance:
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;
         return Fail(E_POINTER, "FACTORY.CREATE");
       }
@@ -856,15 +879,61 @@ bool Engine::Factory(const Op& op) {
       if (op.outer) return Fail(CLASS_E_NOAGGREGATION, "FACTORY.AGGREGATION");
       if (op.iid == Iid::kIUnknown || op.iid == Iid::kIMemAllocator ||
           (op.iid == Iid::kIMemAllocatorCallbackTemp && !Alt(kTraitCallbackIface))) {
-        return Fail(S_OK, "FACTORY.CREATE");
+        return Succeed("FACTORY.CREATE");
       }
       return Fail(E_NOINTERFACE, "FACTORY.CREATE");
+    case OpKind::kLockServer:
+      // FACTORY.LOCKSERVER: the count FACTORY.UNLOAD reads.
+      if (op.value != 0) {
+        ++s_.server_locks;
+      } else if (s_.server_locks > 0) {
+        --s_.server_locks;
+      } else if (portable_) {
+        return false;  // an unlock without a lock: not checked
+      }  // strict: ignored, the count stays 0
+      return Succeed("FACTORY.LOCKSERVER");
     case OpKind::kDllCanUnloadNow:
-      // FACTORY.UNLOAD: the model's only object is its allocator.
-      return Fail(s_.destroyed ? S_OK : S_FALSE, "FACTORY.UNLOAD");
-    default:
+      // FACTORY.UNLOAD: the model's only object is its allocator; the
+      // server lock counts too (FACTORY.LOCKSERVER).
+      return Succeed("FACTORY.UNLOAD",
+                     s_.destroyed && s_.server_locks == 0 ? S_OK : S_FALSE);
+    // Not factory ops (Run dispatches them elsewhere).
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kReleaseBuffer:
+    case OpKind::kSetNotify:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSetReaction:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2:
       return false;
   }
+  return false;  // not reached: the switch lists every OpKind
 }
 
 // --- dispatch ----------------------------------------------------------------------
@@ -890,21 +959,21 @@ bool Engine::Run(const Op& op) {
     case OpKind::kSetNotify:
       if (portable_ && Alt(kTraitCallbackIface)) return false;
       SetNotify(op.callback);
-      return Fail(S_OK, op.callback >= 0 ? "ALLOC.SETNOTIFY.1" : "ALLOC.SETNOTIFY.NULL");
+      return Succeed(op.callback >= 0 ? "ALLOC.SETNOTIFY.1" : "ALLOC.SETNOTIFY.NULL");
     case OpKind::kGetFreeCount:
       if (portable_ && Alt(kTraitCallbackIface)) return false;
-      if (op.null_a) {
+      if (op.null_ptr1) {
         if (portable_) return false;  // base classes crash
         return Fail(E_POINTER, "ALLOC.FREECOUNT.NULL");
       }
       o_.written |= kOutCount;
       o_.value = s_.FreeCount();
-      return Fail(S_OK, "ALLOC.FREECOUNT");
+      return Succeed("ALLOC.FREECOUNT");
     case OpKind::kAddRef:
       ++s_.client_refs;
       o_.value = s_.TotalRefs();  // COM.ALLOC.ADDREF
       o_.any_value = portable_;
-      return Fail(S_OK, "COM.ALLOC.ADDREF");
+      return Succeed("COM.ALLOC.ADDREF");
     case OpKind::kRelease:
       // Portable: dropping the last client reference while committed is
       // not checked (Wine destroys the allocator, the base classes do not).
@@ -923,21 +992,40 @@ bool Engine::Run(const Op& op) {
       c.reaction = op.reaction;
       c.arg = op.arg;
       c.persistent = op.persistent;
-      return Fail(S_OK, "NOTIFY.REENTRANT");
+      return Succeed("NOTIFY.REENTRANT");
     }
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       return Factory(op);
-    default:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kSetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2:
       return SampleOp(op);
   }
+  return false;  // not reached: the switch lists every OpKind
 }
 
-bool IsAllocatorOp(OpKind k) { return k <= OpKind::kQueryInterface; }
-bool IsSampleOp(OpKind k) {
-  return k >= OpKind::kSampleAddRef && k <= OpKind::kSetProperties2;
-}
+bool IsAllocatorOp(OpKind k) { return GroupOf(k) == OpGroup::kAllocator; }
 
 // The profile-independent part of the domain (step.h "Domain").
 bool Structural(const State& s, const Op& op) {
@@ -965,9 +1053,41 @@ bool Structural(const State& s, const Op& op) {
       return op.value >= -1 && op.value < kNumMediaTypes;
     case OpKind::kSetProperties2:
       return op.image.media_type >= -1 && op.image.media_type < kNumMediaTypes;
-    default:
+    case OpKind::kSetProperties:
+    case OpKind::kGetProperties:
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetBuffer:
+    case OpKind::kGetFreeCount:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+    case OpKind::kQueryInterface:
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetPointer:
+    case OpKind::kGetSize:
+    case OpKind::kGetTime:
+    case OpKind::kSetTime:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kSetSyncPoint:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kSetActualDataLength:
+    case OpKind::kGetMediaType:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
+    case OpKind::kDllCanUnloadNow:
       return true;
   }
+  return false;  // not reached: the switch lists every OpKind
 }
 
 }  // namespace
