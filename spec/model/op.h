@@ -52,7 +52,7 @@
 //   LockServer 1 | LockServer 0       (IClassFactory::LockServer(TRUE/FALSE))
 // Comments (#...) and blank lines are skipped by ParseTrace.
 //
-// A *parallel case* (props/parallel) is a file with the comment line
+// A *parallel case* (harness/parallel) is a file with the comment line
 // kParallelTraceMarker: its thread-0 ops are a sequential prefix, and the
 // "@T" ops (T = 1..3) are per-thread lists that start together, in which
 // `sample k` means the sample thread T's k-th GetBuffer of that phase got.
