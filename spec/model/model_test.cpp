@@ -1136,7 +1136,12 @@ TEST(ModelPortable, NotCheckedAndAbsentInterface) {
   EXPECT_FALSE(InDomain(m.s, *ParseOp("GetBuffer null"), Profile::kPortable));
   EXPECT_FALSE(InDomain(m.s, *ParseOp("ReleaseBuffer foreign"), Profile::kPortable));
   EXPECT_FALSE(InDomain(m.s, *ParseOp("GetFreeCount null"), Profile::kPortable));
-  EXPECT_EQ(Portable(m.s, "GetBuffer").size(), 3u);  // any free sample
+  // Any free sample; samples never handed out are interchangeable, so three
+  // fresh ones are one choice; a used one on top is a second.
+  EXPECT_EQ(Portable(m.s, "GetBuffer").size(), 1u);
+  m.Do("GetBuffer");
+  m.Do("sample 2 Release");
+  EXPECT_EQ(Portable(m.s, "GetBuffer").size(), 2u);
   auto qi = Step(m.s, *ParseOp("QueryInterface IMemAllocatorCallbackTemp"), Profile::kPortable);
   ASSERT_EQ(qi.size(), 2u);
   for (const Transition& t : qi) {
@@ -1166,12 +1171,195 @@ TEST(ModelPortable, ImplementationChoices) {
   EXPECT_EQ(Portable(m.s, "sample 0 GetTime * *").size(), 2u);  // STOPVALID alone
   m.Do("sample 0 SetMediaTime 0 4294967296");
   EXPECT_EQ(Portable(m.s, "sample 0 GetMediaTime * *").size(), 2u);  // 32-bit offset
-  EXPECT_EQ(Portable(m.s, "sample 0 Release").size(), 2u);  // tsf/stream kept or not
+  // tsf and stream id each kept or not (two traits).
+  EXPECT_EQ(Portable(m.s, "sample 0 Release").size(), 4u);
   m.Do("sample 0 Release");
   m.Do("Decommit");
   auto reuse = Step(m.s, *ParseOp("Commit"), Profile::kPortable);
   ASSERT_EQ(reuse.size(), 2u);
   EXPECT_NE(reuse[0].outcome.reallocated, reuse[1].outcome.reallocated);
+}
+
+// The transitions of `line` under the portable profile.
+Transitions PortableSteps(const State& s, std::string_view line) {
+  return Step(s, *ParseOp(line), Profile::kPortable);
+}
+
+// Whether `line` may be issued under the portable profile.
+bool PortableInDomain(const State& s, std::string_view line) {
+  return InDomain(s, *ParseOp(line), Profile::kPortable);
+}
+
+// NOTIFY.SNAPSHOT is one trait: a COM reference on the callback during the
+// call (dsalloc: 2 at entry) or none (the base classes' fixed control keeps
+// it alive with its own holder: 1). Once seen, it stays.
+// checks: NOTIFY.SNAPSHOT, COM.CALLBACK.REFS
+TEST(ModelPortable, SnapshotReferenceIsOneTrait) {
+  Sim m = Committed(1);
+  m.Do("GetBuffer nowait flags=0x2 times");
+  m.Do("SetNotify 0");
+  Transitions rel = PortableSteps(m.s, "sample 0 Release");
+  ASSERT_EQ(rel.size(), 2u);
+  ASSERT_EQ(rel[0].outcome.notifications.size(), 1u);
+  ASSERT_EQ(rel[1].outcome.notifications.size(), 1u);
+  EXPECT_EQ(rel[0].outcome.notifications[0].refs_at_entry, 2u);  // strict first
+  EXPECT_EQ(rel[1].outcome.notifications[0].refs_at_entry, 1u);
+  EXPECT_EQ(rel[1].next.callbacks[0].refs, 1u);  // balanced after the call
+  Transitions again = PortableSteps(rel[1].next, "GetBuffer nowait");
+  ASSERT_EQ(again.size(), 1u);
+  Transitions second = PortableSteps(again[0].next, "sample 0 Release");
+  ASSERT_EQ(second.size(), 1u);  // the trait is fixed
+  EXPECT_EQ(second[0].outcome.notifications[0].refs_at_entry, 1u);
+  // Strict is dsalloc: the snapshot reference is counted.
+  EXPECT_EQ(m.Do("sample 0 Release").notifications[0].refs_at_entry, 2u);
+}
+
+// 4096 buffers is dsalloc's own limit: under portable a Commit above it may
+// succeed with that many samples (cheaply: samples never handed out are one
+// choice for GetBuffer) or fail with a Commit failure code; above the
+// model's bound (65536 samples) it is outside the portable domain. The
+// int32 limits stay (every source refuses them).
+// checks: ALLOC.COMMIT.LIMIT, ALLOC.COMMIT.FAIL, ALLOC.FREELIST.ORDER
+TEST(ModelPortable, CommitAboveDsallocsBufferLimitMaySucceed) {
+  Sim m;
+  m.Do("SetProperties 4097 1 1 0");
+  Transitions c = PortableSteps(m.s, "Commit");
+  ASSERT_FALSE(c.empty());
+  EXPECT_EQ(c[0].outcome.hr, E_OUTOFMEMORY);  // answer 0 is the strict one
+  const Transition* ok = nullptr;
+  for (const Transition& t : c) {
+    if (t.outcome.hr == S_OK) ok = &t;
+  }
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(c.size(), 5u);  // the four failure codes, or success
+  EXPECT_EQ(ok->next.samples.size(), 4097u);
+  EXPECT_EQ(ok->next.free_list.size(), 4097u);
+  EXPECT_EQ(ok->next.CheckInvariants(), "");
+  Transitions get = PortableSteps(ok->next, "GetBuffer nowait");
+  ASSERT_EQ(get.size(), 1u);
+  EXPECT_EQ(get[0].outcome.sample.index, 4096);
+  // Strict is unchanged.
+  EXPECT_EQ(m.Do("Commit").hr, E_OUTOFMEMORY);
+  Sim bound;
+  bound.Do("SetProperties 65536 1 1 0");
+  EXPECT_TRUE(HasHr(Portable(bound.s, "Commit"), S_OK));
+  Sim beyond;
+  beyond.Do("SetProperties 65537 1 1 0");
+  EXPECT_FALSE(PortableInDomain(beyond.s, "Commit"));
+  EXPECT_TRUE(beyond.Allowed("Commit"));  // strict: E_OUTOFMEMORY
+  Sim wide;
+  wide.Do("SetProperties 4097 1048576 1 0");  // count x size > INT32_MAX
+  EXPECT_FALSE(HasHr(Portable(wide.s, "Commit"), S_OK));
+}
+
+// Where cbBuffer + cbPrefix or its round-up overflows int32, or a negative
+// size or prefix needs rounding, no source fixes the stored value: such a
+// SetProperties is outside the portable domain. Strict still stores the
+// request unrounded.
+// checks: ALLOC.PROPS.ROUND, ALLOC.PROPS.ACCEPT
+TEST(ModelPortable, RoundingOfHostileSizesIsLeftOpen) {
+  Sim m;
+  EXPECT_FALSE(PortableInDomain(m.s, "SetProperties 1 16 16 2147483647"));
+  EXPECT_FALSE(PortableInDomain(m.s, "SetProperties 2 2147483647 16 0"));
+  EXPECT_FALSE(PortableInDomain(m.s, "SetProperties 1 -5 4 0"));
+  EXPECT_FALSE(PortableInDomain(m.s, "SetProperties 1 16 16 -3"));
+  EXPECT_TRUE(PortableInDomain(m.s, "SetProperties 1 -5 1 0"));   // nothing to round
+  EXPECT_TRUE(PortableInDomain(m.s, "SetProperties 1 -8 4 0"));   // a multiple already
+  EXPECT_TRUE(PortableInDomain(m.s, "SetProperties 1 2147483647 1 0"));
+  auto stored = Portable(m.s, "SetProperties 1 -8 4 0");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].props.cbBuffer, -8);
+  EXPECT_EQ(m.Do("SetProperties 1 16 16 2147483647").props.cbBuffer, 16);  // strict
+  Sim c = Committed(1);
+  EXPECT_TRUE(PortableInDomain(c.s, "SetProperties 1 16 16 2147483647"));  // state error
+}
+
+// Wake-and-recheck waiters (the base classes' semaphore): a release with a
+// waiter may hand the sample over (dsalloc) or free it and wake the waiter,
+// which re-checks after the NotifyRelease reaction has run: a reaction's
+// Decommit makes it return NOT_COMMITTED (or the Decommit-wake trait's
+// code) with the sample free; a reaction's GetBufferNoWait takes it and the
+// waiter blocks on. Without a reaction it gets a sample at the op's end.
+// checks: ALLOC.RELEASEBUFFER.HANDOFF, ALLOC.DECOMMIT.WAKE, THREAD.NOLOSTWAKE
+TEST(ModelPortable, WokenWaiterRechecksAfterTheReaction) {
+  Sim m;
+  m.Do("SetProperties 2 84 65536 0");
+  m.Do("SetNotify 0");
+  m.Do("Commit");
+  m.Do("callback 0 react Decommit persistent");
+  m.Do("GetBuffer nowait");
+  m.Do("GetBuffer nowait");
+  m.Do("@2 GetBuffer flags=0x8 times");
+  Transitions rel = PortableSteps(m.s, "sample 0 Release");
+  bool handoff = false, recheck = false;
+  for (const Transition& t : rel) {
+    ASSERT_EQ(t.outcome.completions.size(), 1u);
+    EXPECT_EQ(t.next.state, AllocState::kPending);
+    EXPECT_TRUE(t.next.waiters.empty());
+    if (t.outcome.completions[0].hr == S_OK) {
+      handoff = true;
+      EXPECT_EQ(t.next.free_list.size(), 0u);
+    } else if (t.outcome.completions[0].hr == VFW_E_NOT_COMMITTED) {
+      recheck = true;
+      EXPECT_EQ(t.next.free_list.size(), 1u);  // the sample stays free
+      EXPECT_EQ(t.next.CheckInvariants(), "");
+    }
+  }
+  EXPECT_TRUE(handoff);
+  EXPECT_TRUE(recheck);
+  EXPECT_EQ(rel[0].outcome.completions[0].hr, S_OK);  // strict first
+  EXPECT_EQ(m.Do("sample 0 Release").completions[0].hr, S_OK);  // strict: hand-off
+
+  Sim g = Committed(1);
+  g.Do("SetNotify 0");
+  g.Do("callback 0 react GetBufferNoWait");
+  g.Do("GetBuffer nowait");
+  g.Do("@1 GetBuffer");
+  bool stolen = false;
+  for (const Transition& t : PortableSteps(g.s, "sample 0 Release")) {
+    if (t.outcome.completions.empty()) {
+      stolen = true;
+      EXPECT_EQ(t.outcome.notifications[0].reaction_hr, S_OK);
+      EXPECT_EQ(t.next.waiters.size(), 1u);  // still blocked
+      EXPECT_EQ(t.next.CheckInvariants(), "");
+    }
+  }
+  EXPECT_TRUE(stolen);
+
+  Sim q = Committed(1);
+  q.Do("GetBuffer nowait");
+  q.Do("@1 GetBuffer");
+  for (const Transition& t : PortableSteps(q.s, "sample 0 Release")) {
+    ASSERT_EQ(t.outcome.completions.size(), 1u);  // never left free
+    EXPECT_EQ(t.outcome.completions[0].hr, S_OK);
+    EXPECT_EQ(t.next.CheckInvariants(), "");
+  }
+}
+
+// SetProperties' check order is two traits, not Wine's bundle: alignment
+// before or after the state, and in C outstanding samples before or after
+// the committed state. Checking alignment first (base classes) and
+// outstanding first (Wine) is allowed.
+// checks: ALLOC.PROPS.ALIGN, ALLOC.PROPS.COMMITTED, ALLOC.PROPS.PENDING
+TEST(ModelPortable, SetPropertiesCheckOrderIsTwoTraits) {
+  Sim m = Committed(1);
+  m.Do("GetBuffer nowait");
+  auto zero = Portable(m.s, "SetProperties 1 10 0 0");
+  EXPECT_TRUE(HasHr(zero, VFW_E_BADALIGN));
+  EXPECT_TRUE(HasHr(zero, VFW_E_ALREADY_COMMITTED));
+  EXPECT_TRUE(HasHr(zero, VFW_E_BUFFERS_OUTSTANDING));
+  const State* wine_state = nullptr;
+  Transitions held = PortableSteps(m.s, "SetProperties 1 10 4 0");
+  for (const Transition& t : held) {
+    if (t.outcome.hr == VFW_E_BUFFERS_OUTSTANDING) wine_state = &t.next;
+  }
+  ASSERT_NE(wine_state, nullptr);
+  auto mixed = Portable(*wine_state, "SetProperties 1 10 0 0");
+  EXPECT_TRUE(HasHr(mixed, VFW_E_BADALIGN));             // alignment first
+  EXPECT_TRUE(HasHr(mixed, VFW_E_BUFFERS_OUTSTANDING));  // alignment last
+  EXPECT_FALSE(HasHr(mixed, VFW_E_ALREADY_COMMITTED));   // outstanding first is fixed
+  EXPECT_EQ(m.Do("SetProperties 1 10 0 0").hr, VFW_E_BADALIGN);  // strict
+  EXPECT_EQ(m.Do("SetProperties 1 10 4 0").hr, VFW_E_ALREADY_COMMITTED);
 }
 
 // --- properties of the model itself -----------------------------------------------------

@@ -61,6 +61,7 @@ size_t State::Hash() const {
     h.Add(x.t_stop);
     h.Add(x.mt_start);
     h.Add(x.mt_stop);
+    h.Add(x.used);
   }
   h.Add(free_list.size());
   for (uint16_t i : free_list) h.Add(i);
@@ -116,7 +117,7 @@ std::string State::CheckInvariants() const {
     return "self-reference does not match the state";
   }
   if (destroyed != (TotalRefs() == 0)) return "destroyed does not match refs";
-  if (static_cast<int>(samples.size()) > kMaxBuffers) return "too many samples";
+  if (static_cast<int>(samples.size()) > kMaxModelSamples) return "too many samples";
   if (callback >= 0 && callbacks[callback].refs == 0) {
     return "installed callback holds no reference";
   }

@@ -17,7 +17,9 @@
 //   - free list holds distinct sample indices, each with refs == 0;
 //     every sample not on it has refs >= 1 (handed-off samples included);
 //   - state D => every sample is free; waiters non-empty => state C and
-//     the free list is empty;
+//     the free list is empty (between ops: under the portable profile a
+//     release may leave a sample free with waiters until the op's end,
+//     ALLOC.RELEASEBUFFER.HANDOFF);
 //   - self_refs == 1 <=> state is C or P (else 0); destroyed <=> total
 //     refs == 0 (then no samples exist).
 
@@ -53,13 +55,20 @@ enum class AllocState : uint8_t { kDecommitted, kCommitted, kPending };
 enum Trait : uint8_t {
   kTraitRounding,        // 2: cbBuffer stored unrounded (Wine)
   kTraitActualOnError,   // 2: *pActual untouched on failure (Wine)
-  kTraitHeldCode,        // 2: C + samples held -> BUFFERS_OUTSTANDING (Wine)
+  kTraitHeldCode,        // 2: SetProperties checks outstanding samples before
+                         //    the committed state: C + samples held ->
+                         //    BUFFERS_OUTSTANDING (Wine)
   kTraitDecommitWake,    // 2: woken waiter gets VFW_E_TIMEOUT (Wine)
   kTraitKeepSamples,     // 2: Commit from D always makes new samples (Wine)
-  kTraitRecycleExtras,   // 2: recycle keeps type flags + stream id (Wine)
+  kTraitRecycleExtras,   // 2: recycle keeps dwTypeSpecificFlags (Wine)
   kTraitCallbackIface,   // 2: no IMemAllocatorCallbackTemp (Wine)
   kTraitStopOnlyTime,    // 2: STOPVALID w/o TIMEVALID -> TIME_NOT_SET (Wine)
   kTraitMediaTime32,     // 2: media end kept as 32-bit offset (base classes)
+  kTraitSnapshotRef,     // 2: no COM reference on the callback during
+                         //    NotifyRelease (kept alive some other way)
+  kTraitAlignLast,       // 2: SetProperties checks cbAlign after the state
+                         //    (ALREADY_COMMITTED / BUFFERS_OUTSTANDING) (Wine)
+  kTraitRecycleStream,   // 2: recycle keeps dwStreamId (Wine)
   kNumTraits
 };
 
@@ -73,6 +82,9 @@ struct SampleState {
   int8_t media_type = -1;    // stored type id, -1 = none
   REFERENCE_TIME t_start = 0, t_stop = 0;
   LONGLONG mt_start = 0, mt_stop = 0;
+  bool used = false;         // handed out at least once in this generation
+                             // (portable: unused free samples are
+                             // interchangeable, ALLOC.FREELIST.ORDER)
   friend bool operator==(const SampleState&, const SampleState&) = default;
 };
 

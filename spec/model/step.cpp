@@ -83,9 +83,17 @@ class Engine {
       : s_(s), o_(o), portable_(p == Profile::kPortable), ch_(ch) {}
 
   // Returns false when the op is outside the profile's domain.
-  bool Run(const Op& op);
+  bool Run(const Op& op) {
+    bool in = RunOp(op);
+    if (in && portable_) Settle();
+    return in && !undefined_;
+  }
 
  private:
+  bool RunOp(const Op& op);
+  // Portable, at the end of a top-level op: woken waiters re-check
+  // (ALLOC.RELEASEBUFFER.HANDOFF, wake-and-recheck).
+  void Settle();
   // Portable: true when the implementation takes the alternative of `t`.
   bool Alt(Trait t) {
     if (!portable_) return false;
@@ -136,6 +144,9 @@ class Engine {
   Outcome& o_;
   bool portable_;
   Chooser& ch_;
+  // Set when some allowed outcome of the op is one the model does not
+  // compute (portable): the op is then outside the domain.
+  bool undefined_ = false;
 };
 
 // --- allocator ----------------------------------------------------------------
@@ -151,6 +162,14 @@ int64_t AlignedSize(const ALLOCATOR_PROPERTIES& p) {
   return r > INT32_MAX ? -1 : r;
 }
 
+// Whether cbBuffer + cbPrefix (exact, 64-bit) is not a multiple of cbAlign,
+// so that an implementation that rounds changes the value.
+bool RoundingNeeded(const ALLOCATOR_PROPERTIES& p) {
+  if (p.cbAlign < 1) return false;
+  int64_t sum = int64_t{p.cbBuffer} + p.cbPrefix;
+  return sum % p.cbAlign != 0;
+}
+
 bool Engine::SetProperties(const Op& op) {
   // GEN.BADINPUT: every NULL below gives E_POINTER under strict.
   if (op.null_ptr1 || op.null_ptr2) {
@@ -164,34 +183,25 @@ bool Engine::SetProperties(const Op& op) {
   bool align_ok = ValidAlign(rq.cbAlign);
   if (portable_ && !align_ok && rq.cbAlign != 0) return false;  // not checked
   bool outstanding = s_.free_list.size() != s_.samples.size();
-  // Strict order (base classes): alignment, committed, pending.
-  HRESULT strict_hr = S_OK;
+  // Strict order (base classes): alignment, committed, pending. Portable:
+  // two independent traits (SEMANTICS 2.4, 6.1): whether the alignment is
+  // checked before or after the state (Wine: after), and whether in C
+  // outstanding samples are checked before the committed state (Wine:
+  // before). In P some sample is always outstanding, in D none is.
+  // Each trait is consulted only where it changes the outcome.
+  bool state_fails = s_.state != AllocState::kDecommitted;
+  HRESULT hr = S_OK;
   std::string_view rule;
-  if (!align_ok) {
-    strict_hr = VFW_E_BADALIGN;
+  if (!align_ok && !(state_fails && Alt(kTraitAlignLast))) {
+    hr = VFW_E_BADALIGN;
     rule = "ALLOC.PROPS.ALIGN";
   } else if (s_.state == AllocState::kCommitted) {
-    strict_hr = VFW_E_ALREADY_COMMITTED;
+    hr = outstanding && Alt(kTraitHeldCode) ? VFW_E_BUFFERS_OUTSTANDING
+                                            : VFW_E_ALREADY_COMMITTED;
     rule = "ALLOC.PROPS.COMMITTED";
   } else if (s_.state == AllocState::kPending) {
-    strict_hr = VFW_E_BUFFERS_OUTSTANDING;
+    hr = VFW_E_BUFFERS_OUTSTANDING;
     rule = "ALLOC.PROPS.PENDING";
-  }
-  HRESULT hr = strict_hr;
-  if (portable_) {
-    // Wine order: outstanding, committed, alignment 0.
-    HRESULT wine_hr = S_OK;
-    if (outstanding) {
-      wine_hr = VFW_E_BUFFERS_OUTSTANDING;
-    } else if (s_.state != AllocState::kDecommitted) {
-      wine_hr = VFW_E_ALREADY_COMMITTED;
-    } else if (!align_ok) {
-      wine_hr = VFW_E_BADALIGN;
-    }
-    if (wine_hr != strict_hr && Alt(kTraitHeldCode)) {
-      hr = wine_hr;
-      rule = "ALLOC.PROPS.COMMITTED";
-    }
   }
   if (FAILED(hr)) {
     // ALLOC.PROPS.ZERO (portable: Wine leaves *pActual untouched).
@@ -201,6 +211,12 @@ bool Engine::SetProperties(const Op& op) {
   // ALLOC.PROPS.ACCEPT: nothing else is validated.
   ALLOCATOR_PROPERTIES stored = rq;
   int64_t aligned = AlignedSize(rq);
+  if (portable_ && aligned < 0 && RoundingNeeded(rq)) {
+    // ALLOC.PROPS.ROUND (portable): rounding a negative or int32-overflowing
+    // size has no common value (the base classes wrap in 32 bits, a 64-bit
+    // implementation rounds or refuses, dsalloc stores the request): open.
+    return false;
+  }
   if (aligned >= 0 && aligned - rq.cbPrefix != rq.cbBuffer) {
     // ALLOC.PROPS.ROUND (portable: may store the request unrounded).
     if (!Alt(kTraitRounding)) stored.cbBuffer = static_cast<LONG>(aligned - rq.cbPrefix);
@@ -236,16 +252,28 @@ HRESULT Engine::Commit(bool oom) {
   HRESULT hr = S_OK;
   std::string_view rule;
   int64_t aligned = AlignedSize(p);
+  // Only dsalloc's own limit: kMaxBuffers is strict (portable: such a Commit
+  // may also succeed, SEMANTICS 2.7: the base classes have no such limit).
+  bool only_count_limit = false;
   if (p.cBuffers <= 0 || p.cbBuffer <= 0) {
     hr = VFW_E_SIZENOTSET;  // ALLOC.COMMIT.SIZE
     rule = "ALLOC.COMMIT.SIZE";
   } else if (p.cbPrefix < 0 || aligned < 0 || aligned * p.cBuffers > INT32_MAX ||
-             p.cBuffers > kMaxBuffers ||
              // "the memory cannot be allocated": only a Commit that
              // allocates can fail that way; reusing samples allocates nothing.
              (oom && (s_.changed || s_.samples.empty()))) {
     hr = E_OUTOFMEMORY;  // ALLOC.COMMIT.LIMIT
     rule = "ALLOC.COMMIT.LIMIT";
+  } else if (p.cBuffers > kMaxBuffers) {
+    hr = E_OUTOFMEMORY;  // ALLOC.COMMIT.LIMIT (kMaxBuffers)
+    rule = "ALLOC.COMMIT.LIMIT";
+    only_count_limit = true;
+  }
+  if (portable_ && only_count_limit && p.cBuffers > kMaxModelSamples) {
+    // The success the portable profile allows is beyond what the model
+    // holds: the Commit is outside the portable domain.
+    undefined_ = true;
+    return hr;
   }
   if (portable_) {
     // ALLOC.COMMIT.FAIL: any failure code of the family; Wine's Commit also
@@ -253,9 +281,12 @@ HRESULT Engine::Commit(bool oom) {
     static constexpr HRESULT kCodes[] = {VFW_E_SIZENOTSET, VFW_E_BUFFER_NOTSET,
                                          VFW_E_BADALIGN, E_OUTOFMEMORY};
     if (FAILED(hr)) {
-      // Answer 0 keeps the strict code; 1..3 are the other three.
-      int pick = ch_.Pick(4);
-      if (pick > 0) {
+      // Answer 0 keeps the strict code; 1..3 are the other three; 4 (only
+      // above kMaxBuffers, dsalloc's own limit) is success.
+      int pick = ch_.Pick(only_count_limit ? 5 : 4);
+      if (pick == 4) {
+        hr = S_OK;
+      } else if (pick > 0) {
         int k = 0;
         for (HRESULT code : kCodes) {
           if (code != hr && ++k == pick) {
@@ -331,12 +362,25 @@ int Engine::PopFree() {
   // ALLOC.FREELIST.ORDER: LIFO head (portable: any free sample).
   size_t pos = s_.free_list.size() - 1;
   if (portable_) {
-    // Answer 0 is the strict choice (the head), as everywhere.
-    pos -= static_cast<size_t>(ch_.Pick(static_cast<int>(s_.free_list.size())));
+    // Answer 0 is the strict choice (the head), as everywhere. Free samples
+    // never handed out in this generation are interchangeable (equal values,
+    // never observed): only the one nearest the head is a distinct choice,
+    // which keeps the branching small however many samples there are.
+    std::vector<size_t> choices;  // free-list positions, head first
+    bool unused_seen = false;
+    for (size_t k = s_.free_list.size(); k-- > 0;) {
+      if (!s_.samples[s_.free_list[k]].used) {
+        if (unused_seen) continue;
+        unused_seen = true;
+      }
+      choices.push_back(k);
+    }
+    pos = choices[static_cast<size_t>(ch_.Pick(static_cast<int>(choices.size())))];
   }
   int index = s_.free_list[pos];
   s_.free_list.erase(s_.free_list.begin() + static_cast<ptrdiff_t>(pos));
   s_.samples[index].refs = 1;
+  s_.samples[index].used = true;
   return index;
 }
 
@@ -437,18 +481,19 @@ void Engine::SampleRelease(int index, uint8_t depth) {
   x.media_type = -1;
   x.flags = 0;
   x.media_time_valid = false;
-  if ((x.type_flags != 0 || x.stream_id != 0) && Alt(kTraitRecycleExtras)) {
-    // kept
-  } else {
-    x.type_flags = 0;
-    x.stream_id = 0;
-  }
+  // Two traits: an implementation may keep either field (Wine keeps both).
+  if (x.type_flags != 0 && !Alt(kTraitRecycleExtras)) x.type_flags = 0;
+  if (x.stream_id != 0 && !Alt(kTraitRecycleStream)) x.stream_id = 0;
   ReleaseBuffer(index, depth);
 }
 
 void Engine::ReleaseBuffer(int index, uint8_t depth) {
-  // Under the lock.
-  if (!s_.waiters.empty()) {
+  // Under the lock. Portable: a wake-and-recheck implementation (the base
+  // classes' semaphore, SEMANTICS 2.5, 6.3) puts the sample on the free list
+  // and wakes the waiters, which re-check later: what runs on this thread
+  // first (the NotifyRelease reaction) may take it or decommit. Thread
+  // timing decides, so it is a branch, not a trait; Settle completes it.
+  if (!s_.waiters.empty() && !(portable_ && ch_.Pick(2) == 1)) {
     // ALLOC.RELEASEBUFFER.HANDOFF / ALLOC.GETBUFFER.FIFO: the oldest waiter
     // gets the sample (portable: any waiter); it never touches the list, so
     // no sample is free while a thread waits (THREAD.NOLOSTWAKE).
@@ -457,6 +502,7 @@ void Engine::ReleaseBuffer(int index, uint8_t depth) {
     uint8_t thread = s_.waiters[w];
     s_.waiters.erase(s_.waiters.begin() + static_cast<ptrdiff_t>(w));
     s_.samples[index].refs = 1;
+    s_.samples[index].used = true;
     o_.completions.push_back({thread, S_OK, s_.Handle(index)});
   } else {
     s_.free_list.push_back(static_cast<uint16_t>(index));  // ALLOC.RELEASEBUFFER.PUSH
@@ -467,17 +513,34 @@ void Engine::ReleaseBuffer(int index, uint8_t depth) {
     completed = true;
   }
   // NOTIFY.SNAPSHOT: read and AddRef the callback under the lock
-  // (COM.CALLBACK.REFS: released right after the call).
+  // (COM.CALLBACK.REFS: released right after the call). Portable: whether
+  // that keep-alive is a COM reference is a trait (the base classes' fixed
+  // control keeps the callback alive with its own holder, S3).
   int8_t snap = s_.callback;
-  if (snap >= 0) ++s_.callbacks[snap].refs;
+  bool com_snap = snap >= 0 && !Alt(kTraitSnapshotRef);
+  if (com_snap) ++s_.callbacks[snap].refs;
   // NOTIFY.AFTERFREE: the sample is already free or handed over here.
   // After unlocking (THREAD.NOLOCK): NOTIFY.ONCE, then the snapshot Release,
   // then the self-reference (NOTIFY.BEFORESELF, LIFE.SELFREF).
   if (snap >= 0) {
     Notify(snap, depth);
-    --s_.callbacks[snap].refs;
+    if (com_snap) --s_.callbacks[snap].refs;
   }
   if (completed) ReleaseAllocatorRef(true);
+}
+
+void Engine::Settle() {
+  // ALLOC.RELEASEBUFFER.HANDOFF (portable): woken waiters still blocked
+  // re-check; while the allocator is committed and a sample is free, one of
+  // them (any) takes one (THREAD.NOLOSTWAKE holds again at the op's end).
+  // After a Decommit no waiter is left (ALLOC.DECOMMIT.WAKE woke them all).
+  while (s_.state == AllocState::kCommitted && !s_.free_list.empty() && !s_.waiters.empty()) {
+    size_t w = static_cast<size_t>(ch_.Pick(static_cast<int>(s_.waiters.size())));
+    uint8_t thread = s_.waiters[w];
+    s_.waiters.erase(s_.waiters.begin() + static_cast<ptrdiff_t>(w));
+    int index = PopFree();
+    o_.completions.push_back({thread, S_OK, s_.Handle(index)});
+  }
 }
 
 bool Engine::HandedOffInThisOp(int index) const {
@@ -938,7 +1001,7 @@ bool Engine::Factory(const Op& op) {
 
 // --- dispatch ----------------------------------------------------------------------
 
-bool Engine::Run(const Op& op) {
+bool Engine::RunOp(const Op& op) {
   switch (op.kind) {
     case OpKind::kSetProperties:
       return SetProperties(op);

@@ -10,7 +10,10 @@
 // the world is torn down and checked for leaks. A parallel case (the
 // kParallelTraceMarker comment, op.h) is run by the parallel runner instead,
 // --repeats times (default 50), each on a fresh allocator and schedule, and
-// checked for linearizability. Exit 0: the implementation agrees with the
+// checked for linearizability. A sequential trace runs once, or --repeats
+// times when given, each on a fresh allocator (a trace with a blocked
+// GetBuffer depends on thread timing: a woken waiter may re-check late).
+// Exit 0: the implementation agrees with the
 // model on the whole trace; 1: it diverged; 2: bad usage.
 
 #include <cstdio>
@@ -69,11 +72,15 @@ int ReplayParallel(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Pro
 
 }  // namespace
 
+// Runs a sequential trace once in lockstep; 0 agrees, 1 diverged.
+int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
+                     bool verbose);
+
 int main(int argc, char** argv) {
   using namespace dsalloc;
   spec::Profile profile = spec::Profile::kStrict;
   bool verbose = false;
-  int repeats = 50;
+  int repeats = 0;  // 0: the default (parallel 50, sequential 1)
   const char* path = nullptr;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -115,15 +122,25 @@ int main(int argc, char** argv) {
   }
 
   if (text.str().find(spec::kParallelTraceMarker) != std::string::npos) {
-    return ReplayParallel(*ops, profile, repeats);
+    return ReplayParallel(*ops, profile, repeats > 0 ? repeats : 50);
   }
+  const int runs = repeats > 0 ? repeats : 1;
+  for (int run = 1; run <= runs; ++run) {
+    if (runs > 1) std::printf("run %d of %d: ", run, runs);
+    if (int rc = ReplaySequential(*ops, profile, verbose); rc != 0) return rc;
+  }
+  return 0;
+}
 
+int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
+                     bool verbose) {
+  using namespace dsalloc;
   harness::Lockstep lockstep(harness::Selected(), profile);
-  std::printf("replaying %zu ops against %s (%s profile)\n", ops->size(),
+  std::printf("replaying %zu ops against %s (%s profile)\n", ops.size(),
               harness::Selected().name.c_str(),
               profile == spec::Profile::kStrict ? "strict" : "portable");
   std::string report;
-  for (const spec::Op& op : *ops) {
+  for (const spec::Op& op : ops) {
     int skipped = lockstep.skipped();
     report = lockstep.Apply(op);
     if (verbose) {
