@@ -269,6 +269,44 @@ TEST(Linearizability, SnapshotRefsWidenOnlyUnderOverlap) {
   EXPECT_EQ(Check(w, h).verdict, Verdict::kNotLinearizable);
 }
 
+// COM.CALLBACK.REFS, caveat (a): two overlapping releases notify one
+// callback; the second may find the first one's snapshot reference still
+// held (one per ReleaseBuffer in progress), one more than the model, which
+// runs each release atomically. Under portable the snapshot trait's "no COM
+// reference" branch sees the installed reference only (1), or 2 while the
+// other release's keep-alive is in progress. Never 0, and never more than
+// the overlapping releases account for.
+// checks: COM.CALLBACK.REFS, NOTIFY.SNAPSHOT
+TEST(Linearizability, OverlappingReleasesMaySeeEachOthersSnapshot) {
+  World w = Committed(2);
+  w.Do("SetNotify 0");
+  std::vector<Call> calls = {
+      {"@1 GetBuffer nowait", 0, 1},
+      {"@2 GetBuffer nowait", 0, 1},
+      {"@1 sample 1 Release", 2, 6},
+      {"@2 sample 0 Release", 3, 5},
+  };
+  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
+  ASSERT_EQ(h[3].outcome.notifications.size(), 1u);
+  ASSERT_EQ(h[3].outcome.notifications[0].refs_at_entry, 2u);
+  for (spec::Profile p : {spec::Profile::kStrict, spec::Profile::kPortable}) {
+    h[2].outcome.notifications[0].refs_at_entry = 2;
+    h[3].outcome.notifications[0].refs_at_entry = 3;  // the first snapshot still held
+    EXPECT_EQ(Check(w, h, p).verdict, Verdict::kLinearizable);
+    h[3].outcome.notifications[0].refs_at_entry = 5;
+    EXPECT_EQ(Check(w, h, p).verdict, Verdict::kNotLinearizable);
+  }
+  // The holder implementation (no COM snapshot reference): 1, or 2 while the
+  // other release is in NotifyRelease.
+  h[2].outcome.notifications[0].refs_at_entry = 1;
+  h[3].outcome.notifications[0].refs_at_entry = 2;
+  EXPECT_EQ(Check(w, h, spec::Profile::kPortable).verdict, Verdict::kLinearizable);
+  h[3].outcome.notifications[0].refs_at_entry = 1;
+  EXPECT_EQ(Check(w, h, spec::Profile::kPortable).verdict, Verdict::kLinearizable);
+  h[3].outcome.notifications[0].refs_at_entry = 0;
+  EXPECT_EQ(Check(w, h, spec::Profile::kPortable).verdict, Verdict::kNotLinearizable);
+}
+
 // Caveat (d): a Decommit drops the self-reference after unlocking, so an
 // AddRef linearized after it (thread 2 already saw it decommitted) may still
 // count the self-reference while the Decommit has not returned.
