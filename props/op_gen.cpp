@@ -14,8 +14,10 @@ using spec::OpKind;
 
 constexpr DWORD kSample2Size = sizeof(AM_SAMPLE2_PROPERTIES);
 
-// Requests that every implementation must refuse somewhere between
-// SetProperties and Commit, none of which may allocate anything big.
+// Hostile requests, none of which may allocate anything big. Strict refuses
+// each somewhere between SetProperties and Commit; under portable a Commit
+// of 4097 one-byte buffers may succeed (ALLOC.COMMIT.LIMIT), and the
+// requests whose rounding overflows are outside the domain (ALLOC.PROPS.ROUND).
 const std::vector<ALLOCATOR_PROPERTIES>& HostileProperties() {
   static const std::vector<ALLOCATOR_PROPERTIES> kHostile = {
       {0, 100, 1, 0},           // no count: VFW_E_SIZENOTSET at Commit
