@@ -53,7 +53,9 @@ int main() {
   const double portable = NanosecondsPerOp(20000, cycle.size(), [&] {
     for (const Op& op : cycle) s = std::move(Step(s, op, Profile::kPortable)[0].next);
   });
-  std::printf("model step: StepStrict in place %.1f ns/op; Step(strict) %.1f ns/op; "
-              "Step(portable) %.1f ns/op\n", inplace, strict, portable);
+  std::printf(
+      "model step: StepStrict in place %.1f ns/op; Step(strict) %.1f ns/op; "
+      "Step(portable) %.1f ns/op\n",
+      inplace, strict, portable);
   return 0;
 }

@@ -32,8 +32,7 @@ class ReleaseSignal final : public IMemAllocatorNotifyCallbackTemp {
  public:
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
     if (ppv == nullptr) return E_POINTER;
-    if (IsEqualIID(riid, IID_IUnknown) ||
-        IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
+    if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
       *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
       AddRef();
       return S_OK;
@@ -102,8 +101,7 @@ void Consume(SampleQueue* queue, long* frames_ok, long* frames_bad) {
   while (IMediaSample* sample = queue->Pop()) {
     BYTE* data = nullptr;
     REFERENCE_TIME start = 0, stop = 0;
-    bool ok = SUCCEEDED(sample->GetPointer(&data)) &&
-              SUCCEEDED(sample->GetTime(&start, &stop)) &&
+    bool ok = SUCCEEDED(sample->GetPointer(&data)) && SUCCEEDED(sample->GetTime(&start, &stop)) &&
               sample->GetActualDataLength() == kBufferSize;
     const BYTE expected = static_cast<BYTE>(start / kFrameDuration);
     for (LONG i = 0; ok && i < kBufferSize; ++i) ok = data[i] == expected;
@@ -130,14 +128,12 @@ int Run(long frames) {
   ALLOCATOR_PROPERTIES request = {kBuffers, kBufferSize, 1, 0};
   ALLOCATOR_PROPERTIES actual = {};
   if (!Check(allocator->SetProperties(&request, &actual), "SetProperties") ||
-      !Check(allocator->SetNotify(&signal), "SetNotify") ||
-      !Check(allocator->Commit(), "Commit")) {
+      !Check(allocator->SetNotify(&signal), "SetNotify") || !Check(allocator->Commit(), "Commit")) {
     allocator->Release();
     return 1;
   }
   std::printf("allocator: %ld buffers of %ld bytes, align %ld\n",
-              static_cast<long>(actual.cBuffers),
-              static_cast<long>(actual.cbBuffer),
+              static_cast<long>(actual.cBuffers), static_cast<long>(actual.cbBuffer),
               static_cast<long>(actual.cbAlign));
 
   SampleQueue queue;
@@ -179,18 +175,17 @@ int Run(long frames) {
   allocator->SetNotify(nullptr);
   allocator->Release();
 
-  std::printf("produced %ld frames: %ld with a free buffer at hand, %ld after "
-              "waiting for NotifyRelease\n",
-              frames, immediate, after_wait);
-  std::printf("consumed %ld frames intact, %ld damaged\n", frames_ok,
-              frames_bad);
-  std::printf("NotifyRelease calls: %ld; free buffers at the end: %ld of %ld; "
-              "references left on the callback: %lu\n",
-              signal.Notifications(), static_cast<long>(free_count),
-              static_cast<long>(kBuffers),
-              static_cast<unsigned long>(signal.References()));
-  const bool clean = frames_ok == frames && frames_bad == 0 &&
-                     signal.Notifications() == frames &&
+  std::printf(
+      "produced %ld frames: %ld with a free buffer at hand, %ld after "
+      "waiting for NotifyRelease\n",
+      frames, immediate, after_wait);
+  std::printf("consumed %ld frames intact, %ld damaged\n", frames_ok, frames_bad);
+  std::printf(
+      "NotifyRelease calls: %ld; free buffers at the end: %ld of %ld; "
+      "references left on the callback: %lu\n",
+      signal.Notifications(), static_cast<long>(free_count), static_cast<long>(kBuffers),
+      static_cast<unsigned long>(signal.References()));
+  const bool clean = frames_ok == frames && frames_bad == 0 && signal.Notifications() == frames &&
                      free_count == kBuffers && signal.References() == 0;
   std::printf("%s\n", clean ? "OK" : "FAILED");
   return clean ? 0 : 1;

@@ -68,8 +68,7 @@ std::string Describe(const std::vector<Violation>& vs) {
 }
 
 bool HasRule(const std::vector<Violation>& vs, std::string_view rule) {
-  return std::any_of(vs.begin(), vs.end(),
-                     [&](const Violation& v) { return v.rule == rule; });
+  return std::any_of(vs.begin(), vs.end(), [&](const Violation& v) { return v.rule == rule; });
 }
 
 // The model and a driver side by side.
@@ -111,8 +110,7 @@ class Twin {
     std::sort(expected.completions.begin(), expected.completions.end(), by_thread);
     std::sort(observed.completions.begin(), observed.completions.end(), by_thread);
     EXPECT_TRUE(observed.SameObservable(expected))
-        << "expected " << spec::ToString(expected) << "\nobserved "
-        << spec::ToString(observed);
+        << "expected " << spec::ToString(expected) << "\nobserved " << spec::ToString(observed);
     if (op.kind == OpKind::kGetPointer && (observed.written & spec::kOutPointer)) {
       // ALLOC.SAMPLE.LAYOUT, the checker's half of GetPointer.
       uintptr_t prefix_start = observed.pointer - model_.props.cbPrefix;
@@ -570,13 +568,12 @@ void MeasureOpCost(bool probe_lock, bool nowait) {
     driver.Run(spec::MakeSampleOp(OpKind::kIsSyncPoint, id));
     driver.Run(spec::MakeSampleOp(OpKind::kSampleRelease, id));
   }
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - start)
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
                 .count();
   std::printf("[ cost     ] GetBuffer%s, probe %s: %d ops in %lld us (%.2f us/op)\n",
-              nowait ? "(NOWAIT)" : " on a worker", probe_lock ? "on " : "off",
-              4 * kRounds, static_cast<long long>(us),
-              static_cast<double>(us) / (4.0 * kRounds));
+              nowait ? "(NOWAIT)" : " on a worker", probe_lock ? "on " : "off", 4 * kRounds,
+              static_cast<long long>(us), static_cast<double>(us) / (4.0 * kRounds));
   EXPECT_EQ(driver.CallbackNotifications(0), static_cast<uint32_t>(kRounds));
   driver.Teardown(true);
   EXPECT_TRUE(driver.TakeViolations().empty());
@@ -592,8 +589,8 @@ TEST(DriverTest, OpCost) {
 
 std::optional<Implementation> Variant(const std::string& name) {
   std::string error;
-  auto impl = Load(std::string(DSALLOC_VARIANTS_DIR) + "/libdsalloc_variant_" + name + ".so",
-                   &error);
+  auto impl =
+      Load(std::string(DSALLOC_VARIANTS_DIR) + "/libdsalloc_variant_" + name + ".so", &error);
   if (!impl) ADD_FAILURE() << error;
   return impl;
 }

@@ -32,8 +32,7 @@ HRESULT Implementation::CreateAllocator(REFIID riid, void** ppv) const {
 }
 
 const Implementation& Embedded() {
-  static const Implementation embedded{"embedded dsalloc", &::DllGetClassObject,
-                                       &::DllCanUnloadNow,
+  static const Implementation embedded{"embedded dsalloc", &::DllGetClassObject, &::DllCanUnloadNow,
                                        &::DsallocArmAllocationFailure};
   return embedded;
 }
@@ -46,12 +45,10 @@ std::optional<Implementation> Load(const std::string& path, std::string* error) 
   }
   Implementation impl;
   impl.name = path;
-  impl.get_class_object =
-      reinterpret_cast<LPFNGETCLASSOBJECT>(dlsym(handle, "DllGetClassObject"));
-  impl.can_unload_now =
-      reinterpret_cast<LPFNCANUNLOADNOW>(dlsym(handle, "DllCanUnloadNow"));
-  impl.arm_allocation_failure = reinterpret_cast<ArmAllocationFailureFn>(
-      dlsym(handle, "DsallocArmAllocationFailure"));
+  impl.get_class_object = reinterpret_cast<LPFNGETCLASSOBJECT>(dlsym(handle, "DllGetClassObject"));
+  impl.can_unload_now = reinterpret_cast<LPFNCANUNLOADNOW>(dlsym(handle, "DllCanUnloadNow"));
+  impl.arm_allocation_failure =
+      reinterpret_cast<ArmAllocationFailureFn>(dlsym(handle, "DsallocArmAllocationFailure"));
   if (impl.get_class_object == nullptr || impl.can_unload_now == nullptr) {
     if (error != nullptr) {
       *error = path + " does not export DllGetClassObject and DllCanUnloadNow";

@@ -35,8 +35,7 @@ constexpr size_t kMaxCandidates = 32;
 
 }  // namespace
 
-Lockstep::Lockstep(const Implementation& impl, spec::Profile profile,
-                   Driver::Options options)
+Lockstep::Lockstep(const Implementation& impl, spec::Profile profile, Driver::Options options)
     : profile_(profile), candidates_{Candidate{spec::Initial(), SampleBinding()}} {
   if (profile == spec::Profile::kPortable) {
     candidates_.front().model.traits[spec::kTraitCallbackIface] = CallbackInterfaceTrait(impl);
@@ -49,8 +48,7 @@ Lockstep::Lockstep(const Implementation& impl, spec::Profile profile,
     return c.binding.ObservedId(c.model.generation, model_index);
   });
   if (!driver_->ok()) {
-    divergence_ = "LIFE.CREATE: the implementation did not create an allocator (" +
-                  impl.name + ")";
+    divergence_ = "LIFE.CREATE: the implementation did not create an allocator (" + impl.name + ")";
   }
 }
 
@@ -83,9 +81,8 @@ std::string Lockstep::CheckCounts(const Candidate& c) const {
     // before the op returns).
     uint32_t refs = driver_->CallbackRefs(cb);
     if (refs != m.callbacks[cb].refs) {
-      return "COM.CALLBACK.REFS: callback " + std::to_string(cb) + " has " +
-             std::to_string(refs) + " allocator-held references, expected " +
-             std::to_string(m.callbacks[cb].refs);
+      return "COM.CALLBACK.REFS: callback " + std::to_string(cb) + " has " + std::to_string(refs) +
+             " allocator-held references, expected " + std::to_string(m.callbacks[cb].refs);
     }
     // NOTIFY.ONCE: one NotifyRelease per release, none lost, none extra.
     uint32_t notified = driver_->CallbackNotifications(cb);
@@ -172,8 +169,8 @@ std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
     // One address shown by two samples is shared even when the spans are
     // empty (cbPrefix = cbBuffer = 0).
     if ((lo < qhi && qlo < hi) || p == q) {
-      return "ALLOC.SAMPLE.LAYOUT: the buffers (with prefixes) of samples #" +
-             std::to_string(id) + " and #" + std::to_string(other) + " overlap";
+      return "ALLOC.SAMPLE.LAYOUT: the buffers (with prefixes) of samples #" + std::to_string(id) +
+             " and #" + std::to_string(other) + " overlap";
     }
   }
   buffers_.emplace_back(id, p);
@@ -283,8 +280,8 @@ std::string Lockstep::Apply(const spec::Op& op) {
   }
   std::string violations = ViolationReport();
   if (next.empty() || !violations.empty()) {
-    std::string report = "divergence at op " + std::to_string(applied_ + 1) + ": " +
-                         spec::ToString(op) + "\n";
+    std::string report =
+        "divergence at op " + std::to_string(applied_ + 1) + ": " + spec::ToString(op) + "\n";
     if (next.empty()) {
       report += "  rule " + std::string(rule) + ": " + first_mismatch + "\n";
     }
@@ -297,13 +294,13 @@ std::string Lockstep::Apply(const spec::Op& op) {
   std::string placement = CheckBufferPlacement(observed);
   if (placement.empty()) placement = ProbeNewBuffers(observed);
   if (!placement.empty()) {
-    return Diverged("divergence at op " + std::to_string(applied_) + ": " +
-                    spec::ToString(op) + "\n  " + placement + "\n");
+    return Diverged("divergence at op " + std::to_string(applied_) + ": " + spec::ToString(op) +
+                    "\n  " + placement + "\n");
   }
   std::string free_count = CheckFreeCount();
   if (!free_count.empty()) {
-    return Diverged("divergence after op " + std::to_string(applied_) + ": " +
-                    spec::ToString(op) + "\n  " + free_count + "\n");
+    return Diverged("divergence after op " + std::to_string(applied_) + ": " + spec::ToString(op) +
+                    "\n  " + free_count + "\n");
   }
   return "";
 }
@@ -326,8 +323,7 @@ std::string Lockstep::CheckFreeCount() {
   if (!candidates_.empty()) return "";
   candidates_.push_back(Candidate{m, SampleBinding()});  // keeps model() valid
   return "ALLOC.FREECOUNT: GetFreeCount gave " + spec::HresultName(observed.hr) + " " +
-         std::to_string(observed.value) + ", the model says " +
-         std::to_string(m.FreeCount());
+         std::to_string(observed.value) + ", the model says " + std::to_string(m.FreeCount());
 }
 
 std::string Lockstep::ApplyAll(const std::vector<spec::Op>& ops) {

@@ -11,18 +11,16 @@ namespace {
 // Whether op names a sample through op.sample.
 bool NamesSample(const spec::Op& op) {
   if (spec::IsSampleOp(op.kind)) return true;
-  return op.kind == spec::OpKind::kReleaseBuffer &&
-         op.buffer_arg == spec::BufferArg::kSample;
+  return op.kind == spec::OpKind::kReleaseBuffer && op.buffer_arg == spec::BufferArg::kSample;
 }
 
 // Completions that happen together (Decommit waking every waiter) have no
 // defined order between real threads, so both sides are compared sorted by
 // thread; a thread is in at most one completion per op.
 std::vector<spec::Completion> SortedByThread(std::vector<spec::Completion> c) {
-  std::sort(c.begin(), c.end(),
-            [](const spec::Completion& a, const spec::Completion& b) {
-              return a.thread < b.thread;
-            });
+  std::sort(c.begin(), c.end(), [](const spec::Completion& a, const spec::Completion& b) {
+    return a.thread < b.thread;
+  });
   return c;
 }
 
@@ -62,14 +60,12 @@ bool SampleBinding::ToModel(uint32_t generation, const spec::Op& observed_op,
   return true;
 }
 
-std::string SampleBinding::Reconcile(const spec::Outcome& observed,
-                                     const spec::Outcome& expected) {
+std::string SampleBinding::Reconcile(const spec::Outcome& observed, const spec::Outcome& expected) {
   SampleBinding tentative = *this;
   std::string why;
   // Binds observed handle `o` (index = observed id) to model handle `e`, or
   // checks an existing binding. Both NULL is a match.
-  auto bind = [&](const spec::SampleHandle& o, const spec::SampleHandle& e,
-                  const char* what) {
+  auto bind = [&](const spec::SampleHandle& o, const spec::SampleHandle& e, const char* what) {
     if (!why.empty()) return;
     if (o.valid() != e.valid()) {
       why = std::string(what) + ": expected sample " + spec::ToString(e) + ", observed " +
@@ -81,16 +77,15 @@ std::string SampleBinding::Reconcile(const spec::Outcome& observed,
     spec::SampleHandle bound = tentative.ModelHandle(id);
     if (bound.valid()) {
       if (bound != e) {
-        why = std::string(what) + ": observed sample #" + std::to_string(id) +
-              " is model sample " + spec::ToString(bound) + ", expected " + spec::ToString(e);
+        why = std::string(what) + ": observed sample #" + std::to_string(id) + " is model sample " +
+              spec::ToString(bound) + ", expected " + spec::ToString(e);
       }
       return;
     }
     int other = tentative.ObservedId(e.generation, e.index);
     if (other >= 0) {
-      why = std::string(what) + ": expected model sample " + spec::ToString(e) +
-            " (observed #" + std::to_string(other) + "), observed a different sample #" +
-            std::to_string(id);
+      why = std::string(what) + ": expected model sample " + spec::ToString(e) + " (observed #" +
+            std::to_string(other) + "), observed a different sample #" + std::to_string(id);
       return;
     }
     tentative.pairs_.emplace_back(id, e);
@@ -109,10 +104,9 @@ std::string SampleBinding::Reconcile(const spec::Outcome& observed,
   }
   if (observed.notifications.size() == expected.notifications.size()) {
     for (size_t i = 0; i < observed.notifications.size(); ++i) {
-      bind(observed.notifications[i].reaction_sample,
-           expected.notifications[i].reaction_sample, "sample a reaction got");
-      translated.notifications[i].reaction_sample =
-          expected.notifications[i].reaction_sample;
+      bind(observed.notifications[i].reaction_sample, expected.notifications[i].reaction_sample,
+           "sample a reaction got");
+      translated.notifications[i].reaction_sample = expected.notifications[i].reaction_sample;
     }
   }
   if (translated.completions.size() == want_completions.size()) {

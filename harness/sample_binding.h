@@ -40,20 +40,17 @@ class SampleBinding {
   // Rewrites the samples an op names (op.sample for sample ops and
   // ReleaseBuffer) from model indices of `generation` to observed ids.
   // False if a named sample is not bound (the checker must not issue it).
-  bool ToObserved(uint32_t generation, const spec::Op& model_op,
-                  spec::Op* observed_op) const;
+  bool ToObserved(uint32_t generation, const spec::Op& model_op, spec::Op* observed_op) const;
   // The reverse, for ops recorded with observed ids (parallel histories):
   // false if the id is unbound or bound to another generation.
-  bool ToModel(uint32_t generation, const spec::Op& observed_op,
-               spec::Op* model_op) const;
+  bool ToModel(uint32_t generation, const spec::Op& observed_op, spec::Op* model_op) const;
 
   // Compares an observed Outcome (observed ids) with a model Outcome
   // (model handles), field by field as Outcome::SameObservable does, with
   // samples compared through the binding; unbound pairs are bound. Returns
   // "" and updates *this when they agree; otherwise returns the first
   // difference and leaves *this unchanged.
-  std::string Reconcile(const spec::Outcome& observed,
-                        const spec::Outcome& expected);
+  std::string Reconcile(const spec::Outcome& observed, const spec::Outcome& expected);
 
   // Forgets every binding of generations other than `generation` (called
   // when a model Commit reports reallocated == true).

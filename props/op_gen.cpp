@@ -20,20 +20,20 @@ constexpr DWORD kSample2Size = sizeof(AM_SAMPLE2_PROPERTIES);
 // requests whose rounding overflows are outside the domain (ALLOC.PROPS.ROUND).
 const std::vector<ALLOCATOR_PROPERTIES>& HostileProperties() {
   static const std::vector<ALLOCATOR_PROPERTIES> kHostile = {
-      {0, 100, 1, 0},           // no count: VFW_E_SIZENOTSET at Commit
-      {2, 0, 1, 0},             // no size
-      {-1, 100, 1, 0},          // negative count
-      {2, -5, 1, 0},            // negative size
-      {2, 100, 1, -1},          // negative prefix
-      {4097, 1, 1, 0},          // above ALLOC.COMMIT.LIMIT
-      {2, INT_MAX, 16, 0},      // rounding overflows 32 bits
-      {3, 1 << 30, 1, 0},       // count x size overflows
-      {1, 16, 16, INT_MAX},     // size + prefix overflows
-      {2, 64, 0, 0},            // VFW_E_BADALIGN: zero
-      {2, 64, 3, 0},            // not a power of two
-      {2, 64, 65537, 0},        // above 64 KiB
-      {2, 64, 131072, 0},       // power of two above 64 KiB
-      {2, 64, -1, 0},           // negative
+      {0, 100, 1, 0},        // no count: VFW_E_SIZENOTSET at Commit
+      {2, 0, 1, 0},          // no size
+      {-1, 100, 1, 0},       // negative count
+      {2, -5, 1, 0},         // negative size
+      {2, 100, 1, -1},       // negative prefix
+      {4097, 1, 1, 0},       // above ALLOC.COMMIT.LIMIT
+      {2, INT_MAX, 16, 0},   // rounding overflows 32 bits
+      {3, 1 << 30, 1, 0},    // count x size overflows
+      {1, 16, 16, INT_MAX},  // size + prefix overflows
+      {2, 64, 0, 0},         // VFW_E_BADALIGN: zero
+      {2, 64, 3, 0},         // not a power of two
+      {2, 64, 65537, 0},     // above 64 KiB
+      {2, 64, 131072, 0},    // power of two above 64 KiB
+      {2, 64, -1, 0},        // negative
       {INT_MIN, INT_MIN, INT_MIN, INT_MIN},
   };
   return kHostile;
@@ -44,8 +44,7 @@ rc::Gen<ALLOCATOR_PROPERTIES> GenValidProperties() {
     ALLOCATOR_PROPERTIES p;
     p.cBuffers = *rc::gen::inRange<LONG>(1, 5);
     p.cbBuffer = *rc::gen::weightedOneOf<LONG>(
-        {{4, rc::gen::inRange<LONG>(1, 257)},
-         {1, rc::gen::element<LONG>(4096, 65536)}});
+        {{4, rc::gen::inRange<LONG>(1, 257)}, {1, rc::gen::element<LONG>(4096, 65536)}});
     p.cbAlign = *rc::gen::element<LONG>(1, 1, 2, 4, 8, 16, 64, 4096, 65536);
     p.cbPrefix = *rc::gen::weightedOneOf<LONG>(
         {{3, rc::gen::just<LONG>(0)}, {1, rc::gen::inRange<LONG>(1, 33)}});
@@ -112,12 +111,11 @@ rc::Gen<Op> GenReaction() {
     Op op;
     op.kind = OpKind::kSetReaction;
     op.callback = *rc::gen::inRange<int8_t>(0, spec::kNumCallbacks);
-    op.reaction = *rc::gen::element(
-        spec::Reaction::kNone, spec::Reaction::kGetFreeCount,
-        spec::Reaction::kGetBufferNoWait, spec::Reaction::kSetNotifyNull,
-        spec::Reaction::kSetNotifyOther, spec::Reaction::kSetNotifySelf,
-        spec::Reaction::kReleaseSample, spec::Reaction::kCommit,
-        spec::Reaction::kDecommit);
+    op.reaction = *rc::gen::element(spec::Reaction::kNone, spec::Reaction::kGetFreeCount,
+                                    spec::Reaction::kGetBufferNoWait,
+                                    spec::Reaction::kSetNotifyNull, spec::Reaction::kSetNotifyOther,
+                                    spec::Reaction::kSetNotifySelf, spec::Reaction::kReleaseSample,
+                                    spec::Reaction::kCommit, spec::Reaction::kDecommit);
     if (op.reaction == spec::Reaction::kSetNotifyOther) {
       op.arg = *rc::gen::inRange(0, spec::kNumCallbacks);
     } else if (op.reaction == spec::Reaction::kReleaseSample) {
@@ -131,10 +129,9 @@ rc::Gen<Op> GenReaction() {
 spec::Iid GenIid() {
   return *rc::gen::element(spec::Iid::kIUnknown, spec::Iid::kIMemAllocator,
                            spec::Iid::kIMemAllocatorCallbackTemp,
-                           spec::Iid::kIMemAllocatorNotifyCallbackTemp,
-                           spec::Iid::kIMediaSample, spec::Iid::kIMediaSample2,
-                           spec::Iid::kIClassFactory, spec::Iid::kIMemInputPin,
-                           spec::Iid::kOther);
+                           spec::Iid::kIMemAllocatorNotifyCallbackTemp, spec::Iid::kIMediaSample,
+                           spec::Iid::kIMediaSample2, spec::Iid::kIClassFactory,
+                           spec::Iid::kIMemInputPin, spec::Iid::kOther);
 }
 
 int64_t GenTime() {
@@ -165,10 +162,10 @@ void FillSetProperties2(const spec::State& s, const spec::SampleState& x, Op& op
   im.tStop = GenTime();
   im.dwStreamId = *rc::gen::element<DWORD>(0, 0, 1, 7);
   im.media_type = *rc::gen::inRange<int8_t>(-1, spec::kNumMediaTypes);
-  im.pbBuffer = *rc::gen::element(spec::BufferPtr::kOwn, spec::BufferPtr::kNull,
-                                  spec::BufferPtr::kOther);
-  im.cbBuffer = *rc::gen::element<LONG>(0, s.props.cbBuffer, s.props.cbBuffer,
-                                        s.props.cbBuffer + 1, -1);
+  im.pbBuffer =
+      *rc::gen::element(spec::BufferPtr::kOwn, spec::BufferPtr::kNull, spec::BufferPtr::kOther);
+  im.cbBuffer =
+      *rc::gen::element<LONG>(0, s.props.cbBuffer, s.props.cbBuffer, s.props.cbBuffer + 1, -1);
   op.null_ptr1 = *rc::gen::inRange(0, 25) == 0;
   op.oom = *rc::gen::inRange(0, 20) == 0;
   (void)x;
@@ -180,16 +177,26 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
     op.sample = *GenHeldSample(s);
     const spec::SampleState& x = s.samples[static_cast<size_t>(op.sample)];
     op.kind = *rc::gen::weightedElement<OpKind>({
-        {2, OpKind::kSampleAddRef},      {1, OpKind::kSampleQueryInterface},
-        {2, OpKind::kGetPointer},        {1, OpKind::kGetSize},
-        {2, OpKind::kGetTime},           {3, OpKind::kSetTime},
-        {1, OpKind::kIsSyncPoint},       {1, OpKind::kSetSyncPoint},
-        {1, OpKind::kIsPreroll},         {1, OpKind::kSetPreroll},
-        {1, OpKind::kIsDiscontinuity},   {1, OpKind::kSetDiscontinuity},
-        {1, OpKind::kGetActualDataLength}, {2, OpKind::kSetActualDataLength},
-        {2, OpKind::kGetMediaType},      {3, OpKind::kSetMediaType},
-        {2, OpKind::kGetMediaTime},      {2, OpKind::kSetMediaTime},
-        {2, OpKind::kGetProperties2},    {3, OpKind::kSetProperties2},
+        {2, OpKind::kSampleAddRef},
+        {1, OpKind::kSampleQueryInterface},
+        {2, OpKind::kGetPointer},
+        {1, OpKind::kGetSize},
+        {2, OpKind::kGetTime},
+        {3, OpKind::kSetTime},
+        {1, OpKind::kIsSyncPoint},
+        {1, OpKind::kSetSyncPoint},
+        {1, OpKind::kIsPreroll},
+        {1, OpKind::kSetPreroll},
+        {1, OpKind::kIsDiscontinuity},
+        {1, OpKind::kSetDiscontinuity},
+        {1, OpKind::kGetActualDataLength},
+        {2, OpKind::kSetActualDataLength},
+        {2, OpKind::kGetMediaType},
+        {3, OpKind::kSetMediaType},
+        {2, OpKind::kGetMediaTime},
+        {2, OpKind::kSetMediaTime},
+        {2, OpKind::kGetProperties2},
+        {3, OpKind::kSetProperties2},
     });
     bool rare_null = *rc::gen::inRange(0, 15) == 0;
     switch (op.kind) {
@@ -231,8 +238,8 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
         op.oom = op.value >= 0 && *rc::gen::inRange(0, 10) == 0;
         break;
       case OpKind::kGetProperties2:
-        op.cb = *rc::gen::element<DWORD>(0, 4, 12, 16, 36, 48, kSample2Size,
-                                         kSample2Size, kSample2Size + 8);
+        op.cb = *rc::gen::element<DWORD>(0, 4, 12, 16, 36, 48, kSample2Size, kSample2Size,
+                                         kSample2Size + 8);
         op.null_ptr1 = rare_null;
         break;
       case OpKind::kSetProperties2:
@@ -316,8 +323,8 @@ rc::Gen<Op> GenFactory(const spec::State& s) {
     if (op.kind == OpKind::kDllGetClassObject) {
       op.clsid = *rc::gen::element(spec::Clsid::kMemoryAllocator, spec::Clsid::kOther);
       op.iid = *rc::gen::element(spec::Iid::kIClassFactory, spec::Iid::kIUnknown,
-                                 spec::Iid::kIMemAllocator,
-                                 spec::Iid::kIMemAllocatorCallbackTemp, spec::Iid::kOther);
+                                 spec::Iid::kIMemAllocator, spec::Iid::kIMemAllocatorCallbackTemp,
+                                 spec::Iid::kOther);
       op.null_ptr1 = *rc::gen::inRange(0, 10) == 0;
     } else if (op.kind == OpKind::kCreateInstance) {
       op.iid = GenIid();
@@ -328,8 +335,7 @@ rc::Gen<Op> GenFactory(const spec::State& s) {
       // and then an unlock with none held (strict: ignored; portable: not
       // checked, InDomain drops it). Locks left held are undone by the
       // driver's Teardown, so DllCanUnloadNow stays judged by the model.
-      op.value = s.server_locks > 0 ? *rc::gen::element(0, 0, 1)
-                                    : *rc::gen::element(1, 1, 1, 0);
+      op.value = s.server_locks > 0 ? *rc::gen::element(0, 0, 1) : *rc::gen::element(1, 1, 1, 0);
     }
     return op;
   });
@@ -363,12 +369,10 @@ rc::Gen<Op> GenOp(const spec::State& s) {
       return op;
     });
   };
-  auto release_sample = rc::gen::exec([s] {
-    return spec::MakeSampleOp(OpKind::kSampleRelease, *GenHeldSample(s));
-  });
-  auto set_notify = rc::gen::exec([] {
-    return spec::MakeSetNotify(*rc::gen::inRange<int8_t>(-1, spec::kNumCallbacks));
-  });
+  auto release_sample =
+      rc::gen::exec([s] { return spec::MakeSampleOp(OpKind::kSampleRelease, *GenHeldSample(s)); });
+  auto set_notify = rc::gen::exec(
+      [] { return spec::MakeSetNotify(*rc::gen::inRange<int8_t>(-1, spec::kNumCallbacks)); });
 
   // Sample ops stay possible after the client released the allocator (its
   // samples keep it alive: LIFE.SAMPLEALIVE); allocator ops do not.

@@ -63,14 +63,13 @@ rc::Gen<std::vector<Op>> GenOps(int min, int max, rc::Gen<Op> op) {
 // alignment rounds up, and (not for the first one of a prefix) 0, which
 // Commit refuses (VFW_E_SIZENOTSET).
 rc::Gen<Op> GenSetProperties(bool allow_zero = true) {
-  return gen::apply(
-      [](int count, LONG size, LONG align, LONG prefix) {
-        return spec::MakeSetProperties(count, size, align, prefix);
-      },
-      gen::inRange(1, 5),
-      allow_zero ? gen::weightedElement<LONG>({{1, 0}, {2, 1}, {3, 64}, {2, 100}, {2, 4096}})
-                 : gen::element<LONG>(1, 64, 100, 4096),
-      gen::element<LONG>(1, 16, 64), gen::weightedElement<LONG>({{5, 0}, {1, 8}}));
+  return gen::apply([](int count, LONG size, LONG align,
+                       LONG prefix) { return spec::MakeSetProperties(count, size, align, prefix); },
+                    gen::inRange(1, 5),
+                    allow_zero
+                        ? gen::weightedElement<LONG>({{1, 0}, {2, 1}, {3, 64}, {2, 100}, {2, 4096}})
+                        : gen::element<LONG>(1, 64, 100, 4096),
+                    gen::element<LONG>(1, 16, 64), gen::weightedElement<LONG>({{5, 0}, {1, 8}}));
 }
 
 rc::Gen<Op> GenSetNotify() {
@@ -113,8 +112,8 @@ rc::Gen<Op> GenSampleMethod(rc::Gen<int> sample) {
       gen::apply(
           [](int s, int form) {
             Op op = spec::MakeSampleOp(OpKind::kSetTime, s);
-            op.null_ptr1 = form == 0;   // SetTime(NULL, ...)
-            op.null_ptr2 = form == 1;   // SetTime(start, NULL)
+            op.null_ptr1 = form == 0;  // SetTime(NULL, ...)
+            op.null_ptr2 = form == 1;  // SetTime(start, NULL)
             if (!op.null_ptr1) op.t0 = 100;
             if (form == 2) op.t1 = 200;
             return op;
@@ -178,14 +177,14 @@ rc::Gen<std::vector<Op>> GenChunk() {
               gen::weightedElement<int>({{1, 0}, {4, 1}, {1, 2}}))},
       {5, gen::map(GenAllocatorOp(), [](Op op) { return std::vector<Op>{op}; })},
       // A sample op on an earlier slot (maybe released: then skipped).
-      {1, gen::map(gen::weightedOneOf<Op>({
-                       {2, gen::map(gen::inRange(0, 3),
-                                    [](int s) {
-                                      return spec::MakeSampleOp(OpKind::kSampleRelease, s);
-                                    })},
-                       {1, GenSampleMethod(gen::inRange(0, 3))},
-                   }),
-                   [](Op op) { return std::vector<Op>{op}; })},
+      {1,
+       gen::map(
+           gen::weightedOneOf<Op>({
+               {2, gen::map(gen::inRange(0, 3),
+                            [](int s) { return spec::MakeSampleOp(OpKind::kSampleRelease, s); })},
+               {1, GenSampleMethod(gen::inRange(0, 3))},
+           }),
+           [](Op op) { return std::vector<Op>{op}; })},
       // The client's count never reaches 0 in parallel: a Release always
       // follows this thread's own AddRef (and the runner skips any other).
       {1, gen::just(std::vector<Op>{spec::MakeSimple(OpKind::kAddRef),
@@ -242,7 +241,8 @@ rc::Gen<std::vector<Op>> GenPrefix() {
       {6, gen::apply(
               [](Op props, int callback, std::vector<Op> rest) {
                 std::vector<Op> ops = {props, spec::MakeSimple(OpKind::kCommit)};
-                if (callback >= 0) ops.push_back(spec::MakeSetNotify(static_cast<int8_t>(callback)));
+                if (callback >= 0)
+                  ops.push_back(spec::MakeSetNotify(static_cast<int8_t>(callback)));
                 ops.insert(ops.end(), rest.begin(), rest.end());
                 return ops;
               },
@@ -287,11 +287,12 @@ void CheckParallel(spec::Profile profile, int base_cases) {
         }
       }
       LastFailureLength() = static_cast<int>(flat.size());
-      WriteFailureTrace(flat,
-                        std::string(spec::kParallelTraceMarker.substr(2)) + "\n" +
-                        "parallel case: the @T lists ran concurrently and their \"sample k\" is the\n"
-                        "sample thread T's k-th GetBuffer got; dsalloc-replay runs it again with\n"
-                        "the parallel runner (new schedules each repeat).\n" + r.report);
+      WriteFailureTrace(
+          flat, std::string(spec::kParallelTraceMarker.substr(2)) + "\n" +
+                    "parallel case: the @T lists ran concurrently and their \"sample k\" is the\n"
+                    "sample thread T's k-th GetBuffer got; dsalloc-replay runs it again with\n"
+                    "the parallel runner (new schedules each repeat).\n" +
+                    r.report);
       RC_FAIL("parallel case failed against " + impl.name + "\ncase (trace):\n" + ToTrace(c) +
               r.report);
     }
@@ -306,9 +307,9 @@ void CheckParallel(spec::Profile profile, int base_cases) {
       "%zu runner Decommits\n",
       profile == spec::Profile::kStrict ? "strict" : "portable", cases, kRepeats, stats.runs,
       seconds > 0 ? double(cases) / seconds : 0.0, stats.gave_up, stats.runs,
-      stats.runs ? double(stats.nodes) / double(stats.runs) : 0.0, stats.max_nodes,
-      stats.events, stats.events ? 100.0 * double(stats.overlapped) / double(stats.events) : 0.0,
-      stats.skipped, stats.notifications, stats.blocking, stats.runner_decommits);
+      stats.runs ? double(stats.nodes) / double(stats.runs) : 0.0, stats.max_nodes, stats.events,
+      stats.events ? 100.0 * double(stats.overlapped) / double(stats.events) : 0.0, stats.skipped,
+      stats.notifications, stats.blocking, stats.runner_decommits);
   std::fflush(stdout);
 }
 

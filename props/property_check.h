@@ -47,8 +47,7 @@ inline int& LastFailureLength() {
 // Runs `property` for `default_cases` x Scale() successful cases.
 template <typename Property>
 void CheckProperty(int default_cases, Property&& property) {
-  const ::testing::TestInfo* info =
-      ::testing::UnitTest::GetInstance()->current_test_info();
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string(info->test_suite_name()) + "." + info->name();
   rc::detail::TestParams params = rc::detail::configuration().testParams;
   params.maxSuccess = static_cast<int>(default_cases * Scale());
@@ -57,17 +56,16 @@ void CheckProperty(int default_cases, Property&& property) {
   LastFailureLength() = 0;
 
   auto start = std::chrono::steady_clock::now();
-  rc::detail::TestResult result = rc::detail::checkTestable(
-      std::forward<Property>(property), metadata, params);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rc::detail::TestResult result =
+      rc::detail::checkTestable(std::forward<Property>(property), metadata, params);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::ostringstream message;
   rc::detail::printResultMessage(result, message);
   if (result.template is<rc::detail::SuccessResult>()) {
     int cases = result.template get<rc::detail::SuccessResult>().numSuccess;
-    std::printf("dsalloc-props: %s passed %d cases in %.2f s (%.0f cases/s)\n",
-                name.c_str(), cases, seconds, seconds > 0 ? cases / seconds : 0.0);
+    std::printf("dsalloc-props: %s passed %d cases in %.2f s (%.0f cases/s)\n", name.c_str(), cases,
+                seconds, seconds > 0 ? cases / seconds : 0.0);
     return;
   }
   std::printf("dsalloc-props: KILLED property=%s trace_length=%d\n", name.c_str(),

@@ -85,11 +85,9 @@ harness::Driver::Options DriverOptions() {
 
 void WriteFailureTrace(const std::vector<spec::Op>& trace, const std::string& report) {
   if (trace_dir.empty()) return;
-  const ::testing::TestInfo* info =
-      ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = info != nullptr
-                         ? std::string(info->test_suite_name()) + "." + info->name()
-                         : "property";
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name =
+      info != nullptr ? std::string(info->test_suite_name()) + "." + info->name() : "property";
   std::ofstream file(trace_dir + "/" + name + ".trace");
   std::istringstream lines(report);
   std::string line;

@@ -26,8 +26,7 @@ namespace {
 // The system under test: the Lockstep plus the trace it has run, printed
 // with every failure so tools/replay can run it again.
 struct Sut {
-  explicit Sut(spec::Profile profile)
-      : lockstep(harness::Selected(), profile, DriverOptions()) {}
+  explicit Sut(spec::Profile profile) : lockstep(harness::Selected(), profile, DriverOptions()) {}
   harness::Lockstep lockstep;
   std::vector<spec::Op> trace;
 };
@@ -76,8 +75,7 @@ struct OpCommand : rc::state::Command<spec::State, Sut> {
 
 void RunSequential(spec::Profile profile) {
   Sut sut(profile);
-  rc::state::check(spec::Initial(), sut,
-                   rc::state::gen::execOneOfWithArgs<OpCommand>());
+  rc::state::check(spec::Initial(), sut, rc::state::gen::execOneOfWithArgs<OpCommand>());
   // GEN.NOLEAK / LIFE.DESTROY: the world ends with every object gone.
   std::string report = sut.lockstep.Finish();
   if (!report.empty()) FailWithTrace(sut, report);

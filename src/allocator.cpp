@@ -47,8 +47,7 @@ Allocator::~Allocator() {
 
 HRESULT Allocator::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
-  if (riid == IID_IUnknown || riid == IID_IMemAllocator ||
-      riid == IID_IMemAllocatorCallbackTemp) {
+  if (riid == IID_IUnknown || riid == IID_IMemAllocator || riid == IID_IMemAllocatorCallbackTemp) {
     *ppv = static_cast<IMemAllocatorCallbackTemp*>(this);  // COM.ALLOC.IDENTITY
     AddRef();
     return S_OK;
@@ -57,9 +56,7 @@ HRESULT Allocator::QueryInterface(REFIID riid, void** ppv) {
   return E_NOINTERFACE;
 }
 
-ULONG Allocator::AddRef() {
-  return refs_.fetch_add(1, std::memory_order_relaxed) + 1;
-}
+ULONG Allocator::AddRef() { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 ULONG Allocator::Release() {
   ULONG left = refs_.fetch_sub(1, std::memory_order_acq_rel) - 1;
@@ -69,11 +66,10 @@ ULONG Allocator::Release() {
 
 // --- IMemAllocator -----------------------------------------------------------
 
-HRESULT Allocator::SetProperties(ALLOCATOR_PROPERTIES* pRequest,
-                                 ALLOCATOR_PROPERTIES* pActual) {
+HRESULT Allocator::SetProperties(ALLOCATOR_PROPERTIES* pRequest, ALLOCATOR_PROPERTIES* pActual) {
   if (pRequest == nullptr || pActual == nullptr) return E_POINTER;
   const ALLOCATOR_PROPERTIES request = *pRequest;  // the two may alias
-  *pActual = ALLOCATOR_PROPERTIES{0, 0, 0, 0};  // ALLOC.PROPS.ZERO
+  *pActual = ALLOCATOR_PROPERTIES{0, 0, 0, 0};     // ALLOC.PROPS.ZERO
   if (!internal::IsValidAlignment(request.cbAlign)) return VFW_E_BADALIGN;
   MutexLock lock(mu_);
   if (state_ == State::kCommitted) return VFW_E_ALREADY_COMMITTED;
@@ -122,8 +118,7 @@ HRESULT Allocator::AllocatePool() {
                     : std::calloc(static_cast<size_t>(layout.total) + align, 1);
   if (block == nullptr) return E_OUTOFMEMORY;
   std::unique_ptr<Sample[]> samples(
-      internal::AllocationMayFail() ? nullptr
-                                    : new (std::nothrow) Sample[props_.cBuffers]);
+      internal::AllocationMayFail() ? nullptr : new (std::nothrow) Sample[props_.cBuffers]);
   if (samples == nullptr) {
     std::free(block);
     return E_OUTOFMEMORY;
@@ -167,8 +162,8 @@ HRESULT Allocator::Decommit() {
   return S_OK;
 }
 
-HRESULT Allocator::GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME*,
-                             REFERENCE_TIME*, DWORD dwFlags) {
+HRESULT Allocator::GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME*, REFERENCE_TIME*,
+                             DWORD dwFlags) {
   if (ppBuffer == nullptr) return E_POINTER;
   *ppBuffer = nullptr;
   MutexLock lock(mu_);
@@ -251,8 +246,7 @@ HRESULT Allocator::GetFreeCount(LONG* plBuffersFree) {
   // is free; committed, the pool has exactly cBuffers samples; so this is
   // cBuffers - outstanding, which cannot overflow.
   const LONG outstanding = OutstandingLocked();
-  *plBuffersFree =
-      Hook::ReportedFreeCount(props_.cBuffers - outstanding, outstanding);
+  *plBuffersFree = Hook::ReportedFreeCount(props_.cBuffers - outstanding, outstanding);
   return S_OK;
 }
 

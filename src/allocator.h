@@ -61,20 +61,17 @@ class Allocator final : public IMemAllocatorCallbackTemp {
   ULONG STDMETHODCALLTYPE Release() override;
 
   // IMemAllocator
-  HRESULT STDMETHODCALLTYPE SetProperties(
-      ALLOCATOR_PROPERTIES* pRequest, ALLOCATOR_PROPERTIES* pActual) override;
+  HRESULT STDMETHODCALLTYPE SetProperties(ALLOCATOR_PROPERTIES* pRequest,
+                                          ALLOCATOR_PROPERTIES* pActual) override;
   HRESULT STDMETHODCALLTYPE GetProperties(ALLOCATOR_PROPERTIES* pProps) override;
   HRESULT STDMETHODCALLTYPE Commit() override;
   HRESULT STDMETHODCALLTYPE Decommit() override;
-  HRESULT STDMETHODCALLTYPE GetBuffer(IMediaSample** ppBuffer,
-                                      REFERENCE_TIME* pStartTime,
-                                      REFERENCE_TIME* pEndTime,
-                                      DWORD dwFlags) override;
+  HRESULT STDMETHODCALLTYPE GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME* pStartTime,
+                                      REFERENCE_TIME* pEndTime, DWORD dwFlags) override;
   HRESULT STDMETHODCALLTYPE ReleaseBuffer(IMediaSample* pBuffer) override;
 
   // IMemAllocatorCallbackTemp
-  HRESULT STDMETHODCALLTYPE SetNotify(
-      IMemAllocatorNotifyCallbackTemp* pNotify) override;
+  HRESULT STDMETHODCALLTYPE SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) override;
   HRESULT STDMETHODCALLTYPE GetFreeCount(LONG* plBuffersFree) override;
 
  private:

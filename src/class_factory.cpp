@@ -32,9 +32,7 @@ HRESULT ClassFactory::QueryInterface(REFIID riid, void** ppv) {
   return E_NOINTERFACE;
 }
 
-ULONG ClassFactory::AddRef() {
-  return refs_.fetch_add(1, std::memory_order_relaxed) + 1;
-}
+ULONG ClassFactory::AddRef() { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 ULONG ClassFactory::Release() {
   ULONG left = refs_.fetch_sub(1, std::memory_order_acq_rel) - 1;
@@ -60,8 +58,7 @@ HRESULT ClassFactory::LockServer(BOOL lock) {
 
 }  // namespace dsalloc
 
-EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid,
-                                                              REFIID riid,
+EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, REFIID riid,
                                                               LPVOID* ppv) {
   if (ppv == nullptr) return E_POINTER;
   *ppv = nullptr;
@@ -75,12 +72,10 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllCanUnloadNow() {
   return dsalloc::internal::ServerInUse() ? S_FALSE : S_OK;
 }
 
-EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE
-DsallocCreateMemoryAllocator(REFIID riid, LPVOID* ppv) {
+EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DsallocCreateMemoryAllocator(REFIID riid, LPVOID* ppv) {
   return dsalloc::Allocator::Create(riid, ppv);
 }
 
-EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown,
-                                                                     int sticky) {
+EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown, int sticky) {
   dsalloc::internal::ArmAllocationFailure(countdown, sticky != 0);
 }

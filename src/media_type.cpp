@@ -17,8 +17,7 @@ HRESULT CopyInto(AM_MEDIA_TYPE* target, const AM_MEDIA_TYPE& source) noexcept {
   *target = source;
   if (source.cbFormat != 0) {
     target->pbFormat = static_cast<BYTE*>(
-        internal::AllocationMayFail() ? nullptr
-                                      : CoTaskMemAlloc(source.cbFormat));
+        internal::AllocationMayFail() ? nullptr : CoTaskMemAlloc(source.cbFormat));
     if (target->pbFormat == nullptr) {
       target->cbFormat = 0;
       target->pUnk = nullptr;
@@ -46,8 +45,7 @@ void FreeContents(AM_MEDIA_TYPE* type) noexcept {
 
 AM_MEDIA_TYPE* NewMediaTypeCopy(const AM_MEDIA_TYPE& source) noexcept {
   auto* copy = static_cast<AM_MEDIA_TYPE*>(
-      internal::AllocationMayFail() ? nullptr
-                                    : CoTaskMemAlloc(sizeof(AM_MEDIA_TYPE)));
+      internal::AllocationMayFail() ? nullptr : CoTaskMemAlloc(sizeof(AM_MEDIA_TYPE)));
   if (copy == nullptr) return nullptr;
   if (FAILED(CopyInto(copy, source))) {
     CoTaskMemFree(copy);
@@ -72,13 +70,12 @@ EXTERN_C DSALLOC_API void STDAPICALLTYPE DeleteMediaType(AM_MEDIA_TYPE* pmt) {
   dsalloc::DestroyMediaTypeCopy(pmt);
 }
 
-EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE
-CopyMediaType(AM_MEDIA_TYPE* pmtTarget, const AM_MEDIA_TYPE* pmtSource) {
+EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE CopyMediaType(AM_MEDIA_TYPE* pmtTarget,
+                                                          const AM_MEDIA_TYPE* pmtSource) {
   if (pmtTarget == nullptr || pmtSource == nullptr) return E_POINTER;
   return dsalloc::CopyInto(pmtTarget, *pmtSource);
 }
 
-EXTERN_C DSALLOC_API AM_MEDIA_TYPE* STDAPICALLTYPE
-CreateMediaType(const AM_MEDIA_TYPE* pSrc) {
+EXTERN_C DSALLOC_API AM_MEDIA_TYPE* STDAPICALLTYPE CreateMediaType(const AM_MEDIA_TYPE* pSrc) {
   return pSrc == nullptr ? nullptr : dsalloc::NewMediaTypeCopy(*pSrc);
 }

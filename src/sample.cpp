@@ -24,12 +24,9 @@ constexpr DWORD kSettableFlags = 0x1FF & ~DWORD{0x20};
 
 // Whether a partial AM_SAMPLE2_PROPERTIES of `bytes` bytes holds the field
 // at [offset, offset + size).
-constexpr bool Includes(DWORD bytes, size_t offset, size_t size) {
-  return offset + size <= bytes;
-}
-#define DSALLOC_INCLUDES(bytes, field)                     \
-  Includes(bytes, offsetof(AM_SAMPLE2_PROPERTIES, field), \
-           sizeof(AM_SAMPLE2_PROPERTIES::field))
+constexpr bool Includes(DWORD bytes, size_t offset, size_t size) { return offset + size <= bytes; }
+#define DSALLOC_INCLUDES(bytes, field) \
+  Includes(bytes, offsetof(AM_SAMPLE2_PROPERTIES, field), sizeof(AM_SAMPLE2_PROPERTIES::field))
 
 }  // namespace
 
@@ -50,8 +47,7 @@ void Sample::Attach(IMemAllocator* owner, BYTE* buffer, LONG size) {
 
 HRESULT Sample::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
-  if (riid == IID_IUnknown || riid == IID_IMediaSample ||
-      riid == IID_IMediaSample2) {
+  if (riid == IID_IUnknown || riid == IID_IMediaSample || riid == IID_IMediaSample2) {
     *ppv = static_cast<IMediaSample2*>(this);  // COM.SAMPLE.IDENTITY
     AddRef();
     return S_OK;
@@ -60,9 +56,7 @@ HRESULT Sample::QueryInterface(REFIID riid, void** ppv) {
   return E_NOINTERFACE;
 }
 
-ULONG Sample::AddRef() {
-  return refs_.fetch_add(1, std::memory_order_relaxed) + 1;
-}
+ULONG Sample::AddRef() { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 ULONG Sample::Release() {
   ULONG left = refs_.fetch_sub(1, std::memory_order_acq_rel) - 1;
@@ -145,17 +139,11 @@ HRESULT Sample::SetFlag(DWORD flag, BOOL on) {
 }
 
 HRESULT Sample::IsSyncPoint() { return IsFlag(AM_SAMPLE_SPLICEPOINT); }
-HRESULT Sample::SetSyncPoint(BOOL b) {
-  return SetFlag(AM_SAMPLE_SPLICEPOINT, b);
-}
+HRESULT Sample::SetSyncPoint(BOOL b) { return SetFlag(AM_SAMPLE_SPLICEPOINT, b); }
 HRESULT Sample::IsPreroll() { return IsFlag(AM_SAMPLE_PREROLL); }
 HRESULT Sample::SetPreroll(BOOL b) { return SetFlag(AM_SAMPLE_PREROLL, b); }
-HRESULT Sample::IsDiscontinuity() {
-  return IsFlag(AM_SAMPLE_DATADISCONTINUITY);
-}
-HRESULT Sample::SetDiscontinuity(BOOL b) {
-  return SetFlag(AM_SAMPLE_DATADISCONTINUITY, b);
-}
+HRESULT Sample::IsDiscontinuity() { return IsFlag(AM_SAMPLE_DATADISCONTINUITY); }
+HRESULT Sample::SetDiscontinuity(BOOL b) { return SetFlag(AM_SAMPLE_DATADISCONTINUITY, b); }
 
 LONG Sample::GetActualDataLength() {
   MutexLock lock(mu_);
@@ -282,12 +270,11 @@ HRESULT Sample::SetProperties(DWORD cbProperties, const BYTE* pbProperties) {
   }
   MutexLock lock(mu_);
   // The quirk is deliberate: it is tStop that must come along (4.9 step 4).
-  if (has_flags && (in.dwSampleFlags & AM_SAMPLE_TIMEVALID) &&
-      !(flags_ & AM_SAMPLE_TIMEVALID) && !has_stop) {
+  if (has_flags && (in.dwSampleFlags & AM_SAMPLE_TIMEVALID) && !(flags_ & AM_SAMPLE_TIMEVALID) &&
+      !has_stop) {
     return E_INVALIDARG;
   }
-  const bool new_type =
-      has_type && has_flags && (in.dwSampleFlags & AM_SAMPLE_TYPECHANGED);
+  const bool new_type = has_type && has_flags && (in.dwSampleFlags & AM_SAMPLE_TYPECHANGED);
   if (new_type && in.pMediaType == nullptr) return E_POINTER;
   AM_MEDIA_TYPE* copy = nullptr;
   if (new_type) {

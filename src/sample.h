@@ -53,10 +53,8 @@ class Sample final : public IMediaSample2 {
   // IMediaSample
   HRESULT STDMETHODCALLTYPE GetPointer(BYTE** ppBuffer) override;
   LONG STDMETHODCALLTYPE GetSize() override;
-  HRESULT STDMETHODCALLTYPE GetTime(REFERENCE_TIME* pTimeStart,
-                                    REFERENCE_TIME* pTimeEnd) override;
-  HRESULT STDMETHODCALLTYPE SetTime(REFERENCE_TIME* pTimeStart,
-                                    REFERENCE_TIME* pTimeEnd) override;
+  HRESULT STDMETHODCALLTYPE GetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) override;
+  HRESULT STDMETHODCALLTYPE SetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) override;
   HRESULT STDMETHODCALLTYPE IsSyncPoint() override;
   HRESULT STDMETHODCALLTYPE SetSyncPoint(BOOL bIsSyncPoint) override;
   HRESULT STDMETHODCALLTYPE IsPreroll() override;
@@ -67,16 +65,12 @@ class Sample final : public IMediaSample2 {
   HRESULT STDMETHODCALLTYPE SetMediaType(AM_MEDIA_TYPE* pMediaType) override;
   HRESULT STDMETHODCALLTYPE IsDiscontinuity() override;
   HRESULT STDMETHODCALLTYPE SetDiscontinuity(BOOL bDiscontinuity) override;
-  HRESULT STDMETHODCALLTYPE GetMediaTime(LONGLONG* pTimeStart,
-                                         LONGLONG* pTimeEnd) override;
-  HRESULT STDMETHODCALLTYPE SetMediaTime(LONGLONG* pTimeStart,
-                                         LONGLONG* pTimeEnd) override;
+  HRESULT STDMETHODCALLTYPE GetMediaTime(LONGLONG* pTimeStart, LONGLONG* pTimeEnd) override;
+  HRESULT STDMETHODCALLTYPE SetMediaTime(LONGLONG* pTimeStart, LONGLONG* pTimeEnd) override;
 
   // IMediaSample2
-  HRESULT STDMETHODCALLTYPE GetProperties(DWORD cbProperties,
-                                          BYTE* pbProperties) override;
-  HRESULT STDMETHODCALLTYPE SetProperties(DWORD cbProperties,
-                                          const BYTE* pbProperties) override;
+  HRESULT STDMETHODCALLTYPE GetProperties(DWORD cbProperties, BYTE* pbProperties) override;
+  HRESULT STDMETHODCALLTYPE SetProperties(DWORD cbProperties, const BYTE* pbProperties) override;
 
  private:
   HRESULT IsFlag(DWORD flag);

@@ -21,10 +21,8 @@ namespace {
 using AllocatorSetProperties = AllocatorTest;
 using AllocatorGetProperties = AllocatorTest;
 
-const LONG kBadAligns[] = {0,         3,          5,       6,      7,
-                           12,        24,         65535,   65537,  98304,
-                           131072,    1 << 20,    1 << 30, INT_MAX, -1,
-                           -2,        -65536,     INT_MIN};
+const LONG kBadAligns[] = {0,     3,      5,       6,       7,       12, 24, 65535,  65537,
+                           98304, 131072, 1 << 20, 1 << 30, INT_MAX, -1, -2, -65536, INT_MIN};
 
 // checks: ALLOC.PROPS.NULL, GEN.BADINPUT, GEN.ATOMIC
 TEST_F(AllocatorSetProperties, NullPointerGivesEPointerAndWritesNothing) {
@@ -57,8 +55,7 @@ TEST_F(AllocatorSetProperties, AlignmentNotAPowerOfTwoUpTo65536IsBadAlign) {
   ALLOCATOR_PROPERTIES before = GetProps();
   for (LONG align : kBadAligns) {
     ALLOCATOR_PROPERTIES actual;
-    EXPECT_HR(VFW_E_BADALIGN, SetProps(3, 64, align, 0, &actual))
-        << "cbAlign " << align;
+    EXPECT_HR(VFW_E_BADALIGN, SetProps(3, 64, align, 0, &actual)) << "cbAlign " << align;
     EXPECT_EQ(Props(0, 0, 0, 0), actual) << "cbAlign " << align;
     EXPECT_EQ(before, GetProps()) << "cbAlign " << align;
   }
@@ -118,14 +115,12 @@ TEST_F(AllocatorSetProperties, InDecommitPendingIsBuffersOutstanding) {
 // checks: ALLOC.PROPS.ACCEPT, ALLOC.PROPS.STORE, ALLOC.PROPS.ROUND
 TEST_F(AllocatorSetProperties, ZeroAndNegativeValuesAreStoredAsRequested) {
   const ALLOCATOR_PROPERTIES requests[] = {
-      Props(0, 0, 1, 0),          Props(-1, 10, 1, 0),
-      Props(1, -5, 4, 0),         Props(1, 5, 4, -3),
-      Props(-9, -9, 16, -9),      Props(INT_MIN, INT_MIN, 1, INT_MIN),
+      Props(0, 0, 1, 0),          Props(-1, 10, 1, 0),   Props(1, -5, 4, 0),
+      Props(1, 5, 4, -3),         Props(-9, -9, 16, -9), Props(INT_MIN, INT_MIN, 1, INT_MIN),
       Props(INT_MAX, 0, 65536, 0)};
   for (const ALLOCATOR_PROPERTIES& r : requests) {
     ALLOCATOR_PROPERTIES actual;
-    EXPECT_HR(S_OK, SetProps(r.cBuffers, r.cbBuffer, r.cbAlign, r.cbPrefix,
-                             &actual))
+    EXPECT_HR(S_OK, SetProps(r.cBuffers, r.cbBuffer, r.cbAlign, r.cbPrefix, &actual))
         << ToString(r);
     EXPECT_EQ(r, actual) << ToString(r);
     EXPECT_EQ(r, GetProps()) << ToString(r);
@@ -141,15 +136,24 @@ struct RoundCase {
 TEST_F(AllocatorSetProperties, RoundsBufferPlusPrefixUpToTheAlignment) {
   // SEMANTICS 2.4 table, plus prefix/alignment and 32-bit edge cases.
   const RoundCase cases[] = {
-      {Props(1, 1, 4, 0), 4},           {Props(1, 2, 4, 0), 4},
-      {Props(1, 1, 16, 0), 16},         {Props(1, 17, 16, 0), 32},
-      {Props(1, 1, 16, 1), 15},         {Props(1, 15, 16, 1), 15},
-      {Props(1, 16, 16, 1), 31},        {Props(1, 17, 16, 1), 31},
-      {Props(1, 1, 16, 16), 16},        {Props(1, 16, 16, 16), 16},
-      {Props(1, 0, 16, 16), 0},         {Props(0, 0, 1, 0), 0},
-      {Props(1, 0, 16, 0), 0},          {Props(1, 0, 16, 3), 13},
-      {Props(1, 1, 65536, 0), 65536},   {Props(1, 65537, 65536, 100), 131072 - 100},
-      {Props(1, 100, 1, 7), 100},       {Props(1, 1000, 8, 24), 1000},
+      {Props(1, 1, 4, 0), 4},
+      {Props(1, 2, 4, 0), 4},
+      {Props(1, 1, 16, 0), 16},
+      {Props(1, 17, 16, 0), 32},
+      {Props(1, 1, 16, 1), 15},
+      {Props(1, 15, 16, 1), 15},
+      {Props(1, 16, 16, 1), 31},
+      {Props(1, 17, 16, 1), 31},
+      {Props(1, 1, 16, 16), 16},
+      {Props(1, 16, 16, 16), 16},
+      {Props(1, 0, 16, 16), 0},
+      {Props(0, 0, 1, 0), 0},
+      {Props(1, 0, 16, 0), 0},
+      {Props(1, 0, 16, 3), 13},
+      {Props(1, 1, 65536, 0), 65536},
+      {Props(1, 65537, 65536, 100), 131072 - 100},
+      {Props(1, 100, 1, 7), 100},
+      {Props(1, 1000, 8, 24), 1000},
       {Props(1, 1001, 8, 24), 1008},
       // The largest sums that still fit in 32 bits are rounded...
       {Props(1, INT_MAX - 16, 16, 0), INT_MAX - 15},
@@ -165,8 +169,7 @@ TEST_F(AllocatorSetProperties, RoundsBufferPlusPrefixUpToTheAlignment) {
   for (const RoundCase& c : cases) {
     const ALLOCATOR_PROPERTIES& r = c.request;
     ALLOCATOR_PROPERTIES actual;
-    ASSERT_HR(S_OK, SetProps(r.cBuffers, r.cbBuffer, r.cbAlign, r.cbPrefix,
-                             &actual))
+    ASSERT_HR(S_OK, SetProps(r.cBuffers, r.cbBuffer, r.cbAlign, r.cbPrefix, &actual))
         << ToString(r);
     ALLOCATOR_PROPERTIES want = r;
     want.cbBuffer = c.actual_cb;

@@ -50,17 +50,15 @@ TEST_F(AllocatorCommit, WithoutSetPropertiesGivesSizeNotSet) {
 // checks: ALLOC.COMMIT.SIZE, ALLOC.COMMIT.ATOMIC, ALLOC.COMMIT.FAIL
 TEST_F(AllocatorCommit, NonPositiveCountOrSizeGivesSizeNotSetFirst) {
   const ALLOCATOR_PROPERTIES cases[] = {
-      Props(0, 1, 1, 0),       Props(1, 0, 1, 0),
-      Props(0, 0, 1, 0),       Props(-1, 10, 1, 0),
-      Props(1, -1, 1, 0),      Props(INT_MIN, INT_MIN, 1, INT_MIN),
+      Props(0, 1, 1, 0),      Props(1, 0, 1, 0),  Props(0, 0, 1, 0),
+      Props(-1, 10, 1, 0),    Props(1, -1, 1, 0), Props(INT_MIN, INT_MIN, 1, INT_MIN),
       Props(1, 0, 16, 16),     // rounds to 0 (SEMANTICS 2.4 table)
       Props(0, 10, 1, -5),     // SIZENOTSET before the prefix check
       Props(5000, 0, 1, 0),    // SIZENOTSET before the count limit
       Props(0, INT_MAX, 2, 0)  // SIZENOTSET before the overflow check
   };
   for (const ALLOCATOR_PROPERTIES& r : cases) {
-    ASSERT_HR(S_OK, SetProps(r.cBuffers, r.cbBuffer, r.cbAlign, r.cbPrefix))
-        << ToString(r);
+    ASSERT_HR(S_OK, SetProps(r.cBuffers, r.cbBuffer, r.cbAlign, r.cbPrefix)) << ToString(r);
     EXPECT_HR(VFW_E_SIZENOTSET, alloc_->Commit()) << ToString(r);
     EXPECT_EQ(1u, RefCount(alloc_.get())) << ToString(r);
     ExpectGetFails(VFW_E_NOT_COMMITTED);
@@ -71,22 +69,21 @@ TEST_F(AllocatorCommit, NonPositiveCountOrSizeGivesSizeNotSetFirst) {
 // checks: ALLOC.COMMIT.LIMIT, ALLOC.COMMIT.ATOMIC, ALLOC.COMMIT.FAIL
 TEST_F(AllocatorCommit, NegativePrefixOverflowAndTooManyBuffersGiveOutOfMemory) {
   const ALLOCATOR_PROPERTIES cases[] = {
-      Props(1, 10, 1, -1),           // negative prefix
-      Props(1, 10, 16, INT_MIN),     // very negative prefix
-      Props(1, INT_MAX, 2, 0),       // roundup(cbBuffer, 2) > INT32_MAX
-      Props(1, INT_MAX - 14, 16, 0), // roundup(.., 16) = 2^31
-      Props(1, INT_MAX, 1, 1),       // cbBuffer + cbPrefix > INT32_MAX
-      Props(1, 1, 1, INT_MAX),       // prefix alone fills 32 bits
-      Props(2, 0x40000000, 1, 0),    // 2 * 2^30 > INT32_MAX
-      Props(3, 0x2AAAAAAB, 1, 0),    // 3 * that > INT32_MAX
-      Props(0x10000, 0x8000, 1, 0),  // 2^31 in total
-      Props(INT_MAX, 1, 1, 0),       // count limit and product
-      Props(4097, 1, 1, 0),          // one over kMaxBuffers
-      Props(4097, 1, 65536, 0),      // over both limits
+      Props(1, 10, 1, -1),            // negative prefix
+      Props(1, 10, 16, INT_MIN),      // very negative prefix
+      Props(1, INT_MAX, 2, 0),        // roundup(cbBuffer, 2) > INT32_MAX
+      Props(1, INT_MAX - 14, 16, 0),  // roundup(.., 16) = 2^31
+      Props(1, INT_MAX, 1, 1),        // cbBuffer + cbPrefix > INT32_MAX
+      Props(1, 1, 1, INT_MAX),        // prefix alone fills 32 bits
+      Props(2, 0x40000000, 1, 0),     // 2 * 2^30 > INT32_MAX
+      Props(3, 0x2AAAAAAB, 1, 0),     // 3 * that > INT32_MAX
+      Props(0x10000, 0x8000, 1, 0),   // 2^31 in total
+      Props(INT_MAX, 1, 1, 0),        // count limit and product
+      Props(4097, 1, 1, 0),           // one over kMaxBuffers
+      Props(4097, 1, 65536, 0),       // over both limits
   };
   for (const ALLOCATOR_PROPERTIES& r : cases) {
-    ASSERT_HR(S_OK, SetProps(r.cBuffers, r.cbBuffer, r.cbAlign, r.cbPrefix))
-        << ToString(r);
+    ASSERT_HR(S_OK, SetProps(r.cBuffers, r.cbBuffer, r.cbAlign, r.cbPrefix)) << ToString(r);
     EXPECT_HR(E_OUTOFMEMORY, alloc_->Commit()) << ToString(r);
     EXPECT_EQ(1u, RefCount(alloc_.get())) << ToString(r);
     ExpectGetFails(VFW_E_NOT_COMMITTED);
@@ -250,7 +247,7 @@ TEST_F(AllocatorDecommit, InCommittedWithNoSampleOutGoesToDecommitted) {
   EXPECT_EQ(1u, RefCount(alloc_.get()));
   ExpectGetFails(VFW_E_NOT_COMMITTED);
   ExpectGetFails(VFW_E_NOT_COMMITTED, AM_GBF_NOWAIT);
-  EXPECT_EQ(3, FreeCount());  // the samples are kept
+  EXPECT_EQ(3, FreeCount());              // the samples are kept
   EXPECT_HR(S_OK, SetProps(1, 8, 1, 0));  // D: allowed
   EXPECT_HR(S_OK, alloc_->Decommit());
 }

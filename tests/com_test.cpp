@@ -15,19 +15,15 @@
 namespace dsalloc::testing {
 namespace {
 
-const IID kAllocatorHits[] = {IID_IUnknown, IID_IMemAllocator,
-                              IID_IMemAllocatorCallbackTemp};
+const IID kAllocatorHits[] = {IID_IUnknown, IID_IMemAllocator, IID_IMemAllocatorCallbackTemp};
 const IID kSampleHits[] = {IID_IUnknown, IID_IMediaSample, IID_IMediaSample2};
 // {6B9A3F4E-1D2C-4B5A-9E8F-7A6B5C4D3E2F}: an IID nobody implements.
-constexpr IID kRandomIid = {0x6b9a3f4e, 0x1d2c, 0x4b5a,
-                            {0x9e, 0x8f, 0x7a, 0x6b, 0x5c, 0x4d, 0x3e, 0x2f}};
-const IID kAllocatorMisses[] = {IID_IMediaSample,
-                                IID_IMediaSample2,
-                                IID_IMemAllocatorNotifyCallbackTemp,
-                                IID_IClassFactory,
-                                IID_IMemInputPin,
-                                GUID_NULL,
-                                kRandomIid};
+constexpr IID kRandomIid = {
+    0x6b9a3f4e, 0x1d2c, 0x4b5a, {0x9e, 0x8f, 0x7a, 0x6b, 0x5c, 0x4d, 0x3e, 0x2f}};
+const IID kAllocatorMisses[] = {
+    IID_IMediaSample,  IID_IMediaSample2, IID_IMemAllocatorNotifyCallbackTemp,
+    IID_IClassFactory, IID_IMemInputPin,  GUID_NULL,
+    kRandomIid};
 const IID kSampleMisses[] = {IID_IMemAllocator,
                              IID_IMemAllocatorCallbackTemp,
                              IID_IMemAllocatorNotifyCallbackTemp,
@@ -44,8 +40,7 @@ using SampleQueryInterface = AllocatorTest;
 using SampleRefCount = AllocatorTest;
 
 // QI of `from` for every hit IID returns `identity`, AddRef'd once.
-void ExpectHitsFrom(IUnknown* from, IUnknown* identity, const IID* hits,
-                    size_t n) {
+void ExpectHitsFrom(IUnknown* from, IUnknown* identity, const IID* hits, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     ULONG before = RefCount(identity);
     void* p = kGarbage;
@@ -56,13 +51,11 @@ void ExpectHitsFrom(IUnknown* from, IUnknown* identity, const IID* hits,
   }
 }
 
-void ExpectMissesFrom(IUnknown* from, IUnknown* identity, const IID* misses,
-                      size_t n) {
+void ExpectMissesFrom(IUnknown* from, IUnknown* identity, const IID* misses, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     ULONG before = RefCount(identity);
     void* p = kGarbage;
-    EXPECT_HR(E_NOINTERFACE, from->QueryInterface(misses[i], &p))
-        << "miss " << i;
+    EXPECT_HR(E_NOINTERFACE, from->QueryInterface(misses[i], &p)) << "miss " << i;
     EXPECT_EQ(nullptr, p) << "miss " << i;
     EXPECT_EQ(before, RefCount(identity)) << "miss " << i;
   }
@@ -90,8 +83,7 @@ TEST_F(AllocatorQueryInterface, MissesStoreNullAndKeepTheCount) {
   ASSERT_HR(S_OK, alloc_->QueryInterface(IID_IMemAllocator, mem.put_void()));
   IUnknown* froms[] = {unk.get(), mem.get(), alloc_.get()};
   for (IUnknown* from : froms) {
-    ExpectMissesFrom(from, unk.get(), kAllocatorMisses,
-                     std::size(kAllocatorMisses));
+    ExpectMissesFrom(from, unk.get(), kAllocatorMisses, std::size(kAllocatorMisses));
   }
 }
 
@@ -109,10 +101,8 @@ TEST_F(AllocatorQueryInterface, AnswersTheSameInEveryState) {
   Commit(1, 16);
   ComPtr<IMediaSample> held = Get();
   ASSERT_HR(S_OK, alloc_->Decommit());  // P
-  ExpectHitsFrom(alloc_.get(), alloc_.get(), kAllocatorHits,
-                 std::size(kAllocatorHits));
-  ExpectMissesFrom(alloc_.get(), alloc_.get(), kAllocatorMisses,
-                   std::size(kAllocatorMisses));
+  ExpectHitsFrom(alloc_.get(), alloc_.get(), kAllocatorHits, std::size(kAllocatorHits));
+  ExpectMissesFrom(alloc_.get(), alloc_.get(), kAllocatorMisses, std::size(kAllocatorMisses));
 }
 
 // checks: COM.ALLOC.ADDREF, COM.ALLOC.RELEASE, LIFE.CREATE
@@ -138,8 +128,7 @@ TEST_F(AllocatorRefCount, CountIncludesTheSelfReferenceWhileCommitted) {
 TEST(AllocatorRelease, LastReleaseReturnsZeroAndDestroys) {
   ASSERT_HR(S_OK, ServerCanUnloadNow());
   IMemAllocator* a = nullptr;
-  ASSERT_HR(S_OK, CreateAllocator(IID_IMemAllocator,
-                                  reinterpret_cast<void**>(&a)));
+  ASSERT_HR(S_OK, CreateAllocator(IID_IMemAllocator, reinterpret_cast<void**>(&a)));
   EXPECT_HR(S_FALSE, ServerCanUnloadNow());
   EXPECT_EQ(0u, a->Release());
   EXPECT_HR(S_OK, ServerCanUnloadNow());
@@ -216,12 +205,10 @@ using DllCanUnloadNowTest = ClassFactoryTest;
 // checks: FACTORY.GETCLASS
 TEST_F(DllGetClassObjectTest, GivesAFactoryForIClassFactoryAndIUnknown) {
   ComPtr<IClassFactory> factory;
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
-                                 factory.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void()));
   ASSERT_TRUE(factory);
   ComPtr<IUnknown> unk;
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IUnknown,
-                                 unk.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IUnknown, unk.put_void()));
   ASSERT_TRUE(unk);
   // The factory obeys the COM rules too.
   ComPtr<IUnknown> factory_unk;
@@ -241,8 +228,7 @@ TEST_F(DllGetClassObjectTest, GivesAFactoryForIClassFactoryAndIUnknown) {
 // checks: FACTORY.GETCLASS
 TEST_F(DllGetClassObjectTest, OtherInterfaceGivesENoInterfaceAndNull) {
   void* p = kGarbage;
-  EXPECT_HR(E_NOINTERFACE,
-            GetClassObject(CLSID_MemoryAllocator, IID_IMemAllocator, &p));
+  EXPECT_HR(E_NOINTERFACE, GetClassObject(CLSID_MemoryAllocator, IID_IMemAllocator, &p));
   EXPECT_EQ(nullptr, p);
 }
 
@@ -251,31 +237,27 @@ TEST_F(DllGetClassObjectTest, UnknownClassGivesClassNotAvailable) {
   const CLSID others[] = {GUID_NULL, IID_IMemAllocator, kRandomIid};
   for (const CLSID& clsid : others) {
     void* p = kGarbage;
-    EXPECT_HR(CLASS_E_CLASSNOTAVAILABLE,
-              GetClassObject(clsid, IID_IClassFactory, &p));
+    EXPECT_HR(CLASS_E_CLASSNOTAVAILABLE, GetClassObject(clsid, IID_IClassFactory, &p));
     EXPECT_EQ(nullptr, p);
   }
 }
 
 // checks: FACTORY.GETCLASS.NULL
 TEST_F(DllGetClassObjectTest, NullOutPointerGivesEPointer) {
-  EXPECT_HR(E_POINTER,
-            GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, nullptr));
+  EXPECT_HR(E_POINTER, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, nullptr));
 }
 
 // checks: FACTORY.CREATE, LIFE.CREATE
 TEST_F(ClassFactoryCreateInstance, CreatesAFreshAllocatorForEveryHit) {
   ComPtr<IClassFactory> factory;
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
-                                 factory.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void()));
   for (const IID& iid : kAllocatorHits) {
     ComPtr<IUnknown> obj;
     ASSERT_HR(S_OK, factory->CreateInstance(nullptr, iid, obj.put_void()));
     ASSERT_TRUE(obj);
     EXPECT_EQ(1u, RefCount(obj.get()));
     ComPtr<IMemAllocatorCallbackTemp> a;
-    ASSERT_HR(S_OK, obj->QueryInterface(IID_IMemAllocatorCallbackTemp,
-                                        a.put_void()));
+    ASSERT_HR(S_OK, obj->QueryInterface(IID_IMemAllocatorCallbackTemp, a.put_void()));
     ALLOCATOR_PROPERTIES p = Props(-1, -1, -1, -1);
     EXPECT_HR(S_OK, a->GetProperties(&p));
     EXPECT_EQ(Props(0, 0, 0, 0), p);
@@ -291,15 +273,13 @@ TEST_F(ClassFactoryCreateInstance, CreatesAFreshAllocatorForEveryHit) {
 // checks: FACTORY.CREATE
 TEST_F(ClassFactoryCreateInstance, MissGivesENoInterfaceNullAndNoLeak) {
   ComPtr<IClassFactory> factory;
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
-                                 factory.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void()));
   for (const IID& iid : kAllocatorMisses) {
     void* p = kGarbage;
     EXPECT_HR(E_NOINTERFACE, factory->CreateInstance(nullptr, iid, &p));
     EXPECT_EQ(nullptr, p);
   }
-  EXPECT_HR(E_POINTER,
-            factory->CreateInstance(nullptr, IID_IMemAllocator, nullptr));
+  EXPECT_HR(E_POINTER, factory->CreateInstance(nullptr, IID_IMemAllocator, nullptr));
   factory.Reset();
   EXPECT_HR(S_OK, ServerCanUnloadNow());  // the failed instances are gone
 }
@@ -307,8 +287,7 @@ TEST_F(ClassFactoryCreateInstance, MissGivesENoInterfaceNullAndNoLeak) {
 // checks: FACTORY.AGGREGATION
 TEST_F(ClassFactoryCreateInstance, OuterUnknownGivesNoAggregation) {
   ComPtr<IClassFactory> factory;
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
-                                 factory.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void()));
   CountingCallback outer;  // any IUnknown will do
   for (const IID& iid : {IID_IUnknown, IID_IMemAllocator}) {
     void* p = kGarbage;
@@ -322,19 +301,16 @@ TEST_F(ClassFactoryCreateInstance, OuterUnknownGivesNoAggregation) {
 // checks: FACTORY.LOCKSERVER, FACTORY.UNLOAD
 TEST_F(ClassFactoryLockServer, LocksKeepTheServerLoaded) {
   ComPtr<IClassFactory> factory;
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
-                                 factory.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void()));
   EXPECT_HR(S_OK, factory->LockServer(TRUE));
   EXPECT_HR(S_OK, factory->LockServer(TRUE));
   factory.Reset();
   EXPECT_HR(S_FALSE, ServerCanUnloadNow());
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
-                                 factory.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void()));
   EXPECT_HR(S_OK, factory->LockServer(FALSE));
   factory.Reset();
   EXPECT_HR(S_FALSE, ServerCanUnloadNow());  // one lock left
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
-                                 factory.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void()));
   EXPECT_HR(S_OK, factory->LockServer(FALSE));
   factory.Reset();
   EXPECT_HR(S_OK, ServerCanUnloadNow());
@@ -343,12 +319,10 @@ TEST_F(ClassFactoryLockServer, LocksKeepTheServerLoaded) {
 // checks: FACTORY.UNLOAD, LIFE.SELFREF
 TEST_F(DllCanUnloadNowTest, FalseWhileAFactoryOrAnAllocatorLives) {
   ComPtr<IClassFactory> factory;
-  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
-                                 factory.put_void()));
+  ASSERT_HR(S_OK, GetClassObject(CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void()));
   EXPECT_HR(S_FALSE, ServerCanUnloadNow());
   ComPtr<IMemAllocator> a;
-  ASSERT_HR(S_OK,
-            factory->CreateInstance(nullptr, IID_IMemAllocator, a.put_void()));
+  ASSERT_HR(S_OK, factory->CreateInstance(nullptr, IID_IMemAllocator, a.put_void()));
   factory.Reset();
   EXPECT_HR(S_FALSE, ServerCanUnloadNow());
   ASSERT_HR(S_OK, Configure(a.get(), 1, 16));

@@ -156,8 +156,7 @@ TEST_F(SampleOutOfMemory, MediaTypeCopiesFailWithoutChangingTheSample) {
     reset.dwStreamId = 0;
     reset.dwSampleFlags = AM_SAMPLE_TYPECHANGED;
     reset.pMediaType = nullptr;
-    ASSERT_HR(S_OK, s2->SetProperties(offsetof(AM_SAMPLE2_PROPERTIES,
-                                               pMediaType),
+    ASSERT_HR(S_OK, s2->SetProperties(offsetof(AM_SAMPLE2_PROPERTIES, pMediaType),
                                       reinterpret_cast<BYTE*>(&reset)));
   }
   s2.Reset();

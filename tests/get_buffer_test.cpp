@@ -30,8 +30,7 @@ TEST_F(AllocatorGetBuffer, NullOutPointerGivesEPointerInEveryState) {
   EXPECT_HR(E_POINTER, alloc_->GetBuffer(nullptr, nullptr, nullptr, 0));
   Commit(2, 16);
   EXPECT_HR(E_POINTER, alloc_->GetBuffer(nullptr, nullptr, nullptr, 0));
-  EXPECT_HR(E_POINTER,
-            alloc_->GetBuffer(nullptr, nullptr, nullptr, AM_GBF_NOWAIT));
+  EXPECT_HR(E_POINTER, alloc_->GetBuffer(nullptr, nullptr, nullptr, AM_GBF_NOWAIT));
   EXPECT_EQ(2, FreeCount()) << "nothing taken";
   ComPtr<IMediaSample> a = Get();
   ComPtr<IMediaSample> b = Get();
@@ -107,11 +106,9 @@ TEST_F(AllocatorGetBuffer, IgnoresTheTimesAndEveryFlagButNoWait) {
   IMediaSample* u = reinterpret_cast<IMediaSample*>(0x1);
   EXPECT_HR(VFW_E_TIMEOUT, alloc_->GetBuffer(&u, nullptr, &stop, ~0u));
   EXPECT_EQ(nullptr, u);
-  EXPECT_HR(VFW_E_TIMEOUT,
-            alloc_->GetBuffer(&u, nullptr, nullptr,
-                              AM_GBF_NOWAIT | AM_GBF_PREVFRAMESKIPPED |
-                                  AM_GBF_NOTASYNCPOINT |
-                                  AM_GBF_NODDSURFACELOCK));
+  EXPECT_HR(VFW_E_TIMEOUT, alloc_->GetBuffer(&u, nullptr, nullptr,
+                                             AM_GBF_NOWAIT | AM_GBF_PREVFRAMESKIPPED |
+                                                 AM_GBF_NOTASYNCPOINT | AM_GBF_NODDSURFACELOCK));
 }
 
 // checks: ALLOC.GETBUFFER.NOWAIT, ALLOC.GETBUFFER.CLEAR, ALLOC.RELEASEBUFFER.PUSH
@@ -175,10 +172,12 @@ struct LayoutCase {
 // checks: ALLOC.SAMPLE.LAYOUT, SAMPLE.POINTER, SAMPLE.SIZE, ALLOC.PROPS.ROUND
 TEST_F(AllocatorBufferLayout, PrefixStartsAreAlignedAndBuffersDoNotOverlap) {
   const LayoutCase cases[] = {
-      {3, 1, 1, 0},      {3, 10, 2, 0},      {4, 100, 4, 3},
-      {5, 17, 16, 1},    {2, 1, 16, 16},     {3, 33, 64, 5},
-      {3, 100, 256, 0},  {2, 10, 4096, 100}, {3, 1, 65536, 0},
-      {2, 70000, 65536, 65535},              {4, 7, 8, 9},
+      {3, 1, 1, 0},     {3, 10, 2, 0},
+      {4, 100, 4, 3},   {5, 17, 16, 1},
+      {2, 1, 16, 16},   {3, 33, 64, 5},
+      {3, 100, 256, 0}, {2, 10, 4096, 100},
+      {3, 1, 65536, 0}, {2, 70000, 65536, 65535},
+      {4, 7, 8, 9},
   };
   for (const LayoutCase& c : cases) {
     SCOPED_TRACE(ToString(Props(c.count, c.cb, c.align, c.prefix)));
@@ -204,8 +203,7 @@ TEST_F(AllocatorBufferLayout, PrefixStartsAreAlignedAndBuffersDoNotOverlap) {
       for (LONG k = -c.prefix; k < actual.cbBuffer; k += 97) p[k] = 0x5A;
       p[actual.cbBuffer - 1] = 0xA5;
       if (c.prefix > 0) p[-c.prefix] = 0xA5;
-      ranges.emplace_back(prefix_start,
-                          reinterpret_cast<uintptr_t>(p) + actual.cbBuffer);
+      ranges.emplace_back(prefix_start, reinterpret_cast<uintptr_t>(p) + actual.cbBuffer);
     }
     std::sort(ranges.begin(), ranges.end());
     for (size_t i = 1; i < ranges.size(); ++i) {

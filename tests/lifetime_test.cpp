@@ -25,8 +25,7 @@ class LifetimeTest : public ServerIdleTest {
   // (the allocator then holds the callback's only reference).
   IMemAllocatorCallbackTemp* MakeCommitted(LONG n, LONG cb) {
     IMemAllocatorCallbackTemp* a = nullptr;
-    EXPECT_HR(S_OK, CreateAllocator(IID_IMemAllocatorCallbackTemp,
-                                    reinterpret_cast<void**>(&a)));
+    EXPECT_HR(S_OK, CreateAllocator(IID_IMemAllocatorCallbackTemp, reinterpret_cast<void**>(&a)));
     if (a == nullptr) return nullptr;
     EXPECT_HR(S_OK, Configure(a, n, cb));
     EXPECT_HR(S_OK, a->SetNotify(&cb_));
@@ -108,9 +107,11 @@ TEST_F(AllocatorLifetime, AnAllocatorLeftCommittedIsNeverDestroyed) {
 TEST_F(AllocatorLifetime, ReleasingADecommittedAllocatorDestroysItAtOnce) {
   IMemAllocatorCallbackTemp* a = MakeCommitted(3, 64);
   ASSERT_NE(nullptr, a);
-  { IMediaSample* s = nullptr;
+  {
+    IMediaSample* s = nullptr;
     ASSERT_HR(S_OK, a->GetBuffer(&s, nullptr, nullptr, 0));
-    s->Release(); }
+    s->Release();
+  }
   EXPECT_EQ(2u, RefCount(a));
   ASSERT_HR(S_OK, a->Decommit());
   EXPECT_EQ(1u, RefCount(a));
@@ -128,7 +129,7 @@ TEST_F(AllocatorLifetime, MemoryIsKeptUntilReallocationOrDestruction) {
   BYTE* p = nullptr;
   ASSERT_HR(S_OK, s->GetPointer(&p));
   ASSERT_HR(S_OK, a->Decommit());
-  std::memset(p, 0x11, 8192);  // still ours in P
+  std::memset(p, 0x11, 8192);   // still ours in P
   EXPECT_EQ(0u, s->Release());  // D
   // The samples and their memory survive the decommit: the same buffer
   // comes back after a Commit with unchanged properties.

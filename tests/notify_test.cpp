@@ -243,7 +243,7 @@ TEST_F(NotifyRelease, TheAllocatorIsAliveDuringTheCompletingCallback) {
   IMediaSample* s = nullptr;
   ASSERT_HR(S_OK, alloc_->GetBuffer(&s, nullptr, nullptr, 0));
   ASSERT_HR(S_OK, alloc_->Decommit());  // P
-  alloc_.Reset();                        // only the self-reference is left
+  alloc_.Reset();                       // only the self-reference is left
   EXPECT_HR(S_FALSE, ServerCanUnloadNow());
   ASSERT_TRUE(RunBounded([&] { EXPECT_EQ(0u, s->Release()); }));
   EXPECT_EQ(1, cb.notifies());

@@ -29,32 +29,20 @@ class FakeSample final : public IMediaSample {
   ULONG STDMETHODCALLTYPE Release() override { return ++calls, 1; }
   HRESULT STDMETHODCALLTYPE GetPointer(BYTE**) override { return Bad(); }
   LONG STDMETHODCALLTYPE GetSize() override { return ++calls, 0; }
-  HRESULT STDMETHODCALLTYPE GetTime(REFERENCE_TIME*, REFERENCE_TIME*) override {
-    return Bad();
-  }
-  HRESULT STDMETHODCALLTYPE SetTime(REFERENCE_TIME*, REFERENCE_TIME*) override {
-    return Bad();
-  }
+  HRESULT STDMETHODCALLTYPE GetTime(REFERENCE_TIME*, REFERENCE_TIME*) override { return Bad(); }
+  HRESULT STDMETHODCALLTYPE SetTime(REFERENCE_TIME*, REFERENCE_TIME*) override { return Bad(); }
   HRESULT STDMETHODCALLTYPE IsSyncPoint() override { return Bad(); }
   HRESULT STDMETHODCALLTYPE SetSyncPoint(BOOL) override { return Bad(); }
   HRESULT STDMETHODCALLTYPE IsPreroll() override { return Bad(); }
   HRESULT STDMETHODCALLTYPE SetPreroll(BOOL) override { return Bad(); }
   LONG STDMETHODCALLTYPE GetActualDataLength() override { return ++calls, 0; }
   HRESULT STDMETHODCALLTYPE SetActualDataLength(LONG) override { return Bad(); }
-  HRESULT STDMETHODCALLTYPE GetMediaType(AM_MEDIA_TYPE**) override {
-    return Bad();
-  }
-  HRESULT STDMETHODCALLTYPE SetMediaType(AM_MEDIA_TYPE*) override {
-    return Bad();
-  }
+  HRESULT STDMETHODCALLTYPE GetMediaType(AM_MEDIA_TYPE**) override { return Bad(); }
+  HRESULT STDMETHODCALLTYPE SetMediaType(AM_MEDIA_TYPE*) override { return Bad(); }
   HRESULT STDMETHODCALLTYPE IsDiscontinuity() override { return Bad(); }
   HRESULT STDMETHODCALLTYPE SetDiscontinuity(BOOL) override { return Bad(); }
-  HRESULT STDMETHODCALLTYPE GetMediaTime(LONGLONG*, LONGLONG*) override {
-    return Bad();
-  }
-  HRESULT STDMETHODCALLTYPE SetMediaTime(LONGLONG*, LONGLONG*) override {
-    return Bad();
-  }
+  HRESULT STDMETHODCALLTYPE GetMediaTime(LONGLONG*, LONGLONG*) override { return Bad(); }
+  HRESULT STDMETHODCALLTYPE SetMediaTime(LONGLONG*, LONGLONG*) override { return Bad(); }
 
  private:
   HRESULT Bad() {

@@ -48,8 +48,7 @@ bool IsFieldByte(size_t i) {
   return false;
 }
 
-void ExpectSameFields(const AM_SAMPLE2_PROPERTIES& a,
-                      const AM_SAMPLE2_PROPERTIES& b) {
+void ExpectSameFields(const AM_SAMPLE2_PROPERTIES& a, const AM_SAMPLE2_PROPERTIES& b) {
   EXPECT_EQ(a.cbData, b.cbData);
   EXPECT_EQ(a.dwTypeSpecificFlags, b.dwTypeSpecificFlags);
   EXPECT_EQ(a.dwSampleFlags, b.dwSampleFlags);
@@ -70,8 +69,7 @@ class Sample2Test : public AllocatorTest {
     Commit(1, 256);
     sample_ = Get();
     ASSERT_TRUE(sample_);
-    ASSERT_HR(S_OK,
-              sample_->QueryInterface(IID_IMediaSample2, s2_.put_void()));
+    ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2, s2_.put_void()));
     ASSERT_HR(S_OK, sample_->GetPointer(&buffer_));
   }
   void TearDown() override {
@@ -143,9 +141,9 @@ TEST_F(Sample2GetProperties, WritesTheFullImage) {
   AM_SAMPLE2_PROPERTIES p = Current();
   EXPECT_EQ(kSize, p.cbData);
   EXPECT_EQ(0u, p.dwTypeSpecificFlags);
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_DATADISCONTINUITY |
-                               AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID),
-            p.dwSampleFlags)
+  EXPECT_EQ(
+      static_cast<DWORD>(AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID),
+      p.dwSampleFlags)
       << "media-time validity is no visible flag";
   EXPECT_EQ(77, p.lActual);
   EXPECT_EQ(0x1234, p.tStart);
@@ -367,8 +365,7 @@ TEST_F(Sample2SetProperties, MediaTypeIsCopiedOnlyWithTypeChanged) {
   p.dwSampleFlags = AM_SAMPLE_PREROLL;
   ASSERT_HR(S_OK, Set(kSize, p));
   now = Current();
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_PREROLL | AM_SAMPLE_TYPECHANGED),
-            now.dwSampleFlags);
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_PREROLL | AM_SAMPLE_TYPECHANGED), now.dwSampleFlags);
   ASSERT_NE(nullptr, now.pMediaType);
   EXPECT_EQ(&unk, now.pMediaType->pUnk) << "not replaced";
 
@@ -404,8 +401,7 @@ TEST_F(Sample2SetProperties, AssignsEveryIncludedField) {
   ASSERT_HR(S_OK, Set(kSize, p));
   AM_SAMPLE2_PROPERTIES now = Current();
   EXPECT_EQ(0xF00Du, now.dwTypeSpecificFlags);
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_STOPVALID | AM_SAMPLE_PREROLL),
-            now.dwSampleFlags);
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_STOPVALID | AM_SAMPLE_PREROLL), now.dwSampleFlags);
   EXPECT_EQ(200, now.lActual);
   EXPECT_EQ(200, sample_->GetActualDataLength());
   EXPECT_EQ(0x1234, now.tStart);

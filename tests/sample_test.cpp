@@ -100,8 +100,7 @@ TEST_F(SampleTime, SetTimeAndGetTimeInEveryCombination) {
   EXPECT_HR(VFW_S_NO_STOP_TIME, sample_->GetTime(&a, &b));
   EXPECT_EQ(INT64_MAX - 1, a);
   EXPECT_EQ(INT64_MAX, b);
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID),
-            SampleFlags(sample_.get()));
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID), SampleFlags(sample_.get()));
 
   // SetTime(NULL, stop): clears both flags, stores nothing.
   stop = 77;
@@ -131,8 +130,7 @@ TEST_F(SampleBooleans, EachFlagIsSetAndClearedIndependently) {
     DWORD bit;
   };
   const Pair pairs[] = {
-      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint,
-       AM_SAMPLE_SPLICEPOINT},
+      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint, AM_SAMPLE_SPLICEPOINT},
       {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll, AM_SAMPLE_PREROLL},
       {&IMediaSample::IsDiscontinuity, &IMediaSample::SetDiscontinuity,
        AM_SAMPLE_DATADISCONTINUITY},
@@ -170,8 +168,7 @@ TEST_F(SampleDataLength, AcceptsZeroToSizeAndNothingElse) {
   EXPECT_EQ(256, sample_->GetActualDataLength());
   ASSERT_HR(S_OK, sample_->SetActualDataLength(100));
   for (LONG bad : {257, 258, INT_MAX, -1, -256, INT_MIN}) {
-    EXPECT_HR(VFW_E_BUFFER_OVERFLOW, sample_->SetActualDataLength(bad))
-        << bad;
+    EXPECT_HR(VFW_E_BUFFER_OVERFLOW, sample_->SetActualDataLength(bad)) << bad;
     EXPECT_EQ(100, sample_->GetActualDataLength()) << bad;
   }
   for (LONG good : {0, 1, 255, 256}) {
@@ -195,8 +192,7 @@ TEST_F(SampleMediaType, WithoutATypeGivesSFalseAndNull) {
   AM_MEDIA_TYPE pattern = PatternMediaType();
   ASSERT_HR(S_OK, sample_->SetMediaType(&pattern));
   EXPECT_HR(E_POINTER, sample_->GetMediaType(nullptr));
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TYPECHANGED),
-            SampleFlags(sample_.get()));
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TYPECHANGED), SampleFlags(sample_.get()));
 }
 
 // checks: SAMPLE.SETTYPE.COPY, SAMPLE.GETTYPE.COPY, SAMPLE.SETTYPE.NULL, SAMPLE2.GETPROPS.IMAGE
@@ -218,8 +214,7 @@ TEST_F(SampleMediaType, StoresAndReturnsDeepCopiesAndBalancesPUnk) {
   ASSERT_HR(S_OK, sample_->GetMediaType(&copy));
   ASSERT_NE(nullptr, copy);
   EXPECT_NE(&mt, copy);
-  EXPECT_EQ(0, std::memcmp(&copy->majortype, &mt.majortype,
-                           offsetof(AM_MEDIA_TYPE, pUnk)));
+  EXPECT_EQ(0, std::memcmp(&copy->majortype, &mt.majortype, offsetof(AM_MEDIA_TYPE, pUnk)));
   EXPECT_EQ(&unk, copy->pUnk);
   EXPECT_EQ(3, unk.refs()) << "the returned copy holds pUnk too";
   ASSERT_EQ(sizeof format, copy->cbFormat);
@@ -232,8 +227,7 @@ TEST_F(SampleMediaType, StoresAndReturnsDeepCopiesAndBalancesPUnk) {
   AM_SAMPLE2_PROPERTIES p = SampleProps(sample_.get());
   ASSERT_NE(nullptr, p.pMediaType);
   EXPECT_NE(copy, p.pMediaType);
-  EXPECT_EQ(0, std::memcmp(p.pMediaType->pbFormat, copy->pbFormat,
-                           sizeof format));
+  EXPECT_EQ(0, std::memcmp(p.pMediaType->pbFormat, copy->pbFormat, sizeof format));
   EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TYPECHANGED), p.dwSampleFlags);
   DeleteMediaTypeCopy(copy);
   EXPECT_EQ(2, unk.refs());
@@ -280,11 +274,8 @@ TEST_F(SampleMediaTime, NullPointersGiveEPointerAndChangeNothing) {
 
 // checks: SAMPLE.SETMEDIATIME.1, SAMPLE.SETMEDIATIME.3, SAMPLE.GETMEDIATIME.1, SAMPLE.GETMEDIATIME.2
 TEST_F(SampleMediaTime, KeepsAllSixtyFourBitsOfBothEnds) {
-  const LONGLONG cases[][2] = {{0, 1LL << 40},
-                               {-5, INT64_MAX},
-                               {INT64_MIN, INT64_MAX},
-                               {1LL << 33, 1},
-                               {0x123, 0x321}};
+  const LONGLONG cases[][2] = {
+      {0, 1LL << 40}, {-5, INT64_MAX}, {INT64_MIN, INT64_MAX}, {1LL << 33, 1}, {0x123, 0x321}};
   for (const auto& c : cases) {
     LONGLONG start = c[0], stop = c[1];
     ASSERT_HR(S_OK, sample_->SetMediaTime(&start, &stop));

@@ -9,9 +9,9 @@
 // and it runs a producer round trip: exit status 0 when every check holds.
 
 #ifdef _WIN32
-#include <windows.h>
 #include <strmif.h>
 #include <uuids.h>
+#include <windows.h>
 #pragma comment(lib, "strmiids.lib")
 #else
 #include <dsalloc/strmif.h>
@@ -26,13 +26,12 @@ STDAPI DllGetClassObject(REFCLSID rclsid, REFIID riid, LPVOID* ppv);
 
 static int g_failures = 0;
 
-#define CHECK(cond)                                                 \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      ++g_failures;                                                 \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,        \
-              __LINE__, #cond);                                     \
-    }                                                               \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      ++g_failures;                                                            \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                          \
   } while (0)
 
 // A release callback, COM style.
@@ -42,8 +41,7 @@ class CReleaseNotify : public IMemAllocatorNotifyCallbackTemp {
 
   STDMETHODIMP QueryInterface(REFIID riid, void** ppv) {
     if (ppv == NULL) return E_POINTER;
-    if (IsEqualIID(riid, IID_IUnknown) ||
-        IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
+    if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
       *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
       AddRef();
       return S_OK;
@@ -67,8 +65,7 @@ static HRESULT CreateMemoryAllocator(IMemAllocator** ppAlloc) {
   HRESULT hr = DllGetClassObject(CLSID_MemoryAllocator, IID_IClassFactory,
                                  reinterpret_cast<LPVOID*>(&pFactory));
   if (FAILED(hr)) return hr;
-  hr = pFactory->CreateInstance(NULL, IID_IMemAllocator,
-                                reinterpret_cast<void**>(ppAlloc));
+  hr = pFactory->CreateInstance(NULL, IID_IMemAllocator, reinterpret_cast<void**>(ppAlloc));
   pFactory->Release();
   return hr;
 }
@@ -128,11 +125,10 @@ int main() {
 
   // IMediaSample2 and the media type, as a downstream filter would read them.
   IMediaSample2* pSample2 = NULL;
-  if (SUCCEEDED(pSamples[0]->QueryInterface(
-          IID_IMediaSample2, reinterpret_cast<void**>(&pSample2)))) {
+  if (SUCCEEDED(
+          pSamples[0]->QueryInterface(IID_IMediaSample2, reinterpret_cast<void**>(&pSample2)))) {
     AM_SAMPLE2_PROPERTIES props;
-    CHECK(pSample2->GetProperties(sizeof(props),
-                                  reinterpret_cast<BYTE*>(&props)) == S_OK);
+    CHECK(pSample2->GetProperties(sizeof(props), reinterpret_cast<BYTE*>(&props)) == S_OK);
     CHECK((props.dwSampleFlags & AM_SAMPLE_SPLICEPOINT) != 0);
     CHECK((props.dwSampleFlags & AM_SAMPLE_TIMEVALID) != 0);
     CHECK((props.dwSampleFlags & AM_SAMPLE_STOPVALID) != 0);
@@ -181,7 +177,6 @@ int main() {
   CHECK(pTask != NULL);
   CoTaskMemFree(pTask);
 
-  printf("sdk_compat: %s (%d failed checks)\n",
-         g_failures == 0 ? "ok" : "FAILED", g_failures);
+  printf("sdk_compat: %s (%d failed checks)\n", g_failures == 0 ? "ok" : "FAILED", g_failures);
   return g_failures == 0 ? 0 : 1;
 }

@@ -40,20 +40,19 @@ TEST(Section5Create, FreshAllocatorHasZeroPropertiesAndRejectsZeroAlign) {
 // checks: ALLOC.PROPS.ACCEPT, ALLOC.PROPS.STORE, ALLOC.PROPS.ROUND, ALLOC.GETPROPS, ALLOC.COMMIT.SIZE, SAMPLE.SIZE
 TEST_F(Section5Properties, TheWholeTableOfRequests) {
   const ALLOCATOR_PROPERTIES requests[] = {
-      Props(0, 0, 1, 0),   Props(1, 0, 1, 0),   Props(1, 1, 1, 0),
-      Props(1, 1, 4, 0),   Props(2, 1, 1, 0),   Props(1, 2, 4, 0),
-      Props(1, 1, 16, 0),  Props(1, 16, 16, 0), Props(1, 17, 16, 0),
-      Props(1, 32, 16, 0), Props(1, 1, 16, 1),  Props(1, 15, 16, 1),
-      Props(1, 16, 16, 1), Props(1, 17, 16, 1), Props(1, 0, 16, 16),
-      Props(1, 1, 16, 16), Props(1, 16, 16, 16)};
+      Props(0, 0, 1, 0),   Props(1, 0, 1, 0),   Props(1, 1, 1, 0),   Props(1, 1, 4, 0),
+      Props(2, 1, 1, 0),   Props(1, 2, 4, 0),   Props(1, 1, 16, 0),  Props(1, 16, 16, 0),
+      Props(1, 17, 16, 0), Props(1, 32, 16, 0), Props(1, 1, 16, 1),  Props(1, 15, 16, 1),
+      Props(1, 16, 16, 1), Props(1, 17, 16, 1), Props(1, 0, 16, 16), Props(1, 1, 16, 16),
+      Props(1, 16, 16, 16)};
   for (const ALLOCATOR_PROPERTIES& r : requests) {
     SCOPED_TRACE(ToString(r));
     ALLOCATOR_PROPERTIES request = r;
     ALLOCATOR_PROPERTIES actual;
     std::memset(&actual, 0xCC, sizeof actual);
     ASSERT_HR(S_OK, alloc_->SetProperties(&request, &actual));  // 4, 14
-    EXPECT_EQ(r, request);                                        // 5
-    EXPECT_EQ(r.cBuffers, actual.cBuffers);                       // 6
+    EXPECT_EQ(r, request);                                      // 5
+    EXPECT_EQ(r.cBuffers, actual.cBuffers);                     // 6
     EXPECT_EQ(r.cbAlign, actual.cbAlign);
     EXPECT_EQ(r.cbPrefix, actual.cbPrefix);
     EXPECT_GE(actual.cbBuffer, r.cbBuffer);
@@ -65,15 +64,13 @@ TEST_F(Section5Properties, TheWholeTableOfRequests) {
     }
     ASSERT_HR(S_OK, alloc_->Commit());  // 9
     ALLOCATOR_PROPERTIES again = r, out;
-    EXPECT_HR(VFW_E_ALREADY_COMMITTED,
-              alloc_->SetProperties(&again, &out));  // 10
+    EXPECT_HR(VFW_E_ALREADY_COMMITTED, alloc_->SetProperties(&again, &out));  // 10
     IMediaSample* sample = nullptr;
     ASSERT_HR(S_OK, alloc_->GetBuffer(&sample, nullptr, nullptr, 0));  // 11
     EXPECT_EQ(actual.cbBuffer, sample->GetSize());
-    EXPECT_HR(S_OK, alloc_->Decommit());  // 12
-    EXPECT_HR(VFW_E_BUFFERS_OUTSTANDING,
-              alloc_->SetProperties(&again, &out));  // 13
-    EXPECT_EQ(0u, sample->Release());                // 14
+    EXPECT_HR(S_OK, alloc_->Decommit());                                        // 12
+    EXPECT_HR(VFW_E_BUFFERS_OUTSTANDING, alloc_->SetProperties(&again, &out));  // 13
+    EXPECT_EQ(0u, sample->Release());                                           // 14
   }
 }
 
@@ -84,8 +81,8 @@ TEST_F(Section5Properties, TheWholeTableOfRequests) {
 TEST_F(Section5Commit, CommitAndDecommitTwice) {
   ALLOCATOR_PROPERTIES request = Props(2, 65536, 1, 0), actual;
   ASSERT_HR(S_OK, alloc_->SetProperties(&request, &actual));  // 15
-  ExpectGetFails(VFW_E_NOT_COMMITTED);                          // 16
-  EXPECT_HR(S_OK, alloc_->Commit());                            // 17
+  ExpectGetFails(VFW_E_NOT_COMMITTED);                        // 16
+  EXPECT_HR(S_OK, alloc_->Commit());                          // 17
   EXPECT_HR(S_OK, alloc_->Commit());
   IMediaSample* sample = nullptr;
   ASSERT_HR(S_OK, alloc_->GetBuffer(&sample, nullptr, nullptr, 0));  // 18
@@ -109,7 +106,7 @@ TEST_F(Section5Commit, HeldSampleStaysValidAfterDecommit) {
   std::memset(data, 0xCC, 65536);       // 23: must not fault
   ExpectGetFails(VFW_E_NOT_COMMITTED);  // 24
   sample->Release();                    // 25 (the fixture releases the
-}                                       //     allocator and checks leaks)
+}  //     allocator and checks leaks)
 
 // --- test_sample_time: items 26-38 -------------------------------------------
 
@@ -137,13 +134,11 @@ class Section5Sample : public AllocatorTest {
   AM_SAMPLE2_PROPERTIES Props2() {
     AM_SAMPLE2_PROPERTIES p;
     std::memset(&p, 0xCC, sizeof p);
-    EXPECT_HR(S_OK, sample2_->GetProperties(sizeof p,
-                                            reinterpret_cast<BYTE*>(&p)));
+    EXPECT_HR(S_OK, sample2_->GetProperties(sizeof p, reinterpret_cast<BYTE*>(&p)));
     return p;
   }
   HRESULT SetProps2(const AM_SAMPLE2_PROPERTIES& p) {
-    return sample2_->SetProperties(sizeof p,
-                                   reinterpret_cast<const BYTE*>(&p));
+    return sample2_->SetProperties(sizeof p, reinterpret_cast<const BYTE*>(&p));
   }
   // Releases both interfaces and gets the single buffer again.
   void ReleaseAndGetAgain(REFERENCE_TIME* start, REFERENCE_TIME* stop) {
@@ -152,8 +147,7 @@ class Section5Sample : public AllocatorTest {
     EXPECT_EQ(0u, sample_.Reset());
     ASSERT_HR(S_OK, alloc_->GetBuffer(sample_.put(), start, stop, 0));
     EXPECT_EQ(old, sample_.get());
-    ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2,
-                                            sample2_.put_void()));
+    ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2, sample2_.put_void()));
   }
   ComPtr<IMediaSample> sample_;
   ComPtr<IMediaSample2> sample2_;
@@ -203,8 +197,7 @@ TEST_F(Section5SampleTime, SetTimeAndGetTime) {
   EXPECT_EQ(0x123, start);
   EXPECT_EQ(0x321, end);
   p = Props2();
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID),
-            p.dwSampleFlags);
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID), p.dwSampleFlags);
   EXPECT_EQ(0x123, p.tStart);
   EXPECT_EQ(0x321, p.tStop);
 }
@@ -239,8 +232,7 @@ TEST_F(Section5SampleTime, TimesThroughIMediaSample2) {
   EXPECT_EQ(0x1234, start);
   EXPECT_EQ(0x4321, end);
   q = Props2();
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID),
-            q.dwSampleFlags);
+  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID), q.dwSampleFlags);
   EXPECT_EQ(0x1234, q.tStart);
   EXPECT_EQ(0x4321, q.tStop);
 }
@@ -269,8 +261,7 @@ TEST_F(Section5SampleTime, RecycleClearsTimesAndGetBufferIgnoresItsTimes) {
 // checks: SAMPLE.GETMEDIATIME.2, SAMPLE.SETMEDIATIME.1, SAMPLE.SETMEDIATIME.2, SAMPLE.SETMEDIATIME.3, SAMPLE.GETMEDIATIME.1
 TEST_F(Section5MediaTime, SetMediaTimeAndGetMediaTime) {
   LONGLONG start = 0xdeadbeef, end = 0xdeadf00d;
-  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET,
-            sample_->GetMediaTime(&start, &end));  // 39
+  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));  // 39
   EXPECT_EQ(0xdeadbeef, start);
   EXPECT_EQ(0xdeadf00d, end);
   EXPECT_HR(S_OK, sample_->SetMediaTime(nullptr, nullptr));  // 40
@@ -363,7 +354,7 @@ TEST_F(Section5SampleProperties, FreshPropertiesAndMediaType) {
 // Items 52-54.
 // checks: SAMPLE.LENGTH.GET, SAMPLE.LENGTH.RANGE, SAMPLE.LENGTH.SET, SAMPLE2.SETPROPS.ASSIGN
 TEST_F(Section5SampleProperties, ActualDataLength) {
-  EXPECT_EQ(65536, sample_->GetActualDataLength());  // 52
+  EXPECT_EQ(65536, sample_->GetActualDataLength());                       // 52
   EXPECT_HR(VFW_E_BUFFER_OVERFLOW, sample_->SetActualDataLength(65537));  // 53
   EXPECT_HR(VFW_E_BUFFER_OVERFLOW, sample_->SetActualDataLength(-1));
   EXPECT_HR(S_OK, sample_->SetActualDataLength(65536));
@@ -386,12 +377,10 @@ TEST_F(Section5SampleProperties, BooleanFlags) {
     DWORD bit;
   };
   const Pair pairs[] = {
-      {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll,
-       AM_SAMPLE_PREROLL},  // 55
+      {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll, AM_SAMPLE_PREROLL},  // 55
       {&IMediaSample::IsDiscontinuity, &IMediaSample::SetDiscontinuity,
-       AM_SAMPLE_DATADISCONTINUITY},  // 56
-      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint,
-       AM_SAMPLE_SPLICEPOINT},  // 57
+       AM_SAMPLE_DATADISCONTINUITY},                                                     // 56
+      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint, AM_SAMPLE_SPLICEPOINT},  // 57
   };
   IMediaSample* s = sample_.get();
   for (const Pair& pair : pairs) {
@@ -404,16 +393,14 @@ TEST_F(Section5SampleProperties, BooleanFlags) {
     EXPECT_EQ(0u, Props2().dwSampleFlags);
   }
   AM_SAMPLE2_PROPERTIES p = Props2();
-  p.dwSampleFlags =
-      AM_SAMPLE_PREROLL | AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_SPLICEPOINT;
+  p.dwSampleFlags = AM_SAMPLE_PREROLL | AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_SPLICEPOINT;
   EXPECT_HR(S_OK, SetProps2(p));  // 58
   EXPECT_HR(S_OK, s->IsPreroll());
   EXPECT_HR(S_OK, s->IsDiscontinuity());
   EXPECT_HR(S_OK, s->IsSyncPoint());
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_PREROLL |
-                               AM_SAMPLE_DATADISCONTINUITY |
-                               AM_SAMPLE_SPLICEPOINT),
-            Props2().dwSampleFlags);
+  EXPECT_EQ(
+      static_cast<DWORD>(AM_SAMPLE_PREROLL | AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_SPLICEPOINT),
+      Props2().dwSampleFlags);
 }
 
 // Item 59 (after 54 and 58).
@@ -421,8 +408,7 @@ TEST_F(Section5SampleProperties, BooleanFlags) {
 TEST_F(Section5SampleProperties, RecycleClearsFlagsAndTypeButKeepsLength) {
   AM_SAMPLE2_PROPERTIES p = Props2();
   p.lActual = 123;
-  p.dwSampleFlags =
-      AM_SAMPLE_PREROLL | AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_SPLICEPOINT;
+  p.dwSampleFlags = AM_SAMPLE_PREROLL | AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_SPLICEPOINT;
   ASSERT_HR(S_OK, SetProps2(p));
   AM_MEDIA_TYPE pattern = PatternMediaType();
   ASSERT_HR(S_OK, sample_->SetMediaType(&pattern));

@@ -36,8 +36,7 @@ using SampleThreads = AllocatorTest;
 
 // Starts waiters one after the other, each given time to block, so their
 // arrival order is known.
-std::vector<std::unique_ptr<AsyncGetBuffer>> StartWaiters(IMemAllocator* a,
-                                                          int n,
+std::vector<std::unique_ptr<AsyncGetBuffer>> StartWaiters(IMemAllocator* a, int n,
                                                           DWORD flags = 0) {
   std::vector<std::unique_ptr<AsyncGetBuffer>> waiters;
   for (int i = 0; i < n; ++i) {
@@ -75,8 +74,7 @@ TEST_F(AllocatorBlockingGetBuffer, WaitersAreServedOldestFirst) {
   Commit(1, 64);
   ComPtr<IMediaSample> held = Get();
   // Every flag bit but NOWAIT: they still block.
-  auto waiters = StartWaiters(alloc_.get(), 3,
-                              ~static_cast<DWORD>(AM_GBF_NOWAIT));
+  auto waiters = StartWaiters(alloc_.get(), 3, ~static_cast<DWORD>(AM_GBF_NOWAIT));
   EXPECT_EQ(0, CountDone(waiters));
   held.Reset();
   for (int i = 0; i < 3; ++i) {
@@ -228,8 +226,7 @@ TEST_F(NotifyThreads, ACallbackCanWaitForAnotherThreadInTheAllocator) {
   // Only the first notification waits for a helper thread that calls
   // GetFreeCount, GetBuffer(NOWAIT) and GetProperties; the helper's own
   // release (nested notification) returns at once.
-  cb.SetReaction([&, reaction_rounds = std::make_shared<std::atomic<int>>(0)](
-                     CountingCallback&) {
+  cb.SetReaction([&, reaction_rounds = std::make_shared<std::atomic<int>>(0)](CountingCallback&) {
     if (reaction_rounds->fetch_add(1) >= 1) return;  // only the first
     auto done = std::make_shared<std::atomic<bool>>(false);
     std::thread helper([a, done] {
@@ -250,8 +247,7 @@ TEST_F(NotifyThreads, ACallbackCanWaitForAnotherThreadInTheAllocator) {
     std::lock_guard<std::mutex> lock(helpers_mu);
     helpers.push_back(std::move(helper));
   });
-  ASSERT_TRUE(RunBounded([&] { ComPtr<IMediaSample> s = Get(); },
-                         milliseconds(10000)));
+  ASSERT_TRUE(RunBounded([&] { ComPtr<IMediaSample> s = Get(); }, milliseconds(10000)));
   {
     std::lock_guard<std::mutex> lock(helpers_mu);
     for (auto& t : helpers) t.join();
@@ -306,8 +302,7 @@ TEST_F(NotifyThreads, OldCallbackAndSnapshotAreReleasedOutsideTheLock) {
   ASSERT_HR(S_OK, alloc_->SetNotify(&old_cb));
   old_cb.SetReleaseReaction([&](CountingCallback&, LONG) { probe(); });
   // SetNotify's Release of the old callback.
-  ASSERT_TRUE(RunBounded([&] { alloc_->SetNotify(&new_cb); },
-                         milliseconds(10000)));
+  ASSERT_TRUE(RunBounded([&] { alloc_->SetNotify(&new_cb); }, milliseconds(10000)));
   probe.Join();
   EXPECT_EQ(1, probe.entered.load());
   EXPECT_EQ(0, probe.timed_out.load()) << "old callback released under lock";
@@ -318,8 +313,7 @@ TEST_F(NotifyThreads, OldCallbackAndSnapshotAreReleasedOutsideTheLock) {
   new_cb.SetReleaseReaction([&](CountingCallback&, LONG now) {
     if (now == 2) probe();
   });
-  ASSERT_TRUE(RunBounded([&] { ComPtr<IMediaSample> s = Get(); },
-                         milliseconds(10000)));
+  ASSERT_TRUE(RunBounded([&] { ComPtr<IMediaSample> s = Get(); }, milliseconds(10000)));
   probe.Join();
   EXPECT_EQ(2, probe.entered.load());
   EXPECT_EQ(0, probe.timed_out.load()) << "snapshot released under lock";

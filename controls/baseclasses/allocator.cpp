@@ -85,8 +85,7 @@ ULONG STDMETHODCALLTYPE Allocator::Release() {
   return old - 1;
 }
 
-HRESULT STDMETHODCALLTYPE Allocator::Identity::QueryInterface(REFIID riid,
-                                                              void** ppv) {
+HRESULT STDMETHODCALLTYPE Allocator::Identity::QueryInterface(REFIID riid, void** ppv) {
   return owner->QueryInterface(riid, ppv);
 }
 ULONG STDMETHODCALLTYPE Allocator::Identity::AddRef() { return owner->AddRef(); }
@@ -107,9 +106,9 @@ HRESULT STDMETHODCALLTYPE Allocator::SetProperties(ALLOCATOR_PROPERTIES* pReques
       (kAllocationGranularity & (static_cast<uint32_t>(request.cbAlign) - 1u)) != 0) {
     return VFW_E_BADALIGN;
   }
-  if (committed_) return VFW_E_ALREADY_COMMITTED;                       // step 4
+  if (committed_) return VFW_E_ALREADY_COMMITTED;  // step 4
   if (decommit_pending_ || FreeLocked() != slot_count_) {
-    return VFW_E_BUFFERS_OUTSTANDING;                                   // step 5
+    return VFW_E_BUFFERS_OUTSTANDING;  // step 5
   }
   // Step 7: round cbBuffer + cbPrefix up to a multiple of cbAlign, in
   // 32-bit LONG arithmetic with its wrap-around, as the base classes do:
@@ -257,8 +256,7 @@ Sample* Allocator::PopLocked() {
 
 HRESULT STDMETHODCALLTYPE Allocator::GetBuffer(IMediaSample** ppBuffer,
                                                REFERENCE_TIME* /*pStartTime*/,
-                                               REFERENCE_TIME* /*pEndTime*/,
-                                               DWORD dwFlags) {
+                                               REFERENCE_TIME* /*pEndTime*/, DWORD dwFlags) {
   if (ppBuffer == nullptr) return E_POINTER;  // the base classes crash
   *ppBuffer = nullptr;
   std::unique_lock<std::mutex> lock(mu_);
@@ -294,8 +292,7 @@ bool Allocator::IsOurSampleLocked(IMediaSample* p, Sample** out) const {
   const uintptr_t offset = address - first;
   if (offset % sizeof(Sample) != 0) return false;
   const uintptr_t index = offset / sizeof(Sample);
-  if (index < static_cast<uintptr_t>(untouched_) ||
-      index >= static_cast<uintptr_t>(slot_count_)) {
+  if (index < static_cast<uintptr_t>(untouched_) || index >= static_cast<uintptr_t>(slot_count_)) {
     return false;
   }
   Sample* s = SlotAt(slots_, static_cast<LONG>(index));
@@ -365,8 +362,7 @@ HRESULT STDMETHODCALLTYPE Allocator::GetFreeCount(LONG* plBuffersFree) {
   if (plBuffersFree == nullptr) return E_POINTER;  // the base classes crash
   std::lock_guard<std::mutex> lock(mu_);
   // cBuffers (as set) - allocated + free-list length (S3).
-  *plBuffersFree =
-      Wrap32(int64_t{props_.cBuffers} - slot_count_ + FreeLocked());
+  *plBuffersFree = Wrap32(int64_t{props_.cBuffers} - slot_count_ + FreeLocked());
   return S_OK;
 }
 

@@ -52,15 +52,12 @@ class Allocator final : public IMemAllocatorCallbackTemp {
   HRESULT STDMETHODCALLTYPE GetProperties(ALLOCATOR_PROPERTIES* pProps) override;
   HRESULT STDMETHODCALLTYPE Commit() override;
   HRESULT STDMETHODCALLTYPE Decommit() override;
-  HRESULT STDMETHODCALLTYPE GetBuffer(IMediaSample** ppBuffer,
-                                      REFERENCE_TIME* pStartTime,
-                                      REFERENCE_TIME* pEndTime,
-                                      DWORD dwFlags) override;
+  HRESULT STDMETHODCALLTYPE GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME* pStartTime,
+                                      REFERENCE_TIME* pEndTime, DWORD dwFlags) override;
   HRESULT STDMETHODCALLTYPE ReleaseBuffer(IMediaSample* pBuffer) override;
 
   // IMemAllocatorCallbackTemp
-  HRESULT STDMETHODCALLTYPE SetNotify(
-      IMemAllocatorNotifyCallbackTemp* pNotify) override;
+  HRESULT STDMETHODCALLTYPE SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) override;
   HRESULT STDMETHODCALLTYPE GetFreeCount(LONG* plBuffersFree) override;
 
  private:
@@ -88,10 +85,10 @@ class Allocator final : public IMemAllocatorCallbackTemp {
   ~Allocator();
 
   // All of these REQUIRE mu_ held.
-  HRESULT AllocLocked();        // CMemAllocator::Alloc (S2.7)
-  void ReallyFreeLocked();      // CMemAllocator::ReallyFree (S2.7)
-  Sample* PopLocked();          // head of the LIFO free list (S2.5)
-  void WakeWaitersLocked();     // "release the semaphore `waiting` times"
+  HRESULT AllocLocked();     // CMemAllocator::Alloc (S2.7)
+  void ReallyFreeLocked();   // CMemAllocator::ReallyFree (S2.7)
+  Sample* PopLocked();       // head of the LIFO free list (S2.5)
+  void WakeWaitersLocked();  // "release the semaphore `waiting` times"
   LONG FreeLocked() const { return free_listed_ + untouched_; }
   bool IsOurSampleLocked(IMediaSample* p, Sample** out) const;
 
@@ -117,11 +114,11 @@ class Allocator final : public IMemAllocatorCallbackTemp {
   // cBuffers costs address space, not touched memory.
   void* raw_block_ = nullptr;
   std::size_t raw_block_bytes_ = 0;
-  BYTE* block_ = nullptr;     // raw_block_ rounded up to a multiple of cbAlign
-  void* slots_ = nullptr;     // room for slot_count_ Sample objects
-  LONG slot_count_ = 0;       // m_lAllocated
+  BYTE* block_ = nullptr;  // raw_block_ rounded up to a multiple of cbAlign
+  void* slots_ = nullptr;  // room for slot_count_ Sample objects
+  LONG slot_count_ = 0;    // m_lAllocated
   LONG untouched_ = 0;
-  LONG stride_ = 0;           // (cbBuffer + cbPrefix) rounded to cbAlign
+  LONG stride_ = 0;  // (cbBuffer + cbPrefix) rounded to cbAlign
   LONG buffer_size_ = 0;
   LONG prefix_ = 0;
   Sample* free_head_ = nullptr;  // constructed free samples, LIFO

@@ -35,8 +35,7 @@ void* TryAlloc(std::size_t bytes) {
 void* TryAllocLarge(std::size_t bytes) {
   if (bytes < kLargeAllocation) return TryAlloc(bytes);
   if (InjectedFailure()) return nullptr;
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
 }
 

@@ -19,12 +19,10 @@ namespace {
 
 // Two's-complement wrap-around without undefined behaviour.
 LONGLONG WrapAdd64(LONGLONG a, LONGLONG b) {
-  return static_cast<LONGLONG>(static_cast<ULONGLONG>(a) +
-                               static_cast<ULONGLONG>(b));
+  return static_cast<LONGLONG>(static_cast<ULONGLONG>(a) + static_cast<ULONGLONG>(b));
 }
 LONGLONG WrapSub64(LONGLONG a, LONGLONG b) {
-  return static_cast<LONGLONG>(static_cast<ULONGLONG>(a) -
-                               static_cast<ULONGLONG>(b));
+  return static_cast<LONGLONG>(static_cast<ULONGLONG>(a) - static_cast<ULONGLONG>(b));
 }
 LONG Wrap32(LONGLONG v) {
   return static_cast<LONG>(static_cast<uint32_t>(static_cast<ULONGLONG>(v)));
@@ -34,8 +32,8 @@ LONG Wrap32(LONGLONG v) {
 constexpr bool Included(std::size_t offset, std::size_t size, DWORD count) {
   return offset + size <= count;
 }
-#define CTL_INCLUDED(field, count)                                \
-  Included(offsetof(AM_SAMPLE2_PROPERTIES, field),                \
+#define CTL_INCLUDED(field, count)                 \
+  Included(offsetof(AM_SAMPLE2_PROPERTIES, field), \
            sizeof(static_cast<AM_SAMPLE2_PROPERTIES*>(nullptr)->field), count)
 
 }  // namespace
@@ -49,8 +47,7 @@ Sample::~Sample() { DeleteMediaTypeCopy(media_type_); }
 
 HRESULT STDMETHODCALLTYPE Sample::QueryInterface(REFIID riid, void** ppv) {
   if (ppv == nullptr) return E_POINTER;
-  if (riid == IID_IUnknown || riid == IID_IMediaSample ||
-      riid == IID_IMediaSample2) {
+  if (riid == IID_IUnknown || riid == IID_IMediaSample || riid == IID_IMediaSample2) {
     *ppv = static_cast<IMediaSample2*>(this);
     AddRef();
     return S_OK;
@@ -98,8 +95,7 @@ HRESULT STDMETHODCALLTYPE Sample::GetPointer(BYTE** ppBuffer) {
 
 LONG STDMETHODCALLTYPE Sample::GetSize() { return size_; }
 
-HRESULT STDMETHODCALLTYPE Sample::GetTime(REFERENCE_TIME* pTimeStart,
-                                          REFERENCE_TIME* pTimeEnd) {
+HRESULT STDMETHODCALLTYPE Sample::GetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) {
   if (pTimeStart == nullptr || pTimeEnd == nullptr) return E_POINTER;
   std::lock_guard<std::mutex> lock(mu_);
   if (HasFlag(AM_SAMPLE_STOPVALID)) {  // tested first (S4.4, S6.12)
@@ -115,8 +111,7 @@ HRESULT STDMETHODCALLTYPE Sample::GetTime(REFERENCE_TIME* pTimeStart,
   return VFW_E_SAMPLE_TIME_NOT_SET;  // outputs untouched
 }
 
-HRESULT STDMETHODCALLTYPE Sample::SetTime(REFERENCE_TIME* pTimeStart,
-                                          REFERENCE_TIME* pTimeEnd) {
+HRESULT STDMETHODCALLTYPE Sample::SetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) {
   std::lock_guard<std::mutex> lock(mu_);
   if (pTimeStart == nullptr) {
     flags_ &= ~static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID);
@@ -214,8 +209,7 @@ HRESULT STDMETHODCALLTYPE Sample::SetMediaType(AM_MEDIA_TYPE* pMediaType) {
   return (pMediaType != nullptr && fresh == nullptr) ? E_OUTOFMEMORY : S_OK;
 }
 
-HRESULT STDMETHODCALLTYPE Sample::GetMediaTime(LONGLONG* pTimeStart,
-                                               LONGLONG* pTimeEnd) {
+HRESULT STDMETHODCALLTYPE Sample::GetMediaTime(LONGLONG* pTimeStart, LONGLONG* pTimeEnd) {
   if (pTimeStart == nullptr || pTimeEnd == nullptr) return E_POINTER;
   std::lock_guard<std::mutex> lock(mu_);
   if (!HasFlag(kMediaTimeValid)) return VFW_E_MEDIA_TIME_NOT_SET;
@@ -224,8 +218,7 @@ HRESULT STDMETHODCALLTYPE Sample::GetMediaTime(LONGLONG* pTimeStart,
   return S_OK;
 }
 
-HRESULT STDMETHODCALLTYPE Sample::SetMediaTime(LONGLONG* pTimeStart,
-                                               LONGLONG* pTimeEnd) {
+HRESULT STDMETHODCALLTYPE Sample::SetMediaTime(LONGLONG* pTimeStart, LONGLONG* pTimeEnd) {
   if (pTimeStart != nullptr && pTimeEnd == nullptr) return E_POINTER;  // S4.5
   std::lock_guard<std::mutex> lock(mu_);
   if (pTimeStart == nullptr) {
@@ -241,8 +234,7 @@ HRESULT STDMETHODCALLTYPE Sample::SetMediaTime(LONGLONG* pTimeStart,
 
 // --- IMediaSample2 (S4.8, S4.9, S6.13) ------------------------------------------
 
-HRESULT STDMETHODCALLTYPE Sample::GetProperties(DWORD cbProperties,
-                                                BYTE* pbProperties) {
+HRESULT STDMETHODCALLTYPE Sample::GetProperties(DWORD cbProperties, BYTE* pbProperties) {
   if (cbProperties == 0) return S_OK;
   if (pbProperties == nullptr) return E_POINTER;
   const DWORD count = std::min<DWORD>(cbProperties, sizeof(AM_SAMPLE2_PROPERTIES));
@@ -263,8 +255,7 @@ HRESULT STDMETHODCALLTYPE Sample::GetProperties(DWORD cbProperties,
   return S_OK;
 }
 
-HRESULT STDMETHODCALLTYPE Sample::SetProperties(DWORD cbProperties,
-                                                const BYTE* pbProperties) {
+HRESULT STDMETHODCALLTYPE Sample::SetProperties(DWORD cbProperties, const BYTE* pbProperties) {
   if (cbProperties < sizeof(DWORD)) return S_OK;  // step 1
   if (pbProperties == nullptr) return E_POINTER;  // step 2
   DWORD cb_data;
@@ -278,17 +269,15 @@ HRESULT STDMETHODCALLTYPE Sample::SetProperties(DWORD cbProperties,
   std::unique_lock<std::mutex> lock(mu_);
   const bool has_flags = CTL_INCLUDED(dwSampleFlags, count);
   if (has_flags) {  // step 4
-    if ((in.dwSampleFlags & ~kValidFlags) != 0 ||
-        (in.dwSampleFlags & kMediaTimeValid) != 0) {
+    if ((in.dwSampleFlags & ~kValidFlags) != 0 || (in.dwSampleFlags & kMediaTimeValid) != 0) {
       return E_INVALIDARG;
     }
-    if ((in.dwSampleFlags & AM_SAMPLE_TIMEVALID) != 0 &&
-        !HasFlag(AM_SAMPLE_TIMEVALID) && !CTL_INCLUDED(tStop, count)) {
+    if ((in.dwSampleFlags & AM_SAMPLE_TIMEVALID) != 0 && !HasFlag(AM_SAMPLE_TIMEVALID) &&
+        !CTL_INCLUDED(tStop, count)) {
       return E_INVALIDARG;
     }
   }
-  if (CTL_INCLUDED(pbBuffer, count) && in.pbBuffer != nullptr &&
-      in.pbBuffer != buffer_) {
+  if (CTL_INCLUDED(pbBuffer, count) && in.pbBuffer != nullptr && in.pbBuffer != buffer_) {
     return E_INVALIDARG;  // step 5
   }
   if (CTL_INCLUDED(cbBuffer, count)) {

@@ -47,10 +47,8 @@ class Sample final : public IMediaSample2 {
   // IMediaSample
   HRESULT STDMETHODCALLTYPE GetPointer(BYTE** ppBuffer) override;
   LONG STDMETHODCALLTYPE GetSize() override;
-  HRESULT STDMETHODCALLTYPE GetTime(REFERENCE_TIME* pTimeStart,
-                                    REFERENCE_TIME* pTimeEnd) override;
-  HRESULT STDMETHODCALLTYPE SetTime(REFERENCE_TIME* pTimeStart,
-                                    REFERENCE_TIME* pTimeEnd) override;
+  HRESULT STDMETHODCALLTYPE GetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) override;
+  HRESULT STDMETHODCALLTYPE SetTime(REFERENCE_TIME* pTimeStart, REFERENCE_TIME* pTimeEnd) override;
   HRESULT STDMETHODCALLTYPE IsSyncPoint() override;
   HRESULT STDMETHODCALLTYPE SetSyncPoint(BOOL bIsSyncPoint) override;
   HRESULT STDMETHODCALLTYPE IsPreroll() override;
@@ -61,16 +59,12 @@ class Sample final : public IMediaSample2 {
   HRESULT STDMETHODCALLTYPE SetMediaType(AM_MEDIA_TYPE* pMediaType) override;
   HRESULT STDMETHODCALLTYPE IsDiscontinuity() override;
   HRESULT STDMETHODCALLTYPE SetDiscontinuity(BOOL bDiscontinuity) override;
-  HRESULT STDMETHODCALLTYPE GetMediaTime(LONGLONG* pTimeStart,
-                                         LONGLONG* pTimeEnd) override;
-  HRESULT STDMETHODCALLTYPE SetMediaTime(LONGLONG* pTimeStart,
-                                         LONGLONG* pTimeEnd) override;
+  HRESULT STDMETHODCALLTYPE GetMediaTime(LONGLONG* pTimeStart, LONGLONG* pTimeEnd) override;
+  HRESULT STDMETHODCALLTYPE SetMediaTime(LONGLONG* pTimeStart, LONGLONG* pTimeEnd) override;
 
   // IMediaSample2
-  HRESULT STDMETHODCALLTYPE GetProperties(DWORD cbProperties,
-                                          BYTE* pbProperties) override;
-  HRESULT STDMETHODCALLTYPE SetProperties(DWORD cbProperties,
-                                          const BYTE* pbProperties) override;
+  HRESULT STDMETHODCALLTYPE GetProperties(DWORD cbProperties, BYTE* pbProperties) override;
+  HRESULT STDMETHODCALLTYPE SetProperties(DWORD cbProperties, const BYTE* pbProperties) override;
 
   // For the allocator, under its lock.
   ULONG RefCount() const { return refs_.load(std::memory_order_acquire); }
@@ -88,14 +82,14 @@ class Sample final : public IMediaSample2 {
   const LONG size_;
   std::atomic<ULONG> refs_{0};
 
-  LONG actual_;                     // lActual, starts at size (S4.1)
-  DWORD flags_ = 0;                 // AM_SAMPLE_* plus kMediaTimeValid
+  LONG actual_;      // lActual, starts at size (S4.1)
+  DWORD flags_ = 0;  // AM_SAMPLE_* plus kMediaTimeValid
   DWORD type_specific_flags_ = 0;
   DWORD stream_id_ = 0;
-  REFERENCE_TIME start_ = 0;        // zero-initialised (S6.9)
+  REFERENCE_TIME start_ = 0;  // zero-initialised (S6.9)
   REFERENCE_TIME end_ = 0;
   LONGLONG media_start_ = 0;
-  LONG media_end_offset_ = 0;       // 32-bit offset from start (S6.10)
+  LONG media_end_offset_ = 0;            // 32-bit offset from start (S6.10)
   AM_MEDIA_TYPE* media_type_ = nullptr;  // set <=> TYPECHANGED (S4.9.10)
 };
 

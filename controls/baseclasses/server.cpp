@@ -40,8 +40,7 @@ bool ModuleIdle() {
 
 }  // namespace ctl_baseclasses
 
-EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid,
-                                                              REFIID riid,
+EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, REFIID riid,
                                                               LPVOID* ppv) {
   if (ppv == nullptr) return E_POINTER;
   *ppv = nullptr;
@@ -59,7 +58,6 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllCanUnloadNow() {
 }
 
 // The optional test hook checkers look up by name (see fault.h).
-EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown,
-                                                                     int sticky) {
+EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown, int sticky) {
   ctl_baseclasses::ArmFailure(countdown, sticky != 0);
 }

@@ -111,8 +111,7 @@ void ClientBook::AddCompletion(const Completion& c) {
   completions_cv_.NotifyAll();
 }
 
-std::vector<Completion> ClientBook::AwaitCompletions(size_t count,
-                                                     std::chrono::milliseconds hang,
+std::vector<Completion> ClientBook::AwaitCompletions(size_t count, std::chrono::milliseconds hang,
                                                      std::chrono::milliseconds settle) {
   MutexLock lock(mu_);
   Clock::time_point deadline = Clock::now() + hang;

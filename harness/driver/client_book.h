@@ -84,8 +84,7 @@ class ClientBook {
   // `settle` more for any extra, and takes them out; their samples are then
   // collected (no longer in flight).
   std::vector<Completion> AwaitCompletions(size_t count, std::chrono::milliseconds hang,
-                                           std::chrono::milliseconds settle)
-      HARNESS_EXCLUDES(mu_);
+                                           std::chrono::milliseconds settle) HARNESS_EXCLUDES(mu_);
 
  private:
   struct SampleRec {

@@ -30,8 +30,7 @@ std::map<uintptr_t, int>& LiveCounts() {
 
 // --- the core -------------------------------------------------------------------------
 
-Core::Core(const Implementation& impl, Driver::Options options)
-    : impl_(impl), options_(options) {
+Core::Core(const Implementation& impl, Driver::Options options) : impl_(impl), options_(options) {
   for (int i = 0; i < spec::kNumCallbacks; ++i) {
     callbacks_[i] = new TestCallback(i, this);
   }
@@ -40,10 +39,9 @@ Core::Core(const Implementation& impl, Driver::Options options)
     MutexLock lock(LiveMutex());
     ++LiveCounts()[reinterpret_cast<uintptr_t>(impl_.can_unload_now)];
     registered_ = true;
-    server_idle_at_start_ =
-        impl_.can_unload_now != nullptr &&
-        LiveCounts()[reinterpret_cast<uintptr_t>(impl_.can_unload_now)] == 1 &&
-        impl_.can_unload_now() == S_OK;
+    server_idle_at_start_ = impl_.can_unload_now != nullptr &&
+                            LiveCounts()[reinterpret_cast<uintptr_t>(impl_.can_unload_now)] == 1 &&
+                            impl_.can_unload_now() == S_OK;
   }
   // LIFE.CREATE: DllGetClassObject -> CreateInstance(IID_IMemAllocator).
   void* p = nullptr;
@@ -55,8 +53,7 @@ Core::Core(const Implementation& impl, Driver::Options options)
   // cached here without a reference, which is sound only when it is the
   // same object pointer (COM.ALLOC.IDENTITY); otherwise each call queries.
   void* temp = nullptr;
-  if (SUCCEEDED(alloc_->QueryInterface(IID_IMemAllocatorCallbackTemp, &temp)) &&
-      temp != nullptr) {
+  if (SUCCEEDED(alloc_->QueryInterface(IID_IMemAllocatorCallbackTemp, &temp)) && temp != nullptr) {
     if (temp == static_cast<void*>(alloc_)) {
       callback_temp_ = static_cast<IMemAllocatorCallbackTemp*>(temp);
     }
@@ -109,8 +106,7 @@ namespace dsalloc::harness {
 
 using driver_internal::Core;
 
-Driver::Driver(const Implementation& impl, Options options)
-    : core_(new Core(impl, options)) {}
+Driver::Driver(const Implementation& impl, Options options) : core_(new Core(impl, options)) {}
 
 Driver::~Driver() {
   // The driver's own belief: with a client reference the allocator is alive
@@ -128,19 +124,13 @@ bool Driver::ok() const { return core_->ok(); }
 
 bool Driver::ServerIdleAtStart() const { return core_->server_idle_at_start(); }
 
-bool Driver::SupportsFaultInjection() const {
-  return core_->impl().SupportsFaultInjection();
-}
+bool Driver::SupportsFaultInjection() const { return core_->impl().SupportsFaultInjection(); }
 
-void Driver::SetResolver(ReactionResolver resolver) {
-  core_->SetResolver(std::move(resolver));
-}
+void Driver::SetResolver(ReactionResolver resolver) { core_->SetResolver(std::move(resolver)); }
 
 spec::Outcome Driver::Run(const spec::Op& op) { return core_->Run(op); }
 
-spec::Outcome Driver::RunDirect(const spec::Op& op) {
-  return core_->RunDirect(op);
-}
+spec::Outcome Driver::RunDirect(const spec::Op& op) { return core_->RunDirect(op); }
 
 std::vector<spec::Completion> Driver::AwaitCompletions(size_t count) {
   return core_->AwaitCompletions(count);
@@ -148,17 +138,11 @@ std::vector<spec::Completion> Driver::AwaitCompletions(size_t count) {
 
 uint32_t Driver::CallbackRefs(int id) const { return core_->CallbackRefs(id); }
 
-uint32_t Driver::CallbackNotifications(int id) const {
-  return core_->CallbackNotifications(id);
-}
+uint32_t Driver::CallbackNotifications(int id) const { return core_->CallbackNotifications(id); }
 
-uint32_t Driver::ClientSampleRefs(int id) const {
-  return core_->ClientSampleRefs(id);
-}
+uint32_t Driver::ClientSampleRefs(int id) const { return core_->ClientSampleRefs(id); }
 
-IMediaSample* Driver::SamplePointer(int id) const {
-  return core_->SamplePointer(id);
-}
+IMediaSample* Driver::SamplePointer(int id) const { return core_->SamplePointer(id); }
 
 void Driver::Teardown(bool allocator_alive) { core_->Teardown(allocator_alive); }
 

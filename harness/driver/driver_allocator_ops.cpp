@@ -111,8 +111,7 @@ void Core::Execute(const Op& op, Outcome& o) {
       }
       if (op.callback >= 0) cb = callbacks_[op.callback];
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
-      o.hr = WithCallbackTemp(
-          [&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(cb); });
+      o.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(cb); });
       return;
     }
     case OpKind::kGetFreeCount: {

@@ -157,8 +157,7 @@ class Core final : public TestCallback::Host {
 
   // GetBuffer's call and its outcome, shared by the direct and worker paths.
   HRESULT CallGetBuffer(const Op& op, IMediaSample** got);
-  void FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id,
-                     Outcome& o);
+  void FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id, Outcome& o);
   // A successful QueryInterface's pointer: one more client reference in
   // the book when the model counts it, else released (driver_interfaces.cpp).
   void KeepAllocatorInterface(Iid iid, void* p);
@@ -168,8 +167,7 @@ class Core final : public TestCallback::Host {
   // allocator has one identity, else through a transient QueryInterface.
   template <typename F>
   HRESULT WithCallbackTemp(F&& call);
-  ReactionResult PerformReaction(TestCallback& callback,
-                                 const TestCallback::Pending& r)
+  ReactionResult PerformReaction(TestCallback& callback, const TestCallback::Pending& r)
       HARNESS_EXCLUDES(resolver_mu_);
   // THREAD.NOLOCK: true if a call needing the allocator's lock returned
   // within lock_probe_timeout.
@@ -182,7 +180,7 @@ class Core final : public TestCallback::Host {
 
   const Implementation impl_;
   const Driver::Options options_;
-  IMemAllocator* alloc_ = nullptr;  // fixed after construction
+  IMemAllocator* alloc_ = nullptr;                      // fixed after construction
   IMemAllocatorCallbackTemp* callback_temp_ = nullptr;  // cached, no reference
   std::array<TestCallback*, spec::kNumCallbacks> callbacks_{};
   OuterUnknown outer_;

@@ -27,8 +27,8 @@ void Core::KeepAllocatorInterface(Iid iid, void* p) {
       // others (portable) but never from one call to the next.
       void* identity = book_.UnknownIdentity(p);
       if (p != identity) {
-        broken = "QueryInterface(IUnknown) gave " + PointerString(p) +
-                 ", earlier " + PointerString(identity);
+        broken = "QueryInterface(IUnknown) gave " + PointerString(p) + ", earlier " +
+                 PointerString(identity);
       }
       break;
     }
@@ -52,8 +52,8 @@ void Core::KeepAllocatorInterface(Iid iid, void* p) {
 }
 
 void Core::KeepSampleInterface(const Op& op, IMediaSample* s, void* p) {
-  bool sample_iid = op.iid == Iid::kIUnknown || op.iid == Iid::kIMediaSample ||
-                    op.iid == Iid::kIMediaSample2;
+  bool sample_iid =
+      op.iid == Iid::kIUnknown || op.iid == Iid::kIMediaSample || op.iid == Iid::kIMediaSample2;
   bool same = p == static_cast<void*>(s);
   if (sample_iid && same) {
     book_.AddSampleRef(op.sample);  // COM.SAMPLE.QI: one more reference

@@ -42,10 +42,9 @@ void Core::OnNotifyRelease(TestCallback& callback, LONG refs) {
   if (options_.probe_lock && !ProbeLock()) {
     // THREAD.NOLOCK: the allocator holds its lock while calling out; any
     // reaction would deadlock on it.
-    AddViolation("THREAD.NOLOCK",
-                 "callback " + std::to_string(callback.id()) +
-                     ": NotifyRelease called with the allocator's lock held "
-                     "(a GetFreeCount on another thread did not return)");
+    AddViolation("THREAD.NOLOCK", "callback " + std::to_string(callback.id()) +
+                                      ": NotifyRelease called with the allocator's lock held "
+                                      "(a GetFreeCount on another thread did not return)");
     if (rec != nullptr && r.reaction != Reaction::kNone) {
       rec->outcome->notifications[slot].reaction_hr = E_ABORT;  // skipped
     }
@@ -63,16 +62,14 @@ void Core::OnNotifyRelease(TestCallback& callback, LONG refs) {
   }
 }
 
-Core::ReactionResult Core::PerformReaction(TestCallback& callback,
-                                           const TestCallback::Pending& r) {
+Core::ReactionResult Core::PerformReaction(TestCallback& callback, const TestCallback::Pending& r) {
   ReactionResult out;
   switch (r.reaction) {
     case Reaction::kNone:
       break;
     case Reaction::kGetFreeCount: {
       LONG n = kSentinelLong;
-      out.hr = WithCallbackTemp(
-          [&](IMemAllocatorCallbackTemp* t) { return t->GetFreeCount(&n); });
+      out.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) { return t->GetFreeCount(&n); });
       out.value = n == kSentinelLong ? 0 : n;
       break;
     }
@@ -84,8 +81,7 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
       break;
     }
     case Reaction::kSetNotifyNull:
-      out.hr = WithCallbackTemp(
-          [](IMemAllocatorCallbackTemp* t) { return t->SetNotify(nullptr); });
+      out.hr = WithCallbackTemp([](IMemAllocatorCallbackTemp* t) { return t->SetNotify(nullptr); });
       break;
     case Reaction::kSetNotifyOther:
     case Reaction::kSetNotifySelf: {
@@ -97,8 +93,7 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback,
         }
         target = callbacks_[r.arg];
       }
-      out.hr = WithCallbackTemp(
-          [&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(target); });
+      out.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(target); });
       break;
     }
     case Reaction::kReleaseSample: {

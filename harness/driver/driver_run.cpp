@@ -10,8 +10,7 @@ Outcome Core::Run(const Op& op) {
   // Every GetBuffer that may block runs on a worker, on thread 0 too: a
   // GetBuffer that blocks when it must not (a phantom waiter took the
   // sample) then costs `settle`, not the checker's life.
-  if (op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() &&
-      !torn_down_.load()) {
+  if (op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() && !torn_down_.load()) {
     return RunOnWorker(op);
   }
   return RunDirect(op);

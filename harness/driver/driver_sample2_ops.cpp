@@ -19,19 +19,18 @@ struct FieldSpan {
   size_t start;
   size_t end;
 };
-#define DSALLOC_SAMPLE2_FIELD(f)                 \
-  FieldSpan {                                    \
-    offsetof(AM_SAMPLE2_PROPERTIES, f),          \
-        offsetof(AM_SAMPLE2_PROPERTIES, f) +     \
-            sizeof(AM_SAMPLE2_PROPERTIES::f)     \
+#define DSALLOC_SAMPLE2_FIELD(f)                                              \
+  FieldSpan {                                                                 \
+    offsetof(AM_SAMPLE2_PROPERTIES, f),                                       \
+        offsetof(AM_SAMPLE2_PROPERTIES, f) + sizeof(AM_SAMPLE2_PROPERTIES::f) \
   }
 constexpr size_t kSample2Size = sizeof(AM_SAMPLE2_PROPERTIES);
 constexpr FieldSpan kSample2Fields[] = {
-    DSALLOC_SAMPLE2_FIELD(cbData),     DSALLOC_SAMPLE2_FIELD(dwTypeSpecificFlags),
+    DSALLOC_SAMPLE2_FIELD(cbData),        DSALLOC_SAMPLE2_FIELD(dwTypeSpecificFlags),
     DSALLOC_SAMPLE2_FIELD(dwSampleFlags), DSALLOC_SAMPLE2_FIELD(lActual),
-    DSALLOC_SAMPLE2_FIELD(tStart),     DSALLOC_SAMPLE2_FIELD(tStop),
-    DSALLOC_SAMPLE2_FIELD(dwStreamId), DSALLOC_SAMPLE2_FIELD(pMediaType),
-    DSALLOC_SAMPLE2_FIELD(pbBuffer),   DSALLOC_SAMPLE2_FIELD(cbBuffer)};
+    DSALLOC_SAMPLE2_FIELD(tStart),        DSALLOC_SAMPLE2_FIELD(tStop),
+    DSALLOC_SAMPLE2_FIELD(dwStreamId),    DSALLOC_SAMPLE2_FIELD(pMediaType),
+    DSALLOC_SAMPLE2_FIELD(pbBuffer),      DSALLOC_SAMPLE2_FIELD(cbBuffer)};
 #undef DSALLOC_SAMPLE2_FIELD
 
 // If `end` is exactly the end of a field, the end of the padding after it
@@ -148,7 +147,7 @@ void Core::SetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
   props.tStop = im.tStop;
   props.dwStreamId = im.dwStreamId;
   props.pMediaType = im.media_type >= 0 ? &mt : nullptr;
-  props.pbBuffer = im.pbBuffer == spec::BufferPtr::kNull ? nullptr
+  props.pbBuffer = im.pbBuffer == spec::BufferPtr::kNull  ? nullptr
                    : im.pbBuffer == spec::BufferPtr::kOwn ? own
                                                           : other_buffer;
   props.cbBuffer = im.cbBuffer;

@@ -20,9 +20,8 @@ void FreeMediaTypeCopy(AM_MEDIA_TYPE* mt) {
 }  // namespace
 
 void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
-  FaultScope fault(impl_.arm_allocation_failure,
-                   op.oom && op.kind != OpKind::kGetProperties2 &&
-                       op.kind != OpKind::kSetProperties2);
+  FaultScope fault(impl_.arm_allocation_failure, op.oom && op.kind != OpKind::kGetProperties2 &&
+                                                     op.kind != OpKind::kSetProperties2);
   auto flag = [&](HRESULT hr) { o.hr = hr; };
   switch (op.kind) {
     case OpKind::kSampleAddRef: {

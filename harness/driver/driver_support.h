@@ -48,8 +48,8 @@ inline constexpr uintptr_t kSentinelAddress =
     static_cast<uintptr_t>(0x5EB7DEAD0F00ull & UINTPTR_MAX);
 inline constexpr LONG kSentinelLong = 0x5EB7C0DE;
 inline constexpr int64_t kSentinelTime = 0x5EB7C0DE5EB7C0DEll;
-inline constexpr ALLOCATOR_PROPERTIES kSentinelProps = {kSentinelLong, kSentinelLong,
-                                                        kSentinelLong, kSentinelLong};
+inline constexpr ALLOCATOR_PROPERTIES kSentinelProps = {kSentinelLong, kSentinelLong, kSentinelLong,
+                                                        kSentinelLong};
 
 template <typename T>
 T* Sentinel() {

@@ -27,8 +27,7 @@ void Core::Teardown(bool allocator_alive) {
   // Doing it before the samples are released also wakes every blocked
   // worker without handing it a sample (ALLOC.DECOMMIT.WAKE).
   if (allocator_alive) alloc_->Decommit();
-  bool workers_idle =
-      workers_.WaitIdle(Clock::now() + options_.hang_timeout) && SettleProbe();
+  bool workers_idle = workers_.WaitIdle(Clock::now() + options_.hang_timeout) && SettleProbe();
   if (!workers_idle) {
     must_leak_ = true;
     AddViolation("GEN.NOHANG",
@@ -67,8 +66,7 @@ void Core::Teardown(bool allocator_alive) {
       AddViolation("COM.CALLBACK.REFS",
                    "callback " + std::to_string(cb->id()) +
                        (held > 0 ? ": the allocator still holds " + std::to_string(held)
-                                 : ": the allocator released " + std::to_string(-held) +
-                                       " more") +
+                                 : ": the allocator released " + std::to_string(-held) + " more") +
                        " reference(s) after teardown");
     }
   }
@@ -82,9 +80,8 @@ void Core::Teardown(bool allocator_alive) {
     if (hr != S_OK) {
       // LIFE.DESTROY / FACTORY.UNLOAD: with every reference released the
       // allocator must be gone and the server idle.
-      AddViolation("LIFE.DESTROY",
-                   "DllCanUnloadNow returned " + spec::HresultName(hr) +
-                       " after every reference was released");
+      AddViolation("LIFE.DESTROY", "DllCanUnloadNow returned " + spec::HresultName(hr) +
+                                       " after every reference was released");
       KeepForever(alloc_);  // it may be alive: keep it (and what it holds) reachable
     }
   }

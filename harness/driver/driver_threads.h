@@ -73,11 +73,11 @@ bool StopThread(T& t, std::chrono::milliseconds timeout) {
 struct Worker {
   Mutex mu;
   CondVar cv;
-  bool has_job HARNESS_GUARDED_BY(mu) = false;   // posted, not yet taken
-  bool busy HARNESS_GUARDED_BY(mu) = false;      // posted or inside GetBuffer
-  bool started HARNESS_GUARDED_BY(mu) = false;   // GetBuffer entered
-  bool finished HARNESS_GUARDED_BY(mu) = false;  // GetBuffer returned
-  bool abandoned HARNESS_GUARDED_BY(mu) = false; // Run gave up: a Completion
+  bool has_job HARNESS_GUARDED_BY(mu) = false;    // posted, not yet taken
+  bool busy HARNESS_GUARDED_BY(mu) = false;       // posted or inside GetBuffer
+  bool started HARNESS_GUARDED_BY(mu) = false;    // GetBuffer entered
+  bool finished HARNESS_GUARDED_BY(mu) = false;   // GetBuffer returned
+  bool abandoned HARNESS_GUARDED_BY(mu) = false;  // Run gave up: a Completion
   bool stop HARNESS_GUARDED_BY(mu) = false;
   bool exited HARNESS_GUARDED_BY(mu) = false;
   Op op HARNESS_GUARDED_BY(mu);

@@ -19,8 +19,7 @@ HRESULT Core::CallGetBuffer(const Op& op, IMediaSample** got) {
                            op.times ? &end : nullptr, op.flags);
 }
 
-void Core::FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id,
-                         Outcome& o) {
+void Core::FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id, Outcome& o) {
   o.hr = hr;
   if (op.null_ptr1 || got == Sentinel<IMediaSample>()) return;
   o.written |= spec::kOutSample;  // ALLOC.GETBUFFER.CLEAR: NULL counts

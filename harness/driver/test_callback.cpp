@@ -11,16 +11,15 @@ void TestCallback::CheckAlive(const char* method) {
   // more), so the object could have been destroyed; calling it is a
   // use-after-release on a real callback.
   if (Host* host = host_.load(std::memory_order_acquire)) {
-    host->OnMisuse("LIFE.DESTROY", "callback " + std::to_string(id_) + ": " +
-                                       method + " called after its count reached 0");
+    host->OnMisuse("LIFE.DESTROY", "callback " + std::to_string(id_) + ": " + method +
+                                       " called after its count reached 0");
   }
 }
 
 HRESULT TestCallback::QueryInterface(REFIID riid, void** ppv) {
   CheckAlive("QueryInterface");
   if (ppv == nullptr) return E_POINTER;
-  if (IsEqualIID(riid, IID_IUnknown) ||
-      IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
+  if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
     AddRef();
     *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
     return S_OK;
@@ -60,8 +59,7 @@ HRESULT TestCallback::NotifyRelease() {
   return S_OK;  // NOTIFY.RESULT: the allocator must ignore it anyway
 }
 
-void TestCallback::SetReaction(spec::Reaction reaction, int32_t arg,
-                               bool persistent) {
+void TestCallback::SetReaction(spec::Reaction reaction, int32_t arg, bool persistent) {
   MutexLock lock(mu_);
   reaction_ = reaction;
   arg_ = arg;

@@ -67,9 +67,7 @@ class TestCallback final : public IMemAllocatorNotifyCallbackTemp {
   int id() const { return id_; }
   // The whole count, the driver's reference included.
   LONG refs() const { return refs_.load(std::memory_order_acquire); }
-  uint32_t notifications() const {
-    return notified_.load(std::memory_order_acquire);
-  }
+  uint32_t notifications() const { return notified_.load(std::memory_order_acquire); }
 
   // `callback N react ...` (op.h Reaction).
   void SetReaction(spec::Reaction reaction, int32_t arg, bool persistent);

@@ -70,9 +70,7 @@ namespace {
 
 using harness::SampleBinding;
 
-size_t Mix(size_t h, size_t v) {
-  return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
-}
+size_t Mix(size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
 
 // A memo entry: a node of the search that was fully explored without
 // finding a linearization.
@@ -86,13 +84,13 @@ struct Key {
 
 struct KeyHash {
   size_t operator()(const Key& k) const {
-    size_t h = Mix(Mix(std::hash<uint64_t>()(k.done), std::hash<uint64_t>()(k.open)),
-                   k.state.Hash());
+    size_t h =
+        Mix(Mix(std::hash<uint64_t>()(k.done), std::hash<uint64_t>()(k.open)), k.state.Hash());
     // SampleBinding has no hash; equal bindings map the current
     // generation's indices to equal ids, so this is consistent with ==.
     for (size_t i = 0; i < k.state.samples.size(); ++i) {
-      h = Mix(h, static_cast<size_t>(
-                     k.binding.ObservedId(k.state.generation, static_cast<int>(i)) + 1));
+      h = Mix(h, static_cast<size_t>(k.binding.ObservedId(k.state.generation, static_cast<int>(i)) +
+                                     1));
     }
     return h;
   }
@@ -103,12 +101,13 @@ struct KeyHash {
 // history), or "".
 std::string Unsupported(const CheckInput& in) {
   if (in.history.size() > kMaxEvents) {
-    return "history has " + std::to_string(in.history.size()) + " calls; the checker takes at most " +
-           std::to_string(kMaxEvents);
+    return "history has " + std::to_string(in.history.size()) +
+           " calls; the checker takes at most " + std::to_string(kMaxEvents);
   }
   for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
     if (in.start.callbacks[cb].reaction != spec::Reaction::kNone) {
-      return "callback " + std::to_string(cb) + " has a reaction configured at the start (caveat b)";
+      return "callback " + std::to_string(cb) +
+             " has a reaction configured at the start (caveat b)";
     }
   }
   if (!in.start.waiters.empty()) {
@@ -170,12 +169,12 @@ class Search {
   const CheckInput& in_;
   const CheckOptions& opt_;
   CheckResult* out_;
-  std::vector<Event> h_;          // sorted by invocation
-  std::vector<uint64_t> pred_;    // calls that must precede each call
+  std::vector<Event> h_;        // sorted by invocation
+  std::vector<uint64_t> pred_;  // calls that must precede each call
   // Calls that must be linearized before each call, possibly as blocked
   // (Event::took_effect_before).
   std::vector<uint64_t> before_;
-  std::vector<int> overlap_;      // calls overlapping each call
+  std::vector<int> overlap_;  // calls overlapping each call
   uint64_t all_ = 0;
   std::unordered_set<Key, KeyHash> failed_;
   std::vector<size_t> order_;
@@ -251,8 +250,8 @@ void Search::Relax(size_t i, spec::Outcome* expected) const {
   }
 }
 
-std::string Search::Complete(const std::vector<spec::Completion>& completions,
-                             uint64_t* open, SampleBinding* b) const {
+std::string Search::Complete(const std::vector<spec::Completion>& completions, uint64_t* open,
+                             SampleBinding* b) const {
   for (const spec::Completion& c : completions) {
     size_t j = h_.size();
     for (size_t k = 0; k < h_.size(); ++k) {
@@ -347,9 +346,10 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
     if (!b.ToModel(s.generation, e.op, &model_op)) {
       if (recording()) {
         best_attempts_.push_back(
-            {i, "", "names observed sample " + std::to_string(e.op.sample) +
-                        ", which this order does not bind to a sample of generation " +
-                        std::to_string(s.generation)});
+            {i, "",
+             "names observed sample " + std::to_string(e.op.sample) +
+                 ", which this order does not bind to a sample of generation " +
+                 std::to_string(s.generation)});
       }
       continue;
     }
@@ -424,9 +424,9 @@ std::string Search::Report(bool gave_up) const {
   std::ostringstream os;
   const size_t n = h_.size();
   if (gave_up) {
-    os << "linearizability search GAVE UP (not a failure) after " << nodes_
-       << " nodes (bound " << opt_.node_bound << "), " << memo_hits_ << " memo hits, on "
-       << n << " calls; deepest partial linearization " << best_depth_ << " of " << n << ".\n";
+    os << "linearizability search GAVE UP (not a failure) after " << nodes_ << " nodes (bound "
+       << opt_.node_bound << "), " << memo_hits_ << " memo hits, on " << n
+       << " calls; deepest partial linearization " << best_depth_ << " of " << n << ".\n";
   } else {
     os << "NOT LINEARIZABLE (THREAD.SAFE): no order of these " << n
        << " calls that respects their real-time order is allowed by the model (profile "

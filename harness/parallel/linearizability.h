@@ -85,7 +85,7 @@ struct CheckInput {
   spec::State start;
   harness::SampleBinding binding;  // at `start`
   spec::Profile profile = spec::Profile::kStrict;
-  std::vector<Event> history;      // any order; sorted by the checker
+  std::vector<Event> history;  // any order; sorted by the checker
   std::optional<Quiescence> quiescence;
 };
 

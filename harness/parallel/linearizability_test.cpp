@@ -338,10 +338,8 @@ TEST(Linearizability, CommitInParallelStartsAGeneration) {
   World w;
   w.Do("SetProperties 1 64 1 0");
   std::vector<Call> calls = {
-      {"@1 Commit", 0, 3},
-      {"@2 GetBuffer nowait", 1, 2},
-      {"@2 GetBuffer nowait", 4, 5},
-      {"@2 sample 0 SetActualDataLength 7", 6, 7},
+      {"@1 Commit", 0, 3},           {"@2 GetBuffer nowait", 1, 2},
+      {"@2 GetBuffer nowait", 4, 5}, {"@2 sample 0 SetActualDataLength 7", 6, 7},
       {"@2 sample 0 Release", 8, 9},
   };
   std::vector<Event> h = Record(w, calls, {1, 0, 2, 3, 4});
@@ -411,8 +409,10 @@ TEST(Linearizability, MemoKeepsExhaustiveSearchSmall) {
 TEST(Linearizability, GiveUpIsReportedNotFailed) {
   World w = Committed(2);
   std::vector<Call> calls = {
-      {"@1 GetBuffer nowait", 0, 10}, {"@2 GetBuffer nowait", 1, 11},
-      {"@3 GetFreeCount", 2, 12},     {"@1 sample 1 Release", 13, 14},
+      {"@1 GetBuffer nowait", 0, 10},
+      {"@2 GetBuffer nowait", 1, 11},
+      {"@3 GetFreeCount", 2, 12},
+      {"@1 sample 1 Release", 13, 14},
   };
   std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
   CheckOptions tiny;
@@ -437,7 +437,7 @@ TEST(Linearizability, PortableKeepsEveryAllowedTransition) {
   };
   std::vector<Event> h = Record(w, calls, {0, 1});
   ASSERT_EQ(h[0].outcome.sample, Obs(100 + 10 + 1));  // the head is sample 1
-  h[0].outcome.sample = Obs(200);  // unseen id: binds to whatever fits
+  h[0].outcome.sample = Obs(200);                     // unseen id: binds to whatever fits
   // Bind sample 1 (the head) in the start binding so 200 can only be 0.
   World bound = w;
   Outcome seen;
@@ -509,11 +509,8 @@ TEST(Linearizability, WokenWaiterWithTheWrongSampleFails) {
   World w = Committed(2);
   w.Do("GetBuffer nowait").Do("GetBuffer nowait");
   std::vector<Call> calls = {
-      {"@2 GetBuffer", 0, 30},
-      {"@1 sample 0 Release", 2, 3},
-      {"@1 GetFreeCount", 4, 5},
-      {"@1 sample 1 Release", 6, 7},
-      {"@1 GetFreeCount", 8, 9},
+      {"@2 GetBuffer", 0, 30},       {"@1 sample 0 Release", 2, 3}, {"@1 GetFreeCount", 4, 5},
+      {"@1 sample 1 Release", 6, 7}, {"@1 GetFreeCount", 8, 9},
   };
   std::vector<Event> h = Record(w, calls, {0, 1, 2, 3, 4});
   ASSERT_EQ(h[0].outcome.sample, Obs(110));
@@ -533,11 +530,8 @@ TEST(Linearizability, WokenWaiterWithTheWrongSampleFails) {
 TEST(Linearizability, DecommitWakesTwoWaitersPasses) {
   World w = Committed(1);
   std::vector<Call> calls = {
-      {"@1 GetBuffer nowait", 0, 1},
-      {"@2 GetBuffer", 2, 20},
-      {"@3 GetBuffer", 3, 21},
-      {"@4 Decommit", 5, 6},
-      {"@1 sample 0 Release", 22, 23},
+      {"@1 GetBuffer nowait", 0, 1}, {"@2 GetBuffer", 2, 20},         {"@3 GetBuffer", 3, 21},
+      {"@4 Decommit", 5, 6},         {"@1 sample 0 Release", 22, 23},
   };
   std::vector<Event> h = Record(w, calls, {0, 1, 2, 3, 4});
   ASSERT_EQ(h[1].outcome.hr, VFW_E_NOT_COMMITTED);

@@ -58,17 +58,17 @@ std::string Malformed(const ParallelCase& c) {
 // the parallel phase). Kept from its own calls, not from returned counts,
 // so a wrong count from the implementation cannot steer the run.
 struct Worker {
-  std::vector<int> slots;          // observed id per GetBuffer run, -1 if none
-  std::map<int, uint32_t> refs;    // observed id -> references held
-  int allocator_refs = 0;          // AddRef / successful QI not yet Released
+  std::vector<int> slots;        // observed id per GetBuffer run, -1 if none
+  std::map<int, uint32_t> refs;  // observed id -> references held
+  int allocator_refs = 0;        // AddRef / successful QI not yet Released
   std::vector<Event> events;
   size_t skipped = 0;
-  size_t blocking = 0;             // blocking GetBuffer calls run
+  size_t blocking = 0;  // blocking GetBuffer calls run
   // What the runner watches while the thread runs (the fields above are
   // read only after the thread has been joined).
-  std::atomic<int> at{-1};          // index in the list of the call in progress
-  std::atomic<size_t> event_at{0};  // index in `events` it will have
-  std::atomic<bool> waiting{false}; // that call is a blocking GetBuffer
+  std::atomic<int> at{-1};           // index in the list of the call in progress
+  std::atomic<size_t> event_at{0};   // index in `events` it will have
+  std::atomic<bool> waiting{false};  // that call is a blocking GetBuffer
   std::atomic<bool> finished{false};
 };
 
@@ -94,8 +94,7 @@ struct Phase {
 };
 
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             SteadyClock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
       .count();
 }
 
@@ -254,8 +253,7 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
   }
   for (const Event& e : history) {
     if (IsSampleOp(e.op.kind)) ids.insert(e.op.sample);
-    if ((e.outcome.written & (spec::kOutSample | spec::kOutPointer)) &&
-        e.outcome.sample.valid()) {
+    if ((e.outcome.written & (spec::kOutSample | spec::kOutPointer)) && e.outcome.sample.valid()) {
       ids.insert(e.outcome.sample.index);
     }
   }
@@ -338,11 +336,11 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
         if (still.empty()) {
           must_wake.clear();
         } else if (now - woken_at > hang_ns) {
-          hung = "GEN.NOHANG / ALLOC.DECOMMIT.WAKE: blocked GetBuffer calls did not return within " +
-                 std::to_string(hang_ns / 1'000'000) +
-                 " ms of the runner's Decommit (thread " + std::to_string(kRunnerThread) +
-                 ", which returned " + spec::HresultName(runner_events->back().outcome.hr) +
-                 "):\n" + still;
+          hung =
+              "GEN.NOHANG / ALLOC.DECOMMIT.WAKE: blocked GetBuffer calls did not return within " +
+              std::to_string(hang_ns / 1'000'000) + " ms of the runner's Decommit (thread " +
+              std::to_string(kRunnerThread) + ", which returned " +
+              spec::HresultName(runner_events->back().outcome.hr) + "):\n" + still;
           break;
         }
       } else if (all_waiting && now - p.last_progress.load() > quiet_ns) {
@@ -558,8 +556,8 @@ RunResult RunParallelCase(const harness::Implementation& impl, const ParallelCas
     if (!report.empty()) {
       result.failed = true;
       result.report = "repeat " + std::to_string(rep + 1) + " of " +
-                      std::to_string(options.repeats) + " (fresh allocator, " + impl.name +
-                      "):\n" + report;
+                      std::to_string(options.repeats) + " (fresh allocator, " + impl.name + "):\n" +
+                      report;
       break;
     }
   }

@@ -81,15 +81,15 @@ struct RunOptions {
 
 // Counters, summed over repeats (and over cases by the caller).
 struct RunStats {
-  size_t runs = 0;          // repeats run
-  size_t gave_up = 0;       // searches that hit the node bound
-  size_t events = 0;        // calls recorded in parallel phases
-  size_t overlapped = 0;    // of which overlapped another call in time
-  size_t skipped = 0;       // parallel ops skipped (empty slot, unbalanced)
-  size_t nodes = 0;         // search nodes expanded
-  size_t max_nodes = 0;     // largest single search
-  size_t notifications = 0; // NotifyRelease deliveries in the histories
-  size_t blocking = 0;      // blocking GetBuffer calls run
+  size_t runs = 0;              // repeats run
+  size_t gave_up = 0;           // searches that hit the node bound
+  size_t events = 0;            // calls recorded in parallel phases
+  size_t overlapped = 0;        // of which overlapped another call in time
+  size_t skipped = 0;           // parallel ops skipped (empty slot, unbalanced)
+  size_t nodes = 0;             // search nodes expanded
+  size_t max_nodes = 0;         // largest single search
+  size_t notifications = 0;     // NotifyRelease deliveries in the histories
+  size_t blocking = 0;          // blocking GetBuffer calls run
   size_t runner_decommits = 0;  // Decommits the runner made to wake waiters
   void Add(const RunStats& o);
 };

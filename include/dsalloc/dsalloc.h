@@ -31,7 +31,7 @@
 // (IID_IClassFactory or IID_IUnknown), and returns S_OK. ppv NULL: E_POINTER.
 // Another CLSID: CLASS_E_CLASSNOTAVAILABLE. Another riid: E_NOINTERFACE.
 EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, REFIID riid,
-                                                  LPVOID* ppv);
+                                                              LPVOID* ppv);
 
 // DllCanUnloadNow()
 //
@@ -43,8 +43,7 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllCanUnloadNow();
 //
 // Creates a new allocator (what CoCreateInstance(CLSID_MemoryAllocator, NULL,
 // CLSCTX_INPROC_SERVER, riid, ppv) does on Windows) and queries it for riid.
-EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DsallocCreateMemoryAllocator(REFIID riid,
-                                                             LPVOID* ppv);
+EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DsallocCreateMemoryAllocator(REFIID riid, LPVOID* ppv);
 
 // DsallocArmAllocationFailure()
 //
@@ -52,8 +51,7 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DsallocCreateMemoryAllocator(REFIID 
 // simply has no fault injection): makes the countdown-th allocation the
 // library attempts from now fail (1 = the next one), and every later one
 // too when sticky is nonzero; 0 disarms. Not for production use.
-EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown,
-                                                                     int sticky);
+EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown, int sticky);
 
 // Media type helpers with the base classes' names and semantics
 // (SEMANTICS 1.4): FreeMediaType releases the format block and pUnk of *pmt;
@@ -63,8 +61,7 @@ EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countd
 EXTERN_C DSALLOC_API void STDAPICALLTYPE FreeMediaType(AM_MEDIA_TYPE* pmt);
 EXTERN_C DSALLOC_API void STDAPICALLTYPE DeleteMediaType(AM_MEDIA_TYPE* pmt);
 EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE CopyMediaType(AM_MEDIA_TYPE* pmtTarget,
-                                              const AM_MEDIA_TYPE* pmtSource);
-EXTERN_C DSALLOC_API AM_MEDIA_TYPE* STDAPICALLTYPE CreateMediaType(
-    const AM_MEDIA_TYPE* pSrc);
+                                                          const AM_MEDIA_TYPE* pmtSource);
+EXTERN_C DSALLOC_API AM_MEDIA_TYPE* STDAPICALLTYPE CreateMediaType(const AM_MEDIA_TYPE* pSrc);
 
 #endif  // DSALLOC_DSALLOC_H_

@@ -95,9 +95,7 @@ typedef const GUID& REFGUID;
 
 static_assert(sizeof(GUID) == 16, "GUID is 16 bytes");
 
-inline bool IsEqualGUID(REFGUID a, REFGUID b) {
-  return std::memcmp(&a, &b, sizeof(GUID)) == 0;
-}
+inline bool IsEqualGUID(REFGUID a, REFGUID b) { return std::memcmp(&a, &b, sizeof(GUID)) == 0; }
 inline bool IsEqualIID(REFIID a, REFIID b) { return IsEqualGUID(a, b); }
 inline bool IsEqualCLSID(REFCLSID a, REFCLSID b) { return IsEqualGUID(a, b); }
 inline bool operator==(REFGUID a, REFGUID b) { return IsEqualGUID(a, b); }
@@ -109,7 +107,7 @@ inline bool operator!=(REFGUID a, REFGUID b) { return !IsEqualGUID(a, b); }
 #define FAILED(hr) (static_cast<HRESULT>(hr) < 0)
 #define DSALLOC_HR(value) static_cast<HRESULT>(static_cast<uint32_t>(value))
 
-#define S_OK DSALLOC_HR(0x00000000)     // success; "true" of Is* queries
+#define S_OK DSALLOC_HR(0x00000000)  // success; "true" of Is* queries
 #define NOERROR S_OK
 #define S_FALSE DSALLOC_HR(0x00000001)  // "false" of Is*; GetMediaType: none
 #define E_NOTIMPL DSALLOC_HR(0x80004001)
@@ -118,25 +116,25 @@ inline bool operator!=(REFGUID a, REFGUID b) { return !IsEqualGUID(a, b); }
 #define E_ABORT DSALLOC_HR(0x80004004)
 #define E_FAIL DSALLOC_HR(0x80004005)
 #define E_UNEXPECTED DSALLOC_HR(0x8000FFFF)
-#define E_OUTOFMEMORY DSALLOC_HR(0x8007000E)  // allocation failed or too big
-#define E_INVALIDARG DSALLOC_HR(0x80070057)   // malformed argument
-#define CLASS_E_NOAGGREGATION DSALLOC_HR(0x80040110)  // outer unknown given
+#define E_OUTOFMEMORY DSALLOC_HR(0x8007000E)              // allocation failed or too big
+#define E_INVALIDARG DSALLOC_HR(0x80070057)               // malformed argument
+#define CLASS_E_NOAGGREGATION DSALLOC_HR(0x80040110)      // outer unknown given
 #define CLASS_E_CLASSNOTAVAILABLE DSALLOC_HR(0x80040111)  // unknown CLSID
 
 #define VFW_E_NO_ALLOCATOR DSALLOC_HR(0x8004020A)
-#define VFW_E_BUFFER_NOTSET DSALLOC_HR(0x8004020C)     // Wine: cBuffers 0
-#define VFW_E_BUFFER_OVERFLOW DSALLOC_HR(0x8004020D)   // data length range
-#define VFW_E_BADALIGN DSALLOC_HR(0x8004020E)          // cbAlign invalid
-#define VFW_E_ALREADY_COMMITTED DSALLOC_HR(0x8004020F) // SetProperties in C
+#define VFW_E_BUFFER_NOTSET DSALLOC_HR(0x8004020C)        // Wine: cBuffers 0
+#define VFW_E_BUFFER_OVERFLOW DSALLOC_HR(0x8004020D)      // data length range
+#define VFW_E_BADALIGN DSALLOC_HR(0x8004020E)             // cbAlign invalid
+#define VFW_E_ALREADY_COMMITTED DSALLOC_HR(0x8004020F)    // SetProperties in C
 #define VFW_E_BUFFERS_OUTSTANDING DSALLOC_HR(0x80040210)  // samples held
-#define VFW_E_NOT_COMMITTED DSALLOC_HR(0x80040211)     // GetBuffer not in C
-#define VFW_E_SIZENOTSET DSALLOC_HR(0x80040212)        // Commit w/o sizes
+#define VFW_E_NOT_COMMITTED DSALLOC_HR(0x80040211)        // GetBuffer not in C
+#define VFW_E_SIZENOTSET DSALLOC_HR(0x80040212)           // Commit w/o sizes
 #define VFW_E_STATE_CHANGED DSALLOC_HR(0x80040223)
 #define VFW_E_WRONG_STATE DSALLOC_HR(0x80040227)
-#define VFW_E_TIMEOUT DSALLOC_HR(0x8004022E)           // NOWAIT, none free
+#define VFW_E_TIMEOUT DSALLOC_HR(0x8004022E)              // NOWAIT, none free
 #define VFW_E_SAMPLE_TIME_NOT_SET DSALLOC_HR(0x80040249)  // GetTime
 #define VFW_E_MEDIA_TIME_NOT_SET DSALLOC_HR(0x80040251)   // GetMediaTime
-#define VFW_S_NO_STOP_TIME DSALLOC_HR(0x00040270)      // GetTime, no stop
+#define VFW_S_NO_STOP_TIME DSALLOC_HR(0x00040270)         // GetTime, no stop
 
 // --- COM task allocator -----------------------------------------------------
 // Memory handed across the interface (GetMediaType's result, a media type's
@@ -144,9 +142,7 @@ inline bool operator!=(REFGUID a, REFGUID b) { return !IsEqualGUID(a, b); }
 // implementation and its caller agree without sharing a library.
 
 inline LPVOID CoTaskMemAlloc(SIZE_T cb) { return std::malloc(cb); }
-inline LPVOID CoTaskMemRealloc(LPVOID pv, SIZE_T cb) {
-  return std::realloc(pv, cb);
-}
+inline LPVOID CoTaskMemRealloc(LPVOID pv, SIZE_T cb) { return std::realloc(pv, cb); }
 inline void CoTaskMemFree(LPVOID pv) { std::free(pv); }
 
 // --- Flags and enumerations (SEMANTICS 1.4) ----------------------------------
@@ -211,16 +207,13 @@ typedef struct tagAM_SAMPLE2_PROPERTIES {
 static_assert(sizeof(ALLOCATOR_PROPERTIES) == 16, "four 32-bit LONGs");
 static_assert(offsetof(AM_SAMPLE2_PROPERTIES, tStart) == 16, "SDK layout");
 static_assert(offsetof(AM_SAMPLE2_PROPERTIES, dwStreamId) == 32, "SDK layout");
-static_assert(offsetof(AM_SAMPLE2_PROPERTIES, pMediaType) ==
-                  (sizeof(void*) == 8 ? 40 : 36),
+static_assert(offsetof(AM_SAMPLE2_PROPERTIES, pMediaType) == (sizeof(void*) == 8 ? 40 : 36),
               "SDK layout");
-static_assert(sizeof(AM_SAMPLE2_PROPERTIES) == (sizeof(void*) == 8 ? 64 : 48),
-              "SDK layout");
+static_assert(sizeof(AM_SAMPLE2_PROPERTIES) == (sizeof(void*) == 8 ? 64 : 48), "SDK layout");
 
 // --- Interface identifiers (SEMANTICS 1.2) ----------------------------------
 
-inline constexpr IID IID_IUnknown = {
-    0x00000000, 0x0000, 0x0000, {0xc0, 0, 0, 0, 0, 0, 0, 0x46}};
+inline constexpr IID IID_IUnknown = {0x00000000, 0x0000, 0x0000, {0xc0, 0, 0, 0, 0, 0, 0, 0x46}};
 inline constexpr IID IID_IClassFactory = {
     0x00000001, 0x0000, 0x0000, {0xc0, 0, 0, 0, 0, 0, 0, 0x46}};
 inline constexpr IID IID_IMediaSample = {
@@ -242,16 +235,14 @@ inline constexpr IID GUID_NULL = {0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}};
 // --- Interfaces (SDK vtable order; SEMANTICS 1.5-1.10) ----------------------
 
 struct IUnknown {
-  virtual HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid,
-                                                   void** ppvObject) = 0;
+  virtual HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppvObject) = 0;
   virtual ULONG STDMETHODCALLTYPE AddRef() = 0;
   virtual ULONG STDMETHODCALLTYPE Release() = 0;
 };
 typedef IUnknown* LPUNKNOWN;
 
 struct IClassFactory : public IUnknown {
-  virtual HRESULT STDMETHODCALLTYPE CreateInstance(IUnknown* pUnkOuter,
-                                                   REFIID riid,
+  virtual HRESULT STDMETHODCALLTYPE CreateInstance(IUnknown* pUnkOuter, REFIID riid,
                                                    void** ppvObject) = 0;
   virtual HRESULT STDMETHODCALLTYPE LockServer(BOOL fLock) = 0;
 };
@@ -269,35 +260,27 @@ struct IMediaSample : public IUnknown {
   virtual HRESULT STDMETHODCALLTYPE SetPreroll(BOOL bIsPreroll) = 0;
   virtual LONG STDMETHODCALLTYPE GetActualDataLength() = 0;
   virtual HRESULT STDMETHODCALLTYPE SetActualDataLength(LONG length) = 0;
-  virtual HRESULT STDMETHODCALLTYPE GetMediaType(
-      AM_MEDIA_TYPE** ppMediaType) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetMediaType(AM_MEDIA_TYPE** ppMediaType) = 0;
   virtual HRESULT STDMETHODCALLTYPE SetMediaType(AM_MEDIA_TYPE* pMediaType) = 0;
   virtual HRESULT STDMETHODCALLTYPE IsDiscontinuity() = 0;
   virtual HRESULT STDMETHODCALLTYPE SetDiscontinuity(BOOL bDiscontinuity) = 0;
-  virtual HRESULT STDMETHODCALLTYPE GetMediaTime(LONGLONG* pTimeStart,
-                                                 LONGLONG* pTimeEnd) = 0;
-  virtual HRESULT STDMETHODCALLTYPE SetMediaTime(LONGLONG* pTimeStart,
-                                                 LONGLONG* pTimeEnd) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetMediaTime(LONGLONG* pTimeStart, LONGLONG* pTimeEnd) = 0;
+  virtual HRESULT STDMETHODCALLTYPE SetMediaTime(LONGLONG* pTimeStart, LONGLONG* pTimeEnd) = 0;
 };
 
 struct IMediaSample2 : public IMediaSample {
-  virtual HRESULT STDMETHODCALLTYPE GetProperties(DWORD cbProperties,
-                                                  BYTE* pbProperties) = 0;
-  virtual HRESULT STDMETHODCALLTYPE SetProperties(
-      DWORD cbProperties, const BYTE* pbProperties) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetProperties(DWORD cbProperties, BYTE* pbProperties) = 0;
+  virtual HRESULT STDMETHODCALLTYPE SetProperties(DWORD cbProperties, const BYTE* pbProperties) = 0;
 };
 
 struct IMemAllocator : public IUnknown {
-  virtual HRESULT STDMETHODCALLTYPE SetProperties(
-      ALLOCATOR_PROPERTIES* pRequest, ALLOCATOR_PROPERTIES* pActual) = 0;
-  virtual HRESULT STDMETHODCALLTYPE GetProperties(
-      ALLOCATOR_PROPERTIES* pProps) = 0;
+  virtual HRESULT STDMETHODCALLTYPE SetProperties(ALLOCATOR_PROPERTIES* pRequest,
+                                                  ALLOCATOR_PROPERTIES* pActual) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetProperties(ALLOCATOR_PROPERTIES* pProps) = 0;
   virtual HRESULT STDMETHODCALLTYPE Commit() = 0;
   virtual HRESULT STDMETHODCALLTYPE Decommit() = 0;
-  virtual HRESULT STDMETHODCALLTYPE GetBuffer(IMediaSample** ppBuffer,
-                                              REFERENCE_TIME* pStartTime,
-                                              REFERENCE_TIME* pEndTime,
-                                              DWORD dwFlags) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME* pStartTime,
+                                              REFERENCE_TIME* pEndTime, DWORD dwFlags) = 0;
   virtual HRESULT STDMETHODCALLTYPE ReleaseBuffer(IMediaSample* pBuffer) = 0;
 };
 
@@ -306,8 +289,7 @@ struct IMemAllocatorNotifyCallbackTemp : public IUnknown {
 };
 
 struct IMemAllocatorCallbackTemp : public IMemAllocator {
-  virtual HRESULT STDMETHODCALLTYPE SetNotify(
-      IMemAllocatorNotifyCallbackTemp* pNotify) = 0;
+  virtual HRESULT STDMETHODCALLTYPE SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) = 0;
   virtual HRESULT STDMETHODCALLTYPE GetFreeCount(LONG* plBuffersFree) = 0;
 };
 

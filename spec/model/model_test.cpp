@@ -42,9 +42,7 @@ class Sim {
     return t[0].outcome;
   }
 
-  bool Allowed(std::string_view line) const {
-    return InDomain(s, *ParseOp(line), profile_);
-  }
+  bool Allowed(std::string_view line) const { return InDomain(s, *ParseOp(line), profile_); }
 
   State s = Initial();
 
@@ -139,12 +137,23 @@ TEST(TraceFormat, RoundTripsExamples) {
 }
 
 TEST(TraceFormat, RejectsMalformedLines) {
-  const char* bad[] = {"", "Bogus", "SetProperties 1 2 3", "SetProperties 1 2 3 x",
-                       "GetBuffer later", "ReleaseBuffer", "SetNotify 3",
-                       "callback 3 react None", "callback 0 react Dance",
-                       "sample x GetSize", "sample 1 Fly", "sample 1 SetTime",
-                       "sample 1 GetTime * ?", "@0 Commit", "@9 Commit",
-                       "Commit extra", "sample 1 SetActualDataLength 4294967296",
+  const char* bad[] = {"",
+                       "Bogus",
+                       "SetProperties 1 2 3",
+                       "SetProperties 1 2 3 x",
+                       "GetBuffer later",
+                       "ReleaseBuffer",
+                       "SetNotify 3",
+                       "callback 3 react None",
+                       "callback 0 react Dance",
+                       "sample x GetSize",
+                       "sample 1 Fly",
+                       "sample 1 SetTime",
+                       "sample 1 GetTime * ?",
+                       "@0 Commit",
+                       "@9 Commit",
+                       "Commit extra",
+                       "sample 1 SetActualDataLength 4294967296",
                        "QueryInterface IFoo"};
   for (const char* line : bad) EXPECT_FALSE(ParseOp(line).has_value()) << line;
 }
@@ -164,8 +173,7 @@ TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
   for (const OpInfo& a : kOpTable) {
     EXPECT_EQ(OpKindName(a.kind), a.name);
     EXPECT_EQ(GroupOf(a.kind), a.group);
-    EXPECT_EQ(IsSampleOp(a.kind),
-              a.group == OpGroup::kSample || a.group == OpGroup::kSample2);
+    EXPECT_EQ(IsSampleOp(a.kind), a.group == OpGroup::kSample || a.group == OpGroup::kSample2);
     for (const OpInfo& b : kOpTable) {
       if (a.kind != b.kind && a.name == b.name) {
         EXPECT_NE(IsSampleOp(a.kind), IsSampleOp(b.kind)) << a.name;
@@ -206,8 +214,8 @@ TEST(TraceFormat, RoundTripsRandomOps) {
     op.sample = static_cast<int32_t>(rng() % 5);
     switch (op.kind) {
       case OpKind::kSetProperties:
-        op.props = {static_cast<LONG>(rng()), static_cast<LONG>(rng()),
-                    static_cast<LONG>(rng()), static_cast<LONG>(rng())};
+        op.props = {static_cast<LONG>(rng()), static_cast<LONG>(rng()), static_cast<LONG>(rng()),
+                    static_cast<LONG>(rng())};
         op.null_ptr1 = rng() & 1;
         op.null_ptr2 = rng() & 1;
         break;
@@ -398,33 +406,33 @@ TEST(ModelNative, TestProperties) {
   struct Row {
     LONG c, size, align, prefix, actual;
     bool commits;
-  } rows[] = {{0, 0, 1, 0, 0, false},    {1, 0, 1, 0, 0, false},   {1, 1, 1, 0, 1, true},
-              {1, 1, 4, 0, 4, true},     {2, 1, 1, 0, 1, true},    {1, 2, 4, 0, 4, true},
-              {1, 1, 16, 0, 16, true},   {1, 16, 16, 0, 16, true}, {1, 17, 16, 0, 32, true},
-              {1, 32, 16, 0, 32, true},  {1, 1, 16, 1, 15, true},  {1, 15, 16, 1, 15, true},
-              {1, 16, 16, 1, 31, true},  {1, 17, 16, 1, 31, true}, {1, 0, 16, 16, 0, false},
-              {1, 1, 16, 16, 16, true},  {1, 16, 16, 16, 16, true}};
+  } rows[] = {{0, 0, 1, 0, 0, false},   {1, 0, 1, 0, 0, false},   {1, 1, 1, 0, 1, true},
+              {1, 1, 4, 0, 4, true},    {2, 1, 1, 0, 1, true},    {1, 2, 4, 0, 4, true},
+              {1, 1, 16, 0, 16, true},  {1, 16, 16, 0, 16, true}, {1, 17, 16, 0, 32, true},
+              {1, 32, 16, 0, 32, true}, {1, 1, 16, 1, 15, true},  {1, 15, 16, 1, 15, true},
+              {1, 16, 16, 1, 31, true}, {1, 17, 16, 1, 31, true}, {1, 0, 16, 16, 0, false},
+              {1, 1, 16, 16, 16, true}, {1, 16, 16, 16, 16, true}};
   for (const Row& r : rows) {
     SCOPED_TRACE(r.c * 1000000 + r.size * 1000 + r.align * 10 + r.prefix);
     Op set = MakeSetProperties(r.c, r.size, r.align, r.prefix);
     o = m.Do(set);
-    ASSERT_EQ(o.hr, S_OK);  // item 4
+    ASSERT_EQ(o.hr, S_OK);             // item 4
     EXPECT_EQ(o.props.cBuffers, r.c);  // item 6
     EXPECT_EQ(o.props.cbAlign, r.align);
     EXPECT_EQ(o.props.cbPrefix, r.prefix);
-    EXPECT_EQ(o.props.cbBuffer, r.actual);  // S2.4 table
+    EXPECT_EQ(o.props.cbBuffer, r.actual);                      // S2.4 table
     EXPECT_EQ(m.Do("GetProperties").props.cbBuffer, r.actual);  // item 7
     if (!r.commits) {
       EXPECT_EQ(m.Do("Commit").hr, VFW_E_SIZENOTSET);  // item 8
       continue;
     }
-    EXPECT_EQ(m.Do("Commit").hr, S_OK);  // item 9
+    EXPECT_EQ(m.Do("Commit").hr, S_OK);                // item 9
     EXPECT_EQ(m.Do(set).hr, VFW_E_ALREADY_COMMITTED);  // item 10
     o = m.Do("GetBuffer");
     EXPECT_EQ(o.hr, S_OK);  // item 11
     int idx = o.sample.index;
     EXPECT_EQ(m.Do(MakeSampleOp(OpKind::kGetSize, idx)).value, r.actual);
-    EXPECT_EQ(m.Do("Decommit").hr, S_OK);  // item 12
+    EXPECT_EQ(m.Do("Decommit").hr, S_OK);                // item 12
     EXPECT_EQ(m.Do(set).hr, VFW_E_BUFFERS_OUTSTANDING);  // item 13
     // Give back every other sample too (cBuffers 2 row holds only one).
     EXPECT_EQ(m.Do(MakeSampleOp(OpKind::kSampleRelease, idx)).value, 0);  // item 14
@@ -672,7 +680,7 @@ TEST(ModelReleaseBuffer, MisuseIsRejected) {
   EXPECT_EQ(m.Do("ReleaseBuffer null").hr, E_POINTER);
   EXPECT_EQ(m.Do("ReleaseBuffer foreign").hr, E_INVALIDARG);
   EXPECT_EQ(m.Do("ReleaseBuffer 1").hr, E_INVALIDARG);  // held
-  Outcome o = m.Do("ReleaseBuffer 0");                   // free
+  Outcome o = m.Do("ReleaseBuffer 0");                  // free
   EXPECT_EQ(o.hr, E_INVALIDARG);
   EXPECT_TRUE(o.notifications.empty());
   EXPECT_EQ(m.s, before);
@@ -862,7 +870,7 @@ TEST(ModelNative, TestMediaTime) {
   EXPECT_EQ(o.written, 0u);
   m.Do("sample 0 SetMediaTime - -");
   EXPECT_EQ(m.Do("sample 0 GetMediaTime * *").hr, VFW_E_MEDIA_TIME_NOT_SET);  // 40
-  EXPECT_EQ(m.Do("sample 0 SetMediaTime 291 -").hr, E_POINTER);              // 41
+  EXPECT_EQ(m.Do("sample 0 SetMediaTime 291 -").hr, E_POINTER);               // 41
   m.Do("sample 0 SetMediaTime - 801");
   EXPECT_EQ(m.Do("sample 0 GetMediaTime * *").hr, VFW_E_MEDIA_TIME_NOT_SET);  // 42
   m.Do("sample 0 SetMediaTime 291 801");
@@ -909,7 +917,7 @@ TEST(ModelNative, TestSampleProperties) {
   EXPECT_EQ(o.sample2.media_type, 0);
   m.Do("sample 0 SetMediaType -");  // 51
   EXPECT_EQ(m.Do("sample 0 GetProperties2 64").sample2.dwSampleFlags, 0u);
-  EXPECT_EQ(m.Do("sample 0 GetActualDataLength").value, 65536);  // 52
+  EXPECT_EQ(m.Do("sample 0 GetActualDataLength").value, 65536);                     // 52
   EXPECT_EQ(m.Do("sample 0 SetActualDataLength 65537").hr, VFW_E_BUFFER_OVERFLOW);  // 53
   EXPECT_EQ(m.Do("sample 0 SetActualDataLength -1").hr, VFW_E_BUFFER_OVERFLOW);
   EXPECT_EQ(m.Do("sample 0 SetActualDataLength 65536").hr, S_OK);
@@ -931,8 +939,9 @@ TEST(ModelNative, TestSampleProperties) {
   m.Do("sample 0 SetPreroll 1");    // 58
   EXPECT_EQ(m.Do("sample 0 GetProperties2 64").sample2.dwSampleFlags, 7u);
   m.Do("sample 0 SetMediaType 2");  // 59
-  m.Do("sample 0 SetProperties2 64 cbData=64 tsf=9 flags=0x7 actual=123 start=0 stop=0 "
-       "stream=1 type=- buffer=null size=0");
+  m.Do(
+      "sample 0 SetProperties2 64 cbData=64 tsf=9 flags=0x7 actual=123 start=0 stop=0 "
+      "stream=1 type=- buffer=null size=0");
   m.Do("sample 0 Release");
   m.Do("GetBuffer");
   o = m.Do("sample 0 GetProperties2 64");
@@ -981,55 +990,69 @@ TEST(ModelSample2, SetPropertiesChecks) {
     return m.Do("sample 0 SetProperties2 " + cb + " " + rest).hr;
   };
   const std::string full = "64 cbData=64 tsf=0 ";
-  EXPECT_EQ(set2("3", "cbData=0 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
-                      "buffer=null size=0 null"),
+  EXPECT_EQ(set2("3",
+                 "cbData=0 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=null size=0 null"),
             S_OK);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=null size=0 null"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=null size=0 null"),
             E_POINTER);
-  EXPECT_EQ(set2("64", "cbData=65 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=null size=0"),
+  EXPECT_EQ(set2("64",
+                 "cbData=65 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=null size=0"),
             E_INVALIDARG);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x200 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=null size=0"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x200 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=null size=0"),
             E_INVALIDARG);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x20 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=null size=0"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x20 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=null size=0"),
             E_INVALIDARG);
   // TIMEVALID without tStop included (12 bytes: up to dwSampleFlags).
-  EXPECT_EQ(set2("12", "cbData=64 tsf=0 flags=0x10 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=null size=0"),
+  EXPECT_EQ(set2("12",
+                 "cbData=64 tsf=0 flags=0x10 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=null size=0"),
             E_INVALIDARG);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=other size=0"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=other size=0"),
             E_INVALIDARG);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=own size=63"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=own size=63"),
             E_INVALIDARG);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x0 actual=1 start=0 stop=0 stream=0 type=- "
-                       "buffer=own size=0"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x0 actual=1 start=0 stop=0 stream=0 type=- "
+                 "buffer=own size=0"),
             E_INVALIDARG);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x8 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=own size=0"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x8 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=own size=0"),
             E_POINTER);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x8 actual=0 start=0 stop=0 stream=0 type=1 "
-                       "buffer=own size=0 oom"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x8 actual=0 start=0 stop=0 stream=0 type=1 "
+                 "buffer=own size=0 oom"),
             E_OUTOFMEMORY);
   EXPECT_EQ(m.s, before);
   // Short payload: cbData limits; lActual unchecked when cbBuffer excluded.
-  EXPECT_EQ(set2("64", "cbData=16 tsf=5 flags=0x1 actual=-7 start=9 stop=9 stream=3 type=- "
-                       "buffer=other size=1"),
+  EXPECT_EQ(set2("64",
+                 "cbData=16 tsf=5 flags=0x1 actual=-7 start=9 stop=9 stream=3 type=- "
+                 "buffer=other size=1"),
             S_OK);
   EXPECT_EQ(m.s.samples[0].actual, -7);
   EXPECT_EQ(m.s.samples[0].t_start, 0);  // tStart not included
   EXPECT_EQ(m.s.samples[0].flags, 1u);
   EXPECT_EQ(m.s.samples[0].type_flags, 5u);
   // Type set through the payload; a later call without TYPECHANGED keeps it.
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x8 actual=0 start=0 stop=0 stream=0 type=2 "
-                       "buffer=own size=64"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x8 actual=0 start=0 stop=0 stream=0 type=2 "
+                 "buffer=own size=64"),
             S_OK);
-  EXPECT_EQ(set2("64", "cbData=64 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
-                       "buffer=own size=64"),
+  EXPECT_EQ(set2("64",
+                 "cbData=64 tsf=0 flags=0x0 actual=0 start=0 stop=0 stream=0 type=- "
+                 "buffer=own size=64"),
             S_OK);
   EXPECT_EQ(m.s.samples[0].media_type, 2);
   EXPECT_EQ(m.s.samples[0].flags, static_cast<DWORD>(AM_SAMPLE_TYPECHANGED));
@@ -1156,7 +1179,7 @@ TEST(ModelPortable, ImplementationChoices) {
   Sim m;
   m.Do("SetProperties 0 0 1 0");
   auto fail = Portable(m.s, "Commit");
-  EXPECT_EQ(fail.size(), 4u);  // any of the family's failure codes
+  EXPECT_EQ(fail.size(), 4u);               // any of the family's failure codes
   EXPECT_EQ(fail[0].hr, VFW_E_SIZENOTSET);  // answer 0 is the strict one
   m.Do("SetProperties 1 8 8192 0");
   auto big = Portable(m.s, "Commit");
@@ -1166,7 +1189,8 @@ TEST(ModelPortable, ImplementationChoices) {
   m.Do("Commit");
   m.Do("GetBuffer");
   EXPECT_EQ(m.Do("sample 0 SetProperties2 64 cbData=64 tsf=3 flags=0x100 actual=1 start=0 "
-                 "stop=5 stream=2 type=- buffer=own size=8").hr,
+                 "stop=5 stream=2 type=- buffer=own size=8")
+                .hr,
             S_OK);
   EXPECT_EQ(Portable(m.s, "sample 0 GetTime * *").size(), 2u);  // STOPVALID alone
   m.Do("sample 0 SetMediaTime 0 4294967296");
@@ -1263,8 +1287,8 @@ TEST(ModelPortable, RoundingOfHostileSizesIsLeftOpen) {
   EXPECT_FALSE(PortableInDomain(m.s, "SetProperties 2 2147483647 16 0"));
   EXPECT_FALSE(PortableInDomain(m.s, "SetProperties 1 -5 4 0"));
   EXPECT_FALSE(PortableInDomain(m.s, "SetProperties 1 16 16 -3"));
-  EXPECT_TRUE(PortableInDomain(m.s, "SetProperties 1 -5 1 0"));   // nothing to round
-  EXPECT_TRUE(PortableInDomain(m.s, "SetProperties 1 -8 4 0"));   // a multiple already
+  EXPECT_TRUE(PortableInDomain(m.s, "SetProperties 1 -5 1 0"));  // nothing to round
+  EXPECT_TRUE(PortableInDomain(m.s, "SetProperties 1 -8 4 0"));  // a multiple already
   EXPECT_TRUE(PortableInDomain(m.s, "SetProperties 1 2147483647 1 0"));
   auto stored = Portable(m.s, "SetProperties 1 -8 4 0");
   ASSERT_EQ(stored.size(), 1u);
@@ -1307,7 +1331,7 @@ TEST(ModelPortable, WokenWaiterRechecksAfterTheReaction) {
   }
   EXPECT_TRUE(handoff);
   EXPECT_TRUE(recheck);
-  EXPECT_EQ(rel[0].outcome.completions[0].hr, S_OK);  // strict first
+  EXPECT_EQ(rel[0].outcome.completions[0].hr, S_OK);            // strict first
   EXPECT_EQ(m.Do("sample 0 Release").completions[0].hr, S_OK);  // strict: hand-off
 
   Sim g = Committed(1);
@@ -1355,9 +1379,9 @@ TEST(ModelPortable, SetPropertiesCheckOrderIsTwoTraits) {
   }
   ASSERT_NE(wine_state, nullptr);
   auto mixed = Portable(*wine_state, "SetProperties 1 10 0 0");
-  EXPECT_TRUE(HasHr(mixed, VFW_E_BADALIGN));             // alignment first
-  EXPECT_TRUE(HasHr(mixed, VFW_E_BUFFERS_OUTSTANDING));  // alignment last
-  EXPECT_FALSE(HasHr(mixed, VFW_E_ALREADY_COMMITTED));   // outstanding first is fixed
+  EXPECT_TRUE(HasHr(mixed, VFW_E_BADALIGN));                     // alignment first
+  EXPECT_TRUE(HasHr(mixed, VFW_E_BUFFERS_OUTSTANDING));          // alignment last
+  EXPECT_FALSE(HasHr(mixed, VFW_E_ALREADY_COMMITTED));           // outstanding first is fixed
   EXPECT_EQ(m.Do("SetProperties 1 10 0 0").hr, VFW_E_BADALIGN);  // strict
   EXPECT_EQ(m.Do("SetProperties 1 10 4 0").hr, VFW_E_ALREADY_COMMITTED);
 }
@@ -1365,27 +1389,57 @@ TEST(ModelPortable, SetPropertiesCheckOrderIsTwoTraits) {
 // --- properties of the model itself -----------------------------------------------------
 
 Op RandomOp(std::mt19937& rng, const State& s) {
-  static const char* kLines[] = {
-      "SetProperties 2 64 1 0", "SetProperties 3 100 16 4", "SetProperties 1 1 0 0",
-      "GetProperties", "Commit", "Commit", "Decommit", "GetBuffer", "GetBuffer nowait",
-      "@1 GetBuffer", "@2 GetBuffer", "@1 GetBuffer nowait", "SetNotify 0", "SetNotify 1",
-      "SetNotify null", "GetFreeCount", "AddRef", "Release", "QueryInterface IUnknown",
-      "callback 0 react GetFreeCount", "callback 1 react GetBufferNoWait",
-      "callback 0 react SetNotifyOther 1", "callback 1 react SetNotifySelf persistent",
-      "callback 0 react ReleaseSample 0", "callback 1 react Decommit",
-      "callback 0 react Commit", "callback 1 react SetNotifyNull", "ReleaseBuffer foreign",
-      "DllCanUnloadNow"};
+  static const char* kLines[] = {"SetProperties 2 64 1 0",
+                                 "SetProperties 3 100 16 4",
+                                 "SetProperties 1 1 0 0",
+                                 "GetProperties",
+                                 "Commit",
+                                 "Commit",
+                                 "Decommit",
+                                 "GetBuffer",
+                                 "GetBuffer nowait",
+                                 "@1 GetBuffer",
+                                 "@2 GetBuffer",
+                                 "@1 GetBuffer nowait",
+                                 "SetNotify 0",
+                                 "SetNotify 1",
+                                 "SetNotify null",
+                                 "GetFreeCount",
+                                 "AddRef",
+                                 "Release",
+                                 "QueryInterface IUnknown",
+                                 "callback 0 react GetFreeCount",
+                                 "callback 1 react GetBufferNoWait",
+                                 "callback 0 react SetNotifyOther 1",
+                                 "callback 1 react SetNotifySelf persistent",
+                                 "callback 0 react ReleaseSample 0",
+                                 "callback 1 react Decommit",
+                                 "callback 0 react Commit",
+                                 "callback 1 react SetNotifyNull",
+                                 "ReleaseBuffer foreign",
+                                 "DllCanUnloadNow"};
   static const char* kSample[] = {
-      "Release", "Release", "Release", "AddRef", "GetSize", "SetTime 5 9", "GetTime * *",
-      "SetMediaType 1", "SetActualDataLength 3", "SetSyncPoint 1", "GetProperties2 64",
-      "SetMediaTime 1 2", "QueryInterface IMediaSample2", "GetMediaType",
+      "Release",
+      "Release",
+      "Release",
+      "AddRef",
+      "GetSize",
+      "SetTime 5 9",
+      "GetTime * *",
+      "SetMediaType 1",
+      "SetActualDataLength 3",
+      "SetSyncPoint 1",
+      "GetProperties2 64",
+      "SetMediaTime 1 2",
+      "QueryInterface IMediaSample2",
+      "GetMediaType",
       ("SetProperties2 64 cbData=64 tsf=3 flags=0x1 actual=1 start=0 stop=0 stream=2 type=- "
        "buffer=own size=0")};
   uint8_t thread = static_cast<uint8_t>(rng() % 3);
   if (!s.samples.empty() && rng() % 2) {
     int idx = static_cast<int>(rng() % s.samples.size());
-    std::string line = "sample " + std::to_string(idx) + " " +
-                       kSample[rng() % (sizeof kSample / sizeof *kSample)];
+    std::string line =
+        "sample " + std::to_string(idx) + " " + kSample[rng() % (sizeof kSample / sizeof *kSample)];
     Op op = *ParseOp(line);
     op.thread = thread;
     return op;
@@ -1437,8 +1491,9 @@ TEST(ModelProperties, RandomWalksKeepInvariants) {
             break;
           }
         }
-        ASSERT_TRUE(found) << "strict outcome not allowed by portable: " << ToString(op)
-                           << " -> " << ToString(t[0].outcome) << "\n" << ToString(s);
+        ASSERT_TRUE(found) << "strict outcome not allowed by portable: " << ToString(op) << " -> "
+                           << ToString(t[0].outcome) << "\n"
+                           << ToString(s);
         ++portable_checked;
       } else {
         port_valid = false;

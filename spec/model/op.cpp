@@ -8,28 +8,31 @@
 namespace dsalloc::spec {
 namespace {
 
-constexpr IID kIidOther = {0x0badf00d, 0x1234, 0x5678,
-                           {0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78}};
-constexpr CLSID kClsidOther = {0x0badcafe, 0x4321, 0x8765,
-                               {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}};
+constexpr IID kIidOther = {
+    0x0badf00d, 0x1234, 0x5678, {0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78}};
+constexpr CLSID kClsidOther = {
+    0x0badcafe, 0x4321, 0x8765, {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}};
 
-constexpr std::string_view kIidNames[kNumIids] = {
-    "IUnknown",      "IMemAllocator", "IMemAllocatorCallbackTemp",
-    "IMemAllocatorNotifyCallbackTemp", "IMediaSample", "IMediaSample2",
-    "IClassFactory", "IMemInputPin",  "Other"};
+constexpr std::string_view kIidNames[kNumIids] = {"IUnknown",
+                                                  "IMemAllocator",
+                                                  "IMemAllocatorCallbackTemp",
+                                                  "IMemAllocatorNotifyCallbackTemp",
+                                                  "IMediaSample",
+                                                  "IMediaSample2",
+                                                  "IClassFactory",
+                                                  "IMemInputPin",
+                                                  "Other"};
 
 constexpr std::string_view kReactionNames[kNumReactions] = {
-    "None",          "GetFreeCount",   "GetBufferNoWait",
-    "SetNotifyNull", "SetNotifyOther", "SetNotifySelf",
-    "ReleaseSample", "Commit",         "Decommit"};
+    "None",          "GetFreeCount",  "GetBufferNoWait", "SetNotifyNull", "SetNotifyOther",
+    "SetNotifySelf", "ReleaseSample", "Commit",          "Decommit"};
 
 // The kind named `name` in a trace line: a sample op after "sample N", else
 // an allocator or factory op (config ops have their own syntax).
 std::optional<OpKind> FindOp(std::string_view name, bool sample) {
   for (const OpInfo& info : kOpTable) {
     bool in_scope = sample ? IsSampleOp(info.kind)
-                           : info.group == OpGroup::kAllocator ||
-                                 info.group == OpGroup::kFactory;
+                           : info.group == OpGroup::kAllocator || info.group == OpGroup::kFactory;
     if (in_scope && info.name == name) return info.kind;
   }
   return std::nullopt;
@@ -69,13 +72,11 @@ class Tokens {
   explicit Tokens(std::string_view line) {
     size_t i = 0;
     while (i < line.size()) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' ||
-                                 line[i] == '\r')) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) {
         ++i;
       }
       size_t j = i;
-      while (j < line.size() && line[j] != ' ' && line[j] != '\t' &&
-             line[j] != '\r') {
+      while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') {
         ++j;
       }
       if (j > i) toks_.push_back(line.substr(i, j - i));
@@ -206,8 +207,7 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
       break;
     case OpKind::kSetTime:
     case OpKind::kSetMediaTime:
-      ok = ParseOptTime(t, &op.null_ptr1, &op.t0) &&
-           ParseOptTime(t, &op.null_ptr2, &op.t1);
+      ok = ParseOptTime(t, &op.null_ptr1, &op.t0) && ParseOptTime(t, &op.null_ptr2, &op.t1);
       break;
     case OpKind::kSetSyncPoint:
     case OpKind::kSetPreroll:
@@ -237,8 +237,7 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
         if (s.substr(0, key.size()) != key) return false;
         return ParseInt(s.substr(key.size()), dst);
       };
-      ok = ok && field("cbData=", &im.cbData) &&
-           field("tsf=", &im.dwTypeSpecificFlags) &&
+      ok = ok && field("cbData=", &im.cbData) && field("tsf=", &im.dwTypeSpecificFlags) &&
            field("flags=", &im.dwSampleFlags) && field("actual=", &im.lActual) &&
            field("start=", &im.tStart) && field("stop=", &im.tStop) &&
            field("stream=", &im.dwStreamId);
@@ -302,23 +301,29 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
 
 const IID& ToIID(Iid iid) {
   switch (iid) {
-    case Iid::kIUnknown: return IID_IUnknown;
-    case Iid::kIMemAllocator: return IID_IMemAllocator;
-    case Iid::kIMemAllocatorCallbackTemp: return IID_IMemAllocatorCallbackTemp;
+    case Iid::kIUnknown:
+      return IID_IUnknown;
+    case Iid::kIMemAllocator:
+      return IID_IMemAllocator;
+    case Iid::kIMemAllocatorCallbackTemp:
+      return IID_IMemAllocatorCallbackTemp;
     case Iid::kIMemAllocatorNotifyCallbackTemp:
       return IID_IMemAllocatorNotifyCallbackTemp;
-    case Iid::kIMediaSample: return IID_IMediaSample;
-    case Iid::kIMediaSample2: return IID_IMediaSample2;
-    case Iid::kIClassFactory: return IID_IClassFactory;
-    case Iid::kIMemInputPin: return IID_IMemInputPin;
-    case Iid::kOther: return kIidOther;
+    case Iid::kIMediaSample:
+      return IID_IMediaSample;
+    case Iid::kIMediaSample2:
+      return IID_IMediaSample2;
+    case Iid::kIClassFactory:
+      return IID_IClassFactory;
+    case Iid::kIMemInputPin:
+      return IID_IMemInputPin;
+    case Iid::kOther:
+      return kIidOther;
   }
   return kIidOther;
 }
 
-std::string_view IidName(Iid iid) {
-  return kIidNames[static_cast<int>(iid) % kNumIids];
-}
+std::string_view IidName(Iid iid) { return kIidNames[static_cast<int>(iid) % kNumIids]; }
 
 const CLSID& ToCLSID(Clsid clsid) {
   return clsid == Clsid::kMemoryAllocator ? CLSID_MemoryAllocator : kClsidOther;
@@ -393,8 +398,8 @@ bool operator==(const Op& a, const Op& b) {
          a.flags == b.flags && a.times == b.times && a.buffer_arg == b.buffer_arg &&
          a.callback == b.callback && a.reaction == b.reaction && a.arg == b.arg &&
          a.persistent == b.persistent && a.iid == b.iid && a.clsid == b.clsid &&
-         a.outer == b.outer && a.t0 == b.t0 && a.t1 == b.t1 && a.value == b.value &&
-         a.cb == b.cb && a.image == b.image;
+         a.outer == b.outer && a.t0 == b.t0 && a.t1 == b.t1 && a.value == b.value && a.cb == b.cb &&
+         a.image == b.image;
 }
 
 std::string ToString(const Op& op) {
@@ -413,8 +418,7 @@ std::string ToString(const Op& op) {
     out += std::to_string(op.callback);
     Put(out, "react");
     Put(out, ReactionName(op.reaction));
-    if (op.reaction == Reaction::kSetNotifyOther ||
-        op.reaction == Reaction::kReleaseSample) {
+    if (op.reaction == Reaction::kSetNotifyOther || op.reaction == Reaction::kReleaseSample) {
       PutNum(out, op.arg);
     }
     if (op.persistent) Put(out, "persistent");
@@ -508,8 +512,7 @@ std::string ToString(const Op& op) {
       out += " start=" + std::to_string(im.tStart);
       out += " stop=" + std::to_string(im.tStop);
       out += " stream=" + std::to_string(im.dwStreamId);
-      out += im.media_type < 0 ? std::string(" type=-")
-                               : " type=" + std::to_string(im.media_type);
+      out += im.media_type < 0 ? std::string(" type=-") : " type=" + std::to_string(im.media_type);
       out += im.pbBuffer == BufferPtr::kNull  ? " buffer=null"
              : im.pbBuffer == BufferPtr::kOwn ? " buffer=own"
                                               : " buffer=other";
@@ -570,8 +573,7 @@ std::optional<Op> ParseOp(std::string_view line) {
     }
     if (found < 0) return std::nullopt;
     op.reaction = static_cast<Reaction>(found);
-    if (op.reaction == Reaction::kSetNotifyOther ||
-        op.reaction == Reaction::kReleaseSample) {
+    if (op.reaction == Reaction::kSetNotifyOther || op.reaction == Reaction::kReleaseSample) {
       if (!ParseNext(t, &op.arg)) return std::nullopt;
     }
     op.persistent = t.Accept("persistent");
@@ -722,14 +724,20 @@ AM_MEDIA_TYPE MakeMediaType(int id) {
   AM_MEDIA_TYPE mt;
   std::memset(&mt, 0, sizeof mt);
   // Distinct, recognisable GUIDs per id; no pUnk.
-  mt.majortype = {0x73646976u + static_cast<uint32_t>(id), 0x0000, 0x0010,
+  mt.majortype = {0x73646976u + static_cast<uint32_t>(id),
+                  0x0000,
+                  0x0010,
                   {0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71}};
-  mt.subtype = {0x32595559u + static_cast<uint32_t>(id), 0x0000, 0x0010,
+  mt.subtype = {0x32595559u + static_cast<uint32_t>(id),
+                0x0000,
+                0x0010,
                 {0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71}};
   mt.bFixedSizeSamples = id == 0 ? TRUE : FALSE;
   mt.bTemporalCompression = id == 1 ? TRUE : FALSE;
   mt.lSampleSize = static_cast<ULONG>(1000 * (id + 1));
-  mt.formattype = {0x05589f80u + static_cast<uint32_t>(id), 0xc356, 0x11ce,
+  mt.formattype = {0x05589f80u + static_cast<uint32_t>(id),
+                   0xc356,
+                   0x11ce,
                    {0xbf, 0x01, 0x00, 0xaa, 0x00, 0x55, 0x59, 0x5a}};
   mt.pUnk = nullptr;
   if (id == 2) {
@@ -753,8 +761,7 @@ int MediaTypeId(const AM_MEDIA_TYPE* mt) {
       continue;
     }
     if (ref.cbFormat != 0 &&
-        (mt->pbFormat == nullptr ||
-         std::memcmp(ref.pbFormat, mt->pbFormat, ref.cbFormat) != 0)) {
+        (mt->pbFormat == nullptr || std::memcmp(ref.pbFormat, mt->pbFormat, ref.cbFormat) != 0)) {
       continue;
     }
     return id;

@@ -73,13 +73,13 @@
 
 namespace dsalloc::spec {
 
-inline constexpr int kNumCallbacks = 3;  // test callbacks 0..2
-inline constexpr int kMaxThreads = 8;    // client threads 0..7
-inline constexpr int kMaxBuffers = 4096; // Commit limit (ALLOC.COMMIT.LIMIT)
+inline constexpr int kNumCallbacks = 3;   // test callbacks 0..2
+inline constexpr int kMaxThreads = 8;     // client threads 0..7
+inline constexpr int kMaxBuffers = 4096;  // Commit limit (ALLOC.COMMIT.LIMIT)
 // The most samples the model holds (sample indices are uint16_t): a portable
 // Commit may succeed above kMaxBuffers up to here (ALLOC.COMMIT.LIMIT).
 inline constexpr int kMaxModelSamples = 65536;
-inline constexpr int kNumMediaTypes = 3; // media type ids 0..2; -1 = NULL
+inline constexpr int kNumMediaTypes = 3;  // media type ids 0..2; -1 = NULL
 
 // Every call the model knows. The order is the order of kOpTable below and
 // means nothing else: code asks GroupOf(kind), never compares kinds.
@@ -152,43 +152,43 @@ struct OpInfo {
 // spec/README.md "Adding an operation" for the rest of the recipe.
 inline constexpr OpInfo kOpTable[] = {
     // kind                            name                   group
-    {OpKind::kSetProperties,         "SetProperties",       OpGroup::kAllocator, "pRequest", "pActual"},
-    {OpKind::kGetProperties,         "GetProperties",       OpGroup::kAllocator, "pProps", ""},
-    {OpKind::kCommit,                "Commit",              OpGroup::kAllocator, "", ""},
-    {OpKind::kDecommit,              "Decommit",            OpGroup::kAllocator, "", ""},
-    {OpKind::kGetBuffer,             "GetBuffer",           OpGroup::kAllocator, "ppBuffer", ""},
-    {OpKind::kReleaseBuffer,         "ReleaseBuffer",       OpGroup::kAllocator, "", ""},
-    {OpKind::kSetNotify,             "SetNotify",           OpGroup::kAllocator, "", ""},
-    {OpKind::kGetFreeCount,          "GetFreeCount",        OpGroup::kAllocator, "plBuffersFree", ""},
-    {OpKind::kAddRef,                "AddRef",              OpGroup::kAllocator, "", ""},
-    {OpKind::kRelease,               "Release",             OpGroup::kAllocator, "", ""},
-    {OpKind::kQueryInterface,        "QueryInterface",      OpGroup::kAllocator, "ppv", ""},
-    {OpKind::kSetReaction,           "react",               OpGroup::kConfig,    "", ""},
-    {OpKind::kSampleAddRef,          "AddRef",              OpGroup::kSample,    "", ""},
-    {OpKind::kSampleRelease,         "Release",             OpGroup::kSample,    "", ""},
-    {OpKind::kSampleQueryInterface,  "QueryInterface",      OpGroup::kSample,    "ppv", ""},
-    {OpKind::kGetPointer,            "GetPointer",          OpGroup::kSample,    "ppBuffer", ""},
-    {OpKind::kGetSize,               "GetSize",             OpGroup::kSample,    "", ""},
-    {OpKind::kGetTime,               "GetTime",             OpGroup::kSample,    "pTimeStart", "pTimeEnd"},
-    {OpKind::kSetTime,               "SetTime",             OpGroup::kSample,    "pTimeStart", "pTimeEnd"},
-    {OpKind::kIsSyncPoint,           "IsSyncPoint",         OpGroup::kSample,    "", ""},
-    {OpKind::kSetSyncPoint,          "SetSyncPoint",        OpGroup::kSample,    "", ""},
-    {OpKind::kIsPreroll,             "IsPreroll",           OpGroup::kSample,    "", ""},
-    {OpKind::kSetPreroll,            "SetPreroll",          OpGroup::kSample,    "", ""},
-    {OpKind::kIsDiscontinuity,       "IsDiscontinuity",     OpGroup::kSample,    "", ""},
-    {OpKind::kSetDiscontinuity,      "SetDiscontinuity",    OpGroup::kSample,    "", ""},
-    {OpKind::kGetActualDataLength,   "GetActualDataLength", OpGroup::kSample,    "", ""},
-    {OpKind::kSetActualDataLength,   "SetActualDataLength", OpGroup::kSample,    "", ""},
-    {OpKind::kGetMediaType,          "GetMediaType",        OpGroup::kSample,    "ppMediaType", ""},
-    {OpKind::kSetMediaType,          "SetMediaType",        OpGroup::kSample,    "", ""},
-    {OpKind::kGetMediaTime,          "GetMediaTime",        OpGroup::kSample,    "pTimeStart", "pTimeEnd"},
-    {OpKind::kSetMediaTime,          "SetMediaTime",        OpGroup::kSample,    "pTimeStart", "pTimeEnd"},
-    {OpKind::kGetProperties2,        "GetProperties2",      OpGroup::kSample2,   "pbProperties", ""},
-    {OpKind::kSetProperties2,        "SetProperties2",      OpGroup::kSample2,   "pbProperties", ""},
-    {OpKind::kDllGetClassObject,     "DllGetClassObject",   OpGroup::kFactory,   "ppv", ""},
-    {OpKind::kCreateInstance,        "CreateInstance",      OpGroup::kFactory,   "ppv", ""},
-    {OpKind::kLockServer,            "LockServer",          OpGroup::kFactory,   "", ""},
-    {OpKind::kDllCanUnloadNow,       "DllCanUnloadNow",     OpGroup::kFactory,   "", ""},
+    {OpKind::kSetProperties, "SetProperties", OpGroup::kAllocator, "pRequest", "pActual"},
+    {OpKind::kGetProperties, "GetProperties", OpGroup::kAllocator, "pProps", ""},
+    {OpKind::kCommit, "Commit", OpGroup::kAllocator, "", ""},
+    {OpKind::kDecommit, "Decommit", OpGroup::kAllocator, "", ""},
+    {OpKind::kGetBuffer, "GetBuffer", OpGroup::kAllocator, "ppBuffer", ""},
+    {OpKind::kReleaseBuffer, "ReleaseBuffer", OpGroup::kAllocator, "", ""},
+    {OpKind::kSetNotify, "SetNotify", OpGroup::kAllocator, "", ""},
+    {OpKind::kGetFreeCount, "GetFreeCount", OpGroup::kAllocator, "plBuffersFree", ""},
+    {OpKind::kAddRef, "AddRef", OpGroup::kAllocator, "", ""},
+    {OpKind::kRelease, "Release", OpGroup::kAllocator, "", ""},
+    {OpKind::kQueryInterface, "QueryInterface", OpGroup::kAllocator, "ppv", ""},
+    {OpKind::kSetReaction, "react", OpGroup::kConfig, "", ""},
+    {OpKind::kSampleAddRef, "AddRef", OpGroup::kSample, "", ""},
+    {OpKind::kSampleRelease, "Release", OpGroup::kSample, "", ""},
+    {OpKind::kSampleQueryInterface, "QueryInterface", OpGroup::kSample, "ppv", ""},
+    {OpKind::kGetPointer, "GetPointer", OpGroup::kSample, "ppBuffer", ""},
+    {OpKind::kGetSize, "GetSize", OpGroup::kSample, "", ""},
+    {OpKind::kGetTime, "GetTime", OpGroup::kSample, "pTimeStart", "pTimeEnd"},
+    {OpKind::kSetTime, "SetTime", OpGroup::kSample, "pTimeStart", "pTimeEnd"},
+    {OpKind::kIsSyncPoint, "IsSyncPoint", OpGroup::kSample, "", ""},
+    {OpKind::kSetSyncPoint, "SetSyncPoint", OpGroup::kSample, "", ""},
+    {OpKind::kIsPreroll, "IsPreroll", OpGroup::kSample, "", ""},
+    {OpKind::kSetPreroll, "SetPreroll", OpGroup::kSample, "", ""},
+    {OpKind::kIsDiscontinuity, "IsDiscontinuity", OpGroup::kSample, "", ""},
+    {OpKind::kSetDiscontinuity, "SetDiscontinuity", OpGroup::kSample, "", ""},
+    {OpKind::kGetActualDataLength, "GetActualDataLength", OpGroup::kSample, "", ""},
+    {OpKind::kSetActualDataLength, "SetActualDataLength", OpGroup::kSample, "", ""},
+    {OpKind::kGetMediaType, "GetMediaType", OpGroup::kSample, "ppMediaType", ""},
+    {OpKind::kSetMediaType, "SetMediaType", OpGroup::kSample, "", ""},
+    {OpKind::kGetMediaTime, "GetMediaTime", OpGroup::kSample, "pTimeStart", "pTimeEnd"},
+    {OpKind::kSetMediaTime, "SetMediaTime", OpGroup::kSample, "pTimeStart", "pTimeEnd"},
+    {OpKind::kGetProperties2, "GetProperties2", OpGroup::kSample2, "pbProperties", ""},
+    {OpKind::kSetProperties2, "SetProperties2", OpGroup::kSample2, "pbProperties", ""},
+    {OpKind::kDllGetClassObject, "DllGetClassObject", OpGroup::kFactory, "ppv", ""},
+    {OpKind::kCreateInstance, "CreateInstance", OpGroup::kFactory, "ppv", ""},
+    {OpKind::kLockServer, "LockServer", OpGroup::kFactory, "", ""},
+    {OpKind::kDllCanUnloadNow, "DllCanUnloadNow", OpGroup::kFactory, "", ""},
 };
 
 // Row k of kOpTable is OpKind k, for every kind: each kind is listed exactly
@@ -200,8 +200,7 @@ constexpr bool OpTableMatchesEnum() {
   }
   return true;
 }
-static_assert(OpTableMatchesEnum(),
-              "kOpTable must list every OpKind exactly once, in enum order");
+static_assert(OpTableMatchesEnum(), "kOpTable must list every OpKind exactly once, in enum order");
 
 constexpr const OpInfo& Info(OpKind kind) { return kOpTable[static_cast<size_t>(kind)]; }
 constexpr OpGroup GroupOf(OpKind kind) { return Info(kind).group; }
@@ -281,26 +280,26 @@ struct Sample2Image {
 // keep their defaults so that == and the trace round-trip are exact.
 struct Op {
   OpKind kind = OpKind::kCommit;
-  uint8_t thread = 0;    // calling client thread, 0..kMaxThreads-1
+  uint8_t thread = 0;  // calling client thread, 0..kMaxThreads-1
   // The op's first and second nullable pointer parameter is passed as NULL.
   // Which C parameter that is comes from the op's kOpTable row (OpInfo::ptr1,
   // ptr2): pRequest/pActual for SetProperties, ppv, ppBuffer, pTimeStart/
   // pTimeEnd... An op whose row names none keeps them false.
   bool null_ptr1 = false;
   bool null_ptr2 = false;
-  bool oom = false;      // driver fails the next allocation in this call
-  int32_t sample = 0;    // sample index (current generation)
+  bool oom = false;                           // driver fails the next allocation in this call
+  int32_t sample = 0;                         // sample index (current generation)
   ALLOCATOR_PROPERTIES props = {0, 0, 0, 0};  // SetProperties request
-  DWORD flags = 0;       // GetBuffer dwFlags
-  bool times = false;    // GetBuffer passes non-NULL start/end times
+  DWORD flags = 0;                            // GetBuffer dwFlags
+  bool times = false;                         // GetBuffer passes non-NULL start/end times
   BufferArg buffer_arg = BufferArg::kSample;  // ReleaseBuffer
-  int8_t callback = -1;  // SetNotify (-1 = NULL), SetReaction target
-  Reaction reaction = Reaction::kNone;  // SetReaction
-  int32_t arg = 0;                      // SetReaction argument
-  bool persistent = false;              // SetReaction
-  Iid iid = Iid::kIUnknown;             // QueryInterface, factory
+  int8_t callback = -1;                       // SetNotify (-1 = NULL), SetReaction target
+  Reaction reaction = Reaction::kNone;        // SetReaction
+  int32_t arg = 0;                            // SetReaction argument
+  bool persistent = false;                    // SetReaction
+  Iid iid = Iid::kIUnknown;                   // QueryInterface, factory
   Clsid clsid = Clsid::kMemoryAllocator;
-  bool outer = false;                   // CreateInstance with pUnkOuter
+  bool outer = false;      // CreateInstance with pUnkOuter
   int64_t t0 = 0, t1 = 0;  // SetTime / SetMediaTime values (unless null_ptr*)
   int32_t value = 0;       // SetActualDataLength, Set*(BOOL), LockServer's
                            // fLock, media type id (SetMediaType; -1 = NULL)
@@ -311,21 +310,19 @@ struct Op {
 
 // Convenience constructors for the common ops (tests, generators).
 Op MakeSetProperties(LONG c, LONG size, LONG align, LONG prefix);
-Op MakeSimple(OpKind kind);                         // Commit, Decommit...
+Op MakeSimple(OpKind kind);  // Commit, Decommit...
 Op MakeGetBuffer(bool nowait, uint8_t thread = 0);
-Op MakeSampleOp(OpKind kind, int32_t sample);       // sample methods
+Op MakeSampleOp(OpKind kind, int32_t sample);  // sample methods
 Op MakeReleaseBuffer(int32_t sample);
-Op MakeSetNotify(int8_t callback);                  // -1 = NULL
-Op MakeReaction(int8_t callback, Reaction r, int32_t arg = 0,
-                bool persistent = false);
+Op MakeSetNotify(int8_t callback);  // -1 = NULL
+Op MakeReaction(int8_t callback, Reaction r, int32_t arg = 0, bool persistent = false);
 
 // One trace line (no newline). Round-trips: ParseOp(ToString(op)) == op for
 // every op whose unused fields are at their defaults.
 std::string ToString(const Op& op);
 std::optional<Op> ParseOp(std::string_view line);
 // A whole trace; nullopt (and *bad_line set, 1-based) on the first bad line.
-std::optional<std::vector<Op>> ParseTrace(std::string_view text,
-                                          int* bad_line = nullptr);
+std::optional<std::vector<Op>> ParseTrace(std::string_view text, int* bad_line = nullptr);
 std::string_view OpKindName(OpKind kind);
 inline constexpr std::string_view kParallelTraceMarker = "# dsalloc-trace: parallel";
 

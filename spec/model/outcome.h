@@ -44,10 +44,10 @@ struct SampleHandle {
 
 // One NotifyRelease delivered during an op.
 struct Notification {
-  int8_t callback = -1;       // which test callback (0..2)
-  uint32_t refs_at_entry = 0; // allocator-held references at entry (>= 1)
-  uint8_t depth = 0;          // 0 = caused by the op itself, 1 = by a
-                              // reaction inside a depth-0 notification...
+  int8_t callback = -1;                 // which test callback (0..2)
+  uint32_t refs_at_entry = 0;           // allocator-held references at entry (>= 1)
+  uint8_t depth = 0;                    // 0 = caused by the op itself, 1 = by a
+                                        // reaction inside a depth-0 notification...
   Reaction reaction = Reaction::kNone;  // the reaction it performed
   HRESULT reaction_hr = S_OK;           // its result (S_FALSE: skipped)
   int32_t reaction_value = 0;           // GetFreeCount's *pl
@@ -85,29 +85,27 @@ struct Outcome {
   bool any_value = false;  // portable: `value` is not specified (AddRef and
                            // Release of the allocator: Wine has no self-ref)
   ALLOCATOR_PROPERTIES props = {0, 0, 0, 0};
-  SampleHandle sample;     // GetBuffer's sample; GetPointer's buffer owner
-  int64_t start = 0, end = 0;  // GetTime / GetMediaTime
-  int8_t media_type = -1;      // GetMediaType (id of the copy; -1 = NULL)
-  Sample2Image sample2;        // GetProperties2 (media_type = stored id)
-  uint32_t bytes = 0;          // GetProperties2: bytes written
-  uint32_t generation = 0;     // Commit: the generation now current
-  bool reallocated = false;    // Commit: new sample objects were created
-                               // (both annotations for the driver's
-                               // handle map; not compared)
-  uint32_t pointer_align = 1;  // GetPointer: a REQUIREMENT the driver checks,
-                               // (p - cbPrefix) % align == 0; not compared
-  uintptr_t pointer = 0;       // GetPointer: the address *ppBuffer received,
-                               // reported by a driver (the model leaves it
-                               // 0); the checker's input for pointer_align
-                               // and buffer placement; not compared
+  SampleHandle sample;                      // GetBuffer's sample; GetPointer's buffer owner
+  int64_t start = 0, end = 0;               // GetTime / GetMediaTime
+  int8_t media_type = -1;                   // GetMediaType (id of the copy; -1 = NULL)
+  Sample2Image sample2;                     // GetProperties2 (media_type = stored id)
+  uint32_t bytes = 0;                       // GetProperties2: bytes written
+  uint32_t generation = 0;                  // Commit: the generation now current
+  bool reallocated = false;                 // Commit: new sample objects were created
+                                            // (both annotations for the driver's
+                                            // handle map; not compared)
+  uint32_t pointer_align = 1;               // GetPointer: a REQUIREMENT the driver checks,
+                                            // (p - cbPrefix) % align == 0; not compared
+  uintptr_t pointer = 0;                    // GetPointer: the address *ppBuffer received,
+                                            // reported by a driver (the model leaves it
+                                            // 0); the checker's input for pointer_align
+                                            // and buffer placement; not compared
   std::vector<Notification> notifications;  // in delivery order
   std::vector<Completion> completions;      // in completion order
 
   // Equal in every observable field (rule not compared).
   bool SameObservable(const Outcome& o) const;
-  friend bool operator==(const Outcome& a, const Outcome& b) {
-    return a.SameObservable(b);
-  }
+  friend bool operator==(const Outcome& a, const Outcome& b) { return a.SameObservable(b); }
 };
 
 // Human-readable single line, e.g.

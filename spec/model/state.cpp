@@ -32,8 +32,7 @@ bool State::IsFree(int index) const {
 
 int State::FreeCount() const {
   // ALLOC.FREECOUNT: cBuffers - allocated + free.
-  return props.cBuffers - static_cast<int>(samples.size()) +
-         static_cast<int>(free_list.size());
+  return props.cBuffers - static_cast<int>(samples.size()) + static_cast<int>(free_list.size());
 }
 
 size_t State::Hash() const {
@@ -83,12 +82,10 @@ size_t State::Hash() const {
 bool operator==(const State& a, const State& b) {
   return a.props.cBuffers == b.props.cBuffers && a.props.cbBuffer == b.props.cbBuffer &&
          a.props.cbAlign == b.props.cbAlign && a.props.cbPrefix == b.props.cbPrefix &&
-         a.state == b.state && a.changed == b.changed &&
-         a.client_refs == b.client_refs && a.self_refs == b.self_refs &&
-         a.destroyed == b.destroyed && a.generation == b.generation &&
-         a.samples == b.samples && a.free_list == b.free_list &&
-         a.callback == b.callback && a.callbacks == b.callbacks &&
-         a.waiters == b.waiters && a.traits == b.traits &&
+         a.state == b.state && a.changed == b.changed && a.client_refs == b.client_refs &&
+         a.self_refs == b.self_refs && a.destroyed == b.destroyed && a.generation == b.generation &&
+         a.samples == b.samples && a.free_list == b.free_list && a.callback == b.callback &&
+         a.callbacks == b.callbacks && a.waiters == b.waiters && a.traits == b.traits &&
          a.server_locks == b.server_locks;
 }
 
@@ -109,8 +106,7 @@ std::string State::CheckInvariants() const {
   if (state == AllocState::kPending && free_list.size() == samples.size()) {
     return "decommit pending with every sample free";
   }
-  if (!waiters.empty() &&
-      (state != AllocState::kCommitted || !free_list.empty())) {
+  if (!waiters.empty() && (state != AllocState::kCommitted || !free_list.empty())) {
     return "a waiter is blocked while a sample is free or not committed";
   }
   if (self_refs != (state != AllocState::kDecommitted ? 1u : 0u)) {
@@ -128,9 +124,8 @@ std::string ToString(const State& s) {
   static constexpr const char* kStates[] = {"D", "C", "P"};
   std::string out = "state=";
   out += kStates[static_cast<int>(s.state)];
-  out += " props={" + std::to_string(s.props.cBuffers) + "," +
-         std::to_string(s.props.cbBuffer) + "," + std::to_string(s.props.cbAlign) +
-         "," + std::to_string(s.props.cbPrefix) + "}";
+  out += " props={" + std::to_string(s.props.cBuffers) + "," + std::to_string(s.props.cbBuffer) +
+         "," + std::to_string(s.props.cbAlign) + "," + std::to_string(s.props.cbPrefix) + "}";
   out += s.changed ? " changed" : "";
   out += " refs=" + std::to_string(s.client_refs) + (s.self_refs ? "+self" : "");
   out += s.destroyed ? " DESTROYED" : "";
@@ -151,19 +146,16 @@ std::string ToString(const State& s) {
     const SampleState& x = s.samples[i];
     out += "  sample " + std::to_string(i) + ": refs=" + std::to_string(x.refs) +
            " flags=" + std::to_string(x.flags) + (x.media_time_valid ? " mt" : "") +
-           " tsf=" + std::to_string(x.type_flags) +
-           " stream=" + std::to_string(x.stream_id) +
-           " actual=" + std::to_string(x.actual) +
-           " type=" + std::to_string(x.media_type) +
+           " tsf=" + std::to_string(x.type_flags) + " stream=" + std::to_string(x.stream_id) +
+           " actual=" + std::to_string(x.actual) + " type=" + std::to_string(x.media_type) +
            " t=" + std::to_string(x.t_start) + ".." + std::to_string(x.t_stop) +
-           " mt=" + std::to_string(x.mt_start) + ".." + std::to_string(x.mt_stop) +
-           "\n";
+           " mt=" + std::to_string(x.mt_start) + ".." + std::to_string(x.mt_stop) + "\n";
   }
   for (int c = 0; c < kNumCallbacks; ++c) {
     const CallbackState& cb = s.callbacks[c];
     out += "  callback " + std::to_string(c) + ": refs=" + std::to_string(cb.refs) +
-           " notified=" + std::to_string(cb.notified) + " react=" +
-           std::string(ReactionName(cb.reaction)) + " " + std::to_string(cb.arg) +
+           " notified=" + std::to_string(cb.notified) +
+           " react=" + std::string(ReactionName(cb.reaction)) + " " + std::to_string(cb.arg) +
            (cb.persistent ? " persistent" : "") + "\n";
   }
   return out;

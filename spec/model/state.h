@@ -53,44 +53,44 @@ enum class AllocState : uint8_t { kDecommitted, kCommitted, kPending };
 // (an implementation behaves the same way every time). 0 = not yet seen,
 // 1 = the strict behaviour, 2 = the alternative named below.
 enum Trait : uint8_t {
-  kTraitRounding,        // 2: cbBuffer stored unrounded (Wine)
-  kTraitActualOnError,   // 2: *pActual untouched on failure (Wine)
-  kTraitHeldCode,        // 2: SetProperties checks outstanding samples before
-                         //    the committed state: C + samples held ->
-                         //    BUFFERS_OUTSTANDING (Wine)
-  kTraitDecommitWake,    // 2: woken waiter gets VFW_E_TIMEOUT (Wine)
-  kTraitKeepSamples,     // 2: Commit from D always makes new samples (Wine)
-  kTraitRecycleExtras,   // 2: recycle keeps dwTypeSpecificFlags (Wine)
-  kTraitCallbackIface,   // 2: no IMemAllocatorCallbackTemp (Wine)
-  kTraitStopOnlyTime,    // 2: STOPVALID w/o TIMEVALID -> TIME_NOT_SET (Wine)
-  kTraitMediaTime32,     // 2: media end kept as 32-bit offset (base classes)
-  kTraitSnapshotRef,     // 2: no COM reference on the callback during
-                         //    NotifyRelease (kept alive some other way)
-  kTraitAlignLast,       // 2: SetProperties checks cbAlign after the state
-                         //    (ALREADY_COMMITTED / BUFFERS_OUTSTANDING) (Wine)
-  kTraitRecycleStream,   // 2: recycle keeps dwStreamId (Wine)
+  kTraitRounding,       // 2: cbBuffer stored unrounded (Wine)
+  kTraitActualOnError,  // 2: *pActual untouched on failure (Wine)
+  kTraitHeldCode,       // 2: SetProperties checks outstanding samples before
+                        //    the committed state: C + samples held ->
+                        //    BUFFERS_OUTSTANDING (Wine)
+  kTraitDecommitWake,   // 2: woken waiter gets VFW_E_TIMEOUT (Wine)
+  kTraitKeepSamples,    // 2: Commit from D always makes new samples (Wine)
+  kTraitRecycleExtras,  // 2: recycle keeps dwTypeSpecificFlags (Wine)
+  kTraitCallbackIface,  // 2: no IMemAllocatorCallbackTemp (Wine)
+  kTraitStopOnlyTime,   // 2: STOPVALID w/o TIMEVALID -> TIME_NOT_SET (Wine)
+  kTraitMediaTime32,    // 2: media end kept as 32-bit offset (base classes)
+  kTraitSnapshotRef,    // 2: no COM reference on the callback during
+                        //    NotifyRelease (kept alive some other way)
+  kTraitAlignLast,      // 2: SetProperties checks cbAlign after the state
+                        //    (ALREADY_COMMITTED / BUFFERS_OUTSTANDING) (Wine)
+  kTraitRecycleStream,  // 2: recycle keeps dwStreamId (Wine)
   kNumTraits
 };
 
 struct SampleState {
-  uint32_t refs = 0;         // references held by clients (0 when free)
-  DWORD flags = 0;           // visible AM_SAMPLE_* flags
+  uint32_t refs = 0;  // references held by clients (0 when free)
+  DWORD flags = 0;    // visible AM_SAMPLE_* flags
   bool media_time_valid = false;
-  DWORD type_flags = 0;      // dwTypeSpecificFlags
+  DWORD type_flags = 0;  // dwTypeSpecificFlags
   DWORD stream_id = 0;
-  LONG actual = 0;           // lActual
-  int8_t media_type = -1;    // stored type id, -1 = none
+  LONG actual = 0;         // lActual
+  int8_t media_type = -1;  // stored type id, -1 = none
   REFERENCE_TIME t_start = 0, t_stop = 0;
   LONGLONG mt_start = 0, mt_stop = 0;
-  bool used = false;         // handed out at least once in this generation
-                             // (portable: unused free samples are
-                             // interchangeable, ALLOC.FREELIST.ORDER)
+  bool used = false;  // handed out at least once in this generation
+                      // (portable: unused free samples are
+                      // interchangeable, ALLOC.FREELIST.ORDER)
   friend bool operator==(const SampleState&, const SampleState&) = default;
 };
 
 struct CallbackState {
-  uint32_t refs = 0;         // references the allocator holds on it
-  uint32_t notified = 0;     // NotifyRelease calls received so far
+  uint32_t refs = 0;      // references the allocator holds on it
+  uint32_t notified = 0;  // NotifyRelease calls received so far
   Reaction reaction = Reaction::kNone;
   int32_t arg = 0;
   bool persistent = false;
@@ -100,18 +100,18 @@ struct CallbackState {
 struct State {
   ALLOCATOR_PROPERTIES props = {0, 0, 0, 0};
   AllocState state = AllocState::kDecommitted;
-  bool changed = false;          // SetProperties since the last allocation
-  uint32_t client_refs = 1;      // allocator references held by clients
-  uint32_t self_refs = 0;        // LIFE.SELFREF (1 in C and P, else 0)
+  bool changed = false;      // SetProperties since the last allocation
+  uint32_t client_refs = 1;  // allocator references held by clients
+  uint32_t self_refs = 0;    // LIFE.SELFREF (1 in C and P, else 0)
   bool destroyed = false;
-  uint32_t generation = 0;       // bumped when samples are (re)created
-  std::vector<SampleState> samples;   // current generation, by index
-  std::vector<uint16_t> free_list;    // back() is the head (next handed out)
-  int8_t callback = -1;               // installed callback, -1 = none
+  uint32_t generation = 0;           // bumped when samples are (re)created
+  std::vector<SampleState> samples;  // current generation, by index
+  std::vector<uint16_t> free_list;   // back() is the head (next handed out)
+  int8_t callback = -1;              // installed callback, -1 = none
   std::array<CallbackState, kNumCallbacks> callbacks{};
-  std::vector<uint8_t> waiters;       // blocked GetBuffer threads, oldest first
+  std::vector<uint8_t> waiters;              // blocked GetBuffer threads, oldest first
   std::array<uint8_t, kNumTraits> traits{};  // portable only
-  uint32_t server_locks = 0;  // LockServer(TRUE) not yet undone (FACTORY.LOCKSERVER)
+  uint32_t server_locks = 0;                 // LockServer(TRUE) not yet undone (FACTORY.LOCKSERVER)
 
   uint32_t TotalRefs() const { return client_refs + self_refs; }
   bool IsFree(int index) const;

@@ -32,12 +32,9 @@ constexpr DWORD kEndFlags = offsetof(AM_SAMPLE2_PROPERTIES, lActual);
 constexpr DWORD kEndActual = offsetof(AM_SAMPLE2_PROPERTIES, tStart);
 constexpr DWORD kEndStart = offsetof(AM_SAMPLE2_PROPERTIES, tStop);
 constexpr DWORD kEndStop = offsetof(AM_SAMPLE2_PROPERTIES, dwStreamId);
-constexpr DWORD kEndStream =
-    offsetof(AM_SAMPLE2_PROPERTIES, dwStreamId) + sizeof(DWORD);
-constexpr DWORD kEndMediaType =
-    offsetof(AM_SAMPLE2_PROPERTIES, pMediaType) + sizeof(void*);
-constexpr DWORD kEndBuffer =
-    offsetof(AM_SAMPLE2_PROPERTIES, pbBuffer) + sizeof(void*);
+constexpr DWORD kEndStream = offsetof(AM_SAMPLE2_PROPERTIES, dwStreamId) + sizeof(DWORD);
+constexpr DWORD kEndMediaType = offsetof(AM_SAMPLE2_PROPERTIES, pMediaType) + sizeof(void*);
+constexpr DWORD kEndBuffer = offsetof(AM_SAMPLE2_PROPERTIES, pbBuffer) + sizeof(void*);
 constexpr DWORD kEndSize = offsetof(AM_SAMPLE2_PROPERTIES, cbBuffer) + sizeof(LONG);
 
 // Answers the engine's "which of n behaviours?" questions. Answer 0 is
@@ -196,8 +193,7 @@ bool Engine::SetProperties(const Op& op) {
     hr = VFW_E_BADALIGN;
     rule = "ALLOC.PROPS.ALIGN";
   } else if (s_.state == AllocState::kCommitted) {
-    hr = outstanding && Alt(kTraitHeldCode) ? VFW_E_BUFFERS_OUTSTANDING
-                                            : VFW_E_ALREADY_COMMITTED;
+    hr = outstanding && Alt(kTraitHeldCode) ? VFW_E_BUFFERS_OUTSTANDING : VFW_E_ALREADY_COMMITTED;
     rule = "ALLOC.PROPS.COMMITTED";
   } else if (s_.state == AllocState::kPending) {
     hr = VFW_E_BUFFERS_OUTSTANDING;
@@ -278,8 +274,8 @@ HRESULT Engine::Commit(bool oom) {
   if (portable_) {
     // ALLOC.COMMIT.FAIL: any failure code of the family; Wine's Commit also
     // rejects alignments that do not divide its 4 KiB page.
-    static constexpr HRESULT kCodes[] = {VFW_E_SIZENOTSET, VFW_E_BUFFER_NOTSET,
-                                         VFW_E_BADALIGN, E_OUTOFMEMORY};
+    static constexpr HRESULT kCodes[] = {VFW_E_SIZENOTSET, VFW_E_BUFFER_NOTSET, VFW_E_BADALIGN,
+                                         E_OUTOFMEMORY};
     if (FAILED(hr)) {
       // Answer 0 keeps the strict code; 1..3 are the other three; 4 (only
       // above kMaxBuffers, dsalloc's own limit) is success.
@@ -497,8 +493,7 @@ void Engine::ReleaseBuffer(int index, uint8_t depth) {
     // ALLOC.RELEASEBUFFER.HANDOFF / ALLOC.GETBUFFER.FIFO: the oldest waiter
     // gets the sample (portable: any waiter); it never touches the list, so
     // no sample is free while a thread waits (THREAD.NOLOSTWAKE).
-    size_t w = portable_ ? static_cast<size_t>(ch_.Pick(static_cast<int>(s_.waiters.size())))
-                         : 0;
+    size_t w = portable_ ? static_cast<size_t>(ch_.Pick(static_cast<int>(s_.waiters.size()))) : 0;
     uint8_t thread = s_.waiters[w];
     s_.waiters.erase(s_.waiters.begin() + static_cast<ptrdiff_t>(w));
     s_.samples[index].refs = 1;
@@ -659,9 +654,8 @@ bool Engine::SetProperties2(const Op& op, SampleState& x) {
   const Sample2Image& im = op.image;
   // Portable: Wine copies the raw bytes without any check; only full-size,
   // valid calls that set no media type have a common meaning.
-  if (portable_ && (op.cb < kSample2Size || im.cbData != kSample2Size ||
-                    im.media_type != -1 || x.media_type != -1 ||
-                    (im.dwSampleFlags & AM_SAMPLE_TYPECHANGED) || op.oom)) {
+  if (portable_ && (op.cb < kSample2Size || im.cbData != kSample2Size || im.media_type != -1 ||
+                    x.media_type != -1 || (im.dwSampleFlags & AM_SAMPLE_TYPECHANGED) || op.oom)) {
     return false;
   }
   if (im.cbData > kSample2Size) return Fail(E_INVALIDARG, "SAMPLE2.SETPROPS.CBDATA");
@@ -674,8 +668,8 @@ bool Engine::SetProperties2(const Op& op, SampleState& x) {
     if ((im.dwSampleFlags & ~DWORD{0x1FF}) || (im.dwSampleFlags & 0x20)) {
       hr = E_INVALIDARG;
       rule = "SAMPLE2.SETPROPS.FLAGS";
-    } else if ((im.dwSampleFlags & AM_SAMPLE_TIMEVALID) &&
-               !(x.flags & AM_SAMPLE_TIMEVALID) && !has(kEndStop)) {
+    } else if ((im.dwSampleFlags & AM_SAMPLE_TIMEVALID) && !(x.flags & AM_SAMPLE_TIMEVALID) &&
+               !has(kEndStop)) {
       hr = E_INVALIDARG;  // SAMPLE2.SETPROPS.TIMEVALID (tStop, not tStart)
       rule = "SAMPLE2.SETPROPS.TIMEVALID";
     }
@@ -684,8 +678,7 @@ bool Engine::SetProperties2(const Op& op, SampleState& x) {
     hr = E_INVALIDARG;
     rule = "SAMPLE2.SETPROPS.BUFFER";
   }
-  if (SUCCEEDED(hr) && has(kEndSize) && im.cbBuffer != 0 &&
-      im.cbBuffer != s_.props.cbBuffer) {
+  if (SUCCEEDED(hr) && has(kEndSize) && im.cbBuffer != 0 && im.cbBuffer != s_.props.cbBuffer) {
     hr = E_INVALIDARG;
     rule = "SAMPLE2.SETPROPS.SIZE";
   }
@@ -693,8 +686,8 @@ bool Engine::SetProperties2(const Op& op, SampleState& x) {
     hr = E_INVALIDARG;  // SAMPLE2.SETPROPS.ACTUAL: passed cbBuffer < lActual
     rule = "SAMPLE2.SETPROPS.ACTUAL";
   }
-  bool set_type = has(kEndMediaType) && has(kEndFlags) &&
-                  (im.dwSampleFlags & AM_SAMPLE_TYPECHANGED);
+  bool set_type =
+      has(kEndMediaType) && has(kEndFlags) && (im.dwSampleFlags & AM_SAMPLE_TYPECHANGED);
   if (SUCCEEDED(hr) && set_type) {
     if (im.media_type < 0) {
       hr = E_POINTER;
@@ -953,13 +946,12 @@ bool Engine::Factory(const Op& op) {
         --s_.server_locks;
       } else if (portable_) {
         return false;  // an unlock without a lock: not checked
-      }  // strict: ignored, the count stays 0
+      }                // strict: ignored, the count stays 0
       return Succeed("FACTORY.LOCKSERVER");
     case OpKind::kDllCanUnloadNow:
       // FACTORY.UNLOAD: the model's only object is its allocator; the
       // server lock counts too (FACTORY.LOCKSERVER).
-      return Succeed("FACTORY.UNLOAD",
-                     s_.destroyed && s_.server_locks == 0 ? S_OK : S_FALSE);
+      return Succeed("FACTORY.UNLOAD", s_.destroyed && s_.server_locks == 0 ? S_OK : S_FALSE);
     // Not factory ops (Run dispatches them elsewhere).
     case OpKind::kSetProperties:
     case OpKind::kGetProperties:

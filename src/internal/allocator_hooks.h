@@ -44,8 +44,7 @@ struct AllocatorHooks {
   // The distance from one prefix to the next (ALLOC.SAMPLE.LAYOUT). A
   // shorter stride that stays aligned is seen only by the overlap check.
   static int64_t Stride(int64_t stride, size_t align) {
-    if (Broken(Variant::kOverlappingBuffers) &&
-        stride > static_cast<int64_t>(align)) {
+    if (Broken(Variant::kOverlappingBuffers) && stride > static_cast<int64_t>(align)) {
       return stride - static_cast<int64_t>(align);
     }
     return stride;
@@ -61,15 +60,12 @@ struct AllocatorHooks {
 
   // Whether Decommit goes on to wake the next waiter after one: always
   // (ALLOC.DECOMMIT.WAKE).
-  static constexpr bool DecommitWakesNext() {
-    return !Broken(Variant::kDecommitWakesOne);
-  }
+  static constexpr bool DecommitWakesNext() { return !Broken(Variant::kDecommitWakesOne); }
 
   // Whether the pool may be decommitted with samples out or lost; never in
   // the reference (LIFE.FREEMEM), so CheckInvariantsLocked asserts it.
   static constexpr bool DecommitsWithSamplesOut() {
-    return Broken(Variant::kPhantomWaiter) ||
-           Broken(Variant::kFreeWithOutstanding);
+    return Broken(Variant::kPhantomWaiter) || Broken(Variant::kFreeWithOutstanding);
   }
 
   // Where a completed decommit drops the self-reference (LIFE.SELFREF); may
@@ -115,8 +111,7 @@ struct AllocatorHooks {
   // How the callback to notify is read: under the lock, with a reference the
   // release holds for the call (NOTIFY.SNAPSHOT). Null: nobody to notify.
   static Callback* SnapshotCallback(Allocator& a) REQUIRES(a.mu_) {
-    if (Broken(Variant::kNotifyBeforeFree) ||
-        Broken(Variant::kUnsyncCallbackRead)) {
+    if (Broken(Variant::kNotifyBeforeFree) || Broken(Variant::kUnsyncCallbackRead)) {
       return nullptr;
     }
     Callback* callback = a.notify_;
@@ -126,8 +121,7 @@ struct AllocatorHooks {
 
   // The last point under the lock: the reference delivers nothing here
   // (THREAD.NOLOCK).
-  static void BeforeUnlock([[maybe_unused]] Allocator& a, Callback*& callback)
-      REQUIRES(a.mu_) {
+  static void BeforeUnlock([[maybe_unused]] Allocator& a, Callback*& callback) REQUIRES(a.mu_) {
     if (!Broken(Variant::kNotifyUnderLock)) return;
     Allocator::Deliver(callback);
     callback = nullptr;
@@ -137,8 +131,7 @@ struct AllocatorHooks {
   // snapshot (NOTIFY.ONCE); `was_pending` is whether the release found a
   // decommit pending.
   static void DeliverAfterUnlock(Allocator& a, Callback* callback,
-                                 [[maybe_unused]] bool was_pending)
-      EXCLUDES(a.mu_) {
+                                 [[maybe_unused]] bool was_pending) EXCLUDES(a.mu_) {
     if (Broken(Variant::kUnsyncCallbackRead)) {
       // The base classes' unsynchronised read: no lock, no reference held.
       if (Callback* racy = RacyCallback(a)) racy->NotifyRelease();
@@ -175,9 +168,7 @@ struct AllocatorHooks {
   }
 
  private:
-  static Callback* RacyCallback(const Allocator& a) NO_THREAD_SAFETY_ANALYSIS {
-    return a.notify_;
-  }
+  static Callback* RacyCallback(const Allocator& a) NO_THREAD_SAFETY_ANALYSIS { return a.notify_; }
 };
 
 }  // namespace dsalloc::internal

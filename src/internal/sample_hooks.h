@@ -18,9 +18,7 @@ namespace dsalloc::internal {
 
 struct SampleHooks {
   // Whether the last Release clears what SAMPLE.RECYCLE.1 lists: always.
-  static constexpr bool RecycleClears() {
-    return !Broken(Variant::kRecycleKeepsFlags);
-  }
+  static constexpr bool RecycleClears() { return !Broken(Variant::kRecycleKeepsFlags); }
 
   // The largest length SetActualDataLength accepts on a buffer of `size`
   // bytes: size itself (SAMPLE.LENGTH.RANGE).

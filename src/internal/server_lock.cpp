@@ -17,8 +17,8 @@ void LockServer() { server_locks.fetch_add(1, std::memory_order_relaxed); }
 
 void UnlockServer() {
   long locks = server_locks.load(std::memory_order_relaxed);
-  while (locks > 0 && !server_locks.compare_exchange_weak(
-                          locks, locks - 1, std::memory_order_acq_rel)) {
+  while (locks > 0 &&
+         !server_locks.compare_exchange_weak(locks, locks - 1, std::memory_order_acq_rel)) {
   }
 }
 

@@ -21,22 +21,22 @@ namespace dsalloc::internal {
 
 enum class Variant {
   kNone,
-  kLostNotify,           // NOTIFY.ONCE: no NotifyRelease while decommit pends
-  kNotifyUnderLock,      // THREAD.NOLOCK: callback runs under the lock
-  kNotifyBeforeFree,     // NOTIFY.AFTERFREE: notify before the sample is back
-  kSetNotifyNoAddRef,    // ALLOC.SETNOTIFY.1: new callback not AddRef'd
-  kOldCallbackKept,      // ALLOC.SETNOTIFY.1: old callback never Released
-  kUnsyncCallbackRead,   // NOTIFY.SNAPSHOT: no snapshot reference
-  kLeakedSelfRef,        // LIFE.SELFREF: self-reference kept after decommit
-  kFreeWithOutstanding,  // LIFE.FREEMEM: Decommit frees with samples out
-  kFreeCountOffByOne,    // ALLOC.FREECOUNT: one too many while samples out
-  kPhantomWaiter,        // ALLOC.GETBUFFER.NOWAIT: NOWAIT leaves a waiter
-  kDecommitWakesOne,     // ALLOC.DECOMMIT.WAKE: only the oldest waiter wakes
-  kRecycleKeepsFlags,    // SAMPLE.RECYCLE.1: flags and media type survive
-  kWrongHresult,         // SAMPLE.LENGTH.RANGE: size+1 accepted
-  kMisalignedBuffer,     // ALLOC.SAMPLE.LAYOUT: prefix starts one byte late
+  kLostNotify,                      // NOTIFY.ONCE: no NotifyRelease while decommit pends
+  kNotifyUnderLock,                 // THREAD.NOLOCK: callback runs under the lock
+  kNotifyBeforeFree,                // NOTIFY.AFTERFREE: notify before the sample is back
+  kSetNotifyNoAddRef,               // ALLOC.SETNOTIFY.1: new callback not AddRef'd
+  kOldCallbackKept,                 // ALLOC.SETNOTIFY.1: old callback never Released
+  kUnsyncCallbackRead,              // NOTIFY.SNAPSHOT: no snapshot reference
+  kLeakedSelfRef,                   // LIFE.SELFREF: self-reference kept after decommit
+  kFreeWithOutstanding,             // LIFE.FREEMEM: Decommit frees with samples out
+  kFreeCountOffByOne,               // ALLOC.FREECOUNT: one too many while samples out
+  kPhantomWaiter,                   // ALLOC.GETBUFFER.NOWAIT: NOWAIT leaves a waiter
+  kDecommitWakesOne,                // ALLOC.DECOMMIT.WAKE: only the oldest waiter wakes
+  kRecycleKeepsFlags,               // SAMPLE.RECYCLE.1: flags and media type survive
+  kWrongHresult,                    // SAMPLE.LENGTH.RANGE: size+1 accepted
+  kMisalignedBuffer,                // ALLOC.SAMPLE.LAYOUT: prefix starts one byte late
   kQueryInterfaceMissKeepsPointer,  // COM.ALLOC.QI.MISS: *ppv not NULLed
-  kOverlappingBuffers,   // ALLOC.SAMPLE.LAYOUT: buffers overlap by a byte
+  kOverlappingBuffers,              // ALLOC.SAMPLE.LAYOUT: buffers overlap by a byte
 };
 
 #ifndef DSALLOC_VARIANT

@@ -5,16 +5,15 @@
 
 int main() {
   IMemAllocator* allocator = nullptr;
-  if (FAILED(DsallocCreateMemoryAllocator(IID_IMemAllocator,
-                                          reinterpret_cast<void**>(&allocator)))) {
+  if (FAILED(
+          DsallocCreateMemoryAllocator(IID_IMemAllocator, reinterpret_cast<void**>(&allocator)))) {
     return 1;
   }
   ALLOCATOR_PROPERTIES request = {2, 100, 1, 0}, actual = {};
   IMediaSample* sample = nullptr;
   bool ok = SUCCEEDED(allocator->SetProperties(&request, &actual)) &&
             SUCCEEDED(allocator->Commit()) &&
-            allocator->GetBuffer(&sample, nullptr, nullptr, 0) == S_OK &&
-            sample->GetSize() == 100;
+            allocator->GetBuffer(&sample, nullptr, nullptr, 0) == S_OK && sample->GetSize() == 100;
   if (sample != nullptr) sample->Release();
   allocator->Decommit();
   allocator->Release();

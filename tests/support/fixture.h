@@ -22,12 +22,10 @@ struct HrMatch {
 inline bool operator==(HrMatch a, HrMatch b) { return a.hr == b.hr; }
 inline void PrintTo(HrMatch h, std::ostream* os) { *os << HrName(h.hr); }
 
-#define EXPECT_HR(expected, actual)                           \
-  EXPECT_EQ(::dsalloc::testing::HrMatch{(expected)},          \
-            ::dsalloc::testing::HrMatch{(actual)})
-#define ASSERT_HR(expected, actual)                           \
-  ASSERT_EQ(::dsalloc::testing::HrMatch{(expected)},          \
-            ::dsalloc::testing::HrMatch{(actual)})
+#define EXPECT_HR(expected, actual) \
+  EXPECT_EQ(::dsalloc::testing::HrMatch{(expected)}, ::dsalloc::testing::HrMatch{(actual)})
+#define ASSERT_HR(expected, actual) \
+  ASSERT_EQ(::dsalloc::testing::HrMatch{(expected)}, ::dsalloc::testing::HrMatch{(actual)})
 
 // A test that starts and must end with the server idle (no live object, no
 // lock: DllCanUnloadNow S_OK), so every test doubles as a leak check.
@@ -41,8 +39,7 @@ class ServerIdleTest : public ::testing::Test {
   }
   void TearDown() override {
     if (!HasFailure() && !IsSkipped()) {
-      EXPECT_HR(S_OK, ServerCanUnloadNow())
-          << "GEN.NOLEAK: an object of the server is still alive";
+      EXPECT_HR(S_OK, ServerCanUnloadNow()) << "GEN.NOLEAK: an object of the server is still alive";
     }
   }
 };

@@ -24,8 +24,8 @@ HRESULT CreateAllocator(REFIID riid, void** pp) {
   if (pp == nullptr) return E_POINTER;
   *pp = nullptr;
   ComPtr<IClassFactory> factory;
-  HRESULT hr = CurrentServer().get_class_object(
-      CLSID_MemoryAllocator, IID_IClassFactory, factory.put_void());
+  HRESULT hr = CurrentServer().get_class_object(CLSID_MemoryAllocator, IID_IClassFactory,
+                                                factory.put_void());
   if (FAILED(hr)) return hr;
   if (!factory) return E_UNEXPECTED;
   return factory->CreateInstance(nullptr, riid, pp);
@@ -44,9 +44,8 @@ HRESULT ServerCanUnloadNow() { return CurrentServer().can_unload_now(); }
 // --- Values -------------------------------------------------------------------
 
 std::string ToString(const ALLOCATOR_PROPERTIES& p) {
-  return "{" + std::to_string(p.cBuffers) + "," + std::to_string(p.cbBuffer) +
-         "," + std::to_string(p.cbAlign) + "," + std::to_string(p.cbPrefix) +
-         "}";
+  return "{" + std::to_string(p.cBuffers) + "," + std::to_string(p.cbBuffer) + "," +
+         std::to_string(p.cbAlign) + "," + std::to_string(p.cbPrefix) + "}";
 }
 
 std::string HrName(HRESULT hr) {
@@ -86,8 +85,7 @@ std::string HrName(HRESULT hr) {
   return s;
 }
 
-HRESULT Configure(IMemAllocator* a, LONG c, LONG cb, LONG align,
-                  LONG prefix) {
+HRESULT Configure(IMemAllocator* a, LONG c, LONG cb, LONG align, LONG prefix) {
   ALLOCATOR_PROPERTIES request = Props(c, cb, align, prefix);
   ALLOCATOR_PROPERTIES actual;
   HRESULT hr = a->SetProperties(&request, &actual);
@@ -100,8 +98,7 @@ AM_SAMPLE2_PROPERTIES SampleProps(IMediaSample* s, HRESULT* hr_out) {
   std::memset(&p, 0xEE, sizeof p);
   HRESULT hr = E_NOINTERFACE;
   IMediaSample2* s2 = nullptr;
-  if (SUCCEEDED(s->QueryInterface(IID_IMediaSample2,
-                                  reinterpret_cast<void**>(&s2)))) {
+  if (SUCCEEDED(s->QueryInterface(IID_IMediaSample2, reinterpret_cast<void**>(&s2)))) {
     hr = s2->GetProperties(sizeof p, reinterpret_cast<BYTE*>(&p));
     s2->Release();
   }
@@ -134,8 +131,7 @@ void CountingCallback::NoteLateCall() { late_calls_.fetch_add(1); }
 HRESULT CountingCallback::QueryInterface(REFIID riid, void** ppv) {
   if (refs_.load() <= 0) NoteLateCall();
   if (ppv == nullptr) return E_POINTER;
-  if (IsEqualIID(riid, IID_IUnknown) ||
-      IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
+  if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
     *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
     AddRef();
     return S_OK;
@@ -168,8 +164,7 @@ HRESULT CountingCallback::NotifyRelease() {
   LONG refs = refs_.load();
   if (refs <= 0) NoteLateCall();
   LONG seen = min_refs_in_notify_.load();
-  while ((seen == -1 || refs < seen) &&
-         !min_refs_in_notify_.compare_exchange_weak(seen, refs)) {
+  while ((seen == -1 || refs < seen) && !min_refs_in_notify_.compare_exchange_weak(seen, refs)) {
   }
   seen = max_refs_in_notify_.load();
   while (refs > seen && !max_refs_in_notify_.compare_exchange_weak(seen, refs)) {
@@ -190,14 +185,12 @@ HRESULT CountingCallback::NotifyRelease() {
   return result_.load();
 }
 
-void CountingCallback::SetReaction(
-    std::function<void(CountingCallback&)> reaction) {
+void CountingCallback::SetReaction(std::function<void(CountingCallback&)> reaction) {
   std::lock_guard<std::mutex> lock(mu_);
   reaction_ = std::move(reaction);
 }
 
-void CountingCallback::SetReleaseReaction(
-    std::function<void(CountingCallback&, LONG)> reaction) {
+void CountingCallback::SetReleaseReaction(std::function<void(CountingCallback&, LONG)> reaction) {
   std::lock_guard<std::mutex> lock(mu_);
   release_reaction_ = std::move(reaction);
 }
@@ -221,8 +214,7 @@ struct Completion {
 
 }  // namespace
 
-bool RunBounded(std::function<void()> body,
-                std::chrono::milliseconds timeout) {
+bool RunBounded(std::function<void()> body, std::chrono::milliseconds timeout) {
   auto completion = std::make_shared<Completion>();
   std::thread t([completion, body = std::move(body)] {
     body();
@@ -231,8 +223,7 @@ bool RunBounded(std::function<void()> body,
     completion->cv.notify_all();
   });
   std::unique_lock<std::mutex> lock(completion->mu);
-  bool done = completion->cv.wait_for(lock, timeout,
-                                      [&] { return completion->done; });
+  bool done = completion->cv.wait_for(lock, timeout, [&] { return completion->done; });
   lock.unlock();
   if (done) {
     t.join();
@@ -245,8 +236,7 @@ bool RunBounded(std::function<void()> body,
 
 bool BoundedWaitTimedOut() { return g_timed_out.load(); }
 
-bool WaitUntil(const std::function<bool()>& pred,
-               std::chrono::milliseconds timeout) {
+bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;

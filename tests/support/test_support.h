@@ -129,8 +129,7 @@ std::string ToString(const ALLOCATOR_PROPERTIES& p);
 std::string HrName(HRESULT hr);
 
 // SetProperties(request) then Commit(); returns the first failure or S_OK.
-HRESULT Configure(IMemAllocator* a, LONG c, LONG cb, LONG align = 1,
-                  LONG prefix = 0);
+HRESULT Configure(IMemAllocator* a, LONG c, LONG cb, LONG align = 1, LONG prefix = 0);
 
 // The full IMediaSample2::GetProperties image of a sample (asserts S_OK is
 // left to the caller: *hr receives the result when non-NULL).
@@ -195,9 +194,9 @@ class CountingCallback final : public IMemAllocatorNotifyCallbackTemp {
   std::atomic<LONG> max_active_{0};
   std::atomic<HRESULT> result_{S_OK};
   mutable std::mutex mu_;
-  std::function<void(CountingCallback&)> reaction_;  // guarded by mu_
+  std::function<void(CountingCallback&)> reaction_;                // guarded by mu_
   std::function<void(CountingCallback&, LONG)> release_reaction_;  // mu_
-  std::thread::id last_thread_;                       // guarded by mu_
+  std::thread::id last_thread_;                                    // guarded by mu_
 };
 
 // --- Bounded waiting ---------------------------------------------------------
@@ -207,8 +206,7 @@ class CountingCallback final : public IMemAllocatorNotifyCallbackTemp {
 // Runs body on a new thread and waits up to timeout for it. Returns true if
 // it finished. On a timeout the thread is detached and left running (the
 // test fails; whatever it uses is leaked on purpose so it stays valid).
-bool RunBounded(std::function<void()> body,
-                std::chrono::milliseconds timeout = kHangTimeout);
+bool RunBounded(std::function<void()> body, std::chrono::milliseconds timeout = kHangTimeout);
 
 // True once any RunBounded() call has timed out in this process: a thread
 // may be stuck inside the allocator (possibly holding its lock), so no
@@ -216,8 +214,7 @@ bool RunBounded(std::function<void()> body,
 bool BoundedWaitTimedOut();
 
 // Polls pred every millisecond until it is true or timeout passes.
-bool WaitUntil(const std::function<bool()>& pred,
-               std::chrono::milliseconds timeout = kHangTimeout);
+bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = kHangTimeout);
 
 // A GetBuffer(flags) running on its own thread. The thread holds a
 // reference on the allocator while it runs. If the call never returns, the
@@ -254,10 +251,9 @@ class AsyncGetBuffer {
 
 // Field-wise equality of ALLOCATOR_PROPERTIES (global, for ADL from
 // GoogleTest's EXPECT_EQ).
-inline bool operator==(const ALLOCATOR_PROPERTIES& a,
-                       const ALLOCATOR_PROPERTIES& b) {
-  return a.cBuffers == b.cBuffers && a.cbBuffer == b.cbBuffer &&
-         a.cbAlign == b.cbAlign && a.cbPrefix == b.cbPrefix;
+inline bool operator==(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
+  return a.cBuffers == b.cBuffers && a.cbBuffer == b.cbBuffer && a.cbAlign == b.cbAlign &&
+         a.cbPrefix == b.cbPrefix;
 }
 
 #endif  // DSALLOC_TESTS_SUPPORT_TEST_SUPPORT_H_

@@ -145,9 +145,9 @@ int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::P
     report = lockstep.Apply(op);
     if (verbose) {
       std::printf("  %-60s %s\n", spec::ToString(op).c_str(),
-                  !report.empty()                  ? "DIVERGED"
+                  !report.empty()                ? "DIVERGED"
                   : lockstep.skipped() > skipped ? "skipped (outside the domain)"
-                                                   : "ok");
+                                                 : "ok");
     }
     if (!report.empty()) break;
   }
