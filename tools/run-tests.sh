@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and tests every preset: release (g++, plus the SPIN model and the
+# Checks the format, then builds and tests every preset: release (g++, plus the SPIN model and the
 # kill tables), clang,
 # asan (ASan+UBSan+LSan) and tsan; then installs the release build and
 # builds a consumer project against it with find_package and pkg-config.
@@ -12,6 +12,9 @@ presets=("$@")
 if [[ ${#presets[@]} -eq 0 ]]; then presets=(release clang asan tsan); fi
 
 declare -a summary
+echo "=== format (.clang-format)"
+bash tools/check-format.sh
+summary+=("format: every C++ file matches .clang-format")
 for preset in "${presets[@]}"; do
   echo "=== preset $preset: configure and build"
   cmake --preset "$preset" -DDSALLOC_BUILD_TESTS=ON -DDSALLOC_TRACE_STRICT=ON >/dev/null
