@@ -10,16 +10,17 @@
 //
 // The timeline (Timeline) follows the history diagrams of Knossos and
 // Porcupine: one lane per thread; the x axis is event order, not clock time
-// (every distinct invocation or response time gets one equal step, so a
-// short call next to a long one stays readable), with the clock values
-// printed under the axis. Each call is a bar from its invocation to its
+// (a short call next to a long one stays readable), with the clock value of
+// each event printed under the axis. Each call is a bar from its invocation to its
 // response labelled with the call and its result, clipped to the bar; the
 // full text is in the bar's <title>, which browsers show on hover. A call
 // that never returned runs open (fading, dashed) to the right edge. The call
-// the divergence names is outlined in red.
+// the divergence names is outlined in red. Events are spaced so that each
+// returned call's bar is wide enough for its label (up to a cap), never
+// closer than a fixed gap, so the page stays compact without hiding text.
 
 #include <algorithm>
-#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -102,7 +103,7 @@ svg.timeline .grid { stroke: var(--line); stroke-dasharray: 2 3; }
 svg.timeline .axis { stroke: var(--muted); }
 svg.timeline .tick { font-size: 10px; fill: var(--muted); }
 svg.timeline .bar { fill: #ddf4ff; stroke: #54aeff; stroke-width: 1; }
-svg.timeline .bar.open { stroke: #d4a72c; stroke-dasharray: 5 3; }
+svg.timeline .bar.open { stroke: #d4a72c; stroke-dasharray: 6 4; }
 svg.timeline .bar.culprit { stroke: var(--fail); stroke-width: 2; }
 svg.timeline .call-text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace;
   font-size: 11.5px; fill: var(--ink); }
@@ -159,13 +160,6 @@ std::string Join(const std::vector<std::string>& parts, const std::string& separ
   return out;
 }
 
-// "@2 GetBuffer 0" and "GetBuffer 0" name the same call.
-std::string WithoutThread(const std::string& op) {
-  if (op.empty() || op[0] != '@') return op;
-  const size_t space = op.find(' ');
-  return space == std::string::npos ? op : op.substr(space + 1);
-}
-
 // --- header --------------------------------------------------------------
 
 void Header(const Report& report, std::string* out) {
@@ -208,14 +202,20 @@ void Header(const Report& report, std::string* out) {
 
 // --- rule table ------------------------------------------------------------
 
-int FirstFailingResult(const Report& report, const RuleVerdict& verdict) {
+// The failure section a failing rule's ID links to: the check whose
+// divergence names the rule, else its first failing check; -1 for a rule
+// that did not fail (it may share a failing check with a rule that did).
+int FailureOf(const Report& report, const RuleVerdict& verdict) {
+  if (!Failed(verdict.status)) return -1;
+  int first = -1;
   for (const int index : verdict.results) {
-    if (index >= 0 && static_cast<size_t>(index) < report.results.size() &&
-        Failed(report.results[index].status)) {
-      return index;
-    }
+    if (index < 0 || static_cast<size_t>(index) >= report.results.size()) continue;
+    const CheckResult& result = report.results[index];
+    if (!Failed(result.status)) continue;
+    if (result.divergence.rule == verdict.rule) return index;
+    if (first < 0) first = index;
   }
-  return -1;
+  return first;
 }
 
 void RuleTable(const Report& report, std::string* out) {
@@ -226,7 +226,7 @@ void RuleTable(const Report& report, std::string* out) {
   for (const RuleVerdict& v : report.rules) {
     *out += "<tr class=\"rule\" data-rule=\"" + XmlAttr(v.rule) + "\" data-status=\"" +
             StatusKey(v.status) + "\">";
-    const int failing = FirstFailingResult(report, v);
+    const int failing = FailureOf(report, v);
     *out += "<td class=\"id mono\">";
     if (failing >= 0) {
       *out += "<a href=\"#result-" + Num(failing) + "\">" + XmlText(v.rule) + "</a>";
@@ -247,6 +247,42 @@ void RuleTable(const Report& report, std::string* out) {
 
 // --- timeline --------------------------------------------------------------
 
+// Text width of a label in the bars' monospace font, in px (an estimate:
+// 11.5 px DejaVu Sans Mono advances about 6.95 px per character).
+double LabelWidth(const std::string& text) {
+  size_t chars = 0;
+  for (const char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return 7.0 * static_cast<double>(chars);
+}
+
+// Which calls the divergence's op names: "@N call" is thread N's call, a bare
+// call is any thread's if only one matches; among several, those that never
+// returned.
+std::vector<bool> Culprits(const CheckResult& result) {
+  const std::vector<TimelineCall>& calls = result.timeline;
+  std::vector<bool> culprit(calls.size(), false);
+  const std::string& op = result.divergence.op;
+  if (op.empty()) return culprit;
+  int thread = -1;
+  std::string call = op;
+  if (op[0] == '@' && op.find(' ') != std::string::npos) {
+    thread = std::atoi(op.c_str() + 1);
+    call = op.substr(op.find(' ') + 1);
+  }
+  std::vector<size_t> matches;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].call == call && (thread < 0 || calls[i].thread == thread)) matches.push_back(i);
+  }
+  std::vector<size_t> open;
+  for (const size_t i : matches) {
+    if (calls[i].responded < 0) open.push_back(i);
+  }
+  if (!open.empty()) matches = open;
+  if (thread < 0 && matches.size() > 1) return culprit;
+  for (const size_t i : matches) culprit[i] = true;
+  return culprit;
+}
+
 void Timeline(const CheckResult& result, int index, std::string* out) {
   const std::vector<TimelineCall>& calls = result.timeline;
   std::set<int> thread_set;
@@ -260,35 +296,52 @@ void Timeline(const CheckResult& result, int index, std::string* out) {
   times.erase(std::unique(times.begin(), times.end()), times.end());
   const std::vector<int> threads(thread_set.begin(), thread_set.end());
   const auto rank = [&](long long t) {
-    return static_cast<double>(std::lower_bound(times.begin(), times.end(), t) - times.begin());
+    return static_cast<size_t>(std::lower_bound(times.begin(), times.end(), t) - times.begin());
   };
   const auto lane = [&](int thread) {
     return static_cast<double>(std::lower_bound(threads.begin(), threads.end(), thread) -
                                threads.begin());
   };
+  const auto need = [&](const TimelineCall& c) {
+    const double text = std::max(LabelWidth(c.call), LabelWidth("\u2192 " + c.result));
+    return std::clamp(text + 14, 36.0, 260.0);  // longer labels are clipped
+  };
 
-  const double n = static_cast<double>(times.size());
-  const double step = std::clamp(960.0 / std::max(n, 1.0), 64.0, 150.0);
-  constexpr double kLabel = 92, kTop = 10, kLaneH = 50, kBarH = 38, kAxisH = 34;
-  const auto x = [&](double r) { return kLabel + 20 + r * step; };
-  const double right = x(std::max(n - 1, 0.0)) + step;
+  // Event positions: the events keep their order, at least kGap apart, and
+  // each returned call's response lies far enough right of its invocation
+  // for its label (a longest-path layout, one pass in event order).
+  constexpr double kLabel = 92, kTop = 10, kLaneH = 50, kBarH = 38, kAxisH = 34, kGap = 30;
+  std::vector<double> xs(times.size(), 0);
+  for (size_t r = 0; r < times.size(); ++r) {
+    xs[r] = r == 0 ? kLabel + 20 : xs[r - 1] + kGap;
+    for (const TimelineCall& c : calls) {
+      if (c.responded >= 0 && rank(c.responded) == r && rank(c.invoked) < r) {
+        xs[r] = std::max(xs[r], xs[rank(c.invoked)] + need(c));
+      }
+    }
+  }
+  double right = (xs.empty() ? kLabel + 20 : xs.back()) + kGap;
+  for (const TimelineCall& c : calls) {
+    right = std::max(right, xs[rank(c.invoked)] + (c.responded < 0 ? need(c) + 40 : 28));
+  }
   const double width = right + 16;
   const double lanes_bottom = kTop + static_cast<double>(threads.size()) * kLaneH;
   const double height = lanes_bottom + kAxisH;
   const std::string id = "tl" + Num(index);
-  const std::string culprit = WithoutThread(result.divergence.op);
+  const std::vector<bool> culprit = Culprits(result);
 
-  *out +=
-      "<div class=\"timeline-wrap\">\n<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\"";
-  *out += " width=\"" + Px(width) + "\" height=\"" + Px(height) + "\" viewBox=\"0 0 " + Px(width) +
-          " " + Px(height) + "\" role=\"img\" aria-label=\"history of " + XmlAttr(result.name) +
-          ": " + Num(calls.size()) + " calls on " + Num(threads.size()) + " threads\">\n";
+  *out += "<div class=\"timeline-wrap\">\n<svg class=\"timeline\" ";
+  *out += "xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Px(width) + "\" height=\"" +
+          Px(height) + "\" viewBox=\"0 0 " + Px(width) + " " + Px(height) +
+          "\" role=\"img\" aria-label=\"history of " + XmlAttr(result.name) + ": " +
+          Num(calls.size()) + " calls on " + Num(threads.size()) + " threads\">\n";
   *out += "<defs><linearGradient id=\"" + id +
           "-open\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\"><stop offset=\"0\" stop-color=\"#fff1c2\"/>"
-          "<stop offset=\"0.7\" stop-color=\"#fff8e1\"/><stop offset=\"1\" stop-color=\"#fff8e1\""
+          "<stop offset=\"0.6\" stop-color=\"#fff8e1\"/><stop offset=\"1\" stop-color=\"#fff8e1\""
           " stop-opacity=\"0\"/></linearGradient></defs>\n";
 
-  // Lanes, then the event grid over them, then the axis.
+  // Lanes, then the event grid over them, then the axis with clock values
+  // (a value is skipped where it would touch the one before).
   for (size_t i = 0; i < threads.size(); ++i) {
     const double y = kTop + static_cast<double>(i) * kLaneH;
     *out += "<rect x=\"0\" y=\"" + Px(y) + "\" width=\"" + Px(width) + "\" height=\"" + Px(kLaneH) +
@@ -296,14 +349,16 @@ void Timeline(const CheckResult& result, int index, std::string* out) {
     *out += "<text class=\"lane-label\" x=\"14\" y=\"" + Px(y + kLaneH / 2 + 4) + "\">thread " +
             Num(threads[i]) + "</text>\n";
   }
-  const int label_every = std::max(1, static_cast<int>(std::ceil(44.0 / step)));
+  double last_tick = -1e9;
   for (size_t r = 0; r < times.size(); ++r) {
-    const double gx = x(static_cast<double>(r));
-    *out += "<line class=\"grid\" x1=\"" + Px(gx) + "\" x2=\"" + Px(gx) + "\" y1=\"" + Px(kTop) +
-            "\" y2=\"" + Px(lanes_bottom + 4) + "\"/>\n";
-    if (r % label_every == 0) {
-      *out += "<text class=\"tick\" text-anchor=\"middle\" x=\"" + Px(gx) + "\" y=\"" +
-              Px(lanes_bottom + 18) + "\">" + Num(times[r]) + "</text>\n";
+    *out += "<line class=\"grid\" x1=\"" + Px(xs[r]) + "\" x2=\"" + Px(xs[r]) + "\" y1=\"" +
+            Px(kTop) + "\" y2=\"" + Px(lanes_bottom + 4) + "\"/>\n";
+    const std::string value = Num(times[r]);
+    const double half = 3.2 * static_cast<double>(value.size());
+    if (xs[r] - half > last_tick + 6) {
+      *out += "<text class=\"tick\" text-anchor=\"middle\" x=\"" + Px(xs[r]) + "\" y=\"" +
+              Px(lanes_bottom + 18) + "\">" + value + "</text>\n";
+      last_tick = xs[r] + half;
     }
   }
   *out += "<line class=\"axis\" x1=\"" + Px(kLabel) + "\" x2=\"" + Px(right) + "\" y1=\"" +
@@ -314,29 +369,31 @@ void Timeline(const CheckResult& result, int index, std::string* out) {
   for (size_t i = 0; i < calls.size(); ++i) {
     const TimelineCall& c = calls[i];
     const bool open = c.responded < 0;
-    const double x0 = x(rank(c.invoked));
-    const double x1 = open ? right : std::max(x(rank(c.responded)), x0 + 28);
+    const double x0 = xs[rank(c.invoked)];
+    const double x1 = open ? right : std::max(xs[rank(c.responded)], x0 + 28);
     const double y = kTop + lane(c.thread) * kLaneH + (kLaneH - kBarH) / 2;
     const double w = x1 - x0;
     const std::string clip = id + "-c" + Num(i);
     std::string classes = open ? "bar open" : "bar";
-    if (!culprit.empty() && c.call == culprit) classes += " culprit";
-    const std::string hover =
-        "thread " + Num(c.thread) + ": " + c.call + "\n" +
-        (open ? "never returned (invoked at " + Num(c.invoked) + ")"
-              : "\u2192 " + c.result + " (" + Num(c.invoked) + " \u2192 " + Num(c.responded) + ")");
+    if (culprit[i]) classes += " culprit";
+    std::string hover = "thread " + Num(c.thread) + ": " + c.call + "\n";
+    if (open) {
+      hover += "never returned (invoked at " + Num(c.invoked) + ")";
+    } else {
+      hover += "\u2192 " + c.result + " (" + Num(c.invoked) + " \u2192 " + Num(c.responded) + ")";
+    }
     *out += "<g class=\"call\" data-thread=\"" + Num(c.thread) + "\"" +
             (open ? " data-open=\"yes\"" : "") + "><title>" + XmlText(hover) + "</title>";
     *out += "<clipPath id=\"" + clip + "\"><rect x=\"" + Px(x0) + "\" y=\"" + Px(y) +
-            "\" width=\"" + Px(std::max(w - 6, 1.0)) + "\" height=\"" + Px(kBarH) +
+            "\" width=\"" + Px(std::max(w - 5, 1.0)) + "\" height=\"" + Px(kBarH) +
             "\"/></clipPath>";
-    *out += "<rect class=\"" + classes + "\" x=\"" + Px(x0) + "\" y=\"" + Px(y) + "\" width=\"" +
-            Px(w) + "\" height=\"" + Px(kBarH) + "\" rx=\"4\"" +
-            (open ? " fill=\"url(#" + id + "-open)\"" : "") + "/>";
-    *out += "<text class=\"call-text\" clip-path=\"url(#" + clip + ")\" x=\"" + Px(x0 + 6) +
+    *out += "<rect class=\"" + classes + "\" x=\"" + Px(x0 + 1) + "\" y=\"" + Px(y) +
+            "\" width=\"" + Px(std::max(w - 2, 1.0)) + "\" height=\"" + Px(kBarH) + "\" rx=\"4\"" +
+            (open ? " style=\"fill: url(#" + id + "-open)\"" : "") + "/>";
+    *out += "<text class=\"call-text\" clip-path=\"url(#" + clip + ")\" x=\"" + Px(x0 + 7) +
             "\" y=\"" + Px(y + 15) + "\">" + XmlText(c.call) + "</text>";
     *out += "<text class=\"call-text " + std::string(open ? "open-text" : "result-text") +
-            "\" clip-path=\"url(#" + clip + ")\" x=\"" + Px(x0 + 6) + "\" y=\"" + Px(y + 31) +
+            "\" clip-path=\"url(#" + clip + ")\" x=\"" + Px(x0 + 7) + "\" y=\"" + Px(y + 31) +
             "\">" + (open ? std::string("never returned \u2192") : XmlText("\u2192 " + c.result)) +
             "</text></g>\n";
   }

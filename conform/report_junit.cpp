@@ -9,6 +9,7 @@
 // type="xfail">, so that the document's failure count agrees with the kit's
 // exit code; an expected failure that passed is a <failure type="xpass">.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ std::vector<const CheckResult*> ChecksOf(const Report& report, const RuleVerdict
       checks.push_back(&report.results[index]);
     }
   }
+  // The check whose divergence names this rule speaks for it first.
+  std::stable_partition(checks.begin(), checks.end(), [&](const CheckResult* check) {
+    return check->divergence.rule == verdict.rule;
+  });
   return checks;
 }
 
@@ -50,8 +55,8 @@ std::string Body(const RuleVerdict& verdict, const std::vector<const CheckResult
     const Divergence& d = check->divergence;
     body += std::string(StatusName(check->status)) + " in " + PhaseName(check->phase) + " check " +
             check->name + "\n";
-    body += "rule: " + d.rule + "\nop: " + d.op + "\nexpected: " + d.expected +
-            "\nobserved: " + d.observed + "\n";
+    body += "rule: " + d.rule + "\nop: " + (d.op.empty() ? "(none)" : d.op) +
+            "\nexpected: " + d.expected + "\nobserved: " + d.observed + "\n";
     if (!check->trace_file.empty()) body += "trace file: " + check->trace_file + "\n";
     if (!check->detail.empty()) body += "\n" + check->detail + "\n";
     if (!check->trace.empty()) body += "\ntrace:\n" + check->trace + "\n";

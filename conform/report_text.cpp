@@ -92,11 +92,11 @@ void Failures(const Report& report, std::string* out) {
     if (result.status != Status::kFail && result.status != Status::kFlaky) continue;
     const Divergence& d = result.divergence;
     *out += "  " + std::to_string(++number) + ". " + StatusCell(result.status) + " " +
-            (d.rule.empty() ? std::string("(no rule)") : d.rule) + "  in " +
+            (d.rule.empty() ? std::string("(no rule)") : d.rule) + " in " +
             PhaseName(result.phase) + " check \"" + OneLine(result.name) + "\"";
     if (const RuleVerdict* verdict = FindRule(report, d.rule);
         verdict != nullptr && verdict->expected_failure) {
-      *out += "  [expected";
+      *out += " [expected";
       if (!verdict->expected_reason.empty()) *out += ": " + OneLine(verdict->expected_reason);
       *out += "]";
     }
