@@ -7,16 +7,22 @@
 // multi-threaded traffic and counts everything exactly:
 //
 //   - `threads` workers cycle GetBuffer (blocking and AM_GBF_NOWAIT) and
-//     sample Release over a small pool (cBuffers 2-4, cbBuffer 1024), each
-//     holding up to cBuffers samples, so that workers block on each other;
+//     sample Release over a small pool (cBuffers 2-4, resized between
+//     commits; cbBuffer 1024), each holding up to cBuffers samples and now
+//     and then yielding the CPU while holding, so that workers wait for
+//     each other's samples even on a loaded machine;
 //   - a NotifyRelease callback is installed (IMemAllocatorCallbackTemp) and
-//     churned among three counting callbacks and NULL;
-//   - periodically, with every sample taken and every worker blocked in
-//     GetBuffer, the allocator is decommitted (every waiter must return
-//     VFW_E_NOT_COMMITTED), the samples are released in the pending state,
-//     and the allocator is committed again.
+//     churned among three counting callbacks and NULL; every 16th
+//     notification calls GetFreeCount from inside the callback;
+//   - every 4th epoch, with every sample in the controller's hands and
+//     every worker inside a blocking GetBuffer, the allocator is
+//     decommitted (every waiter must return VFW_E_NOT_COMMITTED), the
+//     samples are released one by one in the pending state (the callback
+//     checks the exact free count from inside NotifyRelease), and the
+//     allocator is committed again; half-way between, a decommit with
+//     nothing out, a new pool size and a commit.
 //
-// Protocol: workers run in epochs of a few hundred cycles. Between epochs
+// Protocol: workers run in epochs of 1,024 cycles each. Between epochs
 // they meet at a rendezvous where no thread is inside a call; only there does
 // the soak's controller change the callback, decommit or check counts. So
 // "NotifyRelease calls == releases made while the callback was installed" is
@@ -30,11 +36,15 @@
 //                       call on a callback after its final Release
 //   ALLOC.BOUND         never more than cBuffers out, no sample with two owners
 //   ALLOC.DECOMMIT.WAKE every blocked GetBuffer returns VFW_E_NOT_COMMITTED
+//   NOTIFY.AFTERFREE, ALLOC.FREECOUNT
+//                       inside NotifyRelease of a lone release, GetFreeCount
+//                       already counts the released sample, exactly
 //   ALLOC.GETBUFFER.*   blocking calls never fail spuriously; NOWAIT misses
 //                       leave no trace (every sample obtainable when all are back)
-//   GEN.NOHANG, THREAD.NOLOSTWAKE
+//   GEN.NOHANG, THREAD.NOLOSTWAKE, THREAD.NOLOCK
 //                       no call stays inside the implementation longer than
-//                       stuck_bound (a watchdog, on the calling thread)
+//                       stuck_bound (a watchdog, on the calling thread); a
+//                       GetFreeCount stuck inside NotifyRelease is THREAD.NOLOCK
 //   GEN.NOLEAK          every sample Release returns 0; the allocator's final
 //                       Release returns 0; every callback's count is back
 //

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -286,6 +287,9 @@ struct VariantCase {
   std::vector<std::string> any_of;  // one of these rules must fail
   bool under_tsan;                  // false: the bug itself trips ThreadSanitizer (a double lock)
 };
+
+// ctest lists a case by its variant's name.
+void PrintTo(const VariantCase& c, std::ostream* os) { *os << c.variant; }
 
 class SoakVariant : public testing::TestWithParam<VariantCase> {};
 
