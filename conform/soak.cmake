@@ -1,0 +1,33 @@
+# conform/soak.cmake: the soak phase of dsalloc-conform (soak.h), included
+# from conform/CMakeLists.txt.
+#   dsalloc_conform_soak  RunSoak: sustained multi-threaded traffic on "an
+#                         implementation", counted exactly
+#   conform_soak_test     its GoogleTest: the embedded dsalloc passes, a
+#                         notify-swallowing wrapper and the broken variants
+#                         the traffic can see fail (ctest prefix conform.soak.)
+find_package(Threads REQUIRED)
+add_library(dsalloc_conform_soak STATIC ${CMAKE_CURRENT_LIST_DIR}/soak.cpp)
+add_library(dsalloc::conform_soak ALIAS dsalloc_conform_soak)
+target_include_directories(dsalloc_conform_soak PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(dsalloc_conform_soak
+  PUBLIC dsalloc::harness Threads::Threads
+  PRIVATE dsalloc_warnings)
+
+find_package(GTest REQUIRED)
+include(GoogleTest)
+add_executable(conform_soak_test ${CMAKE_CURRENT_LIST_DIR}/soak_test.cpp)
+target_link_libraries(conform_soak_test PRIVATE
+  dsalloc_conform_soak GTest::gtest_main Threads::Threads dsalloc_warnings)
+target_compile_definitions(conform_soak_test PRIVATE
+  DSALLOC_VARIANTS_DIR="${CMAKE_BINARY_DIR}/variants")
+foreach(variant kLostNotify kSetNotifyNoAddRef kOldCallbackKept kDecommitWakesOne
+                kPhantomWaiter kLeakedSelfRef kNotifyUnderLock kNotifyBeforeFree
+                kFreeCountOffByOne)
+  if(TARGET dsalloc_variant_${variant})
+    add_dependencies(conform_soak_test dsalloc_variant_${variant})
+  endif()
+endforeach()
+gtest_discover_tests(conform_soak_test
+  TEST_PREFIX "conform.soak."
+  DISCOVERY_MODE PRE_TEST
+  PROPERTIES TIMEOUT 300)
