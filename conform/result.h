@@ -54,10 +54,10 @@ struct CheckResult {
   std::string name;                // case name, or the phase's own name
   std::vector<std::string> rules;  // SPEC.md rules this check covers
   Status status = Status::kPass;
-  Divergence divergence;           // for kFail and kFlaky
-  std::string detail;              // the full report, or the n/a reason
-  std::string trace;               // replayable trace (dsalloc-replay), if any
-  std::string trace_file;          // where the kit wrote it, if it did
+  Divergence divergence;               // for kFail and kFlaky
+  std::string detail;                  // the full report, or the n/a reason
+  std::string trace;                   // replayable trace (dsalloc-replay), if any
+  std::string trace_file;              // where the kit wrote it, if it did
   std::vector<TimelineCall> timeline;  // parallel failures only
   double seconds = 0;
   long long work = 0;  // ops, cases or cycles done, for the figures
@@ -68,9 +68,9 @@ struct RuleVerdict {
   std::string rule;   // SPEC.md ID
   std::string title;  // SPEC.md heading
   Status status = Status::kNotApplicable;
-  std::string phase;    // which phase decided ("" when n/a)
-  std::string reason;   // n/a reason, or the failure's one-line summary
-  std::vector<int> results;  // indices into Report::results that touched it
+  std::string phase;              // which phase decided ("" when n/a)
+  std::string reason;             // n/a reason, or the failure's one-line summary
+  std::vector<int> results;       // indices into Report::results that touched it
   bool expected_failure = false;  // listed in --expect
   std::string expected_reason;    // the --expect line's reason
   bool unexpected = false;        // a new failure, or an expected one that passed
@@ -79,7 +79,7 @@ struct RuleVerdict {
 struct Report {
   std::string implementation;  // "embedded dsalloc" or the server path
   std::string clsid;
-  std::string profile;         // "strict" or "portable"
+  std::string profile;  // "strict" or "portable"
   std::vector<std::string> phases;
   std::vector<CheckResult> results;
   std::vector<RuleVerdict> rules;  // SPEC.md order

@@ -82,6 +82,9 @@ struct SoakOptions {
   int threads = 2;                              // workers; values below 2 are raised to 2
   std::chrono::milliseconds stuck_bound{5000};  // longest a call may take
   uint64_t seed = 1;                            // pool size, flags, release order, callbacks
+  // Portable profile: a waiter woken by Decommit may also get VFW_E_TIMEOUT
+  // (Wine; ALLOC.DECOMMIT.WAKE, SPEC.md).
+  bool portable = false;
   // Called on RunSoak's thread now and then, and once at the end.
   std::function<void(long long done, long long total)> progress;
 };

@@ -11,7 +11,9 @@
 // dsalloc's deliberately broken variants) is loaded with dlopen.
 //
 // Selection, in order: SelectImplementation(path) (a checker's --impl flag),
-// the environment variable DSALLOC_IMPL, else the embedded one.
+// the environment variable DSALLOC_IMPL, else the embedded one. The class
+// asked for is CLSID_MemoryAllocator unless `clsid` says otherwise (a
+// server may register its allocator under its own CLSID).
 //
 // Lifetime: loaded servers are never unloaded (objects may outlive a test).
 // Threading: Selected() and Load() are thread-safe; an Implementation is
@@ -35,8 +37,9 @@ struct Implementation {
   LPFNCANUNLOADNOW can_unload_now = nullptr;
   // Null when the server has no fault-injection hook.
   ArmAllocationFailureFn arm_allocation_failure = nullptr;
+  CLSID clsid = CLSID_MemoryAllocator;
 
-  // DllGetClassObject(CLSID_MemoryAllocator) -> CreateInstance(NULL, riid).
+  // DllGetClassObject(clsid) -> CreateInstance(NULL, riid).
   // S_OK and *ppv set, or the failing HRESULT and *ppv NULL.
   HRESULT CreateAllocator(REFIID riid, void** ppv) const;
   bool SupportsFaultInjection() const { return arm_allocation_failure != nullptr; }
@@ -47,6 +50,10 @@ const Implementation& Embedded();
 
 // Loads the server at path (dlopen RTLD_NOW|RTLD_LOCAL).
 std::optional<Implementation> Load(const std::string& path, std::string* error);
+
+// "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}" (braces optional) <-> GUID.
+std::optional<GUID> ParseGuid(const std::string& text);
+std::string GuidToString(const GUID& guid);
 
 // Makes Selected() return the server at path ("" = embedded). Call before
 // the first Selected(); returns false (and *error) if it cannot be loaded.

@@ -60,9 +60,24 @@ void Lockstep::ContinueFrom(const spec::State& model, const SampleBinding& bindi
   candidates_.assign(1, Candidate{model, binding});
 }
 
-std::string Lockstep::Diverged(std::string report) {
+std::string Lockstep::Diverged(std::string report, Divergence facts) {
   divergence_ = std::move(report);
+  divergence_facts_ = std::move(facts);
   return divergence_;
+}
+
+Divergence DivergenceFromMessage(const spec::Op* op, const std::string& message,
+                                 std::string expected) {
+  Divergence d;
+  size_t colon = message.find(": ");
+  bool has_rule = colon != std::string::npos && colon > 0 &&
+                  message.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.") == colon;
+  d.rule = has_rule ? message.substr(0, colon) : "";
+  d.observed = has_rule ? message.substr(colon + 2) : message;
+  d.observed = d.observed.substr(0, d.observed.find('\n'));  // the first finding
+  d.expected = std::move(expected);
+  if (op != nullptr) d.op = spec::ToString(*op);
+  return d;
 }
 
 std::string Lockstep::ViolationReport() {
@@ -256,6 +271,7 @@ std::string Lockstep::Apply(const spec::Op& op) {
 
   std::vector<Candidate> next;
   std::string first_mismatch;
+  std::string first_expected;
   std::string_view rule;
   for (size_t k = 0; k < candidates_.size(); ++k) {
     for (const spec::Transition& t : steps[k]) {
@@ -269,11 +285,13 @@ std::string Lockstep::Apply(const spec::Op& op) {
       }
       if (why.empty()) why = CheckCounts(c);
       if (why.empty()) {
+        if (!t.outcome.rule.empty()) rules_applied_.insert(t.outcome.rule);
         if (std::find(next.begin(), next.end(), c) == next.end()) {
           next.push_back(std::move(c));
         }
       } else if (first_mismatch.empty()) {
         first_mismatch = std::move(why);
+        first_expected = spec::ToString(t.outcome);
         rule = t.outcome.rule;
       }
     }
@@ -282,11 +300,20 @@ std::string Lockstep::Apply(const spec::Op& op) {
   if (next.empty() || !violations.empty()) {
     std::string report =
         "divergence at op " + std::to_string(applied_ + 1) + ": " + spec::ToString(op) + "\n";
+    Divergence facts;
     if (next.empty()) {
       report += "  rule " + std::string(rule) + ": " + first_mismatch + "\n";
+      facts = DivergenceFromMessage(&op, first_mismatch, first_expected);
+      // A count check names its own rule; otherwise the rule is the one
+      // the model applied to this op.
+      if (facts.rule.empty()) facts.rule = std::string(rule);
+      facts.observed = spec::ToString(observed) + " (" + facts.observed + ")";
+    } else {
+      facts = DivergenceFromMessage(&op, violations.substr(violations.find("violation ") + 10),
+                                    "no violation");
     }
     report += violations;
-    return Diverged(std::move(report));
+    return Diverged(std::move(report), std::move(facts));
   }
   if (next.size() > kMaxCandidates) next.resize(kMaxCandidates);
   candidates_ = std::move(next);
@@ -295,12 +322,14 @@ std::string Lockstep::Apply(const spec::Op& op) {
   if (placement.empty()) placement = ProbeNewBuffers(observed);
   if (!placement.empty()) {
     return Diverged("divergence at op " + std::to_string(applied_) + ": " + spec::ToString(op) +
-                    "\n  " + placement + "\n");
+                        "\n  " + placement + "\n",
+                    DivergenceFromMessage(&op, placement, "aligned, stable and disjoint buffers"));
   }
   std::string free_count = CheckFreeCount();
   if (!free_count.empty()) {
     return Diverged("divergence after op " + std::to_string(applied_) + ": " + spec::ToString(op) +
-                    "\n  " + free_count + "\n");
+                        "\n  " + free_count + "\n",
+                    DivergenceFromMessage(&op, free_count, "GetFreeCount as the model counts"));
   }
   return "";
 }
@@ -341,7 +370,12 @@ std::string Lockstep::Finish() {
   // still has an allocator even when the client holds no reference.
   driver_->Teardown(!m.destroyed);
   std::string violations = ViolationReport();
-  if (!violations.empty()) return Diverged("at teardown:\n" + violations);
+  if (!violations.empty()) {
+    Divergence facts =
+        DivergenceFromMessage(nullptr, violations.substr(violations.find("violation ") + 10),
+                              "a clean teardown: every object gone, nothing left behind");
+    return Diverged("at teardown:\n" + violations, std::move(facts));
+  }
   return "";
 }
 

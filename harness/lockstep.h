@@ -27,14 +27,17 @@
 // Threading: one thread. Lifetime: owns its Driver. Errors: Apply and
 // Finish return "" or a multi-line divergence report naming the SPEC.md rule
 // the model applied, the op (trace format), the expected and the observed
-// outcome; after a divergence every further Apply returns the same report.
+// outcome; after a divergence every further Apply returns the same report,
+// and divergence() has the same facts as fields.
 
 #ifndef DSALLOC_HARNESS_LOCKSTEP_H_
 #define DSALLOC_HARNESS_LOCKSTEP_H_
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,6 +49,19 @@
 #include "sample_binding.h"
 
 namespace dsalloc::harness {
+
+// The first divergence, as data (the conformance kit's rule table).
+struct Divergence {
+  std::string rule;      // SPEC.md rule ID ("" if no rule was named)
+  std::string op;        // the op in trace format ("" at teardown)
+  std::string expected;  // what the model allows
+  std::string observed;  // what the implementation did
+};
+
+// Facts from a check's message "RULE: what was seen" (first line); `op`
+// may be null (teardown).
+Divergence DivergenceFromMessage(const spec::Op* op, const std::string& message,
+                                 std::string expected);
 
 class Lockstep {
  public:
@@ -59,6 +75,9 @@ class Lockstep {
   std::string ApplyAll(const std::vector<spec::Op>& ops);
   // Teardown and final checks; "" when clean. Call once, last.
   std::string Finish();
+
+  // Valid once Apply or Finish returned a report.
+  const Divergence& divergence() const { return divergence_facts_; }
 
   const spec::State& model() const { return candidates_.front().model; }
   const SampleBinding& binding() const { return candidates_.front().binding; }
@@ -77,6 +96,9 @@ class Lockstep {
   // failure. Apply checks every GetPointer it runs; a checker that runs ops
   // itself (the parallel runner) passes their outcomes here.
   std::string CheckBufferPlacement(const spec::Outcome& observed);
+  // The SPEC.md rules the model applied to the ops that agreed: what this
+  // run has shown the implementation keeps.
+  const std::set<std::string_view>& rules_applied() const { return rules_applied_; }
   // Ops applied (run on both sides) and skipped (outside the domain).
   int applied() const { return applied_; }
   int skipped() const { return skipped_; }
@@ -92,7 +114,7 @@ class Lockstep {
     friend bool operator==(const Candidate&, const Candidate&) = default;
   };
 
-  std::string Diverged(std::string report);
+  std::string Diverged(std::string report, Divergence facts);
   // The state checks after an op: callback and sample counts, violations.
   std::string CheckCounts(const Candidate& c) const;
   // ALLOC.SAMPLE.LAYOUT: the address `observed` carries (Outcome::pointer)
@@ -110,6 +132,8 @@ class Lockstep {
   std::vector<Candidate> candidates_;  // never empty; front() is reported
   std::unique_ptr<Driver> driver_;
   std::string divergence_;
+  Divergence divergence_facts_;
+  std::set<std::string_view> rules_applied_;
   // The one record of which buffer each sample showed (the driver keeps
   // none): observed id and GetPointer address, in the generation
   // buffers_generation_ (the model's: only it knows when Commit made new

@@ -398,12 +398,15 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
   return "";
 }
 
-// One repeat. Returns "" or the failure report.
+// One repeat. Returns "" or the failure report, with its facts in
+// result->divergence and result->history.
 std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
-                    const RunOptions& opt, int repeat, RunStats* stats) {
+                    const RunOptions& opt, int repeat, RunResult* result) {
+  RunStats* stats = &result->stats;
   auto phase = std::make_unique<Phase>(impl, opt, c);
   harness::Lockstep& lockstep = phase->lockstep;
   if (std::string d = lockstep.ApplyAll(c.prefix); !d.empty()) {
+    result->divergence = lockstep.divergence();
     return "the sequential prefix diverged (before any thread started):\n" + d;
   }
   const spec::State start = lockstep.model();
@@ -417,6 +420,8 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
     // allocator down under a blocked thread could crash the run.
     // GEN.NOHANG: its threads never returned and may still touch it.
     harness::KeepForever(std::move(phase));
+    result->divergence = harness::DivergenceFromMessage(nullptr, hung, "every call returns");
+    if (result->divergence.rule.empty()) result->divergence.rule = "GEN.NOHANG";
     return hung;
   }
   ++stats->runs;
@@ -463,6 +468,9 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   std::string report;
   if (!violations.empty()) {
     report += "the driver recorded violations during the parallel phase:\n" + violations;
+    std::string first = violations.substr(violations.find_first_not_of(' '));
+    if (first.rfind("violation ", 0) == 0) first = first.substr(10);
+    result->divergence = harness::DivergenceFromMessage(nullptr, first, "no violation");
   }
   switch (r.verdict) {
     case Verdict::kLinearizable: {
@@ -482,6 +490,8 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       }
       if (!placement.empty()) {
         report += "buffers in the parallel phase:\n  " + placement + "\n";
+        result->divergence = harness::DivergenceFromMessage(nullptr, placement,
+                                                            "aligned, stable and disjoint buffers");
         lockstep.Finish();
         break;
       }
@@ -492,7 +502,9 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       std::string fin = lockstep.Apply(spec::MakeSimple(spec::OpKind::kGetFreeCount));
       if (fin.empty()) fin = lockstep.Apply(spec::MakeSimple(spec::OpKind::kGetProperties));
       if (fin.empty()) fin = lockstep.Finish();
+      for (std::string_view rule : lockstep.rules_applied()) result->rules_applied.insert(rule);
       if (!fin.empty()) {
+        result->divergence = lockstep.divergence();
         report += "teardown after the linearization found:\n";
         for (size_t i : r.order) report += "  " + FormatEvent(r.history[i]) + "\n";
         report += fin;
@@ -507,9 +519,16 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       break;
     case Verdict::kNotLinearizable:
       report += r.report;
+      if (violations.empty()) {
+        result->divergence.rule = "THREAD.SAFE";
+        result->divergence.expected =
+            "some order of the calls, respecting real time, that the model allows";
+        result->divergence.observed = "no such order explains the results (history below)";
+      }
       lockstep.Finish();  // model state unknown: not judged
       break;
   }
+  if (!report.empty()) result->history = in.history;
   return report;
 }
 
@@ -526,6 +545,25 @@ void RunStats::Add(const RunStats& o) {
   notifications += o.notifications;
   blocking += o.blocking;
   runner_decommits += o.runner_decommits;
+}
+
+std::optional<ParallelCase> CaseFromTrace(const std::vector<Op>& ops, std::string* error) {
+  ParallelCase c;
+  for (const Op& op : ops) {
+    if (op.thread == 0) {
+      c.prefix.push_back(op);
+      continue;
+    }
+    if (op.thread > kMaxParallelThreads) {
+      if (error != nullptr) {
+        *error = "a parallel case has threads 1.." + std::to_string(kMaxParallelThreads) + " only";
+      }
+      return std::nullopt;
+    }
+    if (c.threads.size() < op.thread) c.threads.resize(op.thread);
+    c.threads[op.thread - 1].push_back(op);
+  }
+  return c;
 }
 
 std::string ToTrace(const ParallelCase& c) {
@@ -552,7 +590,7 @@ RunResult RunParallelCase(const harness::Implementation& impl, const ParallelCas
     return result;
   }
   for (int rep = 0; rep < options.repeats; ++rep) {
-    std::string report = RunOnce(impl, c, options, rep, &result.stats);
+    std::string report = RunOnce(impl, c, options, rep, &result);
     if (!report.empty()) {
       result.failed = true;
       result.report = "repeat " + std::to_string(rep + 1) + " of " +

@@ -45,12 +45,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "driver.h"
 #include "implementation.h"
 #include "linearizability.h"
+#include "lockstep.h"
 #include "model/op.h"
 #include "model/state.h"
 
@@ -66,6 +69,11 @@ struct ParallelCase {
   std::vector<spec::Op> prefix;                // thread 0, model indices
   std::vector<std::vector<spec::Op>> threads;  // thread t + 1; sample = slot
 };
+
+// The case a parallel trace (kParallelTraceMarker) describes: its thread-0
+// ops are the prefix, "@T" ops thread T's list. Empty and *error set when an
+// op names a thread beyond kMaxParallelThreads.
+std::optional<ParallelCase> CaseFromTrace(const std::vector<spec::Op>& ops, std::string* error);
 
 // The case as a trace (spec::ToString per op, "@T " on parallel ops), with
 // '#' comment lines saying where the parallel phase starts and what a
@@ -97,6 +105,13 @@ struct RunStats {
 struct RunResult {
   bool failed = false;
   std::string report;  // failed: what went wrong, in which repeat
+  // failed: the same as facts (rule, op, expected, observed), and the
+  // failing repeat's parallel-phase history (empty if it never completed).
+  harness::Divergence divergence;
+  std::vector<Event> history;
+  // The rules the model applied in the prefixes and linearizations that
+  // agreed.
+  std::set<std::string_view> rules_applied;
   RunStats stats;
 };
 

@@ -653,7 +653,8 @@ bool Engine::SetProperties2(const Op& op, SampleState& x) {
   }
   const Sample2Image& im = op.image;
   // Portable: Wine copies the raw bytes without any check; only full-size,
-  // valid calls that set no media type have a common meaning.
+  // valid calls that set no media type have a common meaning (the checks
+  // below take the invalid ones out of the domain).
   if (portable_ && (op.cb < kSample2Size || im.cbData != kSample2Size || im.media_type != -1 ||
                     x.media_type != -1 || (im.dwSampleFlags & AM_SAMPLE_TYPECHANGED) || op.oom)) {
     return false;
@@ -697,7 +698,13 @@ bool Engine::SetProperties2(const Op& op, SampleState& x) {
       rule = "SAMPLE2.SETPROPS.TYPE";
     }
   }
-  if (FAILED(hr)) return Fail(hr, rule);  // GEN.ATOMIC: checks before changes
+  if (FAILED(hr)) {
+    // Portable: Wine validates nothing (SAMPLE2.SETPROPS.FLAGS, .BUFFER,
+    // .SIZE, .ACTUAL: not checked), so only calls that pass every check
+    // are in the domain.
+    if (portable_) return false;
+    return Fail(hr, rule);  // GEN.ATOMIC: checks before changes
+  }
   // SAMPLE2.SETPROPS.ASSIGN
   if (has(kEndStream)) x.stream_id = im.dwStreamId;
   if (has(kEndFlags)) {

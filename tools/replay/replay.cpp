@@ -41,20 +41,13 @@ int Usage() {
 int ReplayParallel(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
                    int repeats) {
   using namespace dsalloc;
-  props::parallel::ParallelCase c;
-  for (const spec::Op& op : ops) {
-    if (op.thread == 0) {
-      c.prefix.push_back(op);
-      continue;
-    }
-    if (op.thread > props::parallel::kMaxParallelThreads) {
-      std::fprintf(stderr, "a parallel case has threads 1..%d only\n",
-                   props::parallel::kMaxParallelThreads);
-      return 2;
-    }
-    if (c.threads.size() < op.thread) c.threads.resize(op.thread);
-    c.threads[op.thread - 1].push_back(op);
+  std::string error;
+  std::optional<props::parallel::ParallelCase> parsed = props::parallel::CaseFromTrace(ops, &error);
+  if (!parsed) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
   }
+  const props::parallel::ParallelCase& c = *parsed;
   props::parallel::RunOptions options;
   options.profile = profile;
   options.repeats = repeats;

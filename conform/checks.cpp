@@ -1,0 +1,339 @@
+// conform/checks.cpp: the checks a child runs (checks.h).
+
+#include "checks.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <set>
+
+#include <rapidcheck.h>
+
+#include "driver.h"
+#include "lockstep.h"
+#include "model/op.h"
+#include "model/step.h"
+#include "op_gen.h"
+#include "parallel/parallel_runner.h"
+#include "parallel_gen.h"
+#include "record.h"
+
+namespace dsalloc::conform {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Bounded waits as short as a loaded 2-core machine under sanitizers
+// allows (a broken implementation costs one per failing op while
+// shrinking); DSALLOC_TIMEOUT_SCALE stretches them.
+harness::Driver::Options DriverOptions() {
+  double scale = 1.0;
+  if (const char* text = std::getenv("DSALLOC_TIMEOUT_SCALE")) {
+    double v = std::strtod(text, nullptr);
+    if (v > 0) scale = v;
+  }
+  auto ms = [scale](double base) {
+    return std::chrono::milliseconds(static_cast<long>(base * scale));
+  };
+  harness::Driver::Options options;
+  options.hang_timeout = ms(2000);
+  options.lock_probe_timeout = ms(500);
+  options.settle = ms(20);
+  return options;
+}
+
+std::string TraceText(const std::vector<spec::Op>& ops) {
+  std::string out;
+  for (const spec::Op& op : ops) out += spec::ToString(op) + "\n";
+  return out;
+}
+
+// One sequential run: lockstep over ops, then the teardown checks.
+struct SequentialRun {
+  bool failed = false;
+  std::string report;
+  harness::Divergence divergence;
+  std::set<std::string_view> rules;
+  long long applied = 0;
+};
+
+SequentialRun RunSequence(const std::vector<spec::Op>& ops, const harness::Implementation& impl,
+                          spec::Profile profile) {
+  SequentialRun run;
+  harness::Lockstep lockstep(impl, profile, DriverOptions());
+  std::string report = lockstep.ApplyAll(ops);
+  if (report.empty()) report = lockstep.Finish();
+  run.failed = !report.empty();
+  run.report = report;
+  run.divergence = lockstep.divergence();
+  run.rules = lockstep.rules_applied();
+  run.applied = lockstep.applied();
+  return run;
+}
+
+void SetDivergence(CheckResult* r, const harness::Divergence& d) {
+  r->divergence = Divergence{d.rule, d.op, d.expected, d.observed};
+}
+
+std::vector<TimelineCall> Timeline(const std::vector<props::parallel::Event>& history) {
+  std::vector<TimelineCall> calls;
+  for (const props::parallel::Event& e : history) {
+    TimelineCall call;
+    call.thread = e.op.thread;
+    call.call = spec::ToString(e.op);
+    call.result = spec::HresultName(e.outcome.hr);
+    if (e.outcome.blocked) call.result = "(blocked)";
+    call.invoked = static_cast<long long>(e.invoked);
+    call.responded = e.responded == 0 ? -1 : static_cast<long long>(e.responded);
+    calls.push_back(call);
+  }
+  return calls;
+}
+
+void AddRules(CheckResult* r, const std::set<std::string_view>& rules) {
+  std::set<std::string> all(r->rules.begin(), r->rules.end());
+  for (std::string_view rule : rules) all.insert(std::string(rule));
+  r->rules.assign(all.begin(), all.end());
+}
+
+// Removes chunks of `ops` while `still_fails` holds, halving the chunk
+// size down to single ops; stops at the deadline.
+std::vector<spec::Op> Shrink(std::vector<spec::Op> ops,
+                             const std::function<bool(const std::vector<spec::Op>&)>& still_fails,
+                             Clock::time_point deadline) {
+  for (size_t chunk = ops.size() / 2; chunk >= 1; chunk /= 2) {
+    for (size_t at = 0; at + chunk <= ops.size();) {
+      if (Clock::now() > deadline) return ops;
+      std::vector<spec::Op> fewer = ops;
+      fewer.erase(fewer.begin() + static_cast<long>(at),
+                  fewer.begin() + static_cast<long>(at + chunk));
+      if (still_fails(fewer)) {
+        ops = std::move(fewer);
+      } else {
+        at += chunk;
+      }
+    }
+    if (chunk == 1) break;
+  }
+  return ops;
+}
+
+std::vector<spec::Op> Flatten(const props::parallel::ParallelCase& c) {
+  std::vector<spec::Op> flat = c.prefix;
+  for (size_t t = 0; t < c.threads.size(); ++t) {
+    for (spec::Op op : c.threads[t]) {
+      op.thread = static_cast<uint8_t>(t + 1);
+      flat.push_back(op);
+    }
+  }
+  return flat;
+}
+
+std::string ParallelTraceText(const std::vector<spec::Op>& flat) {
+  return std::string(spec::kParallelTraceMarker) + "\n" +
+         "# the @T lists run concurrently; in them \"sample k\" is the sample thread T's\n"
+         "# k-th GetBuffer got\n" +
+         TraceText(flat);
+}
+
+}  // namespace
+
+CheckResult RunTrace(const std::string& name, const std::string& text,
+                     const std::vector<std::string>& rules, int repeats,
+                     const harness::Implementation& impl, spec::Profile profile) {
+  auto start = Clock::now();
+  CheckResult r;
+  r.phase = Phase::kCases;
+  r.name = name;
+  r.rules = rules;
+  r.trace = text;
+  int bad_line = 0;
+  std::optional<std::vector<spec::Op>> ops = spec::ParseTrace(text, &bad_line);
+  if (!ops) {
+    r.status = Status::kFail;
+    r.detail = "the trace does not parse at line " + std::to_string(bad_line);
+    return r;
+  }
+  if (text.find(spec::kParallelTraceMarker) != std::string::npos) {
+    std::string error;
+    auto c = props::parallel::CaseFromTrace(*ops, &error);
+    props::parallel::RunOptions options;
+    options.profile = profile;
+    options.repeats = repeats;
+    options.driver = DriverOptions();
+    props::parallel::RunResult run;
+    if (c) run = props::parallel::RunParallelCase(impl, *c, options);
+    if (!c || run.failed) {
+      r.status = Status::kFail;
+      r.detail = c ? run.report : error;
+      SetDivergence(&r, run.divergence);
+      r.timeline = Timeline(run.history);
+    }
+    r.work = static_cast<long long>(run.stats.runs);
+  } else {
+    for (int rep = 0; rep < repeats && r.status == Status::kPass; ++rep) {
+      SequentialRun run = RunSequence(*ops, impl, profile);
+      r.work += run.applied;
+      if (run.failed) {
+        r.status = Status::kFail;
+        r.detail = (repeats > 1 ? "run " + std::to_string(rep + 1) + " of " +
+                                      std::to_string(repeats) + ":\n"
+                                : "") +
+                   run.report;
+        SetDivergence(&r, run.divergence);
+      }
+    }
+  }
+  r.seconds = Since(start);
+  return r;
+}
+
+CheckResult RunCase(const CaseInfo& c, const harness::Implementation& impl, spec::Profile profile) {
+  CheckResult na;
+  na.phase = Phase::kCases;
+  na.name = c.name;
+  na.rules = c.checks;
+  na.status = Status::kNotApplicable;
+  if (!c.error.empty()) {
+    na.status = Status::kFail;
+    na.detail = "malformed case: " + c.error;
+    return na;
+  }
+  if (c.needs_fault_injection && !impl.SupportsFaultInjection()) {
+    na.detail = "needs fault injection: the server exports no DsallocArmAllocationFailure";
+    return na;
+  }
+  CheckResult r = RunTrace(c.name, c.text, c.checks, c.repeats, impl, profile);
+  if (r.status == Status::kPass && profile == spec::Profile::kPortable &&
+      !c.portable_note.empty()) {
+    r.status = Status::kNotApplicable;
+    r.detail = "portable: " + c.portable_note;
+  }
+  return r;
+}
+
+CheckResult ExploreSequential(const harness::Implementation& impl, spec::Profile profile,
+                              uint64_t seed, int runs, const std::string& progress_file) {
+  auto start = Clock::now();
+  CheckResult r;
+  r.phase = Phase::kSequential;
+  r.name = "sequential";
+  bool fault_injection = impl.SupportsFaultInjection();
+  for (int i = 0; i < runs; ++i) {
+    rc::Random random(seed + static_cast<uint64_t>(i));
+    int length = 10 + static_cast<int>((seed + static_cast<uint64_t>(i)) % 91);
+    // The strict model steers generation, as in props/sequential_props.cpp:
+    // ops it rules out are not generated; the Lockstep judges by `profile`.
+    spec::State model = spec::Initial();
+    std::vector<spec::Op> ops;
+    for (int k = 0; k < length * 4 && static_cast<int>(ops.size()) < length; ++k) {
+      spec::Op op = props::GenOp(model)(random.split(), 50).value();
+      if (!fault_injection) op.oom = false;
+      if (!spec::InDomain(model, op, spec::Profile::kStrict)) continue;
+      bool blocking = op.kind == spec::OpKind::kGetBuffer && op.thread == 0 && !op.null_ptr1 &&
+                      !(op.flags & AM_GBF_NOWAIT);
+      if (blocking && model.state == spec::AllocState::kCommitted && model.free_list.empty()) {
+        continue;
+      }
+      spec::StepStrict(model, op);
+      ops.push_back(op);
+    }
+    WriteFile(progress_file, TraceText(ops));
+    SequentialRun run = RunSequence(ops, impl, profile);
+    ++r.work;
+    AddRules(&r, run.rules);
+    if (!run.failed) continue;
+    std::string rule = run.divergence.rule;
+    auto still_fails = [&](const std::vector<spec::Op>& fewer) {
+      SequentialRun again = RunSequence(fewer, impl, profile);
+      return again.failed && again.divergence.rule == rule;
+    };
+    std::vector<spec::Op> minimal =
+        Shrink(ops, still_fails, Clock::now() + std::chrono::seconds(20));
+    SequentialRun last = RunSequence(minimal, impl, profile);
+    if (!last.failed) last = run, minimal = ops;  // shrinking lost it: keep the original
+    r.status = Status::kFail;
+    r.detail = "random sequence " + std::to_string(i + 1) + " (seed " +
+               std::to_string(seed + static_cast<uint64_t>(i)) + "), " +
+               std::to_string(ops.size()) + " ops, shrunk to " + std::to_string(minimal.size()) +
+               ":\n" + last.report;
+    SetDivergence(&r, last.divergence);
+    r.trace = TraceText(minimal);
+    break;
+  }
+  r.seconds = Since(start);
+  return r;
+}
+
+CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile profile,
+                            uint64_t seed, int runs, const std::string& progress_file) {
+  auto start = Clock::now();
+  CheckResult r;
+  r.phase = Phase::kParallel;
+  r.name = "parallel";
+  props::parallel::RunOptions options;
+  options.profile = profile;
+  options.repeats = 5;
+  options.driver = DriverOptions();
+  for (int i = 0; i < runs; ++i) {
+    rc::Random random(seed + static_cast<uint64_t>(i));
+    props::parallel::ParallelCase c = props::parallel::GenParallelCase()(random, 30).value();
+    std::vector<spec::Op> flat = Flatten(c);
+    WriteFile(progress_file, ParallelTraceText(flat));
+    props::parallel::RunResult run = props::parallel::RunParallelCase(impl, c, options);
+    ++r.work;
+    AddRules(&r, run.rules_applied);
+    if (!run.failed) continue;
+    std::string rule = run.divergence.rule;
+    auto still_fails = [&](const std::vector<spec::Op>& fewer) {
+      auto smaller = props::parallel::CaseFromTrace(fewer, nullptr);
+      if (!smaller || smaller->threads.empty()) return false;
+      props::parallel::RunResult again = props::parallel::RunParallelCase(impl, *smaller, options);
+      return again.failed && again.divergence.rule == rule;
+    };
+    std::vector<spec::Op> minimal =
+        Shrink(flat, still_fails, Clock::now() + std::chrono::seconds(20));
+    auto shrunk = props::parallel::CaseFromTrace(minimal, nullptr);
+    props::parallel::RunResult last = props::parallel::RunParallelCase(impl, *shrunk, options);
+    if (!last.failed) last = run, minimal = flat;
+    r.status = Status::kFail;
+    r.detail = "random parallel case " + std::to_string(i + 1) + " (seed " +
+               std::to_string(seed + static_cast<uint64_t>(i)) + "), " +
+               std::to_string(flat.size()) + " ops, shrunk to " + std::to_string(minimal.size()) +
+               ":\n" + last.report;
+    SetDivergence(&r, last.divergence);
+    r.timeline = Timeline(last.history);
+    r.trace = ParallelTraceText(minimal);
+    break;
+  }
+  r.seconds = Since(start);
+  return r;
+}
+
+CheckResult Probe(const harness::Implementation& impl) {
+  CheckResult r;
+  r.name = "probe";
+  IMemAllocator* allocator = nullptr;
+  HRESULT hr = impl.CreateAllocator(IID_IMemAllocator, reinterpret_cast<void**>(&allocator));
+  if (FAILED(hr) || allocator == nullptr) {
+    r.status = Status::kFail;
+    r.detail = "DllGetClassObject -> IClassFactory::CreateInstance(IID_IMemAllocator) gave " +
+               spec::HresultName(hr);
+    return r;
+  }
+  IMemAllocatorCallbackTemp* callback = nullptr;
+  HRESULT qi =
+      allocator->QueryInterface(IID_IMemAllocatorCallbackTemp, reinterpret_cast<void**>(&callback));
+  if (SUCCEEDED(qi) && callback != nullptr) callback->Release();
+  allocator->Release();
+  r.detail = std::string("callback_iface=") + (SUCCEEDED(qi) && callback ? "1" : "0") +
+             " fault_injection=" + (impl.SupportsFaultInjection() ? "1" : "0");
+  return r;
+}
+
+}  // namespace dsalloc::conform

@@ -1,0 +1,124 @@
+// conform/child.cpp: the child half of the kit (kit.h): load, run one
+// check, write its record.
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "checks.h"
+#include "child_process.h"
+#include "implementation.h"
+#include "kit.h"
+#include "record.h"
+#include "soak.h"
+
+namespace dsalloc::conform {
+namespace {
+
+// "a:b:c" -> {"a", "b", "c"}; the last field keeps any further ':'.
+std::vector<std::string> Fields(const std::string& text, size_t count) {
+  std::vector<std::string> fields;
+  size_t at = 0;
+  while (fields.size() + 1 < count) {
+    size_t colon = text.find(':', at);
+    if (colon == std::string::npos) break;
+    fields.push_back(text.substr(at, colon - at));
+    at = colon + 1;
+  }
+  fields.push_back(text.substr(at));
+  return fields;
+}
+
+CheckResult RunSoakCheck(const harness::Implementation& impl, const Options& options) {
+  SoakOptions soak;
+  soak.cycles = options.soak_cycles;
+  soak.threads = options.soak_threads;
+  soak.seed = options.seed;
+  soak.portable = options.profile == "portable";
+  SoakReport report = RunSoak(impl, soak);
+  CheckResult r;
+  r.phase = Phase::kSoak;
+  r.name = "soak";
+  // What the soak counts exactly (SPEC.md).
+  r.rules = {"NOTIFY.ONCE",     "COM.CALLBACK.REFS", "ALLOC.BOUND",         "GEN.NOLEAK",
+             "GEN.NOHANG",      "THREAD.NOLOSTWAKE", "ALLOC.DECOMMIT.WAKE", "THREAD.SAFE",
+             "NOTIFY.SNAPSHOT", "ALLOC.SETNOTIFY.1"};
+  r.work = report.cycles_done;
+  r.seconds = report.seconds;
+  r.detail = report.summary;
+  if (!report.passed) {
+    r.status = Status::kFail;
+    if (!report.failures.empty()) {
+      r.divergence.rule = report.failures.front().first;
+      r.divergence.observed = report.failures.front().second;
+      r.divergence.expected = "exact counts after sustained traffic";
+    }
+    for (const auto& [rule, message] : report.failures) {
+      r.detail += "\n" + rule + ": " + message;
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+int RunChild(const Options& options) {
+  ApplyMemoryLimit(options.memory_limit_mb);
+  harness::Implementation impl = harness::Embedded();
+  if (!options.server.empty()) {
+    std::string error;
+    std::optional<harness::Implementation> loaded = harness::Load(options.server, &error);
+    if (!loaded) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return kChildCannotLoad;
+    }
+    impl = *loaded;
+  }
+  if (!options.clsid.empty()) impl.clsid = *harness::ParseGuid(options.clsid);
+  spec::Profile profile =
+      options.profile == "portable" ? spec::Profile::kPortable : spec::Profile::kStrict;
+
+  const std::string& child = options.child;
+  std::string progress = options.result + ".current";
+  CheckResult result;
+  if (child == "probe") {
+    result = Probe(impl);
+  } else if (child.rfind("case:", 0) == 0) {
+    const CaseInfo* c = FindCase(child.substr(5));
+    if (c == nullptr) {
+      std::fprintf(stderr, "no case %s\n", child.c_str() + 5);
+      return 2;
+    }
+    result = RunCase(*c, impl, profile);
+  } else if (child.rfind("replay:", 0) == 0) {
+    // replay:REPEATS:PHASE:NAME:FILE
+    std::vector<std::string> f = Fields(child.substr(7), 4);
+    std::string text;
+    if (f.size() != 4 || !ReadFile(f[3], &text)) {
+      std::fprintf(stderr, "bad replay request %s\n", child.c_str());
+      return 2;
+    }
+    result = RunTrace(f[2], text, {}, std::atoi(f[0].c_str()), impl, profile);
+    result.phase = static_cast<Phase>(std::atoi(f[1].c_str()));
+  } else if (child.rfind("sequential:", 0) == 0 || child.rfind("parallel:", 0) == 0) {
+    bool sequential = child[0] == 's';
+    std::vector<std::string> f = Fields(child.substr(child.find(':') + 1), 2);
+    uint64_t seed = std::strtoull(f[0].c_str(), nullptr, 10);
+    int runs = f.size() > 1 ? std::atoi(f[1].c_str()) : 1;
+    result = sequential ? ExploreSequential(impl, profile, seed, runs, progress)
+                        : ExploreParallel(impl, profile, seed, runs, progress);
+  } else if (child == "soak") {
+    result = RunSoakCheck(impl, options);
+  } else {
+    std::fprintf(stderr, "unknown child request %s\n", child.c_str());
+    return 2;
+  }
+  if (!WriteFile(options.result, Encode({result}))) {
+    std::fprintf(stderr, "cannot write %s\n", options.result.c_str());
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace dsalloc::conform

@@ -1,0 +1,201 @@
+// conform/options.cpp: dsalloc-conform's command line (options.h).
+
+#include "options.h"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace dsalloc::conform {
+namespace {
+
+bool ParsePhases(std::string_view text, std::vector<Phase>* phases, std::string* error) {
+  phases->clear();
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view name = text.substr(0, comma);
+    bool found = false;
+    for (Phase phase : kAllPhases) {
+      if (name == PhaseName(phase)) {
+        phases->push_back(phase);
+        found = true;
+      }
+    }
+    if (!found) {
+      *error =
+          "--phases: unknown phase '" + std::string(name) + "' (cases, sequential, parallel, soak)";
+      return false;
+    }
+    text = comma == std::string_view::npos ? "" : text.substr(comma + 1);
+  }
+  if (phases->empty()) *error = "--phases: name at least one phase";
+  return !phases->empty();
+}
+
+bool ParseNumber(std::string_view name, const std::string& text, long long min, long long* out,
+                 std::string* error) {
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < min) {
+    *error = std::string(name) + ": expected a whole number >= " + std::to_string(min) + ", got '" +
+             text + "'";
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+bool Parse(int argc, char** argv, Options* o, std::string* error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string name = arg, value;
+    bool has_value = false;
+    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    auto need = [&](std::string* out) {
+      if (!has_value) {
+        if (i + 1 >= argc) {
+          *error = name + " needs a value";
+          return false;
+        }
+        value = argv[++i];
+      }
+      *out = value;
+      return true;
+    };
+    long long n = 0;
+    std::string text;
+    if (name == "--help" || name == "-h") {
+      o->help = true;
+    } else if (name == "--list") {
+      o->list = true;
+    } else if (name == "--quiet" || name == "-q") {
+      o->quiet = true;
+    } else if (name == "--server") {
+      if (!need(&o->server)) return false;
+    } else if (name == "--clsid") {
+      if (!need(&o->clsid)) return false;
+    } else if (name == "--profile") {
+      if (!need(&o->profile)) return false;
+      if (o->profile != "strict" && o->profile != "portable") {
+        *error = "--profile must be strict or portable, got '" + o->profile + "'";
+        return false;
+      }
+    } else if (name == "--phases") {
+      if (!need(&text) || !ParsePhases(text, &o->phases, error)) return false;
+    } else if (name == "--junit") {
+      if (!need(&o->junit)) return false;
+    } else if (name == "--json") {
+      if (!need(&o->json)) return false;
+    } else if (name == "--html") {
+      if (!need(&o->html)) return false;
+    } else if (name == "--expect") {
+      if (!need(&o->expect)) return false;
+    } else if (name == "--trace-dir") {
+      if (!need(&o->trace_dir)) return false;
+    } else if (name == "--cases") {
+      if (!need(&o->case_filter)) return false;
+    } else if (name == "--jobs" || name == "--timeout" || name == "--memory-limit-mb" ||
+               name == "--sequential-runs" || name == "--parallel-runs" ||
+               name == "--soak-cycles" || name == "--soak-threads" || name == "--seed") {
+      long long min = name == "--soak-threads" ? 2 : name == "--seed" ? 0 : 1;
+      if (!need(&text) || !ParseNumber(name, text, min, &n, error)) return false;
+      if (name == "--jobs") o->jobs = static_cast<int>(n);
+      if (name == "--timeout") o->case_timeout_s = static_cast<int>(n);
+      if (name == "--memory-limit-mb") o->memory_limit_mb = n;
+      if (name == "--sequential-runs") o->sequential_runs = static_cast<int>(n);
+      if (name == "--parallel-runs") o->parallel_runs = static_cast<int>(n);
+      if (name == "--soak-cycles") o->soak_cycles = n;
+      if (name == "--soak-threads") o->soak_threads = static_cast<int>(n);
+      if (name == "--seed") o->seed = static_cast<uint64_t>(n);
+    } else if (name == "--child") {
+      if (!need(&o->child)) return false;
+    } else if (name == "--result") {
+      if (!need(&o->result)) return false;
+    } else {
+      *error = "unknown option '" + arg + "' (see --help)";
+      return false;
+    }
+  }
+  if (o->profile.empty()) o->profile = o->server.empty() ? "strict" : "portable";
+  return true;
+}
+
+std::vector<std::string> ChildArguments(const Options& o) {
+  std::vector<std::string> args;
+  if (!o.server.empty()) args.push_back("--server=" + o.server);
+  if (!o.clsid.empty()) args.push_back("--clsid=" + o.clsid);
+  args.push_back("--profile=" + o.profile);
+  args.push_back("--memory-limit-mb=" + std::to_string(o.memory_limit_mb));
+  args.push_back("--soak-cycles=" + std::to_string(o.soak_cycles));
+  args.push_back("--soak-threads=" + std::to_string(o.soak_threads));
+  args.push_back("--seed=" + std::to_string(o.seed));
+  return args;
+}
+
+std::string HelpText() {
+  return R"(usage: dsalloc-conform [options]
+
+Judges an implementation of DirectShow's CLSID_MemoryAllocator (IMemAllocator,
+IMemAllocatorCallbackTemp, IMediaSample, IMediaSample2) rule by rule against
+dsalloc's specification (spec/SPEC.md) and prints one verdict per rule.
+
+What is judged:
+  --server PATH       an in-process COM server (.so) exporting DllGetClassObject
+                      and DllCanUnloadNow (default: the embedded dsalloc)
+  --clsid GUID        the class to ask it for (default CLSID_MemoryAllocator,
+                      {1E651CC0-B199-11D0-8212-00C04FC32C45})
+  --profile P         strict (exactly dsalloc) or portable (what native Windows,
+                      the base classes and Wine share). Default: strict for the
+                      embedded dsalloc, portable for a --server.
+
+What runs (--phases LIST, comma-separated; default all four):
+  cases               named conformance cases, at least one per checkable rule,
+                      each in its own child process with a wall-clock timeout and
+                      a memory limit, so a crash, hang or runaway allocation
+                      fails that case and the run goes on
+  sequential          random operation sequences in lockstep with the model;
+                      failures are shrunk to a minimal trace
+  parallel            random 2-3 thread cases, judged for linearizability
+  soak                sustained multi-threaded traffic with exact counting of
+                      notifications and references
+  --cases TEXT        only the cases whose name contains TEXT
+  --sequential-runs N random sequences (default 2000)
+  --parallel-runs N   random parallel cases, 5 schedules each (default 400)
+  --soak-cycles N     GetBuffer/Release cycles of the soak (default 200000)
+  --soak-threads N    threads of the soak (default 2, at least 2)
+  --seed N            random seed (default: from the clock; printed)
+  --jobs N            child processes at a time (default 2)
+  --timeout S         wall-clock seconds per case (default 30; phases get more)
+  --memory-limit-mb M address-space limit of each child (default 2048)
+
+Output:
+  a table per rule (pass / fail / flaky / n/a with the reason, which phase
+  decided), every failure with its rule, op, expected against observed, and a
+  replayable trace file (run it with dsalloc-replay --impl=PATH FILE).
+  A failure that does not happen again when its trace is replayed is reported
+  as flaky, with what was seen.
+  --trace-dir DIR     where failure traces are written (default: a new
+                      temporary directory, printed)
+  --junit FILE        JUnit XML, one testcase per rule
+  --json FILE         the whole report as JSON
+  --html FILE         one self-contained page: the rule table, each failure's
+                      trace, failing parallel histories drawn as timelines
+  --expect FILE       rule IDs expected to fail, one per line: "RULE  reason";
+                      '#' comments. With it, the exit code reports only
+                      unexpected results (a new failure, or an expected failure
+                      that now passes)
+  --list              print the cases and the rules, then exit
+  -q, --quiet         no progress lines
+  -h, --help          this text
+
+Exit code: 0 every applicable rule passed (or matched --expect); 1 failures;
+2 usage error, or a server that cannot be loaded.
+)";
+}
+
+}  // namespace dsalloc::conform
