@@ -35,6 +35,9 @@
 //     the allocator is holding its lock while calling out: the driver
 //     records a violation, skips the reaction (it would deadlock) and
 //     returns. The probe thread finishes once the lock is released.
+// Buffer touching (Options::touch_buffers): after each op, every byte of
+// every buffer the client holds is written and read back, so that a memory
+// checker (ASan) sees a buffer the server freed too early.
 // GetPointer: the Outcome carries the address in `pointer` and names the
 // sample called as the buffer's owner. Whether buffers are aligned, stable
 // and apart is the checker's to judge (Lockstep::CheckBufferPlacement):
@@ -101,6 +104,18 @@ class Driver {
     // Probe the lock in every NotifyRelease (off: faster, blind to
     // THREAD.NOLOCK).
     bool probe_lock = true;
+    // Touch the buffers (LIFE.FREEMEM, LIFE.SAMPLEALIVE): after every Run,
+    // RunDirect and AwaitCompletions, for every sample the client then
+    // holds (those just handed out included), GetPointer + GetSize, then
+    // write and read back every byte of [pointer, pointer + size) with
+    // volatile accesses. It judges nothing itself: in a process built with
+    // ASan (whose malloc and free serve an uninstrumented server too), a
+    // buffer the server freed gives a heap-use-after-free report in the
+    // driver's own access (memory_errors.h turns it into text). Off: no
+    // buffer byte is touched. REQUIRES: no concurrent Run/RunDirect (a
+    // sample another thread releases meanwhile could be touched after its
+    // release), so not for the parallel property.
+    bool touch_buffers = false;
   };
 
   // Creates the allocator (LIFE.CREATE). If that fails, ok() is false.

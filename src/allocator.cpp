@@ -150,6 +150,7 @@ HRESULT Allocator::Decommit() {
   if (state_ != State::kCommitted) return S_OK;  // ALLOC.DECOMMIT.1, ALLOC.DECOMMIT.4
   const bool completes = Hook::DecommitCompletes(OutstandingLocked());
   state_ = completes ? State::kDecommitted : State::kDecommitPending;
+  if (!completes) Hook::AfterDecommitPends(*this);  // LIFE.FREEMEM: memory stays
   // ALLOC.DECOMMIT.WAKE: every waiter leaves with VFW_E_NOT_COMMITTED.
   while (Waiter* waiter = DequeueWaiter()) {
     waiter->cancelled = true;
@@ -197,9 +198,8 @@ HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
   MutexLock lock(mu_);
   Sample* sample = OwnSample(pBuffer);
   // ALLOC.RELEASEBUFFER.MISUSE: foreign, still referenced or already free.
-  if (sample == nullptr || sample->on_free_list || sample->RefCount() != 0) {
-    return E_INVALIDARG;
-  }
+  if (sample == nullptr) return Hook::ForeignReleaseResult();
+  if (sample->on_free_list || sample->RefCount() != 0) return E_INVALIDARG;
   const bool was_pending = state_ == State::kDecommitPending;
   if (Waiter* waiter = DequeueWaiter()) {
     sample->HandOut();  // ALLOC.RELEASEBUFFER.HANDOFF: straight to the oldest

@@ -124,6 +124,8 @@ class Allocator final : public IMemAllocatorCallbackTemp {
   Waiter* waiters_head_ GUARDED_BY(mu_) = nullptr;
   Waiter* waiters_tail_ GUARDED_BY(mu_) = nullptr;
   LONG phantom_waiters_ GUARDED_BY(mu_) = 0;  // Variant::kPhantomWaiter only
+  // Releases that found a callback; Variant::kLoseOneNotifyInThousand only.
+  uint32_t notifying_releases_ GUARDED_BY(mu_) = 0;
 
   IMemAllocatorNotifyCallbackTemp* notify_ GUARDED_BY(mu_) = nullptr;
 };

@@ -48,6 +48,15 @@ IMediaSample* ClientBook::HeldSample(int id) const {
   return rec.client_refs > 0 ? rec.pointer : nullptr;
 }
 
+std::vector<IMediaSample*> ClientBook::HeldSamples() const {
+  std::vector<IMediaSample*> held;
+  MutexLock lock(mu_);
+  for (const SampleRec& rec : samples_) {
+    if (rec.client_refs > 0) held.push_back(rec.pointer);
+  }
+  return held;
+}
+
 void ClientBook::AddSampleRef(int id) {
   MutexLock lock(mu_);
   ++samples_[id].client_refs;

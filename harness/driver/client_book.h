@@ -50,6 +50,9 @@ class ClientBook {
   IMediaSample* SamplePointer(int id) const HARNESS_EXCLUDES(mu_);
   // The pointer behind an observed id the client holds, or NULL.
   IMediaSample* HeldSample(int id) const HARNESS_EXCLUDES(mu_);
+  // Every sample the client holds (in flight included), once each, in
+  // observed-id order.
+  std::vector<IMediaSample*> HeldSamples() const HARNESS_EXCLUDES(mu_);
   // One more / one less client reference on a held sample.
   void AddSampleRef(int id) HARNESS_EXCLUDES(mu_);
   void DropSampleRef(int id) HARNESS_EXCLUDES(mu_);

@@ -40,7 +40,9 @@
 // Where the Core's own methods live:
 //   driver.cpp               - Driver; Core construction and destruction,
 //                              resolver, callback counts; live-driver counts
-//   driver_run.cpp           - Run and RunDirect: where an op runs
+//   driver_run.cpp           - Run, RunDirect and AwaitCompletions: where
+//                              an op runs; the buffer touch after it
+//   driver_touch.cpp         - TouchHeldBuffers (Options::touch_buffers)
 //   driver_allocator_ops.cpp - Execute: allocator ops
 //   driver_sample_ops.cpp    - IMediaSample ops
 //   driver_sample2_ops.cpp   - IMediaSample2 Get/SetProperties
@@ -107,9 +109,7 @@ class Core final : public TestCallback::Host {
   void SetResolver(ReactionResolver resolver) HARNESS_EXCLUDES(resolver_mu_);
   Outcome Run(const Op& op);
   Outcome RunDirect(const Op& op);
-  std::vector<Completion> AwaitCompletions(size_t count) {
-    return book_.AwaitCompletions(count, options_.hang_timeout, options_.settle);
-  }
+  std::vector<Completion> AwaitCompletions(size_t count);
   uint32_t CallbackRefs(int id) const;
   uint32_t CallbackNotifications(int id) const;
   uint32_t ClientSampleRefs(int id) const { return book_.SampleRefs(id); }
@@ -139,6 +139,12 @@ class Core final : public TestCallback::Host {
   // violation of `rule` and returns false (then the pointer must not be
   // used) when not.
   bool InterfaceOutIsValid(std::string_view rule, HRESULT hr, void* p);
+
+  // One op on the calling thread, its notifications recorded.
+  Outcome RunHere(const Op& op);
+  // Options::touch_buffers: writes and reads back every byte of every
+  // buffer the client holds (driver_touch.cpp). Off: does nothing.
+  void TouchHeldBuffers();
 
   // Every op kind, on the calling thread.
   void Execute(const Op& op, Outcome& o);

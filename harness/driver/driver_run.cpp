@@ -1,6 +1,7 @@
-// harness/driver/driver_run.cpp: the entry points of one op (driver.h Run
-// and RunDirect): where it runs, and which Outcome the NotifyRelease calls
-// it causes on this thread belong to (driver_core.h, Recording).
+// harness/driver/driver_run.cpp: the entry points of one op (driver.h Run,
+// RunDirect and AwaitCompletions): where it runs, which Outcome the
+// NotifyRelease calls it causes on this thread belong to (driver_core.h,
+// Recording), and the buffer touch after it (Options::touch_buffers).
 
 #include "driver_core.h"
 
@@ -10,13 +11,27 @@ Outcome Core::Run(const Op& op) {
   // Every GetBuffer that may block runs on a worker, on thread 0 too: a
   // GetBuffer that blocks when it must not (a phantom waiter took the
   // sample) then costs `settle`, not the checker's life.
-  if (op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() && !torn_down_.load()) {
-    return RunOnWorker(op);
-  }
-  return RunDirect(op);
+  const bool may_block =
+      op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() && !torn_down_.load();
+  Outcome o = may_block ? RunOnWorker(op) : RunHere(op);
+  TouchHeldBuffers();
+  return o;
 }
 
 Outcome Core::RunDirect(const Op& op) {
+  Outcome o = RunHere(op);
+  TouchHeldBuffers();
+  return o;
+}
+
+std::vector<Completion> Core::AwaitCompletions(size_t count) {
+  std::vector<Completion> completions =
+      book_.AwaitCompletions(count, options_.hang_timeout, options_.settle);
+  TouchHeldBuffers();  // the samples the completed calls handed out
+  return completions;
+}
+
+Outcome Core::RunHere(const Op& op) {
   Outcome o;
   RecorderScope scope(this, &o);
   Execute(op, o);

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 #include "allocator.h"
 #include "internal/mutex.h"
@@ -58,6 +59,17 @@ struct AllocatorHooks {
     return outstanding == 0 || Broken(Variant::kFreeWithOutstanding);
   }
 
+  // What a Decommit that leaves samples out (-> DecommitPending) does to the
+  // buffer memory: nothing; it is freed only at destruction or when a
+  // Commit reallocates (LIFE.FREEMEM).
+  static void AfterDecommitPends(Allocator& a) REQUIRES(a.mu_) {
+    if (!Broken(Variant::kBufferFreedAtDecommit)) return;
+    // The samples keep their (now dangling) buffer pointers; block_ is
+    // cleared so that no later free of it is a double free.
+    std::free(a.block_);
+    a.block_ = nullptr;
+  }
+
   // Whether Decommit goes on to wake the next waiter after one: always
   // (ALLOC.DECOMMIT.WAKE).
   static constexpr bool DecommitWakesNext() { return !Broken(Variant::kDecommitWakesOne); }
@@ -93,6 +105,13 @@ struct AllocatorHooks {
     a.PushFree(sample);
   }
 
+  // What ReleaseBuffer returns for a pointer that is none of this
+  // allocator's samples: E_INVALIDARG, with nothing changed
+  // (ALLOC.RELEASEBUFFER.MISUSE, strict).
+  static constexpr HRESULT ForeignReleaseResult() {
+    return Broken(Variant::kReleaseBufferAcceptsForeign) ? S_OK : E_INVALIDARG;
+  }
+
   // --- The release's notification --------------------------------------------
 
   // Before the lock is taken and the sample is back: the reference does
@@ -115,7 +134,11 @@ struct AllocatorHooks {
       return nullptr;
     }
     Callback* callback = a.notify_;
-    if (callback != nullptr) callback->AddRef();
+    if (callback == nullptr) return nullptr;
+    if (Broken(Variant::kLoseOneNotifyInThousand) && ++a.notifying_releases_ % 1000 == 0) {
+      return nullptr;  // NOTIFY.ONCE broken: this release notifies nobody
+    }
+    callback->AddRef();
     return callback;
   }
 

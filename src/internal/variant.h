@@ -13,6 +13,38 @@
 // it breaks. Broken() is tested only in the hook headers, allocator_hooks.h
 // and sample_hooks.h: one named function per point where a variant departs,
 // which allocator.cpp and sample.cpp call in place of the reference step.
+//
+// Two lists. DSALLOC_VARIANTS (the values from kLostNotify to
+// kOverlappingBuffers) are the kill-table variants: every checker of the
+// tree must kill each. DSALLOC_KIT_VARIANTS (from kBufferFreedAtDecommit on)
+// are built the same way, into the same folder, for the conformance kit
+// (conform/); today's checkers are not expected to see them, so no kill
+// table runs them. Each kit variant is a bug under the profiles named in its
+// comment (and in DSALLOC_KIT_VARIANT_PROFILE_<kName>, src/CMakeLists.txt):
+//   kBufferFreedAtDecommit       strict, portable. A Decommit that leaves
+//                                samples outstanding frees the buffer block
+//                                at once; the samples live on and GetPointer
+//                                still gives the old (now dangling) address,
+//                                so only a checker that touches the bytes
+//                                under ASan sees it. The block is never
+//                                allocated again: the pool keeps the dangling
+//                                buffers until SetProperties and a Commit
+//                                make new ones.
+//   kLoseOneNotifyInThousand     strict, portable. Each allocator counts the
+//                                releases that find a callback installed;
+//                                the 1000th, 2000th, ... calls no
+//                                NotifyRelease (the snapshot reference is
+//                                not taken, so the counts stay balanced).
+//                                Only a soak of 1000+ notifying releases on
+//                                one allocator sees it.
+//   kReleaseBufferAcceptsForeign strict only. ReleaseBuffer of a pointer that
+//                                is not one of this allocator's samples
+//                                (another allocator's, a foreign object)
+//                                returns S_OK and does nothing else: no push,
+//                                no notification. A held or already free own
+//                                sample still gets E_INVALIDARG. Under the
+//                                portable profile the call is not checked
+//                                (ALLOC.RELEASEBUFFER.MISUSE).
 
 #ifndef DSALLOC_SRC_INTERNAL_VARIANT_H_
 #define DSALLOC_SRC_INTERNAL_VARIANT_H_
@@ -37,6 +69,10 @@ enum class Variant {
   kMisalignedBuffer,                // ALLOC.SAMPLE.LAYOUT: prefix starts one byte late
   kQueryInterfaceMissKeepsPointer,  // COM.ALLOC.QI.MISS: *ppv not NULLed
   kOverlappingBuffers,              // ALLOC.SAMPLE.LAYOUT: buffers overlap by a byte
+  // The conformance kit's variants (DSALLOC_KIT_VARIANTS), see above.
+  kBufferFreedAtDecommit,        // LIFE.FREEMEM: Decommit frees the buffers of samples out
+  kLoseOneNotifyInThousand,      // NOTIFY.ONCE: every 1000th notification is dropped
+  kReleaseBufferAcceptsForeign,  // ALLOC.RELEASEBUFFER.MISUSE: foreign sample -> S_OK
 };
 
 #ifndef DSALLOC_VARIANT
