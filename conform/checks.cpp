@@ -31,7 +31,10 @@ double Since(Clock::time_point start) {
 // Bounded waits as short as a loaded 2-core machine under sanitizers
 // allows (a broken implementation costs one per failing op while
 // shrinking); DSALLOC_TIMEOUT_SCALE stretches them.
-harness::Driver::Options DriverOptions() {
+// touch: write and read every held buffer after each op (driver.h), so an
+// ASan build of the kit sees a server that freed one (LIFE.FREEMEM); not
+// with the parallel runner, whose threads run ops concurrently.
+harness::Driver::Options DriverOptions(bool touch) {
   double scale = 1.0;
   if (const char* text = std::getenv("DSALLOC_TIMEOUT_SCALE")) {
     double v = std::strtod(text, nullptr);
@@ -44,6 +47,7 @@ harness::Driver::Options DriverOptions() {
   options.hang_timeout = ms(2000);
   options.lock_probe_timeout = ms(500);
   options.settle = ms(20);
+  options.touch_buffers = touch;
   return options;
 }
 
@@ -65,7 +69,7 @@ struct SequentialRun {
 SequentialRun RunSequence(const std::vector<spec::Op>& ops, const harness::Implementation& impl,
                           spec::Profile profile) {
   SequentialRun run;
-  harness::Lockstep lockstep(impl, profile, DriverOptions());
+  harness::Lockstep lockstep(impl, profile, DriverOptions(true));
   std::string report = lockstep.ApplyAll(ops);
   if (report.empty()) report = lockstep.Finish();
   run.failed = !report.empty();
@@ -165,7 +169,7 @@ CheckResult RunTrace(const std::string& name, const std::string& text,
     props::parallel::RunOptions options;
     options.profile = profile;
     options.repeats = repeats;
-    options.driver = DriverOptions();
+    options.driver = DriverOptions(false);
     props::parallel::RunResult run;
     if (c) run = props::parallel::RunParallelCase(impl, *c, options);
     if (!c || run.failed) {
@@ -279,7 +283,7 @@ CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile p
   props::parallel::RunOptions options;
   options.profile = profile;
   options.repeats = 5;
-  options.driver = DriverOptions();
+  options.driver = DriverOptions(false);
   for (int i = 0; i < runs; ++i) {
     rc::Random random(seed + static_cast<uint64_t>(i));
     props::parallel::ParallelCase c = props::parallel::GenParallelCase()(random, 30).value();

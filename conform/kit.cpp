@@ -286,7 +286,14 @@ int RunKit(const Options& o) {
   probe.name = "probe";
   probe.request = "probe";
   CheckResult probed = Runner(ctx).Run(probe, serial++);
-  if (probed.status != Status::kPass) {
+  // Exit 2 only when the server cannot be used at all: it does not load,
+  // or it has no such class. A probe that crashes or hangs is the first
+  // finding about the implementation, not a usage error: the run goes on.
+  bool unusable = probed.status == Status::kFail &&
+                  (probed.detail.find("cannot load") != std::string::npos ||
+                   probed.detail.find("does not export") != std::string::npos ||
+                   probed.detail.find("CreateInstance") != std::string::npos);
+  if (unusable) {
     std::string output;
     ReadFile(ctx.work_dir + "/0-probe.out", &output);
     std::fprintf(stderr, "dsalloc-conform: cannot use %s: %s\n",
