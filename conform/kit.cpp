@@ -49,12 +49,15 @@ struct Context {
   bool tty = isatty(2) != 0;
 };
 
+// The last `lines` lines of text (all of it if shorter).
 std::string Tail(const std::string& text, int lines) {
   size_t at = text.size();
-  for (int n = 0; n <= lines && at != std::string::npos && at > 0; ++n) {
+  for (int n = 0; n <= lines; ++n) {
+    if (at == 0) return text;
     at = text.rfind('\n', at - 1);
+    if (at == std::string::npos) return text;
   }
-  return at == std::string::npos ? text : text.substr(at + 1);
+  return text.substr(at + 1);
 }
 
 std::string SafeName(std::string name) {
