@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "model/op.h"
+#include "native_cases.h"
 
 namespace dsalloc::conform {
 namespace {
@@ -99,6 +100,7 @@ const std::vector<CaseInfo>& Cases() {
   static const std::vector<CaseInfo> cases = [] {
     std::vector<CaseInfo> all;
     for (const EmbeddedCase& e : EmbeddedCases()) all.push_back(ParseCase(e));
+    for (CaseInfo& c : NativeCases()) all.push_back(std::move(c));
     std::sort(all.begin(), all.end(),
               [](const CaseInfo& a, const CaseInfo& b) { return a.name < b.name; });
     return all;

@@ -39,6 +39,7 @@ struct CaseInfo {
   std::string about;
   bool needs_fault_injection = false;
   bool parallel = false;  // a parallel trace (harness/parallel runner)
+  bool native = false;    // written in C++ (native_cases.h), no trace
   int repeats = 1;
   std::string portable_note;  // "" or why it is n/a under portable
   std::string text;           // the trace file

@@ -14,6 +14,7 @@
 #include "lockstep.h"
 #include "model/op.h"
 #include "model/step.h"
+#include "native_cases.h"
 #include "op_gen.h"
 #include "parallel/parallel_runner.h"
 #include "parallel_gen.h"
@@ -212,6 +213,7 @@ CheckResult RunCase(const CaseInfo& c, const harness::Implementation& impl, spec
     na.detail = "needs fault injection: the server exports no DsallocArmAllocationFailure";
     return na;
   }
+  if (c.native) return RunNativeCase(c, impl, profile);
   CheckResult r = RunTrace(c.name, c.text, c.checks, c.repeats, impl, profile);
   if (r.status == Status::kPass && profile == spec::Profile::kPortable &&
       !c.portable_note.empty()) {
