@@ -177,7 +177,8 @@ std::string ReplayCommand(const Options& o, const std::string& file) {
 
 // Writes the failure's trace file and replays it in a fresh child: a
 // failure that does not happen again is flaky, never a bare failure.
-void ConfirmFailure(Context& ctx, CheckResult* r, int repeats, std::atomic<int>* serial) {
+void ConfirmFailure(Context& ctx, CheckResult* r, int repeats, double timeout_s,
+                    std::atomic<int>* serial) {
   if (r->trace.empty()) return;
   std::string file =
       ctx.trace_dir + "/" + SafeName(std::string(PhaseName(r->phase)) + "-" + r->name) + ".trace";
@@ -205,7 +206,9 @@ void ConfirmFailure(Context& ctx, CheckResult* r, int repeats, std::atomic<int>*
   replay.request = "replay:" + std::to_string(repeats) + ":" +
                    std::to_string(static_cast<int>(r->phase)) + ":" + r->name + ":" + file;
   replay.trace = r->trace;
-  replay.timeout_s = std::max(60.0, r->seconds * 4);
+  // A child that hung is confirmed by hanging again within its own budget
+  // (the --timeout given), not by waiting minutes more.
+  replay.timeout_s = r->seconds >= timeout_s ? timeout_s : std::max(60.0, r->seconds * 4);
   Runner runner(ctx);
   CheckResult again = runner.Run(replay, (*serial)++);
   if (again.status == Status::kPass) {
@@ -363,12 +366,18 @@ int RunKit(const Options& o) {
       jobs.push_back(job);
     }
     std::vector<CheckResult> results = RunAll(ctx, jobs, PhaseName(phase), &serial);
-    for (size_t i = 0; i < results.size(); ++i) {
-      if (results[i].status == Status::kFail) {
-        ConfirmFailure(ctx, &results[i], jobs[i].replay_repeats, &serial);
+    // Replay every failure, Options::jobs at a time.
+    std::atomic<size_t> next{0};
+    auto confirm = [&] {
+      for (size_t i = next++; i < results.size(); i = next++) {
+        if (results[i].status != Status::kFail) continue;
+        ConfirmFailure(ctx, &results[i], jobs[i].replay_repeats, jobs[i].timeout_s, &serial);
       }
-      report.results.push_back(std::move(results[i]));
-    }
+    };
+    std::vector<std::thread> confirmers;
+    for (int t = 0; t < std::max(1, options.jobs); ++t) confirmers.emplace_back(confirm);
+    for (std::thread& t : confirmers) t.join();
+    for (CheckResult& r : results) report.results.push_back(std::move(r));
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   Judge(&report, traits, options.profile == "portable", o.expect.empty() ? nullptr : &expect);
