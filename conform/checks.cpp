@@ -29,25 +29,11 @@ double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Bounded waits as short as a loaded 2-core machine under sanitizers
-// allows (a broken implementation costs one per failing op while
-// shrinking); DSALLOC_TIMEOUT_SCALE stretches them.
 // touch: write and read every held buffer after each op (driver.h), so an
 // ASan build of the kit sees a server that freed one (LIFE.FREEMEM); not
 // with the parallel runner, whose threads run ops concurrently.
 harness::Driver::Options DriverOptions(bool touch) {
-  double scale = 1.0;
-  if (const char* text = std::getenv("DSALLOC_TIMEOUT_SCALE")) {
-    double v = std::strtod(text, nullptr);
-    if (v > 0) scale = v;
-  }
-  auto ms = [scale](double base) {
-    return std::chrono::milliseconds(static_cast<long>(base * scale));
-  };
-  harness::Driver::Options options;
-  options.hang_timeout = ms(2000);
-  options.lock_probe_timeout = ms(500);
-  options.settle = ms(20);
+  harness::Driver::Options options = harness::Driver::Options::ForCheckers();
   options.touch_buffers = touch;
   return options;
 }
@@ -83,6 +69,17 @@ SequentialRun RunSequence(const std::vector<spec::Op>& ops, const harness::Imple
 
 void SetDivergence(CheckResult* r, const harness::Divergence& d) {
   r->divergence = Divergence{d.rule, d.op, d.expected, d.observed};
+}
+
+// The failure an exploration found: which run (its seed replays it), how
+// far it shrank, and the divergence.
+void RecordFailure(CheckResult* r, const char* what, int run, uint64_t seed, size_t original,
+                   size_t shrunk, const std::string& report, const harness::Divergence& d) {
+  r->status = Status::kFail;
+  r->detail = std::string(what) + " " + std::to_string(run + 1) + " (seed " +
+              std::to_string(seed + static_cast<uint64_t>(run)) + "), " + std::to_string(original) +
+              " ops, shrunk to " + std::to_string(shrunk) + ":\n" + report;
+  SetDivergence(r, d);
 }
 
 std::vector<TimelineCall> Timeline(const std::vector<props::parallel::Event>& history) {
@@ -263,12 +260,8 @@ CheckResult ExploreSequential(const harness::Implementation& impl, spec::Profile
         Shrink(ops, still_fails, Clock::now() + std::chrono::seconds(20));
     SequentialRun last = RunSequence(minimal, impl, profile);
     if (!last.failed) last = run, minimal = ops;  // shrinking lost it: keep the original
-    r.status = Status::kFail;
-    r.detail = "random sequence " + std::to_string(i + 1) + " (seed " +
-               std::to_string(seed + static_cast<uint64_t>(i)) + "), " +
-               std::to_string(ops.size()) + " ops, shrunk to " + std::to_string(minimal.size()) +
-               ":\n" + last.report;
-    SetDivergence(&r, last.divergence);
+    RecordFailure(&r, "random sequence", i, seed, ops.size(), minimal.size(), last.report,
+                  last.divergence);
     r.trace = TraceText(minimal);
     break;
   }
@@ -307,12 +300,8 @@ CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile p
     auto shrunk = props::parallel::CaseFromTrace(minimal, nullptr);
     props::parallel::RunResult last = props::parallel::RunParallelCase(impl, *shrunk, options);
     if (!last.failed) last = run, minimal = flat;
-    r.status = Status::kFail;
-    r.detail = "random parallel case " + std::to_string(i + 1) + " (seed " +
-               std::to_string(seed + static_cast<uint64_t>(i)) + "), " +
-               std::to_string(flat.size()) + " ops, shrunk to " + std::to_string(minimal.size()) +
-               ":\n" + last.report;
-    SetDivergence(&r, last.divergence);
+    RecordFailure(&r, "random parallel case", i, seed, flat.size(), minimal.size(), last.report,
+                  last.divergence);
     r.timeline = Timeline(last.history);
     r.trace = ParallelTraceText(minimal);
     break;

@@ -116,6 +116,13 @@ class Driver {
     // sample another thread releases meanwhile could be touched after its
     // release), so not for the parallel property.
     bool touch_buffers = false;
+
+    // The bounds every checker runs with (properties, the kit, the
+    // fuzzers): as short as a loaded 2-core machine under sanitizers
+    // allows, since a broken implementation costs one per failing op while
+    // a failure is shrunk (hang 2 s, lock probe 0.5 s, settle 20 ms);
+    // the environment variable DSALLOC_TIMEOUT_SCALE stretches all three.
+    static Options ForCheckers();
   };
 
   // Creates the allocator (LIFE.CREATE). If that fails, ok() is false.

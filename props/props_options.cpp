@@ -63,25 +63,7 @@ bool ParseOptions(int* argc, char** argv) {
 
 spec::Profile SelectedProfile() { return profile; }
 
-harness::Driver::Options DriverOptions() {
-  // A broken implementation costs a timeout on every failing case while
-  // RapidCheck shrinks, so these are as short as a loaded 2-core machine
-  // under TSan allows: real hand-offs and probes take microseconds.
-  // DSALLOC_TIMEOUT_SCALE stretches all three for slow machines.
-  double scale = 1.0;
-  if (const char* text = std::getenv("DSALLOC_TIMEOUT_SCALE")) {
-    double v = std::strtod(text, nullptr);
-    if (v > 0) scale = v;
-  }
-  auto ms = [scale](double base) {
-    return std::chrono::milliseconds(static_cast<long>(base * scale));
-  };
-  harness::Driver::Options options;
-  options.hang_timeout = ms(2000);
-  options.lock_probe_timeout = ms(500);
-  options.settle = ms(20);
-  return options;
-}
+harness::Driver::Options DriverOptions() { return harness::Driver::Options::ForCheckers(); }
 
 void WriteFailureTrace(const std::vector<spec::Op>& trace, const std::string& report) {
   if (trace_dir.empty()) return;

@@ -4,6 +4,7 @@
 
 #include "driver.h"
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -105,6 +106,22 @@ namespace dsalloc::harness {
 // --- Driver -------------------------------------------------------------------------------
 
 using driver_internal::Core;
+
+Driver::Options Driver::Options::ForCheckers() {
+  double scale = 1.0;
+  if (const char* text = std::getenv("DSALLOC_TIMEOUT_SCALE")) {
+    double v = std::strtod(text, nullptr);
+    if (v > 0) scale = v;
+  }
+  auto ms = [scale](double base) {
+    return std::chrono::milliseconds(static_cast<long>(base * scale));
+  };
+  Options options;
+  options.hang_timeout = ms(2000);
+  options.lock_probe_timeout = ms(500);
+  options.settle = ms(20);
+  return options;
+}
 
 Driver::Driver(const Implementation& impl, Options options) : core_(new Core(impl, options)) {}
 
