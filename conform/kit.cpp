@@ -50,6 +50,7 @@ struct Context {
 };
 
 std::string Tail(const std::string& text, int lines) {
+  if (text.empty()) return text;  // a child that died without a word (substr(1) would throw)
   size_t at = text.size();
   for (int n = 0; n <= lines && at != std::string::npos && at > 0; ++n) {
     at = text.rfind('\n', at - 1);
@@ -174,7 +175,8 @@ std::string ReplayCommand(const Options& o, const std::string& file) {
 
 // Writes the failure's trace file and replays it in a fresh child: a
 // failure that does not happen again is flaky, never a bare failure.
-void ConfirmFailure(Context& ctx, CheckResult* r, int repeats, std::atomic<int>* serial) {
+void ConfirmFailure(Context& ctx, CheckResult* r, int repeats, double timeout_s,
+                    std::atomic<int>* serial) {
   if (r->trace.empty()) return;
   std::string file =
       ctx.trace_dir + "/" + SafeName(std::string(PhaseName(r->phase)) + "-" + r->name) + ".trace";
@@ -202,7 +204,9 @@ void ConfirmFailure(Context& ctx, CheckResult* r, int repeats, std::atomic<int>*
   replay.request = "replay:" + std::to_string(repeats) + ":" +
                    std::to_string(static_cast<int>(r->phase)) + ":" + r->name + ":" + file;
   replay.trace = r->trace;
-  replay.timeout_s = std::max(60.0, r->seconds * 4);
+  // A child that hung is confirmed by hanging again within its own budget
+  // (the --timeout the user gave), not by waiting minutes more.
+  replay.timeout_s = r->seconds >= timeout_s ? timeout_s : std::max(60.0, r->seconds * 4);
   Runner runner(ctx);
   CheckResult again = runner.Run(replay, (*serial)++);
   if (again.status == Status::kPass) {
@@ -362,7 +366,7 @@ int RunKit(const Options& o) {
     std::vector<CheckResult> results = RunAll(ctx, jobs, PhaseName(phase), &serial);
     for (size_t i = 0; i < results.size(); ++i) {
       if (results[i].status == Status::kFail) {
-        ConfirmFailure(ctx, &results[i], jobs[i].replay_repeats, &serial);
+        ConfirmFailure(ctx, &results[i], jobs[i].replay_repeats, jobs[i].timeout_s, &serial);
       }
       report.results.push_back(std::move(results[i]));
     }
