@@ -114,8 +114,9 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   };
   int status = 0;
   auto nap = std::chrono::microseconds(200);
+  rusage usage{};
   while (true) {
-    pid_t done = waitpid(pid, &status, WNOHANG);
+    pid_t done = wait4(pid, &status, WNOHANG, &usage);
     if (done == pid) break;
     if (elapsed() > spec.timeout_s) {
       kill(-pid, SIGKILL);
@@ -129,6 +130,7 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   }
   kill(-pid, SIGKILL);  // threads or grandchildren it left behind
   outcome.seconds = elapsed();
+  outcome.peak_rss_mb = usage.ru_maxrss / 1024;  // KiB on Linux
   if (WIFSIGNALED(status)) {
     outcome.kind = ChildOutcome::Kind::kSignaled;
     outcome.code = WTERMSIG(status);

@@ -33,6 +33,7 @@ struct ChildOutcome {
   enum class Kind { kExited, kSignaled, kTimedOut, kFailedToStart } kind = Kind::kExited;
   int code = 0;  // exit code, or signal number
   double seconds = 0;
+  long long peak_rss_mb = -1;    // the child's peak resident set (getrusage), -1 unknown
   std::string Describe() const;  // "exit code 3", "killed by signal 11 (SIGSEGV)", ...
 };
 

@@ -51,6 +51,7 @@ struct Context {
 
 // The last `lines` lines of text (all of it if shorter).
 std::string Tail(const std::string& text, int lines) {
+  if (text.empty()) return text;  // a child that died without a word (substr(1) would throw)
   size_t at = text.size();
   for (int n = 0; n <= lines; ++n) {
     if (at == 0) return text;
@@ -69,7 +70,7 @@ std::string SafeName(std::string name) {
 
 // What a child that left no record did, as a failure of its rules.
 CheckResult FromDeadChild(const Job& job, const ChildOutcome& outcome, const std::string& output,
-                          const std::string& trace) {
+                          const std::string& trace, long long memory_limit_mb) {
   CheckResult r;
   r.phase = job.phase;
   r.name = job.name;
@@ -91,14 +92,24 @@ CheckResult FromDeadChild(const Job& job, const ChildOutcome& outcome, const std
     r.divergence.rule = "LIFE.FREEMEM";
     r.divergence.expected = "a sample's buffer stays valid while the sample is out";
     r.divergence.observed = "heap-use-after-free in the kit's access to a held sample's buffer";
-  } else if (output.find("AddressSanitizer") != std::string::npos) {
-    r.divergence.rule = "GEN.NOCRASH";
-    r.divergence.observed = "a memory error (AddressSanitizer report below)";
   } else if (output.find("out of memory") != std::string::npos ||
              output.find("bad_alloc") != std::string::npos ||
              output.find("hard rss limit") != std::string::npos) {
+    // Before the generic ASan match: ASan's own reports ("hard rss limit
+    // exhausted", "allocator is out of memory") name AddressSanitizer too.
     r.divergence.rule = "GEN.NOCRASH";
     r.divergence.observed = "the child ran out of its memory limit (" + outcome.Describe() + ")";
+  } else if (output.find("AddressSanitizer") != std::string::npos) {
+    r.divergence.rule = "GEN.NOCRASH";
+    r.divergence.observed = "a memory error (AddressSanitizer report below)";
+  } else if (outcome.kind == ChildOutcome::Kind::kSignaled &&
+             outcome.peak_rss_mb * 4 >= memory_limit_mb * 3) {
+    // Died without a word near its limit (the rest of the address space is
+    // reserved, not resident): malloc returned NULL and was used.
+    r.divergence.rule = "GEN.NOCRASH";
+    r.divergence.observed = "the child ran out of its memory limit (peak RSS " +
+                            std::to_string(outcome.peak_rss_mb) + " of " +
+                            std::to_string(memory_limit_mb) + " MiB; " + outcome.Describe() + ")";
   } else {
     r.divergence.rule = "GEN.NOCRASH";
   }
@@ -130,7 +141,7 @@ class Runner {
     }
     std::string trace = job.trace;
     if (trace.empty()) ReadFile(base + ".record.current", &trace);  // what it was running
-    return FromDeadChild(job, outcome, output, trace);
+    return FromDeadChild(job, outcome, output, trace, ctx_.options.memory_limit_mb);
   }
 
  private:
