@@ -51,7 +51,6 @@ struct Context {
 
 // The last `lines` lines of text (all of it if shorter).
 std::string Tail(const std::string& text, int lines) {
-  if (text.empty()) return text;  // a child that died without a word (substr(1) would throw)
   size_t at = text.size();
   for (int n = 0; n <= lines; ++n) {
     if (at == 0) return text;
