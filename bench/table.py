@@ -51,6 +51,8 @@ def spread(entry):
 def fmt(value, unit):
     if value is None:
         return "-"
+    if unit == "ns" and value >= 1e6:
+        return f"{value / 1e6:.1f} ms"
     if unit == "ns" and value >= 10000:
         return f"{value / 1000:.1f} µs"
     if unit == "/s":
