@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!dsalloc::bench::SelectImpl(impl, &error)) {
-    std::fprintf(stderr, "dsalloc-bench: cannot load %s: %s\n", impl.c_str(), error.c_str());
+    std::fprintf(stderr, "dsalloc-bench: %s\n", error.c_str());
     return 2;
   }
   dsalloc::bench::GstInit();
