@@ -69,7 +69,10 @@ ULONG Sample::Release() {
 }
 
 void Sample::Recycle() {
-  MutexLock lock(mu_);
+  // No lock: the count just reached 0 in an acq_rel decrement, so every
+  // write of the last holders happens-before this point, and no client may
+  // call the sample until the allocator hands it out again (ReleaseBuffer
+  // publishes it under the allocator's lock). One lock pair fewer per cycle.
   if (!Hook::RecycleClears()) return;
   // SAMPLE.RECYCLE.1: type, flags, type-specific flags and stream id go;
   // lActual and the stored times stay.

@@ -75,7 +75,9 @@ class Sample final : public IMediaSample2 {
  private:
   HRESULT IsFlag(DWORD flag);
   HRESULT SetFlag(DWORD flag, BOOL on);
-  void Recycle();
+  // Called by Release when the count reached 0: only this thread can see
+  // the sample then, so it needs no lock.
+  void Recycle() NO_THREAD_SAFETY_ANALYSIS;
 
   // Set once by Attach, before the sample is published; constant after.
   IMemAllocator* owner_ = nullptr;
