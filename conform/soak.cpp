@@ -976,6 +976,7 @@ SoakReport Soak::Report(double seconds) {
     }
   }
   report.passed = report.failures.empty();
+  report.notify_checked = cb_alloc_ != nullptr;
   report.cycles_done = cycles_done_.load();
   report.seconds = seconds;
   long long releases = 0, blocking = 0, nowait = 0, misses = 0, wakes = 0;

@@ -96,6 +96,9 @@ struct SoakReport {
   long long cycles_done = 0;
   double seconds = 0;
   std::string summary;  // one paragraph: what ran, cycles/s, counts, n/a notes
+  // False when the server has no IMemAllocatorCallbackTemp: no callback was
+  // installed, so nothing about notifications was shown.
+  bool notify_checked = true;
 };
 
 // RunSoak()

@@ -37,3 +37,19 @@ if(NOT DSALLOC_SANITIZE STREQUAL "thread")
     set_tests_properties(conform.hostile.${mode} PROPERTIES TIMEOUT 300)
   endforeach()
 endif()
+
+# Not hostile: a server without IMemAllocatorCallbackTemp (as Wine). Portable
+# must pass it with the callback rules n/a (never "passed": nothing showed
+# them); strict must fail the interface rule.
+add_test(NAME conform.nocallback.portable
+         COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc_conform_hostile> --profile portable
+                 ${conform_size})
+set_tests_properties(conform.nocallback.portable PROPERTIES TIMEOUT 600
+  ENVIRONMENT DSALLOC_HOSTILE=nocallback
+  PASS_REGULAR_EXPRESSION "NOTIFY\\.ONCE +n/a +no IMemAllocatorCallbackTemp.*exit code 0")
+add_test(NAME conform.nocallback.strict
+         COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc_conform_hostile> --profile strict
+                 --phases cases)
+set_tests_properties(conform.nocallback.strict PROPERTIES TIMEOUT 600
+  ENVIRONMENT DSALLOC_HOSTILE=nocallback
+  PASS_REGULAR_EXPRESSION "COM\\.ALLOC\\.QI\\.CALLBACK +FAIL")

@@ -40,7 +40,9 @@
 
 namespace {
 
-enum class Mode { kForward, kAllocate, kHang, kCrash };
+// kNoCallback is not hostile: it leaves out IMemAllocatorCallbackTemp, as
+// Wine does, for the kit's portable "interface absent" path.
+enum class Mode { kForward, kAllocate, kHang, kCrash, kNoCallback };
 
 Mode CurrentMode() {
   const char* value = std::getenv("DSALLOC_HOSTILE");
@@ -48,6 +50,7 @@ Mode CurrentMode() {
   if (std::strcmp(value, "allocate") == 0) return Mode::kAllocate;
   if (std::strcmp(value, "hang") == 0) return Mode::kHang;
   if (std::strcmp(value, "crash") == 0) return Mode::kCrash;
+  if (std::strcmp(value, "nocallback") == 0) return Mode::kNoCallback;
   return Mode::kForward;
 }
 
@@ -83,7 +86,8 @@ class HostileAllocator final : public IMemAllocatorCallbackTemp {
   // Takes over the caller's reference on inner.
   explicit HostileAllocator(IMemAllocator* inner) : inner_(inner) {
     void* callback = nullptr;
-    if (inner_->QueryInterface(IID_IMemAllocatorCallbackTemp, &callback) == S_OK) {
+    if (CurrentMode() != Mode::kNoCallback &&
+        inner_->QueryInterface(IID_IMemAllocatorCallbackTemp, &callback) == S_OK) {
       callback_ = static_cast<IMemAllocatorCallbackTemp*>(callback);
       callback_->Release();  // a borrowed view of inner_, which we hold
     }

@@ -442,7 +442,8 @@ bool Engine::AllocQueryInterface(const Op& op) {
   }
   if (!hit) return Fail(E_NOINTERFACE, "COM.ALLOC.QI.MISS");
   ++s_.client_refs;
-  return Succeed("COM.ALLOC.QI");
+  return Succeed(op.iid == Iid::kIMemAllocatorCallbackTemp ? "COM.ALLOC.QI.CALLBACK"
+                                                           : "COM.ALLOC.QI");
 }
 
 void Engine::ReleaseAllocatorRef(bool self) {
