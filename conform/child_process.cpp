@@ -16,13 +16,15 @@
 #include <string>
 #include <thread>
 
+// ASan's and TSan's shadow memory needs a huge address space: under them
+// the limit is the sanitizer's own hard_rss_limit_mb, not RLIMIT_AS.
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DSALLOC_CONFORM_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define DSALLOC_CONFORM_SHADOW_MEMORY 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__)
-#define DSALLOC_CONFORM_ASAN 1
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define DSALLOC_CONFORM_SHADOW_MEMORY 1
 #endif
 
 extern char** environ;
@@ -54,12 +56,12 @@ std::string SelfPath() {
 }
 
 void ApplyMemoryLimit(long long memory_limit_mb) {
-#ifndef DSALLOC_CONFORM_ASAN
+#ifndef DSALLOC_CONFORM_SHADOW_MEMORY
   rlimit limit{};
   limit.rlim_cur = limit.rlim_max = static_cast<rlim_t>(memory_limit_mb) * 1024 * 1024;
   setrlimit(RLIMIT_AS, &limit);
 #else
-  (void)memory_limit_mb;  // ASan: hard_rss_limit_mb, set by RunChild
+  (void)memory_limit_mb;  // a sanitizer's hard_rss_limit_mb, set by RunChild
 #endif
 }
 
@@ -75,16 +77,21 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   argv.push_back(nullptr);
   std::vector<std::string> env_store;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "ASAN_OPTIONS=", 13) != 0) env_store.emplace_back(*e);
+    if (std::strncmp(*e, "ASAN_OPTIONS=", 13) != 0 && std::strncmp(*e, "TSAN_OPTIONS=", 13) != 0) {
+      env_store.emplace_back(*e);
+    }
   }
-  std::string asan = "ASAN_OPTIONS=";
-  if (const char* old = std::getenv("ASAN_OPTIONS")) asan += std::string(old) + ":";
   // A heap error in the implementation is reported, then the child exits
   // with a code the parent reads; a runaway allocation fails instead of
-  // swapping the machine.
-  asan += "hard_rss_limit_mb=" + std::to_string(spec.memory_limit_mb) +
-          ":allocator_may_return_null=1:detect_leaks=0";
-  env_store.push_back(asan);
+  // swapping the machine (sanitizer builds; others have RLIMIT_AS).
+  const std::string rss = "hard_rss_limit_mb=" + std::to_string(spec.memory_limit_mb);
+  for (const char* name : {"ASAN_OPTIONS", "TSAN_OPTIONS"}) {
+    std::string options = std::string(name) + "=";
+    if (const char* old = std::getenv(name)) options += std::string(old) + ":";
+    options += rss + ":allocator_may_return_null=1";
+    if (name[0] == 'A') options += ":detect_leaks=0";
+    env_store.push_back(options);
+  }
   std::vector<char*> envp;
   for (std::string& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
