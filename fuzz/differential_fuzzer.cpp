@@ -13,8 +13,6 @@
 // call on a released callback, a hang), and a leak or busy server at
 // teardown is a finding: printed with its rule and the input as a trace,
 // then abort().
-//
-// checks: NOTIFY.ONCE, COM.CALLBACK.REFS, ALLOC.FREECOUNT, THREAD.NOLOCK, LIFE.DESTROY
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +31,7 @@ constexpr size_t kMaxOps = 512;
 
 }  // namespace
 
+// checks: NOTIFY.ONCE, COM.CALLBACK.REFS, ALLOC.FREECOUNT, THREAD.NOLOCK, LIFE.DESTROY
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace dsalloc;
   std::vector<spec::Op> ops = fuzz::Decode(data, size);
