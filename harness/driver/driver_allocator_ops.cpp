@@ -116,11 +116,20 @@ void Core::Execute(const Op& op, Outcome& o) {
     }
     case OpKind::kGetFreeCount: {
       LONG n = kSentinelLong;
-      FaultScope fault(impl_.arm_allocation_failure, op.oom);
-      o.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) {
-        return t->GetFreeCount(op.null_ptr1 ? nullptr : &n);
-      });
-      if (!op.null_ptr1 && n != kSentinelLong) {
+      auto get_free_count = [&](LONG* p) {
+        return WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) { return t->GetFreeCount(p); });
+      };
+      {
+        FaultScope fault(impl_.arm_allocation_failure, op.oom);
+        o.hr = get_free_count(op.null_ptr1 ? nullptr : &n);
+      }
+      bool written = n != kSentinelLong;
+      if (!op.null_ptr1 && !written) {
+        LONG again = kSentinelLong2;
+        get_free_count(&again);
+        written = again != kSentinelLong2;
+      }
+      if (!op.null_ptr1 && written) {
         o.written |= spec::kOutCount;
         o.value = n;
       }
