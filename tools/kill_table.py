@@ -39,7 +39,7 @@ FUZZ_FINDING = re.compile(r"dsalloc-fuzz: FINDING target=(\S+)")
 # A finding of the sanitizers or of libFuzzer itself (leak, timeout, crash).
 FUZZ_ERROR = re.compile(r"==\d+== ?ERROR: (\w+): ([\w-]+)")
 # The rule a finding names, and the input it printed as a trace.
-FUZZ_RULE = re.compile(r"^\s+(?:rule|violation) ([A-Z][A-Z0-9]*(?:\.[A-Z0-9]+)+)", re.M)
+FUZZ_RULE = re.compile(r"^\s+(?:rule |violation )?([A-Z][A-Z0-9]*(?:\.[A-Z0-9]+)+):", re.M)
 FUZZ_TRACE = re.compile(r"--- the input as a trace[^\n]*\n(.*?)--- end of trace ---", re.S)
 
 
