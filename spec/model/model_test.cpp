@@ -1241,7 +1241,7 @@ TEST(ModelPortable, SnapshotReferenceIsOneTrait) {
 // 4096 buffers is dsalloc's own limit: under portable a Commit above it may
 // succeed with that many samples (cheaply: samples never handed out are one
 // choice for GetBuffer) or fail with a Commit failure code; above the
-// model's bound (65536 samples) it is outside the portable domain. The
+// model's bound (65535 samples) it is outside the portable domain. The
 // int32 limits stay (every source refuses them).
 // checks: ALLOC.COMMIT.LIMIT, ALLOC.COMMIT.FAIL, ALLOC.FREELIST.ORDER
 TEST(ModelPortable, CommitAboveDsallocsBufferLimitMaySucceed) {
@@ -1265,10 +1265,21 @@ TEST(ModelPortable, CommitAboveDsallocsBufferLimitMaySucceed) {
   // Strict is unchanged.
   EXPECT_EQ(m.Do("Commit").hr, E_OUTOFMEMORY);
   Sim bound;
-  bound.Do("SetProperties 65536 1 1 0");
-  EXPECT_TRUE(HasHr(Portable(bound.s, "Commit"), S_OK));
+  bound.Do("SetProperties 65535 1 1 0");
+  Transitions at_bound = PortableSteps(bound.s, "Commit");
+  const Transition* bound_ok = nullptr;
+  for (const Transition& t : at_bound) {
+    if (t.outcome.hr == S_OK) bound_ok = &t;
+  }
+  ASSERT_NE(bound_ok, nullptr);
+  // The last sample's index is still a sample, not SampleHandle::kNoSample
+  // (the differential fuzzer found 65536 samples handing out "NULL").
+  Transitions first = PortableSteps(bound_ok->next, "GetBuffer nowait");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(first[0].outcome.sample.valid());
+  EXPECT_EQ(first[0].outcome.sample.index, 65534);
   Sim beyond;
-  beyond.Do("SetProperties 65537 1 1 0");
+  beyond.Do("SetProperties 65536 1 1 0");
   EXPECT_FALSE(PortableInDomain(beyond.s, "Commit"));
   EXPECT_TRUE(beyond.Allowed("Commit"));  // strict: E_OUTOFMEMORY
   Sim wide;

@@ -76,9 +76,10 @@ namespace dsalloc::spec {
 inline constexpr int kNumCallbacks = 3;   // test callbacks 0..2
 inline constexpr int kMaxThreads = 8;     // client threads 0..7
 inline constexpr int kMaxBuffers = 4096;  // Commit limit (ALLOC.COMMIT.LIMIT)
-// The most samples the model holds (sample indices are uint16_t): a portable
-// Commit may succeed above kMaxBuffers up to here (ALLOC.COMMIT.LIMIT).
-inline constexpr int kMaxModelSamples = 65536;
+// The most samples the model holds (sample indices are uint16_t, and index
+// 0xFFFF is SampleHandle::kNoSample, outcome.h): a portable Commit may
+// succeed above kMaxBuffers up to here (ALLOC.COMMIT.LIMIT).
+inline constexpr int kMaxModelSamples = 65535;
 inline constexpr int kNumMediaTypes = 3;  // media type ids 0..2; -1 = NULL
 
 // Every call the model knows. The order is the order of kOpTable below and
