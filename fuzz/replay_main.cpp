@@ -10,6 +10,7 @@
 // when no file gave a finding, 1 otherwise, 2 on a file it cannot read.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -59,9 +60,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "cannot read %s\n", file.c_str());
       return 2;
     }
+    auto start = std::chrono::steady_clock::now();
     LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     bool finding = dsalloc::fuzz::TakeFindings() > 0;
-    std::printf("%s %s (%zu bytes)\n", finding ? "FINDING" : "ok     ", file.c_str(), bytes.size());
+    std::printf("%s %s (%zu bytes, %.2f ms)\n", finding ? "FINDING" : "ok     ", file.c_str(),
+                bytes.size(), ms);
     if (finding) ++failed;
   }
   std::printf("%zu inputs, %d with findings\n", files.size(), failed);

@@ -194,6 +194,8 @@ std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
 
 std::string Lockstep::Apply(const spec::Op& op) {
   if (!divergence_.empty()) return divergence_;
+  last_observed_ = spec::Outcome();
+  last_expected_ = spec::Outcome();
   const Candidate& lead = candidates_.front();
   if (op.oom && !driver_->SupportsFaultInjection()) {
     ++skipped_;  // the implementation has no hook to fail an allocation
@@ -269,6 +271,14 @@ std::string Lockstep::Apply(const spec::Op& op) {
   }
   observed.completions.insert(observed.completions.begin(), early.begin(), early.end());
 
+  last_observed_ = observed;
+  for (const spec::Transitions& ts : steps) {
+    if (!ts.empty()) {
+      last_expected_ = ts.front().outcome;
+      break;
+    }
+  }
+  bool matched = false;
   std::vector<Candidate> next;
   std::string first_mismatch;
   std::string first_expected;
@@ -286,6 +296,8 @@ std::string Lockstep::Apply(const spec::Op& op) {
       if (why.empty()) why = CheckCounts(c);
       if (why.empty()) {
         if (!t.outcome.rule.empty()) rules_applied_.insert(t.outcome.rule);
+        if (!matched) last_expected_ = t.outcome;
+        matched = true;
         if (std::find(next.begin(), next.end(), c) == next.end()) {
           next.push_back(std::move(c));
         }

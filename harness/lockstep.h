@@ -99,6 +99,12 @@ class Lockstep {
   // The SPEC.md rules the model applied to the ops that agreed: what this
   // run has shown the implementation keeps.
   const std::set<std::string_view>& rules_applied() const { return rules_applied_; }
+  // The last op Apply ran on both sides: what the implementation did, and
+  // the first outcome the model allowed (the one that matched, when one
+  // did); empty Outcomes when it was skipped. For side-by-side printouts
+  // (dsalloc-replay --side-by-side).
+  const spec::Outcome& last_observed() const { return last_observed_; }
+  const spec::Outcome& last_expected() const { return last_expected_; }
   // Ops applied (run on both sides) and skipped (outside the domain).
   int applied() const { return applied_; }
   int skipped() const { return skipped_; }
@@ -142,6 +148,8 @@ class Lockstep {
   std::vector<std::pair<int, uintptr_t>> buffers_;
   int applied_ = 0;
   int skipped_ = 0;
+  spec::Outcome last_observed_;
+  spec::Outcome last_expected_;
 };
 
 }  // namespace dsalloc::harness
