@@ -61,12 +61,17 @@ harness::Driver::Options DriverOptions() {
   return options;
 }
 
-void Finding(std::string_view target, const std::string& report, const std::vector<spec::Op>& ops) {
+void Finding(std::string_view target, const std::string& report, const std::vector<spec::Op>& ops,
+             bool parallel) {
   std::fprintf(stderr, "dsalloc-fuzz: FINDING target=%.*s impl=%s profile=%s\n%s",
                static_cast<int>(target.size()), target.data(),
                SelectedImplementation().name.c_str(),
                SelectedProfile() == spec::Profile::kStrict ? "strict" : "portable", report.c_str());
   std::fprintf(stderr, "--- the input as a trace (dsalloc-replay runs it) ---\n");
+  if (parallel) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(spec::kParallelTraceMarker.size()),
+                 spec::kParallelTraceMarker.data());
+  }
   for (const spec::Op& op : ops) std::fprintf(stderr, "%s\n", spec::ToString(op).c_str());
   std::fprintf(stderr, "--- end of trace ---\n");
   std::fflush(stderr);

@@ -41,8 +41,10 @@ const harness::Implementation& SelectedImplementation();
 spec::Profile SelectedProfile();
 harness::Driver::Options DriverOptions();
 
-// See the banner. `ops` is printed as a trace after the report.
-void Finding(std::string_view target, const std::string& report, const std::vector<spec::Op>& ops);
+// See the banner. `ops` is printed as a trace after the report; with
+// `parallel`, as a parallel case (the kParallelTraceMarker line first).
+void Finding(std::string_view target, const std::string& report, const std::vector<spec::Op>& ops,
+             bool parallel = false);
 
 // Replay driver: findings are counted and printed, not fatal.
 void RecordFindingsInsteadOfAborting();

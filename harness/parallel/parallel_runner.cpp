@@ -285,7 +285,8 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
   threads.reserve(n);
   for (size_t t = 0; t < n; ++t) {
     // Repeats differ in their jitter, so each meets other schedules.
-    unsigned seed = static_cast<unsigned>(repeat * 7919 + t * 104729 + 1);
+    unsigned seed =
+        static_cast<unsigned>(repeat * 7919 + t * 104729 + 1) + opt.schedule_seed * 15485863u;
     threads.emplace_back(RunWorker, std::ref(p), t, seed);
   }
   while (p.ready.load() < static_cast<int>(n)) std::this_thread::yield();

@@ -1,0 +1,162 @@
+// fuzz/concurrent_input.cpp: bytes <-> parallel cases (concurrent_input.h).
+
+#include "concurrent_input.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "fuzz_input.h"
+
+namespace dsalloc::fuzz {
+namespace {
+
+using spec::Op;
+using spec::OpKind;
+
+// An op a thread list may hold. The parallel runner checks no domain (a
+// NULL out-pointer that native code crashes on would be run as it is), so
+// thread lists keep to the vocabulary the parallel properties use
+// (props/parallel_gen.cpp): no reactions, factory ops, fault injection or
+// NULL pointers; small valid allocator properties; sample ops on slots.
+// Anything else becomes GetFreeCount, so the op count stays.
+Op ForThread(const Op& in, int thread) {
+  Op op;
+  op.kind = OpKind::kGetFreeCount;
+  switch (in.kind) {
+    case OpKind::kGetBuffer:
+      op = spec::MakeGetBuffer((in.flags & AM_GBF_NOWAIT) != 0);
+      break;
+    case OpKind::kSetProperties: {
+      constexpr LONG kSizes[] = {0, 1, 64, 100, 4096};
+      constexpr LONG kAligns[] = {1, 16, 64};
+      auto pick = [](LONG v, size_t n) { return static_cast<size_t>(static_cast<ULONG>(v) % n); };
+      op = spec::MakeSetProperties(
+          1 + static_cast<LONG>(pick(in.props.cBuffers, 4)), kSizes[pick(in.props.cbBuffer, 5)],
+          kAligns[pick(in.props.cbAlign, 3)], pick(in.props.cbPrefix, 2) == 0 ? 0 : 8);
+      break;
+    }
+    case OpKind::kQueryInterface:
+      op = spec::MakeSimple(in.kind);
+      op.iid = in.iid == spec::Iid::kIMediaSample || in.iid == spec::Iid::kIMemAllocator ||
+                       in.iid == spec::Iid::kIMemAllocatorCallbackTemp
+                   ? in.iid
+                   : spec::Iid::kIUnknown;
+      break;
+    case OpKind::kSetNotify:
+      op = spec::MakeSetNotify(in.callback);
+      break;
+    case OpKind::kCommit:
+    case OpKind::kDecommit:
+    case OpKind::kGetProperties:
+    case OpKind::kAddRef:
+    case OpKind::kRelease:
+      op = spec::MakeSimple(in.kind);
+      break;
+    case OpKind::kSampleAddRef:
+    case OpKind::kSampleRelease:
+    case OpKind::kGetPointer:
+    case OpKind::kGetActualDataLength:
+    case OpKind::kIsSyncPoint:
+    case OpKind::kGetTime:
+    case OpKind::kGetMediaType:
+      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
+      break;
+    case OpKind::kSetActualDataLength: {
+      constexpr int32_t kLengths[] = {0, 10, 64, 65, 100, 101, 5000};
+      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
+      op.value = kLengths[static_cast<uint32_t>(in.value) % 7];
+      break;
+    }
+    case OpKind::kSetSyncPoint:
+      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
+      op.value = in.value != 0 ? 1 : 0;
+      break;
+    case OpKind::kSetTime:
+      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
+      op.null_ptr1 = in.null_ptr1;
+      op.null_ptr2 = in.null_ptr2;
+      op.t0 = in.t0;
+      op.t1 = in.t1;
+      break;
+    case OpKind::kSetMediaType:
+      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
+      op.value = in.value;
+      break;
+    case OpKind::kReleaseBuffer:
+    case OpKind::kGetFreeCount:
+    case OpKind::kSetReaction:
+    case OpKind::kSampleQueryInterface:
+    case OpKind::kGetSize:
+    case OpKind::kIsPreroll:
+    case OpKind::kSetPreroll:
+    case OpKind::kIsDiscontinuity:
+    case OpKind::kSetDiscontinuity:
+    case OpKind::kGetMediaTime:
+    case OpKind::kSetMediaTime:
+    case OpKind::kGetProperties2:
+    case OpKind::kSetProperties2:
+    case OpKind::kDllGetClassObject:
+    case OpKind::kCreateInstance:
+    case OpKind::kLockServer:
+    case OpKind::kDllCanUnloadNow:
+      break;  // GetFreeCount
+  }
+  op.thread = static_cast<uint8_t>(thread);
+  return op;
+}
+
+// An op the prefix may hold: no reaction configured (caveat b), on the
+// checker's thread.
+Op ForPrefix(Op op) {
+  if (op.kind == OpKind::kSetReaction) {
+    op.reaction = spec::Reaction::kNone;
+    op.arg = 0;
+    op.persistent = false;
+  }
+  op.thread = 0;
+  return op;
+}
+
+}  // namespace
+
+ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
+  ConcurrentInput in;
+  const uint8_t head = size > 0 ? data[0] : 0;
+  const int threads = 2 + (head & 1);
+  in.schedule_seed = head >> 1;
+  in.c.threads.resize(static_cast<size_t>(threads));
+  std::vector<Op> ops = size > 0 ? Decode(data + 1, size - 1) : std::vector<Op>();
+  for (const Op& op : ops) {
+    if (op.thread == 0) {
+      if (in.c.prefix.size() < kMaxPrefix) in.c.prefix.push_back(ForPrefix(op));
+      continue;
+    }
+    int t = (op.thread - 1) % threads;
+    auto& list = in.c.threads[static_cast<size_t>(t)];
+    if (list.size() < kMaxPerThread) list.push_back(ForThread(op, t + 1));
+  }
+  return in;
+}
+
+std::vector<uint8_t> EncodeConcurrent(const props::parallel::ParallelCase& c, bool* exact) {
+  const size_t threads = std::clamp<size_t>(c.threads.size(), 2, 3);
+  std::vector<Op> ops;
+  for (const Op& op : c.prefix) {
+    Op o = op;
+    o.thread = 0;
+    ops.push_back(o);
+  }
+  for (size_t t = 0; t < c.threads.size(); ++t) {
+    for (const Op& op : c.threads[t]) {
+      Op o = op;
+      o.thread = static_cast<uint8_t>(t + 1);
+      ops.push_back(o);
+    }
+  }
+  std::vector<uint8_t> bytes(1, static_cast<uint8_t>(threads - 2));
+  std::vector<uint8_t> records = Encode(ops, exact);
+  bytes.insert(bytes.end(), records.begin(), records.end());
+  return bytes;
+}
+
+}  // namespace dsalloc::fuzz
