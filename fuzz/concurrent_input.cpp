@@ -99,6 +99,8 @@ Op ForThread(const Op& in, int thread) {
     case OpKind::kCreateInstance:
     case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
       break;  // GetFreeCount
   }
   op.thread = static_cast<uint8_t>(thread);
@@ -108,6 +110,9 @@ Op ForThread(const Op& in, int thread) {
 // An op the prefix may hold: no reaction configured (caveat b), on the
 // checker's thread.
 Op ForPrefix(Op op) {
+  if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+    op = spec::MakeSimple(OpKind::kGetFreeCount);  // no Repeat in a parallel case
+  }
   if (op.kind == OpKind::kSetReaction) {
     op.reaction = spec::Reaction::kNone;
     op.arg = 0;

@@ -16,7 +16,8 @@
 // in the prefix becomes `react None`; thread lists keep to the parallel
 // properties' vocabulary (no reactions, factory ops, fault injection or
 // NULL pointers, small valid properties: the runner checks no domain), any
-// other op becomes GetFreeCount, and they name sample slots
+// other op (and a Repeat, in the prefix too) becomes GetFreeCount, and
+// they name sample slots
 // 0..kSlotRange-1 (the thread's k-th GetBuffer).
 // Lists are cut at kMaxPrefix / kMaxPerThread ops, so the history stays
 // small enough for the linearizability search.

@@ -19,6 +19,9 @@ constexpr uint8_t kBitOom = 1 << 2;
 constexpr int kThreadShift = 3;  // two bits
 constexpr uint8_t kBitBlocking = 1 << 5;
 constexpr uint8_t kBitBool = 1 << 6;
+// Repeat N without the boolean bit: 1 <= N <= kSmallRepeat.
+constexpr uint32_t kSmallRepeat = 16;
+
 // IMediaSample2::SetProperties times travel as two int16 halves of field G:
 // a value within +-kSmallTime is the time itself, any other indexes (its
 // low three bits) this table of boundary and overflowing times.
@@ -198,6 +201,16 @@ Op DecodeRecord(const uint8_t* r) {
       op.iid = static_cast<spec::Iid>(s % spec::kNumIids);
       op.outer = (bits & kBitBool) != 0;
       break;
+    case OpKind::kRepeat: {
+      // A few rounds unless the boolean bit asks for up to kMaxRepeat.
+      uint32_t range = (bits & kBitBool) ? spec::kMaxRepeat : kSmallRepeat;
+      op.value = 1 + static_cast<int32_t>(static_cast<uint32_t>(Field(r, 0)) % range);
+      op.thread = 0;
+      break;
+    }
+    case OpKind::kRepeatEnd:
+      op.thread = 0;
+      break;
     case OpKind::kGetProperties:
     case OpKind::kCommit:
     case OpKind::kDecommit:
@@ -313,6 +326,12 @@ void EncodeRecord(const Op& op, uint8_t* r, bool* exact) {
     case OpKind::kCreateInstance:
       s = static_cast<uint8_t>(op.iid);
       if (op.outer) bits |= kBitBool;
+      break;
+    case OpKind::kRepeat:
+      PutField(r, 0, op.value - 1);
+      if (op.value > static_cast<int32_t>(kSmallRepeat)) bits |= kBitBool;
+      break;
+    case OpKind::kRepeatEnd:
       break;
     case OpKind::kGetProperties:
     case OpKind::kCommit:

@@ -15,7 +15,8 @@
 //   byte 1      bits: 0 null_ptr1, 1 null_ptr2, 2 oom, 3-4 calling thread
 //               (0..3), 5 GetBuffer blocks (no AM_GBF_NOWAIT), 6 the op's
 //               boolean (GetBuffer times, reaction persistent,
-//               CreateInstance outer), 7 unused
+//               CreateInstance outer, Repeat N up to kMaxRepeat instead of
+//               16), 7 unused
 //   byte 2      s: small argument (sample index, callback, iid, media type)
 //   byte 3      t: small argument (reaction, ReleaseBuffer kind, tables)
 //   bytes 4-31  A .. G: seven little-endian int32 (sizes, values, times

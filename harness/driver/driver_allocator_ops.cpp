@@ -19,6 +19,10 @@ bool SameBytes(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
 }  // namespace
 
 void Core::Execute(const Op& op, Outcome& o) {
+  if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+    o.hr = E_UNEXPECTED;  // Repeat blocks are run by the checker (op.h)
+    return;
+  }
   bool factory_op = spec::GroupOf(op.kind) == spec::OpGroup::kFactory;
   if (!factory_op && (alloc_ == nullptr || torn_down_.load())) {
     // No allocator (creation failed), or the world has ended (Teardown
@@ -172,6 +176,10 @@ void Core::Execute(const Op& op, Outcome& o) {
     case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       ExecuteFactoryOp(op, o);
+      return;
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
+      o.hr = E_UNEXPECTED;  // not reached: handled above
       return;
     case OpKind::kSampleAddRef:
     case OpKind::kSampleRelease:

@@ -152,6 +152,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kCreateInstance:
     case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
       o.hr = E_UNEXPECTED;
       return;
   }

@@ -41,11 +41,16 @@ std::string Malformed(const ParallelCase& c) {
     if (op.kind == OpKind::kSetReaction && op.reaction != spec::Reaction::kNone) {
       return "the prefix configures a reaction: " + spec::ToString(op);
     }
+    // A Repeat block still open when the threads start would end after them.
+    if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+      return "a parallel case has no Repeat blocks: " + spec::ToString(op);
+    }
   }
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
       if (op.kind == OpKind::kSetReaction) return "a parallel list configures a reaction";
-      if (op.oom || spec::GroupOf(op.kind) == spec::OpGroup::kFactory) {
+      if (op.oom || spec::GroupOf(op.kind) == spec::OpGroup::kFactory ||
+          spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
         return "a parallel list has an op outside the parallel vocabulary: " + spec::ToString(op);
       }
     }
@@ -235,6 +240,8 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
       case OpKind::kCreateInstance:
       case OpKind::kLockServer:
       case OpKind::kDllCanUnloadNow:
+      case OpKind::kRepeat:
+      case OpKind::kRepeatEnd:
         break;
     }
     w.events.push_back(std::move(e));

@@ -64,6 +64,9 @@ TEST(TraceFormat, RoundTripsExamples) {
   const char* lines[] = {
       "SetProperties 2 4096 16 0",
       "SetProperties -1 -2147483648 0 7 nullrequest nullactual",
+      "Repeat 1 {",
+      "Repeat 100000 {",
+      "}",
       "GetProperties",
       "GetProperties null",
       "Commit",
@@ -154,7 +157,12 @@ TEST(TraceFormat, RejectsMalformedLines) {
                        "@9 Commit",
                        "Commit extra",
                        "sample 1 SetActualDataLength 4294967296",
-                       "QueryInterface IFoo"};
+                       "QueryInterface IFoo",
+                       "Repeat 0 {",
+                       "Repeat 100001 {",
+                       "Repeat 5",
+                       "Repeat {",
+                       "} }"};
   for (const char* line : bad) EXPECT_FALSE(ParseOp(line).has_value()) << line;
 }
 
@@ -182,6 +190,7 @@ TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
     if (a.group == OpGroup::kConfig) continue;
     Op op = MakeSimple(a.kind);
     if (a.kind == OpKind::kSetMediaType) op.value = -1;
+    if (a.kind == OpKind::kRepeat) op.value = 1;
     auto back = ParseOp(ToString(op));
     ASSERT_TRUE(back.has_value()) << ToString(op);
     EXPECT_EQ(back->kind, a.kind) << ToString(op);
@@ -196,6 +205,7 @@ TEST(OpTable, NullablePointersMatchTheTraceSyntax) {
     for (int which = 1; which <= 2; ++which) {
       Op op = MakeSimple(info.kind);
       if (info.kind == OpKind::kSetMediaType) op.value = -1;
+      if (info.kind == OpKind::kRepeat) op.value = 1;
       (which == 1 ? op.null_ptr1 : op.null_ptr2) = true;
       auto back = ParseOp(ToString(op));
       ASSERT_TRUE(back.has_value()) << ToString(op);
@@ -238,6 +248,15 @@ TEST(TraceFormat, RoundTripsRandomOps) {
         break;
       case OpKind::kLockServer:
         op.value = static_cast<int32_t>(rng() % 3) - 1;
+        break;
+      case OpKind::kRepeat:
+        op.value = 1 + static_cast<int32_t>(rng() % kMaxRepeat);
+        op.thread = 0;
+        op.sample = 0;
+        break;
+      case OpKind::kRepeatEnd:
+        op.thread = 0;
+        op.sample = 0;
         break;
       case OpKind::kGetProperties:
       case OpKind::kCommit:
