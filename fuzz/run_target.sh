@@ -29,7 +29,8 @@ if [[ -f $here/$target.options ]]; then
   while IFS='=' read -r key value; do
     key=${key// /}
     value=${value// /}
-    [[ -z $key || $key == \[* || $key == \#* ]] && continue
+    # dict: the cluster's name for the dictionary passed above.
+    [[ -z $key || $key == \[* || $key == \#* || $key == dict ]] && continue
     options+=("-$key=$value")
   done <"$here/$target.options"
 fi

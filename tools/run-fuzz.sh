@@ -24,27 +24,18 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=
   -DDSALLOC_FUZZ_KILL_SECONDS="$kill_seconds" >/dev/null
 cmake --build "$build" -j2 --target dsalloc_fuzzers
 
-targets=(differential trace)
+targets=(differential concurrent trace)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-echo "=== fuzz: each target for $seconds s"
-pids=()
-for target in "${targets[@]}"; do
-  bash fuzz/run_target.sh "$build/fuzzers/${target}_fuzzer" "$seconds" \
-    >"$build/fuzz-$target.log" 2>&1 &
-  pids+=($!)
-done
+echo "=== fuzz: each target for $seconds s (differential and concurrent together, then trace)"
 failed=0
 declare -a summary
-for i in "${!targets[@]}"; do
-  target=${targets[$i]}
-  status=0
-  wait "${pids[$i]}" || status=$?
-  log=$build/fuzz-$target.log
+report() {  # target status
+  local target=$1 status=$2 log=$build/fuzz-$1.log verdict=ok
+  local execs runs cov
   execs=$(grep -oE 'stat::average_exec_per_sec: +[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
   runs=$(grep -oE 'stat::number_of_executed_units: +[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 || true)
-  verdict=ok
   if [[ $status -ne 0 ]]; then
     verdict="FINDING (exit $status)"
     failed=1
@@ -53,18 +44,29 @@ for i in "${!targets[@]}"; do
   fi
   summary+=("$(printf '%-13s %-20s %8s execs/s %10s runs   %s' "$target" "$verdict" "$execs" \
     "$runs" "${cov:-cov: ?}")")
-done
-echo "=== fuzz: targets (${seconds} s each; cov = edges reached, ft = features)"
+}
+run() {  # target
+  bash fuzz/run_target.sh "$build/fuzzers/${1}_fuzzer" "$seconds" >"$build/fuzz-$1.log" 2>&1
+}
+status_d=0 status_c=0 status_t=0
+run differential &
+pid_d=$!
+run concurrent || status_c=$?
+wait "$pid_d" || status_d=$?
+run trace || status_t=$?
+report differential $status_d
+report concurrent $status_c
+report trace $status_t
+echo "=== fuzz: targets (${seconds} s each; cov = edges reached, ft = features, corp = corpus)"
 printf '%s\n' "${summary[@]}"
 if [[ $failed -ne 0 ]]; then exit 1; fi
 
 if [[ ${DSALLOC_FUZZ_KILLTABLE:-1} != 0 ]]; then
+  # The differential run above was the baseline against the embedded dsalloc.
   echo "=== fuzz: kill table (every variant within $kill_seconds s)"
-  ctest --test-dir "$build" -L killtable --output-on-failure -V 2>&1 \
-    | grep -E '^[0-9]+: ' | sed -E 's/^[0-9]+: //' \
-    | grep -vE '^(Test command|Working Directory|Environment variables|Test timeout)' \
-    | grep -vE '^ +[A-Z_]+=' | sed -n '/^kill table for/,$p'
-  status=${PIPESTATUS[0]}
-  if [[ $status -ne 0 ]]; then exit "$status"; fi
+  variants=$(grep -E '^DSALLOC_VARIANTS:INTERNAL=' "$build/CMakeCache.txt" | cut -d= -f2)
+  DSALLOC_PROFILE=strict python3 tools/kill_table.py --variants-dir "$build/variants" \
+    --variants "$variants" --timeout $((kill_seconds + 60)) --skip-baseline \
+    -- fuzz/run_target.sh "$build/fuzzers/differential_fuzzer" "$kill_seconds"
 fi
 echo "=== fuzz: done in $((SECONDS - start)) s"
