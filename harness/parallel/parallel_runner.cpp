@@ -420,6 +420,14 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   const spec::State start = lockstep.model();
   const harness::SampleBinding start_binding = lockstep.binding();
   harness::Driver& driver = lockstep.driver();
+  if (start.destroyed || start.client_refs == 0) {
+    // The prefix released the client's last allocator reference: the
+    // threads would call an allocator that may be gone (outside every
+    // profile's domain; the runner checks none per op). Only the teardown
+    // is judged.
+    ++stats->runs;
+    return lockstep.Finish();
+  }
 
   std::vector<Event> runner_events;
   if (std::string hung = RunThreads(*phase, repeat, opt, &runner_events); !hung.empty()) {
@@ -467,6 +475,11 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   }
   for (int id : ObservedIds(start, start_binding, in.history)) {
     q.sample_refs.emplace_back(id, driver.ClientSampleRefs(id));
+  }
+  {
+    // The client still holds its reference (lists balance AddRef/Release).
+    spec::Outcome props = driver.RunDirect(spec::MakeSimple(OpKind::kGetProperties));
+    if (props.hr == S_OK && (props.written & spec::kOutProps)) q.props = props.props;
   }
   in.quiescence = std::move(q);
 
