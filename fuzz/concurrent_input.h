@@ -12,13 +12,13 @@
 // (fuzz_input.h), one op each; a record's thread bits (0..3) say where the
 // op goes: 0 to the prefix, T > 0 to thread ((T - 1) % threads) + 1, in
 // input order. What the parallel vocabulary does not allow is replaced op
-// for op, so every input stays valid and mutations stay local: a reaction
-// in the prefix becomes `react None`; thread lists keep to the parallel
-// properties' vocabulary (no reactions, factory ops, fault injection or
-// NULL pointers, small valid properties: the runner checks no domain), any
-// other op (and a Repeat, in the prefix too) becomes GetFreeCount, and
-// they name sample slots
-// 0..kSlotRange-1 (the thread's k-th GetBuffer).
+// for op, so every input stays valid and mutations stay local: the prefix
+// and the thread lists keep to the parallel properties' vocabulary (no
+// reactions, factory ops, fault injection, Repeat or NULL pointers, small
+// valid properties: the runner checks no domain, so every state the prefix
+// leaves must keep the threads' calls in it), any other op becomes
+// GetFreeCount, and samples are 0..kSlotRange-1 (in a thread list, slots:
+// the thread's k-th GetBuffer).
 // Lists are cut at kMaxPrefix / kMaxPerThread ops, so the history stays
 // small enough for the linearizability search.
 //

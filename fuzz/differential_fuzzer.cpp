@@ -30,9 +30,10 @@ namespace {
 // -max_len is the usual limit; this one protects replays of any file).
 constexpr size_t kMaxOps = 512;
 // Repeat blocks (op.h) multiply the work: their N is cut, in input order,
-// so that the ops actually run stay within this many (enough for bugs
-// that show after a thousand cycles of a few ops).
-constexpr size_t kMaxRunOps = 20000;
+// so that the ops actually run stay within this many: enough for a bug
+// that shows after a thousand get/release cycles, few enough that a
+// mutation to a large N does not cost the fuzzer its throughput.
+constexpr size_t kMaxRunOps = 2500;
 
 using dsalloc::spec::Op;
 using dsalloc::spec::OpGroup;

@@ -13,6 +13,8 @@
 # Prints libFuzzer's final stats and exits with libFuzzer's status
 # (0: no finding).
 set -uo pipefail
+# See tools/run-fuzz.sh: a smaller quarantine keeps a long run's RSS flat.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=64}
 fuzzer=$1
 seconds=$2
 shift 2
