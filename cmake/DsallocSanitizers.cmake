@@ -10,3 +10,26 @@ elseif(DSALLOC_SANITIZE STREQUAL "thread")
 elseif(NOT DSALLOC_SANITIZE STREQUAL "")
   message(FATAL_ERROR "DSALLOC_SANITIZE must be '', 'address' or 'thread'")
 endif()
+
+# Fuzzers (fuzz/): with DSALLOC_BUILD_FUZZERS the whole tree gets libFuzzer's
+# coverage instrumentation, and fuzz/ links its <target>_fuzzer binaries
+# with DSALLOC_FUZZING_ENGINE (-fsanitize=fuzzer; OSS-Fuzz passes its
+# $LIB_FUZZING_ENGINE and its own instrumentation flags, then sets
+# DSALLOC_FUZZ_INSTRUMENT=OFF). Clang only; combine with DSALLOC_SANITIZE.
+option(DSALLOC_BUILD_FUZZERS "Build the libFuzzer targets of fuzz/ (clang)" OFF)
+option(DSALLOC_FUZZ_INSTRUMENT "Add -fsanitize=fuzzer-no-link to the whole build" ON)
+set(DSALLOC_FUZZING_ENGINE "-fsanitize=fuzzer" CACHE STRING "Link flags of the fuzzer binaries")
+if(DSALLOC_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "DSALLOC_BUILD_FUZZERS=ON needs clang (libFuzzer)")
+  endif()
+  if(DSALLOC_FUZZ_INSTRUMENT)
+    add_compile_options(-fsanitize=fuzzer-no-link)
+  endif()
+  # UBSan's vptr check compares type_info across modules: a server loaded
+  # with DSALLOC_IMPL (the control's CXX_VISIBILITY_PRESET hidden, any
+  # foreign COM server) has its own, and every call through one of its
+  # interfaces would be reported. A fuzzer must not give that false finding.
+  add_compile_options(-fno-sanitize=vptr)
+  add_link_options(-fno-sanitize=vptr)
+endif()

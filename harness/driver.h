@@ -99,6 +99,12 @@ class Driver {
     std::chrono::milliseconds hang_timeout{5000};
     // How long a blocking GetBuffer is given before it counts as blocked.
     std::chrono::milliseconds settle{20};
+    // How long AwaitCompletions(0) waits for a completion nobody expects
+    // (a waiter woken by an op that should wake none); negative: `settle`.
+    // 0 collects only those already there, so that an op run while threads
+    // wait costs no fixed delay (the differential fuzzer): a wrong wake-up
+    // still shows, at the next op that collects completions.
+    std::chrono::milliseconds unexpected_settle{-1};
     // How long a lock probe may wait before THREAD.NOLOCK is violated.
     std::chrono::milliseconds lock_probe_timeout{1000};
     // Probe the lock in every NotifyRelease (off: faster, blind to

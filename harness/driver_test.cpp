@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "implementation.h"
+#include "lockstep.h"
 #include "model/op.h"
 #include "model/outcome.h"
 #include "model/state.h"
@@ -688,6 +689,54 @@ TEST(DriverVariantTest, DecommitWakesOneLeavesAWaiterBlocked) {
   std::vector<Violation> vs = driver.TakeViolations();
   // The driver sees the waiter still blocked after its own Decommit.
   EXPECT_TRUE(HasRule(vs, "GEN.NOHANG")) << Describe(vs);
+}
+
+// --- Repeat blocks (op.h), run by the Lockstep ---------------------------------
+
+std::string RunLockstep(std::string_view text, Lockstep* lockstep) {
+  std::string report = lockstep->ApplyAll(Trace(text));
+  return report.empty() ? lockstep->Finish() : report;
+}
+
+constexpr std::string_view kThousandNotifyingReleases = R"(
+  SetProperties 1 16 1 0
+  Commit
+  SetNotify 0
+  Repeat 1000 {
+  GetBuffer nowait
+  sample 0 Release
+  }
+  Decommit
+)";
+
+// checks: NOTIFY.ONCE
+TEST(LockstepRepeat, RunsTheBlockNTimes) {
+  Lockstep lockstep(Embedded(), spec::Profile::kStrict, Fast());
+  EXPECT_EQ(RunLockstep(kThousandNotifyingReleases, &lockstep), "");
+  EXPECT_EQ(lockstep.applied(), 3 + 2000 + 1);
+  EXPECT_EQ(lockstep.model().callbacks[0].notified, 1000u);
+}
+
+TEST(LockstepRepeat, OpenBlockEndsWithTheTraceAndBlocksDoNotNest) {
+  Lockstep lockstep(Embedded(), spec::Profile::kStrict, Fast());
+  // The inner Repeat and the first "}" are ignored; the block stays open
+  // to the end of the trace; the stray "}" after it changes nothing.
+  EXPECT_EQ(RunLockstep("Repeat 3 {\nAddRef\nRepeat 5 {\n}\nAddRef\n", &lockstep), "");
+  EXPECT_EQ(lockstep.applied(), 6);
+  EXPECT_EQ(lockstep.model().client_refs, 7u);
+}
+
+// The conformance kit's kLoseOneNotifyInThousand drops every 1000th
+// notification: one short trace with a Repeat block reaches it.
+// checks: NOTIFY.ONCE
+TEST(LockstepRepeat, ReachesTheThousandthNotification) {
+  auto impl = Variant("kLoseOneNotifyInThousand");
+  if (!impl) return;
+  Lockstep lockstep(*impl, spec::Profile::kStrict, Fast());
+  std::string report = RunLockstep(kThousandNotifyingReleases, &lockstep);
+  // The release the model says notifies callback 0 did not.
+  EXPECT_NE(report.find("round 1000 of Repeat 1000"), std::string::npos) << report;
+  EXPECT_NE(report.find("expected: hr=S_OK notify[cb0"), std::string::npos) << report;
 }
 
 }  // namespace

@@ -194,6 +194,49 @@ std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
 
 std::string Lockstep::Apply(const spec::Op& op) {
   if (!divergence_.empty()) return divergence_;
+  if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+    // op.h "Repeat": blocks do not nest; a stray "}" is ignored.
+    if (op.kind == spec::OpKind::kRepeat) {
+      if (repeat_open_) {
+        ++repeat_ignored_;  // an inner block: its "Repeat" and "}" are ignored
+      } else {
+        repeat_open_ = true;
+        repeat_count_ = std::clamp(op.value, 1, spec::kMaxRepeat);
+        repeat_body_.clear();
+      }
+    } else if (repeat_ignored_ > 0) {
+      --repeat_ignored_;
+    } else if (repeat_open_) {
+      return CloseRepeat();
+    }
+    return "";
+  }
+  if (repeat_open_) repeat_body_.push_back(op);
+  return ApplyOne(op);
+}
+
+std::string Lockstep::CloseRepeat() {
+  repeat_open_ = false;
+  repeat_ignored_ = 0;
+  std::vector<spec::Op> body = std::move(repeat_body_);
+  repeat_body_.clear();
+  for (int round = 2; round <= repeat_count_; ++round) {
+    for (const spec::Op& op : body) {
+      std::string report = ApplyOne(op);
+      if (!report.empty()) {
+        divergence_ = "in round " + std::to_string(round) + " of Repeat " +
+                      std::to_string(repeat_count_) + ":\n" + report;
+        return divergence_;
+      }
+    }
+  }
+  return "";
+}
+
+std::string Lockstep::ApplyOne(const spec::Op& op) {
+  if (!divergence_.empty()) return divergence_;
+  last_observed_ = spec::Outcome();
+  last_expected_ = spec::Outcome();
   const Candidate& lead = candidates_.front();
   if (op.oom && !driver_->SupportsFaultInjection()) {
     ++skipped_;  // the implementation has no hook to fail an allocation
@@ -269,6 +312,14 @@ std::string Lockstep::Apply(const spec::Op& op) {
   }
   observed.completions.insert(observed.completions.begin(), early.begin(), early.end());
 
+  last_observed_ = observed;
+  for (const spec::Transitions& ts : steps) {
+    if (!ts.empty()) {
+      last_expected_ = ts.front().outcome;
+      break;
+    }
+  }
+  bool matched = false;
   std::vector<Candidate> next;
   std::string first_mismatch;
   std::string first_expected;
@@ -286,6 +337,8 @@ std::string Lockstep::Apply(const spec::Op& op) {
       if (why.empty()) why = CheckCounts(c);
       if (why.empty()) {
         if (!t.outcome.rule.empty()) rules_applied_.insert(t.outcome.rule);
+        if (!matched) last_expected_ = t.outcome;
+        matched = true;
         if (std::find(next.begin(), next.end(), c) == next.end()) {
           next.push_back(std::move(c));
         }
@@ -365,6 +418,9 @@ std::string Lockstep::ApplyAll(const std::vector<spec::Op>& ops) {
 
 std::string Lockstep::Finish() {
   if (!divergence_.empty()) return divergence_;
+  if (repeat_open_) {
+    if (std::string report = CloseRepeat(); !report.empty()) return report;
+  }
   const spec::State& m = candidates_.front().model;
   // LIFE.SELFREF: while committed the allocator holds itself, so the world
   // still has an allocator even when the client holds no reference.

@@ -70,6 +70,9 @@ class Lockstep {
   ~Lockstep();
 
   // See the banner. "" when the implementation agreed with the model.
+  // Repeat blocks (op.h): "Repeat N {" starts recording, the block's ops
+  // run as they come, and "}" runs them N - 1 more times; a block still
+  // open at Finish() is completed there.
   std::string Apply(const spec::Op& op);
   // Applies ops in order, stopping at the first divergence.
   std::string ApplyAll(const std::vector<spec::Op>& ops);
@@ -99,6 +102,12 @@ class Lockstep {
   // The SPEC.md rules the model applied to the ops that agreed: what this
   // run has shown the implementation keeps.
   const std::set<std::string_view>& rules_applied() const { return rules_applied_; }
+  // The last op Apply ran on both sides: what the implementation did, and
+  // the first outcome the model allowed (the one that matched, when one
+  // did); empty Outcomes when it was skipped. For side-by-side printouts
+  // (dsalloc-replay --side-by-side).
+  const spec::Outcome& last_observed() const { return last_observed_; }
+  const spec::Outcome& last_expected() const { return last_expected_; }
   // Ops applied (run on both sides) and skipped (outside the domain).
   int applied() const { return applied_; }
   int skipped() const { return skipped_; }
@@ -115,6 +124,10 @@ class Lockstep {
   };
 
   std::string Diverged(std::string report, Divergence facts);
+  // Apply for an API op (no Repeat handling).
+  std::string ApplyOne(const spec::Op& op);
+  // Runs the recorded Repeat block its remaining N - 1 times.
+  std::string CloseRepeat();
   // The state checks after an op: callback and sample counts, violations.
   std::string CheckCounts(const Candidate& c) const;
   // ALLOC.SAMPLE.LAYOUT: the address `observed` carries (Outcome::pointer)
@@ -142,6 +155,13 @@ class Lockstep {
   std::vector<std::pair<int, uintptr_t>> buffers_;
   int applied_ = 0;
   int skipped_ = 0;
+  spec::Outcome last_observed_;
+  spec::Outcome last_expected_;
+  // The open Repeat block, if any.
+  bool repeat_open_ = false;
+  int repeat_count_ = 0;
+  int repeat_ignored_ = 0;  // inner "Repeat"s whose "}" is still to come
+  std::vector<spec::Op> repeat_body_;
 };
 
 }  // namespace dsalloc::harness

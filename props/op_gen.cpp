@@ -270,6 +270,8 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
       case OpKind::kCreateInstance:
       case OpKind::kLockServer:
       case OpKind::kDllCanUnloadNow:
+      case OpKind::kRepeat:
+      case OpKind::kRepeatEnd:
         break;
     }
     return op;

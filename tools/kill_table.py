@@ -14,8 +14,10 @@ First the checker runs once against the embedded dsalloc and must pass: a
 checker that fails everything would otherwise "kill" every variant. A
 variant is killed when the run reports a failure: a
 `dsalloc-props: KILLED property=P trace_length=N` line (props/property_check.h),
-a failed GoogleTest test, or death by a signal (a crash the checker
-provoked). Exit code 2 (cannot load the implementation, bad usage) is an
+a failed GoogleTest test, a fuzz target's finding (a
+`dsalloc-fuzz: FINDING target=T` line, fuzz/fuzz_env.h, or a sanitizer or
+libFuzzer error report: fuzz/run_target.sh), or death by a signal (a crash
+the checker provoked). Exit code 2 (cannot load the implementation, bad usage) is an
 error, not a kill. "killed by" names the properties or tests. Exits 1 if
 any variant survives, errs or times out, else 0.
 
@@ -33,6 +35,12 @@ import time
 
 KILLED = re.compile(r"dsalloc-props: KILLED property=(\S+) trace_length=(\d+)")
 GTEST_FAILED = re.compile(r"^\[  FAILED  \] (\S+\.\S+)", re.M)
+FUZZ_FINDING = re.compile(r"dsalloc-fuzz: FINDING target=(\S+)")
+# A finding of the sanitizers or of libFuzzer itself (leak, timeout, crash).
+FUZZ_ERROR = re.compile(r"==\d+== ?ERROR: (\w+): ([\w-]+)")
+# The rule a finding names, and the input it printed as a trace.
+FUZZ_RULE = re.compile(r"^\s+(?:rule |violation )?([A-Z][A-Z0-9]*(?:\.[A-Z0-9]+)+):", re.M)
+FUZZ_TRACE = re.compile(r"--- the input as a trace[^\n]*\n(.*?)--- end of trace ---", re.S)
 
 
 def run_variant(variant, path, command, timeout):
@@ -50,9 +58,20 @@ def run_variant(variant, path, command, timeout):
     seconds = time.monotonic() - start
     kills = KILLED.findall(output)
     failed_tests = GTEST_FAILED.findall(output)
+    fuzz_findings = ["%s fuzzer" % t for t in FUZZ_FINDING.findall(output)]
+    if fuzz_findings:
+        rule = FUZZ_RULE.search(output)
+        if rule:
+            fuzz_findings[0] += " (%s)" % rule.group(1)
+    else:
+        fuzz_findings = ["%s %s" % e for e in FUZZ_ERROR.findall(output)]
     signalled = code is not None and code < 0
-    reported = bool(kills or failed_tests or signalled)
-    if kills:
+    reported = bool(kills or failed_tests or fuzz_findings or signalled)
+    if fuzz_findings and not kills:
+        by = fuzz_findings[0]
+        trace = FUZZ_TRACE.search(output)
+        trace_text = str(trace.group(1).count("\n")) if trace else "-"
+    elif kills:
         by = ", ".join(name for name, _ in kills)
         trace = min(int(n) for _, n in kills)
         trace_text = str(trace) if trace > 0 else "-"
@@ -83,6 +102,9 @@ def main():
                         " today's checkers are not expected to kill)")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--skip-baseline", action="store_true",
+                        help="the caller has just run the checker against the embedded"
+                        " dsalloc without a failure (tools/run-fuzz.sh)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -103,10 +125,11 @@ def main():
             return 1
         jobs.append((name, path))
 
-    baseline = subprocess.run(command, env={k: v for k, v in os.environ.items()
-                                            if k != "DSALLOC_IMPL"},
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, errors="replace", timeout=args.timeout)
+    baseline = subprocess.CompletedProcess(command, 0, "") if args.skip_baseline else \
+        subprocess.run(command, env={k: v for k, v in os.environ.items()
+                                     if k != "DSALLOC_IMPL"},
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, errors="replace", timeout=args.timeout)
     if baseline.returncode != 0:
         print("kill table: the checker fails against the embedded dsalloc (exit %d);"
               " no variant can be judged. Last lines:" % baseline.returncode)

@@ -19,6 +19,10 @@ bool SameBytes(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
 }  // namespace
 
 void Core::Execute(const Op& op, Outcome& o) {
+  if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+    o.hr = E_UNEXPECTED;  // Repeat blocks are run by the checker (op.h)
+    return;
+  }
   bool factory_op = spec::GroupOf(op.kind) == spec::OpGroup::kFactory;
   if (!factory_op && (alloc_ == nullptr || torn_down_.load())) {
     // No allocator (creation failed), or the world has ended (Teardown
@@ -116,11 +120,20 @@ void Core::Execute(const Op& op, Outcome& o) {
     }
     case OpKind::kGetFreeCount: {
       LONG n = kSentinelLong;
-      FaultScope fault(impl_.arm_allocation_failure, op.oom);
-      o.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) {
-        return t->GetFreeCount(op.null_ptr1 ? nullptr : &n);
-      });
-      if (!op.null_ptr1 && n != kSentinelLong) {
+      auto get_free_count = [&](LONG* p) {
+        return WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) { return t->GetFreeCount(p); });
+      };
+      {
+        FaultScope fault(impl_.arm_allocation_failure, op.oom);
+        o.hr = get_free_count(op.null_ptr1 ? nullptr : &n);
+      }
+      bool written = n != kSentinelLong;
+      if (!op.null_ptr1 && !written) {
+        LONG again = kSentinelLong2;
+        get_free_count(&again);
+        written = again != kSentinelLong2;
+      }
+      if (!op.null_ptr1 && written) {
         o.written |= spec::kOutCount;
         o.value = n;
       }
@@ -163,6 +176,10 @@ void Core::Execute(const Op& op, Outcome& o) {
     case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       ExecuteFactoryOp(op, o);
+      return;
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
+      o.hr = E_UNEXPECTED;  // not reached: handled above
       return;
     case OpKind::kSampleAddRef:
     case OpKind::kSampleRelease:

@@ -108,6 +108,8 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
     case OpKind::kSetMediaTime:
     case OpKind::kGetProperties2:
     case OpKind::kSetProperties2:
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
       o.hr = E_UNEXPECTED;
       return;
   }

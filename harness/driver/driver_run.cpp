@@ -25,8 +25,10 @@ Outcome Core::RunDirect(const Op& op) {
 }
 
 std::vector<Completion> Core::AwaitCompletions(size_t count) {
-  std::vector<Completion> completions =
-      book_.AwaitCompletions(count, options_.hang_timeout, options_.settle);
+  const std::chrono::milliseconds extra = count == 0 && options_.unexpected_settle.count() >= 0
+                                              ? options_.unexpected_settle
+                                              : options_.settle;
+  std::vector<Completion> completions = book_.AwaitCompletions(count, options_.hang_timeout, extra);
   TouchHeldBuffers();  // the samples the completed calls handed out
   return completions;
 }

@@ -64,12 +64,23 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
       int64_t start = kSentinelTime, end = kSentinelTime;
       int64_t* ps = op.null_ptr1 ? nullptr : &start;
       int64_t* pe = op.null_ptr2 ? nullptr : &end;
-      o.hr = op.kind == OpKind::kGetTime ? s->GetTime(ps, pe) : s->GetMediaTime(ps, pe);
-      if (ps != nullptr && start != kSentinelTime) {
+      auto get = [&](int64_t* a, int64_t* b) {
+        return op.kind == OpKind::kGetTime ? s->GetTime(a, b) : s->GetMediaTime(a, b);
+      };
+      o.hr = get(ps, pe);
+      bool start_written = start != kSentinelTime;
+      bool end_written = end != kSentinelTime;
+      if ((ps != nullptr && !start_written) || (pe != nullptr && !end_written)) {
+        int64_t start2 = kSentinelTime2, end2 = kSentinelTime2;
+        get(ps != nullptr ? &start2 : nullptr, pe != nullptr ? &end2 : nullptr);
+        start_written = start_written || start2 != kSentinelTime2;
+        end_written = end_written || end2 != kSentinelTime2;
+      }
+      if (ps != nullptr && start_written) {
         o.written |= spec::kOutStart;
         o.start = start;
       }
-      if (pe != nullptr && end != kSentinelTime) {
+      if (pe != nullptr && end_written) {
         o.written |= spec::kOutEnd;
         o.end = end;
       }
@@ -141,6 +152,8 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kCreateInstance:
     case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
       o.hr = E_UNEXPECTED;
       return;
   }

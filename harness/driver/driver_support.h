@@ -48,6 +48,13 @@ inline constexpr uintptr_t kSentinelAddress =
     static_cast<uintptr_t>(0x5EB7DEAD0F00ull & UINTPTR_MAX);
 inline constexpr LONG kSentinelLong = 0x5EB7C0DE;
 inline constexpr int64_t kSentinelTime = 0x5EB7C0DE5EB7C0DEll;
+// The second sentinel of each kind. A call may legitimately write the first
+// one (a fuzzer asks for cBuffers = kSentinelLong, or SetTime of
+// kSentinelTime), so a query without side effects (GetFreeCount, GetTime,
+// GetMediaTime) whose out-parameter still holds the first sentinel is
+// asked again with the second: the value was written if that changes too.
+inline constexpr LONG kSentinelLong2 = ~kSentinelLong;
+inline constexpr int64_t kSentinelTime2 = ~kSentinelTime;
 inline constexpr ALLOCATOR_PROPERTIES kSentinelProps = {kSentinelLong, kSentinelLong, kSentinelLong,
                                                         kSentinelLong};
 

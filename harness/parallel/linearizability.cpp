@@ -58,6 +58,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <sstream>
 #include <unordered_set>
@@ -404,6 +405,13 @@ std::string Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b)
          << " NotifyRelease call(s) received, the model " << s.callbacks[cb].notified
          << " (NOTIFY.ONCE); ";
     }
+  }
+  if (q.props && !s.destroyed &&
+      std::memcmp(&*q.props, &s.props, sizeof(ALLOCATOR_PROPERTIES)) != 0) {
+    os << "GetProperties after the threads joined gave {" << q.props->cBuffers << ","
+       << q.props->cbBuffer << "," << q.props->cbAlign << "," << q.props->cbPrefix
+       << "}, the model {" << s.props.cBuffers << "," << s.props.cbBuffer << "," << s.props.cbAlign
+       << "," << s.props.cbPrefix << "} (ALLOC.GETPROPS); ";
   }
   for (const auto& [obs, refs] : q.sample_refs) {
     spec::SampleHandle hnd = b.ModelHandle(obs);

@@ -79,6 +79,10 @@ struct Quiescence {
   // (observed id, references the client holds on it) for every observed id
   // the history or the starting binding names.
   std::vector<std::pair<int, uint32_t>> sample_refs;
+  // The allocator properties GetProperties reported after the join, if
+  // asked: two overlapping SetProperties linearize either way, and only
+  // the final properties tell which order the allocator took.
+  std::optional<ALLOCATOR_PROPERTIES> props;
 };
 
 struct CheckInput {

@@ -41,11 +41,16 @@ std::string Malformed(const ParallelCase& c) {
     if (op.kind == OpKind::kSetReaction && op.reaction != spec::Reaction::kNone) {
       return "the prefix configures a reaction: " + spec::ToString(op);
     }
+    // A Repeat block still open when the threads start would end after them.
+    if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+      return "a parallel case has no Repeat blocks: " + spec::ToString(op);
+    }
   }
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
       if (op.kind == OpKind::kSetReaction) return "a parallel list configures a reaction";
-      if (op.oom || spec::GroupOf(op.kind) == spec::OpGroup::kFactory) {
+      if (op.oom || spec::GroupOf(op.kind) == spec::OpGroup::kFactory ||
+          spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
         return "a parallel list has an op outside the parallel vocabulary: " + spec::ToString(op);
       }
     }
@@ -243,6 +248,8 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
       case OpKind::kCreateInstance:
       case OpKind::kLockServer:
       case OpKind::kDllCanUnloadNow:
+      case OpKind::kRepeat:
+      case OpKind::kRepeatEnd:
         break;
     }
     w.events.push_back(std::move(e));
@@ -293,7 +300,8 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
   threads.reserve(n);
   for (size_t t = 0; t < n; ++t) {
     // Repeats differ in their jitter, so each meets other schedules.
-    unsigned seed = static_cast<unsigned>(repeat * 7919 + t * 104729 + 1);
+    unsigned seed =
+        static_cast<unsigned>(repeat * 7919 + t * 104729 + 1) + opt.schedule_seed * 15485863u;
     threads.emplace_back(RunWorker, std::ref(p), t, seed);
   }
   while (p.ready.load() < static_cast<int>(n)) std::this_thread::yield();
@@ -422,6 +430,14 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       opt.profile == spec::Profile::kPortable && start.traits[spec::kTraitCallbackIface] == 2;
   const harness::SampleBinding start_binding = lockstep.binding();
   harness::Driver& driver = lockstep.driver();
+  if (start.destroyed || start.client_refs == 0) {
+    // The prefix released the client's last allocator reference: the
+    // threads would call an allocator that may be gone (outside every
+    // profile's domain; the runner checks none per op). Only the teardown
+    // is judged.
+    ++stats->runs;
+    return lockstep.Finish();
+  }
 
   std::vector<Event> runner_events;
   if (std::string hung = RunThreads(*phase, repeat, opt, &runner_events); !hung.empty()) {
@@ -469,6 +485,11 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   }
   for (int id : ObservedIds(start, start_binding, in.history)) {
     q.sample_refs.emplace_back(id, driver.ClientSampleRefs(id));
+  }
+  {
+    // The client still holds its reference (lists balance AddRef/Release).
+    spec::Outcome props = driver.RunDirect(spec::MakeSimple(OpKind::kGetProperties));
+    if (props.hr == S_OK && (props.written & spec::kOutProps)) q.props = props.props;
   }
   in.quiescence = std::move(q);
 

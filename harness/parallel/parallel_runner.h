@@ -83,6 +83,9 @@ std::string ToTrace(const ParallelCase& c);
 struct RunOptions {
   spec::Profile profile = spec::Profile::kStrict;
   int repeats = 5;  // fresh allocator each time
+  // Mixed into every thread's jitter seed: a caller that wants other
+  // schedules for the same case (the concurrent fuzzer) varies it.
+  uint32_t schedule_seed = 0;
   CheckOptions check;
   harness::Driver::Options driver;
 };

@@ -64,6 +64,9 @@ TEST(TraceFormat, RoundTripsExamples) {
   const char* lines[] = {
       "SetProperties 2 4096 16 0",
       "SetProperties -1 -2147483648 0 7 nullrequest nullactual",
+      "Repeat 1 {",
+      "Repeat 100000 {",
+      "}",
       "GetProperties",
       "GetProperties null",
       "Commit",
@@ -154,7 +157,12 @@ TEST(TraceFormat, RejectsMalformedLines) {
                        "@9 Commit",
                        "Commit extra",
                        "sample 1 SetActualDataLength 4294967296",
-                       "QueryInterface IFoo"};
+                       "QueryInterface IFoo",
+                       "Repeat 0 {",
+                       "Repeat 100001 {",
+                       "Repeat 5",
+                       "Repeat {",
+                       "} }"};
   for (const char* line : bad) EXPECT_FALSE(ParseOp(line).has_value()) << line;
 }
 
@@ -182,6 +190,7 @@ TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
     if (a.group == OpGroup::kConfig) continue;
     Op op = MakeSimple(a.kind);
     if (a.kind == OpKind::kSetMediaType) op.value = -1;
+    if (a.kind == OpKind::kRepeat) op.value = 1;
     auto back = ParseOp(ToString(op));
     ASSERT_TRUE(back.has_value()) << ToString(op);
     EXPECT_EQ(back->kind, a.kind) << ToString(op);
@@ -196,6 +205,7 @@ TEST(OpTable, NullablePointersMatchTheTraceSyntax) {
     for (int which = 1; which <= 2; ++which) {
       Op op = MakeSimple(info.kind);
       if (info.kind == OpKind::kSetMediaType) op.value = -1;
+      if (info.kind == OpKind::kRepeat) op.value = 1;
       (which == 1 ? op.null_ptr1 : op.null_ptr2) = true;
       auto back = ParseOp(ToString(op));
       ASSERT_TRUE(back.has_value()) << ToString(op);
@@ -238,6 +248,15 @@ TEST(TraceFormat, RoundTripsRandomOps) {
         break;
       case OpKind::kLockServer:
         op.value = static_cast<int32_t>(rng() % 3) - 1;
+        break;
+      case OpKind::kRepeat:
+        op.value = 1 + static_cast<int32_t>(rng() % kMaxRepeat);
+        op.thread = 0;
+        op.sample = 0;
+        break;
+      case OpKind::kRepeatEnd:
+        op.thread = 0;
+        op.sample = 0;
         break;
       case OpKind::kGetProperties:
       case OpKind::kCommit:
@@ -1241,7 +1260,7 @@ TEST(ModelPortable, SnapshotReferenceIsOneTrait) {
 // 4096 buffers is dsalloc's own limit: under portable a Commit above it may
 // succeed with that many samples (cheaply: samples never handed out are one
 // choice for GetBuffer) or fail with a Commit failure code; above the
-// model's bound (65536 samples) it is outside the portable domain. The
+// model's bound (65535 samples) it is outside the portable domain. The
 // int32 limits stay (every source refuses them).
 // checks: ALLOC.COMMIT.LIMIT, ALLOC.COMMIT.FAIL, ALLOC.FREELIST.ORDER
 TEST(ModelPortable, CommitAboveDsallocsBufferLimitMaySucceed) {
@@ -1265,10 +1284,21 @@ TEST(ModelPortable, CommitAboveDsallocsBufferLimitMaySucceed) {
   // Strict is unchanged.
   EXPECT_EQ(m.Do("Commit").hr, E_OUTOFMEMORY);
   Sim bound;
-  bound.Do("SetProperties 65536 1 1 0");
-  EXPECT_TRUE(HasHr(Portable(bound.s, "Commit"), S_OK));
+  bound.Do("SetProperties 65535 1 1 0");
+  Transitions at_bound = PortableSteps(bound.s, "Commit");
+  const Transition* bound_ok = nullptr;
+  for (const Transition& t : at_bound) {
+    if (t.outcome.hr == S_OK) bound_ok = &t;
+  }
+  ASSERT_NE(bound_ok, nullptr);
+  // The last sample's index is still a sample, not SampleHandle::kNoSample
+  // (the differential fuzzer found 65536 samples handing out "NULL").
+  Transitions first = PortableSteps(bound_ok->next, "GetBuffer nowait");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(first[0].outcome.sample.valid());
+  EXPECT_EQ(first[0].outcome.sample.index, 65534);
   Sim beyond;
-  beyond.Do("SetProperties 65537 1 1 0");
+  beyond.Do("SetProperties 65536 1 1 0");
   EXPECT_FALSE(PortableInDomain(beyond.s, "Commit"));
   EXPECT_TRUE(beyond.Allowed("Commit"));  // strict: E_OUTOFMEMORY
   Sim wide;

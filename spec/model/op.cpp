@@ -291,6 +291,8 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
     case OpKind::kCreateInstance:
     case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
       return std::nullopt;
   }
   if (!ok || !t.Done()) return std::nullopt;
@@ -423,6 +425,11 @@ std::string ToString(const Op& op) {
     }
     if (op.persistent) Put(out, "persistent");
     return out;
+  } else if (op.kind == OpKind::kRepeat) {
+    out += "Repeat";
+    PutNum(out, op.value);
+    Put(out, "{");
+    return out;
   } else {
     out += OpKindName(op.kind);
   }
@@ -543,7 +550,10 @@ std::string ToString(const Op& op) {
     case OpKind::kDllCanUnloadNow:
       break;  // no arguments
     case OpKind::kSetReaction:
+    case OpKind::kRepeat:
       break;  // printed above
+    case OpKind::kRepeatEnd:
+      break;  // the name alone: "}"
   }
   return out;
 }
@@ -560,6 +570,17 @@ std::optional<Op> ParseOp(std::string_view line) {
   }
   std::string_view head = t.Next();
   if (head == "sample") return ParseSampleOp(t, op);
+  if (head == "Repeat" || head == "}") {
+    if (head == "Repeat") {
+      op.kind = OpKind::kRepeat;
+      if (!ParseNext(t, &op.value) || op.value < 1 || op.value > kMaxRepeat) return std::nullopt;
+      if (!t.Accept("{")) return std::nullopt;
+    } else {
+      op.kind = OpKind::kRepeatEnd;
+    }
+    if (!t.Done()) return std::nullopt;
+    return op;
+  }
   if (head == "callback") {
     int32_t cb = 0;
     if (!ParseNext(t, &cb) || cb < 0 || cb >= kNumCallbacks) return std::nullopt;
@@ -693,6 +714,8 @@ std::optional<Op> ParseOp(std::string_view line) {
     case OpKind::kSetMediaTime:
     case OpKind::kGetProperties2:
     case OpKind::kSetProperties2:
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
       return std::nullopt;
   }
   if (!t.Done()) return std::nullopt;

@@ -50,7 +50,16 @@
 //   DllGetClassObject MemoryAllocator IClassFactory [null]
 //   CreateInstance IMemAllocator [outer] [null] | DllCanUnloadNow
 //   LockServer 1 | LockServer 0       (IClassFactory::LockServer(TRUE/FALSE))
+//   Repeat 1000 {  ...ops...  }       (the ops between run 1000 times;
+//                                       1 <= N <= kMaxRepeat; not an API call)
 // Comments (#...) and blank lines are skipped by ParseTrace.
+//
+// Repeat. "Repeat N {" opens a block and "}" closes it; the checker
+// (harness::Lockstep) runs the block's ops N times in a row, so one short
+// trace reaches bugs that show only after thousands of cycles. Blocks do
+// not nest (an inner "Repeat" and its "}" are ignored), a "}" with no open
+// block is ignored, and a block still open at the end of the trace ends
+// there. Every other checker treats both as outside the domain.
 //
 // A *parallel case* (harness/parallel) is a file with the comment line
 // kParallelTraceMarker: its thread-0 ops are a sequential prefix, and the
@@ -76,10 +85,12 @@ namespace dsalloc::spec {
 inline constexpr int kNumCallbacks = 3;   // test callbacks 0..2
 inline constexpr int kMaxThreads = 8;     // client threads 0..7
 inline constexpr int kMaxBuffers = 4096;  // Commit limit (ALLOC.COMMIT.LIMIT)
-// The most samples the model holds (sample indices are uint16_t): a portable
-// Commit may succeed above kMaxBuffers up to here (ALLOC.COMMIT.LIMIT).
-inline constexpr int kMaxModelSamples = 65536;
-inline constexpr int kNumMediaTypes = 3;  // media type ids 0..2; -1 = NULL
+// The most samples the model holds (sample indices are uint16_t, and index
+// 0xFFFF is SampleHandle::kNoSample, outcome.h): a portable Commit may
+// succeed above kMaxBuffers up to here (ALLOC.COMMIT.LIMIT).
+inline constexpr int kMaxModelSamples = 65535;
+inline constexpr int kNumMediaTypes = 3;   // media type ids 0..2; -1 = NULL
+inline constexpr int kMaxRepeat = 100000;  // Repeat N: 1 <= N <= kMaxRepeat
 
 // Every call the model knows. The order is the order of kOpTable below and
 // means nothing else: code asks GroupOf(kind), never compares kinds.
@@ -121,8 +132,10 @@ enum class OpKind : uint8_t {
   kCreateInstance,
   kLockServer,
   kDllCanUnloadNow,
+  kRepeat,
+  kRepeatEnd,
 };
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kDllCanUnloadNow) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kRepeatEnd) + 1;
 
 // Which object an op is called on, which also fixes its trace syntax.
 enum class OpGroup : uint8_t {
@@ -135,6 +148,8 @@ enum class OpGroup : uint8_t {
                //   "Name args..."
   kConfig,     // test callback configuration, not an API call:
                //   "callback N react Reaction..."
+  kControl,    // the checker's control flow, not an API call:
+               //   "Repeat N {" and "}" (Op::value is N)
 };
 
 // One row per op: its trace name, its group, and what Op::null_ptr1 /
@@ -189,6 +204,8 @@ inline constexpr OpInfo kOpTable[] = {
     {OpKind::kCreateInstance, "CreateInstance", OpGroup::kFactory, "ppv", ""},
     {OpKind::kLockServer, "LockServer", OpGroup::kFactory, "", ""},
     {OpKind::kDllCanUnloadNow, "DllCanUnloadNow", OpGroup::kFactory, "", ""},
+    {OpKind::kRepeat, "Repeat", OpGroup::kControl, "", ""},
+    {OpKind::kRepeatEnd, "}", OpGroup::kControl, "", ""},
 };
 
 // Row k of kOpTable is OpKind k, for every kind: each kind is listed exactly
@@ -302,7 +319,8 @@ struct Op {
   bool outer = false;      // CreateInstance with pUnkOuter
   int64_t t0 = 0, t1 = 0;  // SetTime / SetMediaTime values (unless null_ptr*)
   int32_t value = 0;       // SetActualDataLength, Set*(BOOL), LockServer's
-                           // fLock, media type id (SetMediaType; -1 = NULL)
+                           // fLock, media type id (SetMediaType; -1 = NULL),
+                           // Repeat's N
   DWORD cb = 0;            // Get/SetProperties2 cbProperties
   Sample2Image image;      // SetProperties2 payload
   friend bool operator==(const Op& a, const Op& b);  // every field

@@ -41,6 +41,8 @@ struct SampleHandle {
   bool valid() const { return index != kNoSample; }
   friend bool operator==(const SampleHandle&, const SampleHandle&) = default;
 };
+// Every sample the model holds has an index below kNoSample.
+static_assert(kMaxModelSamples <= SampleHandle::kNoSample);
 
 // One NotifyRelease delivered during an op.
 struct Notification {

@@ -911,6 +911,8 @@ bool Engine::SampleOp(const Op& op) {
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
     case OpKind::kLockServer:
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
     case OpKind::kDllCanUnloadNow:
       return false;
   }
@@ -961,6 +963,8 @@ bool Engine::Factory(const Op& op) {
       // server lock counts too (FACTORY.LOCKSERVER).
       return Succeed("FACTORY.UNLOAD", s_.destroyed && s_.server_locks == 0 ? S_OK : S_FALSE);
     // Not factory ops (Run dispatches them elsewhere).
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
     case OpKind::kSetProperties:
     case OpKind::kGetProperties:
     case OpKind::kCommit:
@@ -1062,6 +1066,9 @@ bool Engine::RunOp(const Op& op) {
     case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       return Factory(op);
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
+      return false;  // the checker's, never a step (op.h)
     case OpKind::kSampleAddRef:
     case OpKind::kSampleRelease:
     case OpKind::kSampleQueryInterface:
@@ -1093,6 +1100,8 @@ bool IsAllocatorOp(OpKind k) { return GroupOf(k) == OpGroup::kAllocator; }
 // The profile-independent part of the domain (step.h "Domain").
 bool Structural(const State& s, const Op& op) {
   if (op.thread >= kMaxThreads) return false;
+  // Repeat blocks are the checker's (harness::Lockstep), never a step.
+  if (GroupOf(op.kind) == OpGroup::kControl) return false;
   if (std::find(s.waiters.begin(), s.waiters.end(), op.thread) != s.waiters.end()) {
     return false;  // a blocked thread makes no calls
   }
@@ -1149,6 +1158,9 @@ bool Structural(const State& s, const Op& op) {
     case OpKind::kLockServer:
     case OpKind::kDllCanUnloadNow:
       return true;
+    case OpKind::kRepeat:
+    case OpKind::kRepeatEnd:
+      return false;  // not reached: Repeat blocks return false above
   }
   return false;  // not reached: the switch lists every OpKind
 }

@@ -1,13 +1,22 @@
 // tools/replay/replay.cpp: dsalloc-replay, which runs a trace again.
 //
-//   dsalloc-replay [--impl=PATH] [--profile=strict|portable] [--repeats=N] [-v] TRACE
+//   dsalloc-replay [--impl=PATH] [--profile=strict|portable] [--repeats=N]
+//                  [-v | --side-by-side] [--fuzz-input] [--print-trace] FILE
 //
-// TRACE is a file in the one trace format of spec/model/op.h (what the
-// property tests print and write with --trace-dir, what the fuzzers will
-// print): one op per line, '#' comments. Each op runs on the model and on
+// FILE is a file in the one trace format of spec/model/op.h (what the
+// property tests print and write with --trace-dir, what the fuzzers print
+// at a finding): one op per line, '#' comments; or, with --fuzz-input (or
+// when FILE is not a trace at all), an input of the differential fuzzer
+// (fuzz/fuzz_input.h: a crash file libFuzzer saved, a corpus entry), which
+// is decoded into ops first. --print-trace prints the ops in the trace
+// format and exits (turns a fuzzer input into a trace file).
+// Each op runs on the model and on
 // the implementation (the embedded dsalloc, DSALLOC_IMPL, or --impl) in
 // lockstep; the first divergence is printed with the rule it breaks, then
-// the world is torn down and checked for leaks. A parallel case (the
+// the world is torn down and checked for leaks. -v prints each op's verdict;
+// --side-by-side prints, per op, what the model allows and what the
+// implementation did, and marks the first divergence with ">>>". A
+// parallel case (the
 // kParallelTraceMarker comment, op.h) is run by the parallel runner instead,
 // --repeats times (default 50), each on a fresh allocator and schedule, and
 // checked for linearizability. A sequential trace runs once, or --repeats
@@ -16,14 +25,18 @@
 // Exit 0: the implementation agrees with the
 // model on the whole trace; 1: it diverged; 2: bad usage.
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include "fuzz_input.h"
 #include "implementation.h"
 #include "lockstep.h"
 #include "model/op.h"
@@ -34,7 +47,7 @@ namespace {
 int Usage() {
   std::fprintf(stderr,
                "usage: dsalloc-replay [--impl=PATH] [--profile=strict|portable] "
-               "[--repeats=N] [-v] TRACE\n");
+               "[--repeats=N] [-v | --side-by-side] [--fuzz-input] [--print-trace] FILE\n");
   return 2;
 }
 
@@ -65,14 +78,18 @@ int ReplayParallel(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Pro
 
 }  // namespace
 
+enum class Detail { kVerdict, kPerOp, kSideBySide };
+
 // Runs a sequential trace once in lockstep; 0 agrees, 1 diverged.
 int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
-                     bool verbose);
+                     Detail detail);
 
 int main(int argc, char** argv) {
   using namespace dsalloc;
   spec::Profile profile = spec::Profile::kStrict;
-  bool verbose = false;
+  Detail detail = Detail::kVerdict;
+  bool fuzz_input = false;
+  bool print_trace = false;
   int repeats = 0;  // 0: the default (parallel 50, sequential 1)
   const char* path = nullptr;
   for (int i = 1; i < argc; ++i) {
@@ -91,7 +108,13 @@ int main(int argc, char** argv) {
       repeats = std::atoi(arg.c_str() + 10);
       if (repeats < 1) return Usage();
     } else if (arg == "-v") {
-      verbose = true;
+      detail = Detail::kPerOp;
+    } else if (arg == "--side-by-side") {
+      detail = Detail::kSideBySide;
+    } else if (arg == "--fuzz-input") {
+      fuzz_input = true;
+    } else if (arg == "--print-trace") {
+      print_trace = true;
     } else if (path == nullptr && arg[0] != '-') {
       path = argv[i];
     } else {
@@ -99,34 +122,48 @@ int main(int argc, char** argv) {
     }
   }
   if (path == nullptr) return Usage();
-  std::ifstream file(path);
+  std::ifstream file(path, std::ios::binary);
   if (!file) {
     std::fprintf(stderr, "cannot read %s\n", path);
     return 2;
   }
   std::stringstream text;
   text << file.rdbuf();
+  const std::string content = text.str();
   int bad_line = 0;
-  auto ops = spec::ParseTrace(text.str(), &bad_line);
-  if (!ops) {
+  std::optional<std::vector<spec::Op>> ops;
+  if (!fuzz_input) ops = spec::ParseTrace(content, &bad_line);
+  if (!ops && !fuzz_input && content.find('\0') == std::string::npos) {
     std::fprintf(stderr, "%s:%d: not an op of the trace format (spec/model/op.h)\n", path,
                  bad_line);
     return 2;
   }
+  if (!ops) {
+    // A differential fuzzer input (fuzz/fuzz_input.h): every byte string is one.
+    const auto* bytes = reinterpret_cast<const uint8_t*>(content.data());
+    ops = fuzz::Decode(bytes, content.size());
+    if (!print_trace) {
+      std::printf("%s: a differential fuzzer input, %zu ops\n", path, ops->size());
+    }
+  }
+  if (print_trace) {
+    for (const spec::Op& op : *ops) std::printf("%s\n", spec::ToString(op).c_str());
+    return 0;
+  }
 
-  if (text.str().find(spec::kParallelTraceMarker) != std::string::npos) {
+  if (content.find(spec::kParallelTraceMarker) != std::string::npos) {
     return ReplayParallel(*ops, profile, repeats > 0 ? repeats : 50);
   }
   const int runs = repeats > 0 ? repeats : 1;
   for (int run = 1; run <= runs; ++run) {
     if (runs > 1) std::printf("run %d of %d: ", run, runs);
-    if (int rc = ReplaySequential(*ops, profile, verbose); rc != 0) return rc;
+    if (int rc = ReplaySequential(*ops, profile, detail); rc != 0) return rc;
   }
   return 0;
 }
 
 int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
-                     bool verbose) {
+                     Detail detail) {
   using namespace dsalloc;
   harness::Lockstep lockstep(harness::Selected(), profile);
   std::printf("replaying %zu ops against %s (%s profile)\n", ops.size(),
@@ -136,11 +173,20 @@ int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::P
   for (const spec::Op& op : ops) {
     int skipped = lockstep.skipped();
     report = lockstep.Apply(op);
-    if (verbose) {
+    const bool was_skipped = report.empty() && lockstep.skipped() > skipped;
+    if (detail == Detail::kPerOp) {
       std::printf("  %-60s %s\n", spec::ToString(op).c_str(),
-                  !report.empty()                ? "DIVERGED"
-                  : lockstep.skipped() > skipped ? "skipped (outside the domain)"
-                                                 : "ok");
+                  !report.empty() ? "DIVERGED"
+                  : was_skipped   ? "skipped (outside the domain)"
+                                  : "ok");
+    } else if (detail == Detail::kSideBySide) {
+      std::printf("%s %s\n", report.empty() ? "   " : ">>>", spec::ToString(op).c_str());
+      if (was_skipped) {
+        std::printf("      skipped (outside the domain)\n");
+      } else {
+        std::printf("      model:          %s\n", spec::ToString(lockstep.last_expected()).c_str());
+        std::printf("      implementation: %s\n", spec::ToString(lockstep.last_observed()).c_str());
+      }
     }
     if (!report.empty()) break;
   }

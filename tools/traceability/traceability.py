@@ -42,6 +42,8 @@ COMMENT_RE = re.compile(r"^\s*(//|#|\*|/\*)")
 TEST_RE = re.compile(
     r"^\s*(TEST|TEST_F|TEST_P|TYPED_TEST|TYPED_TEST_P|RC_GTEST_PROP|"
     r"RC_GTEST_FIXTURE_PROP)\s*\(\s*(\w+)\s*,\s*(\w+)")
+# A fuzz target (fuzz/<target>_fuzzer.cpp) is one test, named by its file.
+FUZZ_TARGET_RE = re.compile(r'^\s*extern "C" int LLVMFuzzerTestOneInput\b')
 MAX_RULES_PER_TEST = 6
 
 # (folder, counts): every source file below the folder.
@@ -105,7 +107,13 @@ def tests_in_file(path):
         if not pending:
             continue
         t = TEST_RE.match(line)
-        yield (f"{t.group(2)}.{t.group(3)}" if t else None), first, pending
+        if t:
+            name = f"{t.group(2)}.{t.group(3)}"
+        elif FUZZ_TARGET_RE.match(line):
+            name = "fuzz." + os.path.splitext(os.path.basename(path))[0]
+        else:
+            name = None
+        yield name, first, pending
         pending = []
     if pending:
         yield None, first, pending

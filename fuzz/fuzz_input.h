@@ -1,0 +1,70 @@
+// ---------------------------------------------------------------------------
+// File: fuzz/fuzz_input.h
+// ---------------------------------------------------------------------------
+//
+// The byte format of the differential fuzzer: how libFuzzer's bytes become
+// a sequence of spec::Ops (spec/model/op.h), and back.
+//
+// Every byte string is a valid input. The bytes are cut into fixed-size
+// records of kRecordSize bytes (a short last record is zero-padded), and
+// every record decodes to exactly one Op, so a mutation of one byte changes
+// one op and leaves the others where they were; inserting or erasing a
+// whole record inserts or erases one op. Record layout:
+//
+//   byte 0      op selector: OpKind = byte % kNumOpKinds (kOpTable order)
+//   byte 1      bits: 0 null_ptr1, 1 null_ptr2, 2 oom, 3-4 calling thread
+//               (0..3), 5 GetBuffer blocks (no AM_GBF_NOWAIT), 6 the op's
+//               boolean (GetBuffer times, reaction persistent,
+//               CreateInstance outer, Repeat N up to kMaxRepeat instead of
+//               16), 7 unused
+//   byte 2      s: small argument (sample index, callback, iid, media type)
+//   byte 3      t: small argument (reaction, ReleaseBuffer kind, tables)
+//   bytes 4-31  A .. G: seven little-endian int32 (sizes, values, times
+//               as two int32 halves)
+//
+// Decode is a pure function of the bytes (no model state): whether an op
+// makes sense in the state it meets is the Lockstep's question
+// (spec::InDomain), and ops outside the domain are skipped. Sizes are
+// capped so that no Commit asks for more than kMaxCommitBytes (a fuzzer
+// must not die of an allocation the input asked for), except requests whose
+// size arithmetic overflows, which every conforming server refuses.
+//
+// Encode is the inverse for every op the format can express: Decode(
+// Encode(ops)) == ops, except IMediaSample2::SetProperties times that are
+// neither small nor in a table of boundary values, a stream id above 15 or
+// an argument beyond the ranges above; Encode reports through `exact`
+// whether it had to approximate. The seed corpora
+// are traces encoded this way (dsalloc-fuzz-encode).
+//
+// Threading: pure functions. Errors: none (every input decodes).
+
+#ifndef DSALLOC_FUZZ_FUZZ_INPUT_H_
+#define DSALLOC_FUZZ_FUZZ_INPUT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "model/op.h"
+
+namespace dsalloc::fuzz {
+
+inline constexpr size_t kRecordSize = 32;
+// The largest buffer pool a decoded SetProperties may lead to.
+inline constexpr int64_t kMaxCommitBytes = int64_t{64} << 20;
+// Sample indices the format names (0 .. kSampleRange-1).
+inline constexpr int kSampleRange = 16;
+
+// One record -> one op. REQUIRES: record has kRecordSize bytes.
+spec::Op DecodeRecord(const uint8_t* record);
+// All records of the input.
+std::vector<spec::Op> Decode(const uint8_t* data, size_t size);
+
+// One op -> one record; *exact (if given) is cleared when the record does
+// not decode back to op.
+void EncodeRecord(const spec::Op& op, uint8_t* record, bool* exact = nullptr);
+std::vector<uint8_t> Encode(const std::vector<spec::Op>& ops, bool* exact = nullptr);
+
+}  // namespace dsalloc::fuzz
+
+#endif  // DSALLOC_FUZZ_FUZZ_INPUT_H_
