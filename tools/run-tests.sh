@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # Checks the format, then builds and tests every preset: release (g++, plus the SPIN model and the
-# kill tables), clang,
-# asan (ASan+UBSan+LSan) and tsan; then installs the release build and
-# builds a consumer project against it with find_package and pkg-config.
+# kill tables), clang, asan (ASan+UBSan+LSan) and tsan; then "fuzz": the libFuzzer targets built
+# with clang and run for DSALLOC_FUZZ_SECONDS each, and their kill table (tools/run-fuzz.sh);
+# then installs the release build and builds a consumer project against it with find_package and
+# pkg-config.
 #
-#   tools/run-tests.sh [preset...]     (default: release clang asan tsan)
+#   tools/run-tests.sh [preset...]     (default: release clang asan tsan fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 presets=("$@")
-if [[ ${#presets[@]} -eq 0 ]]; then presets=(release clang asan tsan); fi
+if [[ ${#presets[@]} -eq 0 ]]; then presets=(release clang asan tsan fuzz); fi
 
 declare -a summary
 echo "=== format (.clang-format)"
 bash tools/check-format.sh
 summary+=("format: every C++ file matches .clang-format")
 for preset in "${presets[@]}"; do
+  if [[ $preset == fuzz ]]; then
+    start=$SECONDS
+    bash tools/run-fuzz.sh
+    summary+=("fuzz: every target ran clean and the fuzz kill table held ($((SECONDS - start)) s)")
+    continue
+  fi
   echo "=== preset $preset: configure and build"
   cmake --preset "$preset" -DDSALLOC_BUILD_TESTS=ON -DDSALLOC_TRACE_STRICT=ON >/dev/null
   cmake --build --preset "$preset"
