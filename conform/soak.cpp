@@ -226,6 +226,8 @@ class Soak {
   void WorkerMain(int index);
 
   // The reentrant call NotifyRelease makes now and then (NOTIFY.REENTRANT).
+  // GetFreeCount from inside a NotifyRelease, under the slot's outer call.
+  HRESULT NestedFreeCount(CallSlot& s, LONG* free_count);
   void ReentrantFreeCount();
   // While the controller releases samples alone: the exact free count seen
   // from inside NotifyRelease (NOTIFY.AFTERFREE, ALLOC.FREECOUNT). False
@@ -377,18 +379,22 @@ HRESULT CountingCallback::NotifyRelease() {
 
 // --- Calls into the implementation -------------------------------------------
 
-void Soak::ReentrantFreeCount() {
-  if (cb_alloc_ == nullptr || tls_slot == nullptr) return;
-  CallSlot& s = *tls_slot;
+HRESULT Soak::NestedFreeCount(CallSlot& s, LONG* free_count) {
+  // Still inside the outer call (seq stays odd); only the name changes.
   const char* call = s.call.load(std::memory_order_relaxed);
   const char* rule = s.rule.load(std::memory_order_relaxed);
-  // Still inside the outer call (seq stays odd); only the name changes.
   s.call.store("GetFreeCount from inside NotifyRelease", std::memory_order_relaxed);
   s.rule.store("THREAD.NOLOCK", std::memory_order_relaxed);
-  LONG free_count = -1;
-  HRESULT hr = cb_alloc_->GetFreeCount(&free_count);
+  HRESULT hr = cb_alloc_->GetFreeCount(free_count);
   s.call.store(call, std::memory_order_relaxed);
   s.rule.store(rule, std::memory_order_relaxed);
+  return hr;
+}
+
+void Soak::ReentrantFreeCount() {
+  if (cb_alloc_ == nullptr || tls_slot == nullptr) return;
+  LONG free_count = -1;
+  HRESULT hr = NestedFreeCount(*tls_slot, &free_count);
   if (hr != S_OK || free_count < 0 || free_count > cbuffers_) {
     Fail("NOTIFY.REENTRANT", "GetFreeCount from inside NotifyRelease: expected S_OK and 0.." +
                                  std::to_string(cbuffers_) + ", observed " + Hr(hr) + " and " +
@@ -399,15 +405,8 @@ void Soak::ReentrantFreeCount() {
 bool Soak::SerialFreeCount() {
   const int expected = serial_free_.load();
   if (expected < 0 || cb_alloc_ == nullptr || tls_slot != &slots_[threads_]) return false;
-  CallSlot& s = *tls_slot;
-  const char* call = s.call.load(std::memory_order_relaxed);
-  const char* rule = s.rule.load(std::memory_order_relaxed);
-  s.call.store("GetFreeCount from inside NotifyRelease", std::memory_order_relaxed);
-  s.rule.store("THREAD.NOLOCK", std::memory_order_relaxed);
   LONG free_count = -1;
-  HRESULT hr = cb_alloc_->GetFreeCount(&free_count);
-  s.call.store(call, std::memory_order_relaxed);
-  s.rule.store(rule, std::memory_order_relaxed);
+  HRESULT hr = NestedFreeCount(*tls_slot, &free_count);
   if (hr != S_OK || free_count != expected) {
     Fail(hr == S_OK && free_count < expected ? "NOTIFY.AFTERFREE" : "ALLOC.FREECOUNT",
          "decommit pending, the soak alone releasing sample " + std::to_string(expected) + " of " +
