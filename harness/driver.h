@@ -49,6 +49,13 @@
 // completions are collected with AwaitCompletions. (Thread 0's GetBuffer
 // without NOWAIT takes the same path, so one that blocks when it must not
 // costs `settle`, not a hang; Run's Outcomes never carry completions.)
+// A checker that knows what the call must do says so (Expectation): a call
+// expected to block is seen blocked as soon as its worker is asleep
+// (thread_sleep.h: Linux; elsewhere after `settle`), and with
+// Options::direct_calls a call expected to return runs on the calling
+// thread under a watchdog: no hand-over, no settle. If it does block, after
+// hang_timeout the watchdog records GEN.NOHANG and decommits the allocator
+// to wake it (ALLOC.DECOMMIT.WAKE).
 //
 // Violations that are not part of an Outcome (a call on a callback after its
 // last reference, a count below zero, a failed lock probe, a hang) are
@@ -110,6 +117,12 @@ class Driver {
     // Probe the lock in every NotifyRelease (off: faster, blind to
     // THREAD.NOLOCK).
     bool probe_lock = true;
+    // Run a GetBuffer the checker expects to return (Expectation::kReturns)
+    // on the calling thread under the watchdog instead of on a worker (see
+    // the banner): what makes a fuzzer's op cost microseconds. Off by
+    // default: a wrongly blocking call then costs hang_timeout and a
+    // Decommit the model does not know of, reported as GEN.NOHANG.
+    bool direct_calls = false;
     // Touch the buffers (LIFE.FREEMEM, LIFE.SAMPLEALIVE): after every Run,
     // RunDirect and AwaitCompletions, for every sample the client then
     // holds (those just handed out included), GetPointer + GetSize, then
@@ -148,12 +161,16 @@ class Driver {
 
   void SetResolver(ReactionResolver resolver);
 
+  // What the checker's model says a GetBuffer without NOWAIT will do (see
+  // the banner); other ops ignore it.
+  enum class Expectation { kUnknown, kReturns, kBlocks };
+
   // Runs op on the calling thread (see the banner for blocking GetBuffer)
   // and returns what was observed. Sample names are observed ids.
   // REQUIRES: op is in the model's domain for the state the checker
   // believes the allocator is in (an op on a sample the client does not
   // hold, or on an allocator it has released, is a checker bug).
-  spec::Outcome Run(const spec::Op& op);
+  spec::Outcome Run(const spec::Op& op, Expectation expect = Expectation::kUnknown);
 
   // Runs op directly on the calling thread, whatever op.thread says, and
   // returns when the call returns (a blocking GetBuffer blocks the caller;

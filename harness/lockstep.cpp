@@ -260,11 +260,13 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   // The driver runs one op: only explanations in which it means the same
   // call on the same sample stay (the others name another sample by this
   // index; they are relabellings of the ones kept).
-  std::erase_if(candidates_, [&](const Candidate& c) {
-    spec::Op mine;
-    return !spec::InDomain(c.model, op, profile_) ||
-           !c.binding.ToObserved(c.model.generation, op, &mine) || !(mine == observed_op);
-  });
+  if (candidates_.size() > 1) {  // the lead passed these tests above
+    std::erase_if(candidates_, [&](const Candidate& c) {
+      spec::Op mine;
+      return !spec::InDomain(c.model, op, profile_) ||
+             !c.binding.ToObserved(c.model.generation, op, &mine) || !(mine == observed_op);
+    });
+  }
   std::vector<spec::Transitions> steps;
   steps.reserve(candidates_.size());
   size_t completions = 0;
@@ -284,10 +286,20 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   }
 
   bool may_block = false;
+  bool may_return = false;
   for (const spec::Transitions& ts : steps) {
-    for (const spec::Transition& t : ts) may_block = may_block || t.outcome.blocked;
+    for (const spec::Transition& t : ts) {
+      may_block = may_block || t.outcome.blocked;
+      may_return = may_return || !t.outcome.blocked;
+    }
   }
-  spec::Outcome observed = driver_->Run(observed_op);
+  // The driver need not find out by waiting what the model already knows.
+  const Driver::Expectation expect = !may_block    ? Driver::Expectation::kReturns
+                                     : !may_return ? Driver::Expectation::kBlocks
+                                                   : Driver::Expectation::kUnknown;
+  // Observed straight into last_observed() (no copy per op).
+  spec::Outcome& observed = last_observed_;
+  observed = driver_->Run(observed_op, expect);
   std::vector<spec::Completion> early;
   if (observed.blocked && !may_block) {
     // The driver calls a GetBuffer blocked when it has not returned after
@@ -312,10 +324,11 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   }
   observed.completions.insert(observed.completions.begin(), early.begin(), early.end());
 
-  last_observed_ = observed;
-  for (const spec::Transitions& ts : steps) {
+  // The first outcome allowed, or the one that matched (last_expected()).
+  spec::Outcome* expected_shown = nullptr;
+  for (spec::Transitions& ts : steps) {
     if (!ts.empty()) {
-      last_expected_ = ts.front().outcome;
+      expected_shown = &ts.front().outcome;
       break;
     }
   }
@@ -325,19 +338,20 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   std::string first_expected;
   std::string_view rule;
   for (size_t k = 0; k < candidates_.size(); ++k) {
-    for (const spec::Transition& t : steps[k]) {
-      Candidate c{t.next, candidates_[k].binding};
+    for (spec::Transition& t : steps[k]) {
+      const bool new_generation = t.next.generation != candidates_[k].model.generation;
+      Candidate c{std::move(t.next), candidates_[k].binding};
       std::string why = c.binding.Reconcile(observed, t.outcome);
       if (why.empty()) {
-        if (t.next.generation != candidates_[k].model.generation) {
-          c.binding.StartGeneration(t.next.generation);
-        }
+        if (new_generation) c.binding.StartGeneration(c.model.generation);
         why = CheckAlignment(t.outcome, c.model, observed);
       }
       if (why.empty()) why = CheckCounts(c);
       if (why.empty()) {
-        if (!t.outcome.rule.empty()) rules_applied_.insert(t.outcome.rule);
-        if (!matched) last_expected_ = t.outcome;
+        if (!t.outcome.rule.empty() && t.outcome.rule != last_rule_applied_) {
+          last_rule_applied_ = *rules_applied_.insert(t.outcome.rule).first;
+        }
+        if (!matched) expected_shown = &t.outcome;
         matched = true;
         if (std::find(next.begin(), next.end(), c) == next.end()) {
           next.push_back(std::move(c));
@@ -351,6 +365,7 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   }
   std::string violations = ViolationReport();
   if (next.empty() || !violations.empty()) {
+    if (expected_shown != nullptr) last_expected_ = *expected_shown;
     std::string report =
         "divergence at op " + std::to_string(applied_ + 1) + ": " + spec::ToString(op) + "\n";
     Divergence facts;
@@ -368,6 +383,7 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
     report += violations;
     return Diverged(std::move(report), std::move(facts));
   }
+  if (expected_shown != nullptr) last_expected_ = std::move(*expected_shown);
   if (next.size() > kMaxCandidates) next.resize(kMaxCandidates);
   candidates_ = std::move(next);
   ++applied_;
@@ -391,7 +407,7 @@ std::string Lockstep::CheckFreeCount() {
   // ALLOC.FREECOUNT after every op, not only when the trace asks: a wrong
   // count (a lost or duplicated sample) shows at once, where the trace
   // alone might reveal it many ops later or never.
-  const spec::State m = candidates_.front().model;
+  const spec::State& m = candidates_.front().model;
   if (m.destroyed || m.client_refs == 0 || !m.waiters.empty()) return "";
   // Portable: only where the interface exists (trait fixed at construction).
   if (profile_ == spec::Profile::kPortable && m.traits[spec::kTraitCallbackIface] != 1) {
@@ -399,13 +415,18 @@ std::string Lockstep::CheckFreeCount() {
   }
   spec::Op probe = spec::MakeSimple(spec::OpKind::kGetFreeCount);
   spec::Outcome observed = driver_->Run(probe);
-  std::erase_if(candidates_, [&](const Candidate& c) {
+  auto disagrees = [&](const Candidate& c) {
     return observed.hr != S_OK || observed.value != c.model.FreeCount();
-  });
-  if (!candidates_.empty()) return "";
-  candidates_.push_back(Candidate{m, SampleBinding()});  // keeps model() valid
-  return "ALLOC.FREECOUNT: GetFreeCount gave " + spec::HresultName(observed.hr) + " " +
-         std::to_string(observed.value) + ", the model says " + std::to_string(m.FreeCount());
+  };
+  if (std::all_of(candidates_.begin(), candidates_.end(), disagrees)) {
+    std::string report = "ALLOC.FREECOUNT: GetFreeCount gave " + spec::HresultName(observed.hr) +
+                         " " + std::to_string(observed.value) + ", the model says " +
+                         std::to_string(m.FreeCount());
+    candidates_.resize(1);  // the lead stays: it is the one reported
+    return report;
+  }
+  std::erase_if(candidates_, disagrees);
+  return "";
 }
 
 std::string Lockstep::ApplyAll(const std::vector<spec::Op>& ops) {

@@ -147,6 +147,7 @@ class Lockstep {
   std::string divergence_;
   Divergence divergence_facts_;
   std::set<std::string_view> rules_applied_;
+  std::string_view last_rule_applied_;  // saves a set lookup per op of a run of one rule
   // The one record of which buffer each sample showed (the driver keeps
   // none): observed id and GetPointer address, in the generation
   // buffers_generation_ (the model's: only it knows when Commit made new

@@ -145,7 +145,9 @@ bool Driver::SupportsFaultInjection() const { return core_->impl().SupportsFault
 
 void Driver::SetResolver(ReactionResolver resolver) { core_->SetResolver(std::move(resolver)); }
 
-spec::Outcome Driver::Run(const spec::Op& op) { return core_->Run(op); }
+spec::Outcome Driver::Run(const spec::Op& op, Expectation expect) {
+  return core_->Run(op, expect);
+}
 
 spec::Outcome Driver::RunDirect(const spec::Op& op) { return core_->RunDirect(op); }
 

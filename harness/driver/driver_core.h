@@ -49,7 +49,8 @@
 //   driver_factory_ops.cpp   - DllGetClassObject, CreateInstance, DllCanUnloadNow
 //   driver_interfaces.cpp    - QueryInterface results: COM out-parameters
 //                              and identity
-//   driver_workers.cpp       - blocking GetBuffer on a worker, completions
+//   driver_workers.cpp       - blocking GetBuffer on a worker or guarded
+//                              on the caller, completions
 //   driver_reactions.cpp     - NotifyRelease recording and reactions; the
 //                              lock probe's call
 //   driver_teardown.cpp      - Teardown, StopThreads
@@ -107,7 +108,7 @@ class Core final : public TestCallback::Host {
   bool must_leak() const { return must_leak_.load(); }
 
   void SetResolver(ReactionResolver resolver) HARNESS_EXCLUDES(resolver_mu_);
-  Outcome Run(const Op& op);
+  Outcome Run(const Op& op, Driver::Expectation expect);
   Outcome RunDirect(const Op& op);
   std::vector<Completion> AwaitCompletions(size_t count);
   uint32_t CallbackRefs(int id) const;
@@ -157,7 +158,10 @@ class Core final : public TestCallback::Host {
   void UnlockServer();
   void GetProperties2(const Op& op, IMediaSample* s, Outcome& o);
   void SetProperties2(const Op& op, IMediaSample* s, Outcome& o);
-  Outcome RunOnWorker(const Op& op);
+  Outcome RunOnWorker(const Op& op, Driver::Expectation expect);
+  // A GetBuffer expected to return, on the calling thread under the
+  // watchdog (Options::direct_calls).
+  Outcome RunGuarded(const Op& op);
   // The loop of client thread `thread`'s worker (WorkerPool's body).
   void WorkerMain(Worker& w, int thread);
 

@@ -7,13 +7,17 @@
 
 namespace dsalloc::harness::driver_internal {
 
-Outcome Core::Run(const Op& op) {
+Outcome Core::Run(const Op& op, Driver::Expectation expect) {
   // Every GetBuffer that may block runs on a worker, on thread 0 too: a
   // GetBuffer that blocks when it must not (a phantom waiter took the
-  // sample) then costs `settle`, not the checker's life.
+  // sample) then costs `settle`, not the checker's life. One the checker
+  // expects to return may run here, bounded by the watchdog instead.
   const bool may_block =
       op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() && !torn_down_.load();
-  Outcome o = may_block ? RunOnWorker(op) : RunHere(op);
+  Outcome o = !may_block ? RunHere(op)
+              : expect == Driver::Expectation::kReturns && options_.direct_calls
+                  ? RunGuarded(op)
+                  : RunOnWorker(op, expect);
   TouchHeldBuffers();
   return o;
 }

@@ -10,6 +10,8 @@
 //   Probe      - the THREAD.NOLOCK probe thread (lock_probe.h)
 //   SpinFor    - the short spin both sides of a hand-over try before sleeping
 //   StopThread - asks a mailbox's thread to leave; joins or detaches it
+// Their threads are HelperThreads (helper_thread.h): borrowed from a park,
+// so a Driver per case does not start threads per case.
 //
 // Threading: each mailbox's fields are guarded by its own mutex (the
 // atomics are copies for spinning without it); its thread is started
@@ -24,6 +26,7 @@
 #include <thread>
 
 #include "driver_support.h"
+#include "helper_thread.h"
 #include "mutex.h"
 
 namespace dsalloc::harness::driver_internal {
@@ -87,7 +90,8 @@ struct Worker {
   // Copies of has_job and finished readable without the mutex (spins).
   std::atomic<bool> job_posted{false};
   std::atomic<bool> job_finished{false};
-  std::thread thread;
+  std::atomic<int> tid{0};  // the worker's CurrentThreadId() (thread_sleep.h)
+  HelperThread thread;
 };
 
 // The THREAD.NOLOCK probe thread. Requests are tickets; one probe call
@@ -103,7 +107,7 @@ struct Probe {
   // short spins that save a sleep and wake-up per probe.
   std::atomic<uint64_t> posted{0};
   std::atomic<uint64_t> answered{0};
-  std::thread thread;
+  HelperThread thread;
 };
 
 }  // namespace dsalloc::harness::driver_internal

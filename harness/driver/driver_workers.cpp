@@ -3,13 +3,25 @@
 // thread, the settle time that tells a blocked call from a slow one, and
 // the Completions of calls that returned after Run gave up on them.
 
+#include <algorithm>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "driver_core.h"
+#include "thread_sleep.h"
+#include "watchdog.h"
 
 namespace dsalloc::harness::driver_internal {
+namespace {
+
+// How a worker expected to block is watched (thread_sleep.h): a look this
+// often, and blocked once asleep, unscheduled, for this long.
+constexpr std::chrono::microseconds kAsleepLook{20};
+constexpr std::chrono::microseconds kAsleepSpan{200};
+
+}  // namespace
 
 HRESULT Core::CallGetBuffer(const Op& op, IMediaSample** got) {
   // ALLOC.GETBUFFER.FLAGS: the times are ignored; any values will do.
@@ -26,7 +38,20 @@ void Core::FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id, Ou
   o.sample = Observed(id);
 }
 
-Outcome Core::RunOnWorker(const Op& op) {
+Outcome Core::RunGuarded(const Op& op) {
+  WatchGuard guard(options_.hang_timeout, [this] {
+    // GEN.NOHANG: a sample was free, yet the call waits. Decommit wakes
+    // every waiter (ALLOC.DECOMMIT.WAKE), so the checker's thread gets back.
+    AddViolation("GEN.NOHANG", "GetBuffer did not return within " +
+                                   std::to_string(options_.hang_timeout.count()) +
+                                   " ms although the model says it returns; the checker "
+                                   "decommitted the allocator to wake it");
+    alloc_->Decommit();
+  });
+  return RunHere(op);
+}
+
+Outcome Core::RunOnWorker(const Op& op, Driver::Expectation expect) {
   Outcome o;
   Worker* w = op.thread < spec::kMaxThreads ? workers_.Get(op.thread) : nullptr;
   if (w == nullptr) {
@@ -60,7 +85,22 @@ Outcome Core::RunOnWorker(const Op& op) {
   while (!w->started && lock.WaitUntil(w->cv, deadline)) {
   }
   deadline = Clock::now() + options_.settle;
-  while (!w->finished && lock.WaitUntil(w->cv, deadline)) {
+  if (expect == Driver::Expectation::kBlocks) {
+    // Seen asleep inside the call and staying so: blocked (thread_sleep.h),
+    // with no need to wait out the rest of `settle`.
+    // The looks are made without the mailbox's lock: a worker that
+    // returned and waits for it would look asleep.
+    SleepWatch sleep(w->tid.load());
+    while (!w->finished && Clock::now() < deadline) {
+      lock.Unlock();
+      const bool asleep = sleep.Settled(kAsleepSpan);
+      lock.Lock();
+      if (asleep || w->finished) break;
+      lock.WaitUntil(w->cv, std::min(deadline, Clock::now() + kAsleepLook));
+    }
+  } else {
+    while (!w->finished && lock.WaitUntil(w->cv, deadline)) {
+    }
   }
   if (w->finished) {
     w->busy = false;
@@ -80,6 +120,7 @@ Outcome Core::RunOnWorker(const Op& op) {
 }
 
 void Core::WorkerMain(Worker& w, int thread) {
+  w.tid.store(CurrentThreadId());
   for (;;) {
     SpinFor(kHandOverSpin, [&w] { return w.job_posted.load(); });
     Op op;

@@ -15,7 +15,7 @@ bool LockProbe::Ask(std::chrono::milliseconds timeout) {
     if (!probe_) {
       probe_ = std::make_unique<Probe>();
       Probe* raw = probe_.get();
-      probe_->thread = std::thread([this, raw] { Main(*raw); });
+      probe_->thread = HelperThread([this, raw] { Main(*raw); });
       probe_ptr_.store(raw);
     }
     p = probe_.get();

@@ -13,7 +13,7 @@ Worker* WorkerPool::Get(int thread) {
   if (!w) {
     w = std::make_unique<Worker>();
     Worker* raw = w.get();
-    w->thread = std::thread([this, raw, thread] { body_(*raw, thread); });
+    w->thread = HelperThread([this, raw, thread] { body_(*raw, thread); });
   }
   return w.get();
 }

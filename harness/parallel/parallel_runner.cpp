@@ -15,6 +15,7 @@
 #include <thread>
 #include <tuple>
 
+#include "helper_thread.h"
 #include "keep_forever.h"
 #include "lockstep.h"
 #include "mutex.h"
@@ -296,13 +297,14 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
   // invoked its Decommit at that clock value.
   std::vector<std::tuple<size_t, size_t, uint64_t>> waiting_at_decommit;
   const size_t n = p.workers.size();
-  std::vector<std::thread> threads;
+  // Helper threads (helper_thread.h): a run per case, no thread start per run.
+  std::vector<harness::HelperThread> threads;
   threads.reserve(n);
   for (size_t t = 0; t < n; ++t) {
     // Repeats differ in their jitter, so each meets other schedules.
     unsigned seed =
         static_cast<unsigned>(repeat * 7919 + t * 104729 + 1) + opt.schedule_seed * 15485863u;
-    threads.emplace_back(RunWorker, std::ref(p), t, seed);
+    threads.emplace_back([&p, t, seed] { RunWorker(p, t, seed); });
   }
   while (p.ready.load() < static_cast<int>(n)) std::this_thread::yield();
   p.last_progress.store(NowNs());
@@ -406,7 +408,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
     }
     return hung;
   }
-  for (std::thread& th : threads) th.join();
+  for (harness::HelperThread& th : threads) th.join();
   for (const auto& [t, k, clock] : waiting_at_decommit) {
     Event& e = p.workers[t].events.at(k);
     e.took_effect_before = std::min(e.took_effect_before, clock);

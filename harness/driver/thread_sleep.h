@@ -1,0 +1,56 @@
+// ---------------------------------------------------------------------------
+// File: harness/driver/thread_sleep.h
+// ---------------------------------------------------------------------------
+//
+// Not a public header (see driver_core.h). SleepWatch tells, from what the
+// kernel reports, that a thread of this process has gone to sleep and
+// stayed asleep: how a blocking GetBuffer the model says blocks
+// (Driver::Expectation::kBlocks) is seen to block without waiting the
+// whole `settle`. Linux: /proc/self/task/TID/stat (state 'S') and
+// schedstat (times scheduled in). Elsewhere, or when /proc cannot be read,
+// it never answers yes, and the caller waits `settle` as before.
+//
+// Why that is enough: while the checker looks, its own thread makes no
+// call into the implementation and no other helper runs, so a worker that
+// sleeps inside GetBuffer without being scheduled in between two looks is
+// waiting for a sample, not for a lock someone is about to drop.
+// Threading: one SleepWatch per looking thread. Errors: none.
+
+#ifndef DSALLOC_HARNESS_DRIVER_THREAD_SLEEP_H_
+#define DSALLOC_HARNESS_DRIVER_THREAD_SLEEP_H_
+
+#include <chrono>
+#include <cstdint>
+
+#include "driver_support.h"
+
+namespace dsalloc::harness::driver_internal {
+
+// The calling thread's kernel id, or 0 where there is none to look up.
+int CurrentThreadId();
+
+class SleepWatch {
+ public:
+  // tid: a CurrentThreadId() of the thread to watch (0: never settled).
+  explicit SleepWatch(int tid) : tid_(tid) {}
+
+  // True once the thread was seen asleep at two looks at least `span`
+  // apart and was not scheduled in between them.
+  bool Settled(std::chrono::microseconds span);
+
+ private:
+  struct Look {
+    bool asleep = false;
+    uint64_t scheduled = 0;  // times the thread was scheduled in
+  };
+  bool Take(Look& look) const;
+
+  const int tid_;
+  bool have_first_ = false;
+  Look first_;
+  Clock::time_point first_at_;
+};
+
+}  // namespace dsalloc::harness::driver_internal
+
+#endif  // DSALLOC_HARNESS_DRIVER_THREAD_SLEEP_H_
