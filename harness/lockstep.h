@@ -72,7 +72,9 @@ class Lockstep {
   // See the banner. "" when the implementation agreed with the model.
   // Repeat blocks (op.h): "Repeat N {" starts recording, the block's ops
   // run as they come, and "}" runs them N - 1 more times; a block still
-  // open at Finish() is completed there.
+  // open at Finish() is completed there. Every round is compared in full;
+  // the checks that make calls of their own (the lock probe, GetFreeCount,
+  // GetPointer on new samples) run in rounds 1, 2, every 64th and the last.
   std::string Apply(const spec::Op& op);
   // Applies ops in order, stopping at the first divergence.
   std::string ApplyAll(const std::vector<spec::Op>& ops);
@@ -158,6 +160,8 @@ class Lockstep {
   int skipped_ = 0;
   spec::Outcome last_observed_;
   spec::Outcome last_expected_;
+  bool probe_lock_ = true;  // Driver::Options::probe_lock: the probe outside sampled rounds
+  bool light_ = false;      // in a Repeat round that is not sampled (Apply)
   // The open Repeat block, if any.
   bool repeat_open_ = false;
   int repeat_count_ = 0;

@@ -145,6 +145,8 @@ bool Driver::SupportsFaultInjection() const { return core_->impl().SupportsFault
 
 void Driver::SetResolver(ReactionResolver resolver) { core_->SetResolver(std::move(resolver)); }
 
+void Driver::SetProbeLock(bool on) { core_->SetProbeLock(on); }
+
 spec::Outcome Driver::Run(const spec::Op& op, Expectation expect) {
   return core_->Run(op, expect);
 }

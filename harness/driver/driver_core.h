@@ -108,6 +108,7 @@ class Core final : public TestCallback::Host {
   bool must_leak() const { return must_leak_.load(); }
 
   void SetResolver(ReactionResolver resolver) HARNESS_EXCLUDES(resolver_mu_);
+  void SetProbeLock(bool on) { probe_lock_.store(on, std::memory_order_relaxed); }
   Outcome Run(const Op& op, Driver::Expectation expect);
   Outcome RunDirect(const Op& op);
   std::vector<Completion> AwaitCompletions(size_t count);
@@ -194,6 +195,7 @@ class Core final : public TestCallback::Host {
   IMemAllocatorCallbackTemp* callback_temp_ = nullptr;  // cached, no reference
   std::array<TestCallback*, spec::kNumCallbacks> callbacks_{};
   OuterUnknown outer_;
+  std::atomic<bool> probe_lock_{options_.probe_lock};  // Driver::SetProbeLock
   std::atomic<bool> must_leak_{false};
   std::atomic<bool> torn_down_{false};
   bool registered_ = false;

@@ -39,7 +39,7 @@ void Core::OnNotifyRelease(TestCallback& callback, LONG refs) {
     slot = rec->outcome->notifications.size();
     rec->outcome->notifications.push_back(n);
   }
-  if (options_.probe_lock && !ProbeLock()) {
+  if (probe_lock_.load(std::memory_order_relaxed) && !ProbeLock()) {
     // THREAD.NOLOCK: the allocator holds its lock while calling out; any
     // reaction would deadlock on it.
     AddViolation("THREAD.NOLOCK", "callback " + std::to_string(callback.id()) +
