@@ -8,6 +8,7 @@
 #include "allocator.h"
 
 #include <cassert>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -242,11 +243,14 @@ HRESULT Allocator::SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) {
 HRESULT Allocator::GetFreeCount(LONG* plBuffersFree) {
   if (plBuffersFree == nullptr) return E_POINTER;
   MutexLock lock(mu_);
-  // ALLOC.FREECOUNT: cBuffers - allocated + free. Decommitted, every sample
-  // is free; committed, the pool has exactly cBuffers samples; so this is
-  // cBuffers - outstanding, which cannot overflow.
+  // ALLOC.FREECOUNT: cBuffers - allocated + free, which is cBuffers -
+  // outstanding, in LONG's 32-bit arithmetic: it wraps when SetProperties
+  // stored a cBuffers near LONG_MIN while samples are still out (found by
+  // the differential fuzzer, fuzz/regressions/differential/freecount-wraps).
   const LONG outstanding = OutstandingLocked();
-  *plBuffersFree = Hook::ReportedFreeCount(props_.cBuffers - outstanding, outstanding);
+  const LONG free_count = static_cast<LONG>(static_cast<uint32_t>(props_.cBuffers) -
+                                            static_cast<uint32_t>(outstanding));
+  *plBuffersFree = Hook::ReportedFreeCount(free_count, outstanding);
   return S_OK;
 }
 

@@ -3,6 +3,7 @@
 #include "state.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace dsalloc::spec {
@@ -31,8 +32,12 @@ bool State::IsFree(int index) const {
 }
 
 int State::FreeCount() const {
-  // ALLOC.FREECOUNT: cBuffers - allocated + free.
-  return props.cBuffers - static_cast<int>(samples.size()) + static_cast<int>(free_list.size());
+  // ALLOC.FREECOUNT: cBuffers - allocated + free, in 32-bit two's
+  // complement: a stored cBuffers near INT_MIN with samples out wraps.
+  const uint32_t wrapped = static_cast<uint32_t>(props.cBuffers) -
+                           static_cast<uint32_t>(samples.size()) +
+                           static_cast<uint32_t>(free_list.size());
+  return static_cast<int>(wrapped);
 }
 
 size_t State::Hash() const {

@@ -185,7 +185,7 @@ struct AllocatorHooks {
   // The count GetFreeCount reports, given the true one (ALLOC.FREECOUNT).
   static LONG ReportedFreeCount(LONG free_count, LONG outstanding) {
     if (Broken(Variant::kFreeCountOffByOne) && outstanding > 0) {
-      return free_count + 1;
+      return static_cast<LONG>(static_cast<uint32_t>(free_count) + 1u);  // wraps as LONG does
     }
     return free_count;
   }
