@@ -120,6 +120,15 @@ Op ForThread(const Op& in, int thread) {
 // checker's thread.
 Op ForPrefix(const Op& op) { return ForThread(op, 0); }
 
+// A thread-list record's schedule hint (concurrent_input.h): byte 1's bits
+// 7 and 2 (unused, and fault injection, which thread lists drop). `at` is
+// the record's offset; a short last record may end before its byte 1
+// (Decode reads it as zeros).
+props::parallel::ScheduleHint HintOf(const uint8_t* data, size_t size, size_t at) {
+  const uint8_t bits = at + 1 < size ? data[at + 1] : 0;
+  return static_cast<props::parallel::ScheduleHint>(((bits >> 7) & 1) | ((bits >> 1) & 2));
+}
+
 }  // namespace
 
 ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
@@ -128,15 +137,20 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
   const int threads = 2 + (head & 1);
   in.schedule_seed = head >> 1;
   in.c.threads.resize(static_cast<size_t>(threads));
+  in.c.hints.resize(static_cast<size_t>(threads));
   std::vector<Op> ops = size > 0 ? Decode(data + 1, size - 1) : std::vector<Op>();
-  for (const Op& op : ops) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Op& op = ops[i];
     if (op.thread == 0) {
       if (in.c.prefix.size() < kMaxPrefix) in.c.prefix.push_back(ForPrefix(op));
       continue;
     }
     int t = (op.thread - 1) % threads;
     auto& list = in.c.threads[static_cast<size_t>(t)];
-    if (list.size() < kMaxPerThread) list.push_back(ForThread(op, t + 1));
+    if (list.size() < kMaxPerThread) {
+      list.push_back(ForThread(op, t + 1));
+      in.c.hints[static_cast<size_t>(t)].push_back(HintOf(data, size, 1 + i * kRecordSize));
+    }
   }
   return in;
 }
@@ -149,15 +163,24 @@ std::vector<uint8_t> EncodeConcurrent(const props::parallel::ParallelCase& c, bo
     o.thread = 0;
     ops.push_back(o);
   }
+  std::vector<uint8_t> hints(ops.size(), 0);
   for (size_t t = 0; t < c.threads.size(); ++t) {
-    for (const Op& op : c.threads[t]) {
-      Op o = op;
+    for (size_t k = 0; k < c.threads[t].size(); ++k) {
+      Op o = c.threads[t][k];
       o.thread = static_cast<uint8_t>(t + 1);
+      o.oom = false;  // its bit carries the hint
       ops.push_back(o);
+      hints.push_back(t < c.hints.size() && k < c.hints[t].size()
+                          ? static_cast<uint8_t>(c.hints[t][k])
+                          : 0);
     }
   }
   std::vector<uint8_t> bytes(1, static_cast<uint8_t>(threads - 2));
   std::vector<uint8_t> records = Encode(ops, exact);
+  for (size_t i = 0; i < hints.size(); ++i) {
+    uint8_t& bits = records[i * kRecordSize + 1];
+    bits = static_cast<uint8_t>((bits & 0x7B) | ((hints[i] & 1) << 7) | ((hints[i] & 2) << 1));
+  }
   bytes.insert(bytes.end(), records.begin(), records.end());
   return bytes;
 }

@@ -18,7 +18,10 @@
 // valid properties: the runner checks no domain, so every state the prefix
 // leaves must keep the threads' calls in it), any other op becomes
 // GetFreeCount, and samples are 0..kSlotRange-1 (in a thread list, slots:
-// the thread's k-th GetBuffer).
+// the thread's k-th GetBuffer). A thread-list record also carries a
+// schedule hint (parallel_runner.h ScheduleHint: none, yield, short or long
+// spin before the call) in byte 1's bits 7 (low) and 2 (high); the prefix
+// ignores them.
 // Lists are cut at kMaxPrefix / kMaxPerThread ops, so the history stays
 // small enough for the linearizability search.
 //

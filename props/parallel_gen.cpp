@@ -218,7 +218,7 @@ rc::Gen<std::vector<Op>> GenPrefix() {
 rc::Gen<ParallelCase> GenParallelCase() {
   return gen::apply(
       [](std::vector<Op> prefix, std::vector<std::vector<Op>> threads) {
-        return ParallelCase{std::move(prefix), std::move(threads)};
+        return ParallelCase{std::move(prefix), std::move(threads), {}};
       },
       GenPrefix(), gen::mapcat(gen::inRange(2, kMaxParallelThreads + 1), [](int n) {
         return gen::container<std::vector<std::vector<Op>>>(static_cast<size_t>(n),

@@ -83,9 +83,15 @@ struct Worker {
 // late wake-up touches live memory (the allocator included).
 struct Phase {
   Phase(const harness::Implementation& impl, const RunOptions& opt, const ParallelCase& c)
-      : lockstep(impl, opt.profile, opt.driver), lists(c.threads), workers(c.threads.size()) {}
+      : lockstep(impl, opt.profile, opt.driver),
+        lists(c.threads),
+        hints(c.hints),
+        workers(c.threads.size()) {
+    hints.resize(lists.size());
+  }
   harness::Lockstep lockstep;
   std::vector<std::vector<Op>> lists;
+  std::vector<std::vector<ScheduleHint>> hints;  // one per list (ParallelCase)
   std::vector<Worker> workers;
   // Portable, and the server has no IMemAllocatorCallbackTemp (Wine): its
   // calls are outside the model's domain (step.h), so they are not run.
@@ -118,12 +124,33 @@ void Signal(Phase& p, std::atomic<bool>& flag, bool value) {
   p.cv.NotifyAll();
 }
 
+void Spin(unsigned n) {
+  std::atomic<unsigned> sink{0};  // not optimised away
+  for (unsigned i = 0; i < n; ++i) sink.fetch_add(1, std::memory_order_relaxed);
+}
+
 // A short busy wait: calls take microseconds, so a few hundred
 // nanoseconds of jitter before each one shifts the interleaving.
 void Jitter(std::minstd_rand& rng, unsigned max_spins) {
   unsigned n = static_cast<unsigned>(rng() % (max_spins + 1));
-  std::atomic<unsigned> sink{0};  // not optimised away
-  for (unsigned i = 0; i < n; ++i) sink.fetch_add(1, std::memory_order_relaxed);
+  Spin(n);
+}
+
+// ParallelCase::hints.
+void FollowHint(const std::vector<ScheduleHint>& hints, size_t k) {
+  switch (k < hints.size() ? hints[k] : ScheduleHint::kNone) {
+    case ScheduleHint::kNone:
+      return;
+    case ScheduleHint::kYield:
+      std::this_thread::yield();
+      return;
+    case ScheduleHint::kShortSpin:
+      Spin(500);
+      return;
+    case ScheduleHint::kLongSpin:
+      Spin(20000);
+      return;
+  }
 }
 
 void RunWorker(Phase& p, size_t t, unsigned seed) {
@@ -149,6 +176,7 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
   for (size_t k = 0; k < list.size(); ++k) {
     Op op = list[k];
     Jitter(rng, 64);
+    FollowHint(p.hints[t], k);
     op.thread = thread;
     int id = -1;
     if (IsSampleOp(op.kind)) {

@@ -65,9 +65,22 @@ inline constexpr int kMaxParallelThreads = 3;
 inline constexpr uint8_t kRunnerThread = kMaxParallelThreads + 1;
 static_assert(kRunnerThread < spec::kMaxThreads);
 
+// What a thread does just before one of its calls, on top of the runner's
+// seeded jitter: a chosen point to yield the core or to stall, so that a
+// fuzzer can aim at an interleaving instead of waiting for one.
+enum class ScheduleHint : uint8_t {
+  kNone = 0,
+  kYield = 1,      // std::this_thread::yield()
+  kShortSpin = 2,  // a busy wait of about a call's length
+  kLongSpin = 3,   // a busy wait of tens of calls
+};
+
 struct ParallelCase {
   std::vector<spec::Op> prefix;                // thread 0, model indices
   std::vector<std::vector<spec::Op>> threads;  // thread t + 1; sample = slot
+  // hints[t][k]: before threads[t][k]. May be shorter than the lists (or
+  // empty): a missing hint is kNone. Not part of the trace format.
+  std::vector<std::vector<ScheduleHint>> hints;
 };
 
 // The case a parallel trace (kParallelTraceMarker) describes: its thread-0
