@@ -170,9 +170,8 @@ std::vector<uint8_t> EncodeConcurrent(const props::parallel::ParallelCase& c, bo
       o.thread = static_cast<uint8_t>(t + 1);
       o.oom = false;  // its bit carries the hint
       ops.push_back(o);
-      hints.push_back(t < c.hints.size() && k < c.hints[t].size()
-                          ? static_cast<uint8_t>(c.hints[t][k])
-                          : 0);
+      hints.push_back(
+          t < c.hints.size() && k < c.hints[t].size() ? static_cast<uint8_t>(c.hints[t][k]) : 0);
     }
   }
   std::vector<uint8_t> bytes(1, static_cast<uint8_t>(threads - 2));

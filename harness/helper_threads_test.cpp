@@ -204,9 +204,9 @@ TEST(ExpectationTest, ADirectCallThatReturnsGetsItsSample) {
 // checks: NOTIFY.ONCE
 TEST(LockstepRepeatRounds, AnUnsampledRoundIsStillCompared) {
   std::string error;
-  auto impl = Load(std::string(DSALLOC_VARIANTS_DIR) +
-                       "/libdsalloc_variant_kLoseOneNotifyInThousand.so",
-                   &error);
+  auto impl =
+      Load(std::string(DSALLOC_VARIANTS_DIR) + "/libdsalloc_variant_kLoseOneNotifyInThousand.so",
+           &error);
   ASSERT_TRUE(impl) << error;
   Lockstep lockstep(*impl, spec::Profile::kStrict);
   int bad = 0;

@@ -147,9 +147,7 @@ void Driver::SetResolver(ReactionResolver resolver) { core_->SetResolver(std::mo
 
 void Driver::SetProbeLock(bool on) { core_->SetProbeLock(on); }
 
-spec::Outcome Driver::Run(const spec::Op& op, Expectation expect) {
-  return core_->Run(op, expect);
-}
+spec::Outcome Driver::Run(const spec::Op& op, Expectation expect) { return core_->Run(op, expect); }
 
 spec::Outcome Driver::RunDirect(const spec::Op& op) { return core_->RunDirect(op); }
 
