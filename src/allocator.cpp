@@ -155,7 +155,7 @@ HRESULT Allocator::Decommit() {
   // ALLOC.DECOMMIT.WAKE: every waiter leaves with VFW_E_NOT_COMMITTED.
   while (Waiter* waiter = DequeueWaiter()) {
     waiter->cancelled = true;
-    waiter->wake.notify_one();
+    waiter->Signal();
     if (!Hook::DecommitWakesNext()) break;
   }
   CheckInvariantsLocked();
@@ -185,9 +185,11 @@ HRESULT Allocator::GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME*, REFERENCE
   }
   Waiter me;  // ALLOC.GETBUFFER.WAIT: FIFO, served by hand-off
   EnqueueWaiter(&me);
-  std::unique_lock<std::mutex> native(mu_.native(), std::adopt_lock);
-  me.wake.wait(native, [&me] { return me.granted != nullptr || me.cancelled; });
-  native.release();  // `lock` unlocks it
+  lock.Unlock();
+  while (me.signalled.load(std::memory_order_acquire) == 0) me.signalled.wait(0);
+  // The signaller still holds the lock while it wakes us: taking it once
+  // means its notify is over before `me` is gone.
+  MutexLock done(mu_);
   if (me.granted == nullptr) return VFW_E_NOT_COMMITTED;
   *ppBuffer = me.granted;  // its count was set to 1 by the release
   return S_OK;
@@ -205,7 +207,7 @@ HRESULT Allocator::ReleaseBuffer(IMediaSample* pBuffer) {
   if (Waiter* waiter = DequeueWaiter()) {
     sample->HandOut();  // ALLOC.RELEASEBUFFER.HANDOFF: straight to the oldest
     waiter->granted = sample;
-    waiter->wake.notify_one();
+    waiter->Signal();
   } else {
     Hook::ReturnToFreeList(*this, sample);  // ALLOC.RELEASEBUFFER.PUSH
   }

@@ -31,7 +31,6 @@
 #define DSALLOC_SRC_ALLOCATOR_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -79,11 +78,19 @@ class Allocator final : public IMemAllocatorCallbackTemp {
 
   // A thread blocked in GetBuffer; lives on that thread's stack, linked
   // into the FIFO while it waits.
+  // Served or cancelled under the allocator's lock, then Signal()ed; the
+  // waiter sleeps on `signalled` outside the lock.
   struct Waiter {
-    std::condition_variable wake;
     Sample* granted = nullptr;  // set by the release that serves it
     bool cancelled = false;     // set by Decommit
     Waiter* next = nullptr;
+    std::atomic<int> signalled{0};
+    // REQUIRES the allocator's lock, which the waiter takes before its
+    // Waiter goes out of scope: so the wake-up is done when it does.
+    void Signal() {
+      signalled.store(1, std::memory_order_release);
+      signalled.notify_one();
+    }
   };
 
   friend struct internal::AllocatorHooks;

@@ -59,8 +59,17 @@ HRESULT Sample::QueryInterface(REFIID riid, void** ppv) {
 ULONG Sample::AddRef() { return refs_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
 ULONG Sample::Release() {
-  ULONG left = refs_.fetch_sub(1, std::memory_order_acq_rel) - 1;
-  if (left != 0) return left;
+  // The caller holds a reference. If it is the only one, no other thread
+  // holds one or can take one (AddRef needs a reference), so the last
+  // release of a sample held once, the usual cycle, is a plain store: one
+  // read-modify-write fewer per cycle. The acquire load reads the
+  // decrement of the holder before, so its accesses happen before ours.
+  if (refs_.load(std::memory_order_acquire) == 1) {
+    refs_.store(0, std::memory_order_relaxed);
+  } else {
+    ULONG left = refs_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+    if (left != 0) return left;
+  }
   Recycle();
   // ReleaseBuffer may destroy the allocator and this sample with it: touch
   // no member after it (LIFE.SELFREF).
