@@ -82,7 +82,8 @@ def main():
         if bench.get("error_occurred"):
             return None, " (error)"
         if value == "time":
-            return ns(bench) * (bench.get("threads", 1) if operation == "contention" else 1), spread(entry)
+            per_thread = operation in ("contention", "floor_two_mutex_pairs_contended")
+            return ns(bench) * (bench.get("threads", 1) if per_thread else 1), spread(entry)
         return bench.get(value), ""
 
     print(f"dsalloc: {context.get('dsalloc_impl', '?')}")
@@ -137,6 +138,8 @@ def main():
     floors = {}
     for operation, label in (("floor_mutex_pair", "one uncontended mutex lock/unlock pair"),
                              ("floor_two_mutex_pairs", "two mutex pairs"),
+                             ("floor_two_mutex_pairs_contended",
+                              "two mutex pairs, 2 threads on the same two mutexes (per thread)"),
                              ("floor_atomic_rmw_pair", "two atomic read-modify-writes")):
         value, noise = get(operation, "floor")
         floors[operation] = value
@@ -168,6 +171,11 @@ def main():
              ours / theirs if ours and theirs else None, 1.0, bigger_is_better=True)
     goal("contention per-thread cycle ÷ single-thread cycle",
          contention / cycle if contention and cycle else None, 3.0)
+    contended = floors.get("floor_two_mutex_pairs_contended")
+    if contended and two:
+        print(f"    (the contended floor: two mutex pairs on 2 threads ÷ uncontended: "
+              f"{contended / two:.2f}; dsalloc's contention ÷ that floor: "
+              f"{contention / contended:.2f})" if contention else "")
 
     print("\ncheckers")
     for operation, label in (("model_step_in_place", "model steps/s, StepStrict in place"),

@@ -56,7 +56,7 @@ TEST_F(AllocatorSetNotify, AddRefsTheNewAndReleasesTheOldInEveryState) {
 
 // checks: ALLOC.SETNOTIFY.SAME, COM.CALLBACK.REFS
 TEST_F(AllocatorSetNotify, SameCallbackAgainIsSafeWithOnlyTheAllocatorsRef) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
   cb.Release();  // the test lets go: the allocator's is the only reference
   ASSERT_EQ(1, cb.refs());
@@ -77,7 +77,7 @@ TEST_F(AllocatorSetNotify, SameCallbackAgainIsSafeWithOnlyTheAllocatorsRef) {
 
 // checks: LIFE.DESTROY, COM.CALLBACK.REFS
 TEST_F(AllocatorSetNotify, DestructionReleasesTheInstalledCallbackOnce) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
   Commit(2, 16);
   { ComPtr<IMediaSample> s = Get(); }
@@ -92,7 +92,7 @@ TEST_F(AllocatorSetNotify, DestructionReleasesTheInstalledCallbackOnce) {
 
 // checks: NOTIFY.ONCE, NOTIFY.SNAPSHOT, NOTIFY.THREAD, COM.CALLBACK.REFS
 TEST_F(NotifyRelease, ExactlyOncePerReleaseInCommittedWithASnapshotRef) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
   Commit(3, 16);
   ComPtr<IMediaSample> a = Get();
@@ -121,7 +121,7 @@ TEST_F(NotifyRelease, ExactlyOncePerReleaseInCommittedWithASnapshotRef) {
 
 // checks: NOTIFY.ONCE, ALLOC.RELEASEBUFFER.COMPLETE, NOTIFY.SNAPSHOT
 TEST_F(NotifyRelease, OncePerReleaseInPendingAndAtCompletion) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
   cb.Release();  // only the allocator's reference left
   Commit(3, 16);
@@ -145,7 +145,7 @@ TEST_F(NotifyRelease, OncePerReleaseInPendingAndAtCompletion) {
 
 // checks: ALLOC.SETNOTIFY.NULL, NOTIFY.ONCE
 TEST_F(NotifyRelease, NobodyIsNotifiedAfterSetNotifyNull) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
   Commit(2, 16);
   ComPtr<IMediaSample> a = Get();
@@ -175,7 +175,7 @@ TEST_F(NotifyRelease, OnlyTheCallbackInstalledAtTheReleaseIsNotified) {
 
 // checks: NOTIFY.RESULT
 TEST_F(NotifyRelease, TheCallbacksResultIsIgnored) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   cb.SetResult(E_FAIL);
   ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
   Commit(1, 16);
@@ -195,7 +195,7 @@ TEST_F(NotifyRelease, TheCallbacksResultIsIgnored) {
 
 // checks: NOTIFY.AFTERFREE, NOTIFY.REENTRANT, SAMPLE.RECYCLE.1
 TEST_F(NotifyRelease, TheSampleIsBackAndRecycledWhenTheCallbackRuns) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   IMemAllocatorCallbackTemp* a = alloc_.get();
   LONG free_seen = -1;
   HRESULT get_hr = E_FAIL;
@@ -227,7 +227,7 @@ TEST_F(NotifyRelease, TheSampleIsBackAndRecycledWhenTheCallbackRuns) {
 
 // checks: NOTIFY.BEFORESELF, ALLOC.RELEASEBUFFER.COMPLETE, LIFE.SELFREF, LIFE.DESTROY
 TEST_F(NotifyRelease, TheAllocatorIsAliveDuringTheCompletingCallback) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   IMemAllocatorCallbackTemp* a = alloc_.get();
   ULONG count_seen = 0;
   LONG free_seen = -1;
@@ -257,7 +257,7 @@ TEST_F(NotifyRelease, TheAllocatorIsAliveDuringTheCompletingCallback) {
 
 // checks: NOTIFY.REENTRANT, ALLOC.SETNOTIFY.NULL, NOTIFY.SNAPSHOT, THREAD.NOLOCK
 TEST_F(NotifyReentrant, SetNotifyNullFromInsideTheCallback) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   IMemAllocatorCallbackTemp* a = alloc_.get();
   LONG refs_after_removal = -1;
   cb.SetReaction([&](CountingCallback& self) {
@@ -308,7 +308,7 @@ TEST_F(NotifyReentrant, SetNotifyItselfOrAnotherFromInsideTheCallback) {
 
 // checks: NOTIFY.REENTRANT, ALLOC.COMMIT.3, ALLOC.DECOMMIT.2, ALLOC.STATE
 TEST_F(NotifyReentrant, CommitAndDecommitFromInsideTheCallback) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   IMemAllocatorCallbackTemp* a = alloc_.get();
   HRESULT commit_hr = E_FAIL, decommit_hr = E_FAIL;
   cb.SetReaction([&](CountingCallback&) {
@@ -331,7 +331,7 @@ TEST_F(NotifyReentrant, CommitAndDecommitFromInsideTheCallback) {
 
 // checks: NOTIFY.REENTRANT, NOTIFY.ONCE, ALLOC.RELEASEBUFFER.COMPLETE
 TEST_F(NotifyReentrant, ReleasingAnotherSampleFromInsideNestsANotification) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   IMediaSample* other = nullptr;
   cb.SetReaction([&](CountingCallback&) {
     if (IMediaSample* o = std::exchange(other, nullptr)) o->Release();
@@ -351,7 +351,7 @@ TEST_F(NotifyReentrant, ReleasingAnotherSampleFromInsideNestsANotification) {
 
 // checks: NOTIFY.REENTRANT, ALLOC.GETBUFFER.NOWAIT, ALLOC.GETBUFFER.NOTCOMMITTED
 TEST_F(NotifyReentrant, GetBufferNoWaitFromInsideSeesTheState) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   IMemAllocatorCallbackTemp* a = alloc_.get();
   std::vector<HRESULT> results;
   cb.SetReaction([&](CountingCallback&) {

@@ -215,7 +215,7 @@ TEST_F(AllocatorDecommitWake, InCommittedWithNothingOutYetWaitersEnd) {
 
 // checks: THREAD.NOLOCK, NOTIFY.REENTRANT, GEN.NOHANG
 TEST_F(NotifyThreads, ACallbackCanWaitForAnotherThreadInTheAllocator) {
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   IMemAllocatorCallbackTemp* a = alloc_.get();
   std::atomic<int> entered_ok{0};
   std::atomic<int> timed_out{0};
@@ -379,7 +379,7 @@ TEST_F(NotifyThreads, SetNotifyRacingWithReleasesLosesNothing) {
 TEST_F(AllocatorRaces, DecommitAndCommitRacingWithReleases) {
   constexpr LONG kBuffers = 3;
   constexpr int kWorkers = 4;
-  CountingCallback cb;
+  CountingCallback& cb = OwnedCallback();
   ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
   Commit(kBuffers, 32);
   std::atomic<bool> stop{false};

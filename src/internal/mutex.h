@@ -12,10 +12,10 @@
 // instructions, taken twice per GetBuffer/Release cycle. This lock is one
 // word: an uncontended Lock is one compare-exchange and Unlock one
 // exchange, without glibc's per-call type dispatch (a cycle spends about
-// 100 fewer instructions; bench/README.md), and a contended Lock spins
-// briefly before it sleeps (std::atomic wait: a futex on Linux), so two
-// threads cycling on one pool do not put each other to sleep for a
-// critical section shorter than a wake-up. Not recursive, not fair.
+// 100 fewer instructions; bench/README.md). A contended Lock sleeps on the
+// word (std::atomic wait: a futex on Linux) at once, as glibc's does:
+// spinning first was measured to be slower (mutex.cpp). Not recursive, not
+// fair.
 //
 // Threading: Mutex is thread-safe; a MutexLock belongs to one thread.
 // Lifetime: a Mutex must be unlocked when it is destroyed. Errors: none.

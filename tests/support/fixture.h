@@ -12,6 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <vector>
+
 #include "test_support.h"
 
 namespace dsalloc::testing {
@@ -65,6 +68,14 @@ class AllocatorTest : public ServerIdleTest {
     ServerIdleTest::TearDown();
   }
 
+  // A callback owned by the fixture, destroyed only after TearDown released
+  // the allocator: a test that stops at a failed ASSERT with it installed
+  // (as a broken variant makes it do) leaves the allocator no dangling
+  // pointer to call at its destruction.
+  CountingCallback& OwnedCallback() {
+    return *owned_callbacks_.emplace_back(std::make_unique<CountingCallback>());
+  }
+
   // SetProperties + Commit, expecting both to succeed.
   void Commit(LONG c, LONG cb, LONG align = 1, LONG prefix = 0) {
     ASSERT_HR(S_OK, Configure(alloc_.get(), c, cb, align, prefix));
@@ -105,6 +116,8 @@ class AllocatorTest : public ServerIdleTest {
     return hr;
   }
 
+  // Before alloc_, so destroyed after it.
+  std::vector<std::unique_ptr<CountingCallback>> owned_callbacks_;  // OwnedCallback()
   ComPtr<IMemAllocatorCallbackTemp> alloc_;
 };
 
