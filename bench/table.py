@@ -3,7 +3,7 @@
 and dsalloc's ratio to each peer; then the floors, the goals of issue 11 and
 the checkers' speed.
 
-  bench/table.py RESULTS.json [MORE.json ...] [--conform-seconds S]
+  bench/table.py RESULTS.json [MORE.json ...] [--conform-seconds S] [--fuzz-logs DIR]
 
 Each RESULTS.json is Google Benchmark's --benchmark_out (JSON), best run with
 --benchmark_repetitions and --benchmark_report_aggregates_only: the table shows
@@ -71,6 +71,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("results", nargs="+")
     parser.add_argument("--conform-seconds", type=float)
+    parser.add_argument("--fuzz-logs", help="folder of tools/run-fuzz.sh's fuzz-<target>.log")
     args = parser.parse_args()
     results, context = load(args.results)
 
@@ -186,7 +187,22 @@ def main():
         print(f"  {label}: {fmt(value, '/s')}{get(operation, 'dsalloc')[1]}")
     if args.conform_seconds is not None:
         print(f"  dsalloc-conform wall time (whole kit, strict): {args.conform_seconds:.1f} s")
-    print("  fuzz execs/s: no fuzz targets yet (fuzz/README.md)")
+    # The fuzzers run under ASan+UBSan with libFuzzer (tools/run-fuzz.sh),
+    # not in this process: their last logs, if any, give execs/s.
+    fuzz_logs = args.fuzz_logs or ""
+    shown = False
+    for target in ("differential", "concurrent", "trace"):
+        log = f"{fuzz_logs}/fuzz-{target}.log"
+        try:
+            with open(log, errors="replace") as f:
+                found = re.findall(r"stat::average_exec_per_sec:\s+(\d+)", f.read())
+        except OSError:
+            continue
+        if found:
+            print(f"  fuzz execs/s, {target} (last tools/run-fuzz.sh run, ASan+UBSan): {found[-1]}")
+            shown = True
+    if not shown:
+        print("  fuzz execs/s: run tools/run-fuzz.sh first (its logs in build/fuzz/)")
     return 0
 
 
