@@ -85,12 +85,12 @@ Outcome Core::RunOnWorker(const Op& op, Driver::Expectation expect) {
   while (!w->started && lock.WaitUntil(w->cv, deadline)) {
   }
   deadline = Clock::now() + options_.settle;
-  if (expect == Driver::Expectation::kBlocks) {
+  SleepWatch sleep(w->tid.load());
+  if (expect == Driver::Expectation::kBlocks && sleep.Supported()) {
     // Seen asleep inside the call and staying so: blocked (thread_sleep.h),
     // with no need to wait out the rest of `settle`.
     // The looks are made without the mailbox's lock: a worker that
     // returned and waits for it would look asleep.
-    SleepWatch sleep(w->tid.load());
     while (!w->finished && Clock::now() < deadline) {
       lock.Unlock();
       const bool asleep = sleep.Settled(kAsleepSpan);

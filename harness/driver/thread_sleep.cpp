@@ -41,6 +41,14 @@ int CurrentThreadId() {
 #endif
 }
 
+bool SleepWatch::Supported() const {
+#if defined(__linux__)
+  return tid_ > 0;
+#else
+  return false;
+#endif
+}
+
 bool SleepWatch::Take(Look& look) const {
 #if defined(__linux__)
   if (tid_ <= 0) return false;

@@ -34,6 +34,10 @@ class SleepWatch {
   // tid: a CurrentThreadId() of the thread to watch (0: never settled).
   explicit SleepWatch(int tid) : tid_(tid) {}
 
+  // Whether this platform and thread can be watched at all (Linux, a
+  // known tid); if not, Settled() is always false and the caller should
+  // simply wait.
+  bool Supported() const;
   // True once the thread was seen asleep at two looks at least `span`
   // apart and was not scheduled in between them.
   bool Settled(std::chrono::microseconds span);
