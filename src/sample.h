@@ -26,7 +26,10 @@
 
 namespace dsalloc {
 
-class Sample final : public IMediaSample2 {
+// A cache line each (the pool is an array of them): two threads cycling on
+// one pool hold neighbouring samples, and without the alignment their
+// counts and flags would share lines (bench contention/dsalloc).
+class alignas(64) Sample final : public IMediaSample2 {
  public:
   Sample() = default;
   ~Sample();
