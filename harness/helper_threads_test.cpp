@@ -112,9 +112,12 @@ TEST(SleepWatchTest, AThreadThatKeepsRunningNeverSettles) {
   std::atomic<int> tid{0};
   std::thread spinner([&] {
     tid = driver_internal::CurrentThreadId();
-    while (!stop.load()) {
-      // Short sleeps: asleep at some looks, but scheduled in between them.
-      std::this_thread::sleep_for(std::chrono::microseconds(10));
+    // Busy, yielding now and then: running or runnable at every look,
+    // never asleep (short sleeps were tried: under TSan on a loaded machine
+    // one lasted the whole span, and a thread asleep that long is, to the
+    // watch, a blocked one).
+    for (unsigned i = 0; !stop.load(); ++i) {
+      if ((i & 0xFF) == 0) std::this_thread::yield();
     }
   });
   while (tid.load() == 0) std::this_thread::yield();
