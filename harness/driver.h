@@ -160,9 +160,10 @@ class Driver {
   bool ServerIdleAtStart() const;
 
   void SetResolver(ReactionResolver resolver);
-  // Turns the THREAD.NOLOCK probe on or off from the next NotifyRelease on
-  // (initially Options::probe_lock). The Lockstep probes a Repeat's later
-  // rounds by sample: a probe is a hand-over per notification.
+  // Pauses (false) or resumes (true) the THREAD.NOLOCK probe from the next
+  // NotifyRelease on; with Options::probe_lock off it never runs. The
+  // Lockstep probes a Repeat's later rounds by sample: a probe is a
+  // hand-over per notification.
   void SetProbeLock(bool on);
 
   // What the checker's model says a GetBuffer without NOWAIT will do (see

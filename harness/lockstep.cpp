@@ -40,7 +40,6 @@ Lockstep::Lockstep(const Implementation& impl, spec::Profile profile, Driver::Op
   if (profile == spec::Profile::kPortable) {
     candidates_.front().model.traits[spec::kTraitCallbackIface] = CallbackInterfaceTrait(impl);
   }
-  probe_lock_ = options.probe_lock;
   driver_ = std::make_unique<Driver>(impl, options);
   // A reaction `ReleaseSample i` names a model index; the driver asks us
   // which sample it is at the moment the reaction runs.
@@ -228,23 +227,24 @@ std::string Lockstep::CloseRepeat() {
     // run in the first rounds, every 64th and the last: what they catch
     // shows in every round alike, and in the rounds a fuzzer repeats
     // thousands of times they would double the cost.
-    const bool sampled = round <= 2 || round % 64 == 0 || round == repeat_count_;
-    driver_->SetProbeLock(probe_lock_ && sampled);
-    light_ = !sampled;
+    SampleRound(round <= 2 || round % 64 == 0 || round == repeat_count_);
     for (const spec::Op& op : body) {
       std::string report = ApplyOne(op);
       if (!report.empty()) {
-        light_ = false;
-        driver_->SetProbeLock(probe_lock_);
+        SampleRound(true);
         divergence_ = "in round " + std::to_string(round) + " of Repeat " +
                       std::to_string(repeat_count_) + ":\n" + report;
         return divergence_;
       }
     }
   }
-  light_ = false;
-  driver_->SetProbeLock(probe_lock_);
+  SampleRound(true);
   return "";
+}
+
+void Lockstep::SampleRound(bool sampled) {
+  light_ = !sampled;
+  driver_->SetProbeLock(sampled);
 }
 
 std::string Lockstep::ApplyOne(const spec::Op& op) {

@@ -130,6 +130,10 @@ class Lockstep {
   std::string ApplyOne(const spec::Op& op);
   // Runs the recorded Repeat block its remaining N - 1 times.
   std::string CloseRepeat();
+  // Whether the checks that make calls of their own (the lock probe,
+  // GetFreeCount, GetPointer on new samples) run in this Repeat round; true
+  // outside Repeat rounds.
+  void SampleRound(bool sampled);
   // The state checks after an op: callback and sample counts, violations.
   std::string CheckCounts(const Candidate& c) const;
   // ALLOC.SAMPLE.LAYOUT: the address `observed` carries (Outcome::pointer)
@@ -160,8 +164,7 @@ class Lockstep {
   int skipped_ = 0;
   spec::Outcome last_observed_;
   spec::Outcome last_expected_;
-  bool probe_lock_ = true;  // Driver::Options::probe_lock: the probe outside sampled rounds
-  bool light_ = false;      // in a Repeat round that is not sampled (Apply)
+  bool light_ = false;  // in a Repeat round that is not sampled (Apply)
   // The open Repeat block, if any.
   bool repeat_open_ = false;
   int repeat_count_ = 0;

@@ -108,7 +108,9 @@ class Core final : public TestCallback::Host {
   bool must_leak() const { return must_leak_.load(); }
 
   void SetResolver(ReactionResolver resolver) HARNESS_EXCLUDES(resolver_mu_);
-  void SetProbeLock(bool on) { probe_lock_.store(on, std::memory_order_relaxed); }
+  void SetProbeLock(bool on) {
+    probe_lock_.store(on && options_.probe_lock, std::memory_order_relaxed);
+  }
   Outcome Run(const Op& op, Driver::Expectation expect);
   Outcome RunDirect(const Op& op);
   std::vector<Completion> AwaitCompletions(size_t count);
