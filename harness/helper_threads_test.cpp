@@ -17,11 +17,11 @@
 #include <thread>
 
 #include "driver.h"
-#include "driver/thread_sleep.h"
 #include "helper_thread.h"
 #include "implementation.h"
 #include "lockstep.h"
 #include "model/op.h"
+#include "thread_sleep.h"
 
 namespace dsalloc::harness {
 namespace {
@@ -86,12 +86,12 @@ TEST(SleepWatchTest, AThreadWaitingOnACondVarSettles) {
   bool release = false;
   std::atomic<int> tid{0};
   std::thread waiter([&] {
-    tid = driver_internal::CurrentThreadId();
+    tid = CurrentThreadId();
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return release; });
   });
   while (tid.load() == 0) std::this_thread::yield();
-  driver_internal::SleepWatch watch(tid.load());
+  SleepWatch watch(tid.load());
   bool settled = false;
   for (Clock::time_point end = Clock::now() + std::chrono::seconds(20);
        !settled && Clock::now() < end;) {
@@ -111,7 +111,7 @@ TEST(SleepWatchTest, AThreadThatKeepsRunningNeverSettles) {
   std::atomic<bool> stop{false};
   std::atomic<int> tid{0};
   std::thread spinner([&] {
-    tid = driver_internal::CurrentThreadId();
+    tid = CurrentThreadId();
     // Busy, yielding now and then: running or runnable at every look,
     // never asleep (short sleeps were tried: under TSan on a loaded machine
     // one lasted the whole span, and a thread asleep that long is, to the
@@ -121,7 +121,7 @@ TEST(SleepWatchTest, AThreadThatKeepsRunningNeverSettles) {
     }
   });
   while (tid.load() == 0) std::this_thread::yield();
-  driver_internal::SleepWatch watch(tid.load());
+  SleepWatch watch(tid.load());
   bool settled = false;
   for (int i = 0; i < 200 && !settled; ++i) {
     settled = watch.Settled(std::chrono::microseconds(2000));

@@ -85,7 +85,7 @@ Outcome Core::RunOnWorker(const Op& op, Driver::Expectation expect) {
   while (!w->started && lock.WaitUntil(w->cv, deadline)) {
   }
   deadline = Clock::now() + options_.settle;
-  SleepWatch sleep(w->tid.load());
+  harness::SleepWatch sleep(w->tid.load());
   if (expect == Driver::Expectation::kBlocks && sleep.Supported()) {
     // Seen asleep inside the call and staying so: blocked (thread_sleep.h),
     // with no need to wait out the rest of `settle`.
@@ -120,7 +120,7 @@ Outcome Core::RunOnWorker(const Op& op, Driver::Expectation expect) {
 }
 
 void Core::WorkerMain(Worker& w, int thread) {
-  w.tid.store(CurrentThreadId());
+  w.tid.store(harness::CurrentThreadId());
   for (;;) {
     SpinFor(kHandOverSpin, [&w] { return w.job_posted.load(); });
     Op op;

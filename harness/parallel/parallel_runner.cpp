@@ -20,9 +20,14 @@
 #include "lockstep.h"
 #include "mutex.h"
 #include "sample_binding.h"
+#include "thread_sleep.h"
 
 namespace dsalloc::props::parallel {
 namespace {
+
+// How long a waiting thread must be seen asleep and unscheduled
+// (thread_sleep.h) before the runner's Decommit counts it as blocked.
+constexpr std::chrono::microseconds kAsleepSpan{200};
 
 using spec::Op;
 using spec::OpKind;
@@ -76,6 +81,7 @@ struct Worker {
   std::atomic<size_t> event_at{0};   // index in `events` it will have
   std::atomic<bool> waiting{false};  // that call is a blocking GetBuffer
   std::atomic<bool> finished{false};
+  std::atomic<int> tid{0};  // CurrentThreadId() (thread_sleep.h), set before `ready`
 };
 
 // Everything the worker threads touch. RunOnce owns it; if a thread never
@@ -84,12 +90,14 @@ struct Worker {
 struct Phase {
   Phase(const harness::Implementation& impl, const RunOptions& opt, const ParallelCase& c)
       : lockstep(impl, opt.profile, opt.driver),
+        stall(opt.stall_before_blocking_call),
         lists(c.threads),
         hints(c.hints),
         workers(c.threads.size()) {
     hints.resize(lists.size());
   }
   harness::Lockstep lockstep;
+  const std::chrono::microseconds stall;  // RunOptions::stall_before_blocking_call
   std::vector<std::vector<Op>> lists;
   std::vector<std::vector<ScheduleHint>> hints;  // one per list (ParallelCase)
   std::vector<Worker> workers;
@@ -165,6 +173,7 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
   // main thread share 2 cores): wait for `go`, then for every worker to have
   // seen it, so that no thread runs its whole list while another one is
   // still descheduled at the barrier.
+  w.tid.store(harness::CurrentThreadId());
   p.ready.fetch_add(1);
   for (unsigned spins = 0; !p.go.load(std::memory_order_acquire); ++spins) {
     if ((spins & 0xFF) == 0xFF) std::this_thread::yield();
@@ -214,6 +223,11 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
     if (blocking) {
       ++w.blocking;
       Signal(p, w.waiting, true);
+      if (p.stall.count() > 0) {
+        const auto until = std::chrono::steady_clock::now() + p.stall;
+        while (std::chrono::steady_clock::now() < until) {
+        }
+      }
     }
     e.outcome = driver.RunDirect(op);
     e.responded = clock.fetch_add(1);
@@ -342,14 +356,33 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
   // GetBuffer gets to prove it blocks). Each call the runner then sees
   // waiting is taken to have entered the allocator before its Decommit
   // (took_effect_before), which is what makes a lost wake-up visible
-  // (THREAD.NOLOSTWAKE); a thread descheduled for the whole spell between
+  // (THREAD.NOLOSTWAKE). A thread preempted for the whole spell between
   // its invocation stamp and the allocator's lock would break that
-  // assumption, hence a spell far longer than a time slice. (A thread woken
-  // by a hand-off but not yet running is harmless: the hand-off is
-  // linearized before the Decommit.)
+  // assumption, and on a loaded machine one is, for longer than any spell
+  // (seen: a false NOT LINEARIZABLE against dsalloc itself, with the
+  // machine oversubscribed 4 times): so where the kernel tells
+  // (thread_sleep.h), every waiting thread must also be asleep and
+  // unscheduled for kAsleepSpan; a preempted thread is runnable, not
+  // asleep. Elsewhere only the spell guards it. (A thread woken by a
+  // hand-off but not yet running is harmless: the hand-off is linearized
+  // before the Decommit.)
+  std::vector<harness::SleepWatch> sleep;
+  sleep.reserve(n);
+  for (const Worker& w : p.workers) sleep.emplace_back(w.tid.load());
+  auto all_waiting_asleep = [&] {
+    bool asleep = true;
+    for (size_t t = 0; t < n; ++t) {
+      const Worker& w = p.workers[t];
+      if (w.finished.load() || !sleep[t].Supported()) continue;
+      // Every watch looks each time, so that its first look stays fresh.
+      if (!sleep[t].Settled(kAsleepSpan)) asleep = false;
+    }
+    return asleep;
+  };
   const int64_t quiet_ns =
       std::max<int64_t>(2'000'000, std::chrono::nanoseconds(opt.driver.settle).count());
   const int64_t hang_ns = std::chrono::nanoseconds(opt.driver.hang_timeout).count();
+  const int64_t unproven_ns = std::max<int64_t>(8 * quiet_ns, 50'000'000);
   // The calls (worker, list index) the runner's last Decommit had to wake,
   // and when it returned.
   std::vector<std::pair<size_t, int>> must_wake;
@@ -389,7 +422,12 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
               spec::HresultName(runner_events->back().outcome.hr) + "):\n" + still;
           break;
         }
-      } else if (all_waiting && now - p.last_progress.load() > quiet_ns) {
+      } else if (const bool quiet = all_waiting && now - p.last_progress.load() > quiet_ns;
+                 quiet && (all_waiting_asleep() || now - p.last_progress.load() > unproven_ns)) {
+        // Past unproven_ns the threads are woken all the same (one that
+        // polls instead of sleeping is never seen asleep), but no call is
+        // claimed to have been in effect before the Decommit.
+        const bool proven = now - p.last_progress.load() <= unproven_ns;
         for (size_t t = 0; t < n; ++t) {
           const Worker& w = p.workers[t];
           if (!w.finished.load() && w.waiting.load()) must_wake.emplace_back(t, w.at.load());
@@ -400,7 +438,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
         e.op.thread = kRunnerThread;
         e.invoked = p.clock.fetch_add(1);
         for (const auto& [t, k] : must_wake) {
-          waiting_at_decommit.emplace_back(t, p.workers[t].event_at.load(), e.invoked);
+          if (proven) waiting_at_decommit.emplace_back(t, p.workers[t].event_at.load(), e.invoked);
         }
         e.outcome = p.lockstep.driver().RunDirect(e.op);
         e.responded = p.clock.fetch_add(1);

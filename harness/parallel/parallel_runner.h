@@ -27,9 +27,10 @@
 // linearizability.cpp); RunParallelCase rejects such a case.
 //
 // Blocking GetBuffer (no AM_GBF_NOWAIT) blocks its thread. Once every
-// thread still running is blocked in one and nothing has happened for a
-// quiet spell (a quarter of Driver::Options::settle, at least 2 ms), the
-// runner calls Decommit itself, as thread kRunnerThread (an event of the
+// thread still running is blocked in one, nothing has happened for a
+// quiet spell (Driver::Options::settle, at least 2 ms) and, where the
+// kernel tells (thread_sleep.h), each of them is asleep rather than
+// merely preempted, the runner calls Decommit itself, as thread kRunnerThread (an event of the
 // history with its own invocation and response), which must wake them all
 // (ALLOC.DECOMMIT.WAKE); a call still running Driver::Options::hang_timeout
 // later (after that Decommit, or with no progress at all) fails the run
@@ -43,6 +44,7 @@
 #ifndef DSALLOC_HARNESS_PARALLEL_PARALLEL_RUNNER_H_
 #define DSALLOC_HARNESS_PARALLEL_PARALLEL_RUNNER_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -101,6 +103,10 @@ struct RunOptions {
   uint32_t schedule_seed = 0;
   CheckOptions check;
   harness::Driver::Options driver;
+  // Test seam (parallel_runner_test.cpp): each blocking GetBuffer's thread
+  // keeps running this long after the runner can see it waiting and
+  // before the call, as a preempted thread on a loaded machine would.
+  std::chrono::microseconds stall_before_blocking_call{0};
 };
 
 // Counters, summed over repeats (and over cases by the caller).

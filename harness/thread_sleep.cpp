@@ -1,4 +1,4 @@
-// harness/driver/thread_sleep.cpp: reading a thread's sleep from /proc
+// harness/thread_sleep.cpp: reading a thread's sleep from /proc
 // (thread_sleep.h). Plain open/read into stack buffers: the looking thread
 // must not take locks (the allocator's, malloc's) that the watched one may
 // need.
@@ -15,7 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace dsalloc::harness::driver_internal {
+namespace dsalloc::harness {
 namespace {
 
 #if defined(__linux__)
@@ -81,7 +81,7 @@ bool SleepWatch::Settled(std::chrono::microseconds span) {
     have_first_ = false;
     return false;
   }
-  const Clock::time_point at = Clock::now();
+  const auto at = std::chrono::steady_clock::now();
   if (!have_first_ || now.scheduled != first_.scheduled) {
     have_first_ = true;
     first_ = now;
@@ -91,4 +91,4 @@ bool SleepWatch::Settled(std::chrono::microseconds span) {
   return at - first_at_ >= span;
 }
 
-}  // namespace dsalloc::harness::driver_internal
+}  // namespace dsalloc::harness

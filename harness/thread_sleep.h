@@ -1,30 +1,31 @@
 // ---------------------------------------------------------------------------
-// File: harness/driver/thread_sleep.h
+// File: harness/thread_sleep.h
 // ---------------------------------------------------------------------------
 //
-// Not a public header (see driver_core.h). SleepWatch tells, from what the
-// kernel reports, that a thread of this process has gone to sleep and
-// stayed asleep: how a blocking GetBuffer the model says blocks
-// (Driver::Expectation::kBlocks) is seen to block without waiting the
-// whole `settle`. Linux: /proc/self/task/TID/stat (state 'S') and
+// SleepWatch tells, from what the kernel reports, that a thread of this
+// process has gone to sleep and stayed asleep: how the driver sees a
+// blocking GetBuffer the model says blocks (Driver::Expectation::kBlocks)
+// block without waiting the whole `settle`, and how the parallel runner
+// tells a thread blocked inside the allocator from one that is merely not
+// scheduled (parallel_runner.h). Linux: /proc/self/task/TID/stat (state 'S') and
 // schedstat (times scheduled in). Elsewhere, or when /proc cannot be read,
 // it never answers yes, and the caller waits `settle` as before.
 //
-// Why that is enough: while the checker looks, its own thread makes no
-// call into the implementation and no other helper runs, so a worker that
-// sleeps inside GetBuffer without being scheduled in between two looks is
-// waiting for a sample, not for a lock someone is about to drop.
+// Why that is enough: while the checker looks, it makes no call into the
+// implementation and every other thread it runs is itself blocked or
+// watched, so a worker that sleeps inside GetBuffer without being
+// scheduled in between two looks is waiting for a sample, not for a lock
+// someone is about to drop, and not for the CPU (a preempted thread is
+// runnable, not asleep).
 // Threading: one SleepWatch per looking thread. Errors: none.
 
-#ifndef DSALLOC_HARNESS_DRIVER_THREAD_SLEEP_H_
-#define DSALLOC_HARNESS_DRIVER_THREAD_SLEEP_H_
+#ifndef DSALLOC_HARNESS_THREAD_SLEEP_H_
+#define DSALLOC_HARNESS_THREAD_SLEEP_H_
 
 #include <chrono>
 #include <cstdint>
 
-#include "driver_support.h"
-
-namespace dsalloc::harness::driver_internal {
+namespace dsalloc::harness {
 
 // The calling thread's kernel id, or 0 where there is none to look up.
 int CurrentThreadId();
@@ -52,9 +53,9 @@ class SleepWatch {
   const int tid_;
   bool have_first_ = false;
   Look first_;
-  Clock::time_point first_at_;
+  std::chrono::steady_clock::time_point first_at_;
 };
 
-}  // namespace dsalloc::harness::driver_internal
+}  // namespace dsalloc::harness
 
-#endif  // DSALLOC_HARNESS_DRIVER_THREAD_SLEEP_H_
+#endif  // DSALLOC_HARNESS_THREAD_SLEEP_H_
