@@ -10,6 +10,7 @@ namespace dsalloc::fuzz {
 namespace {
 
 using spec::Op;
+using spec::OpGroup;
 using spec::OpKind;
 
 // Byte 1.
@@ -108,6 +109,34 @@ bool TakesOom(const Op& op) {
   if (op.kind == OpKind::kSetMediaType) return op.value >= 0;
   return op.kind == OpKind::kCommit || op.kind == OpKind::kGetMediaType ||
          op.kind == OpKind::kSetProperties2;
+}
+
+void CapRepeats(std::vector<Op>& ops) {
+  struct Block {
+    size_t at;      // index of its "Repeat"
+    size_t length;  // API ops in it
+  };
+  std::vector<Block> blocks;
+  size_t once = 0;  // ops run if every block ran once
+  int depth = 0;    // 0: outside a block; > 1: inside an ignored inner one
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (spec::GroupOf(ops[i].kind) != OpGroup::kControl) {
+      ++once;
+      if (depth > 0) ++blocks.back().length;
+    } else if (ops[i].kind == OpKind::kRepeat) {
+      if (depth++ == 0) blocks.push_back({i, 0});
+    } else if (depth > 0) {
+      --depth;
+    }
+  }
+  size_t left = kMaxRunOps > once ? kMaxRunOps - once : 0;
+  for (const Block& b : blocks) {
+    Op& repeat = ops[b.at];
+    size_t extra = b.length == 0 ? 0 : left / b.length;  // rounds beyond the first
+    size_t rounds = std::min<size_t>(static_cast<size_t>(repeat.value), 1 + extra);
+    if (b.length > 0) repeat.value = static_cast<int32_t>(rounds);
+    left -= (rounds - 1) * b.length;
+  }
 }
 
 }  // namespace
@@ -363,6 +392,13 @@ std::vector<uint8_t> Encode(const std::vector<Op>& ops, bool* exact) {
   std::vector<uint8_t> bytes(ops.size() * kRecordSize);
   for (size_t i = 0; i < ops.size(); ++i) EncodeRecord(ops[i], &bytes[i * kRecordSize], exact);
   return bytes;
+}
+
+std::vector<spec::Op> DecodeDifferential(const uint8_t* data, size_t size) {
+  std::vector<spec::Op> ops = Decode(data, size);
+  if (ops.size() > kMaxOps) ops.resize(kMaxOps);
+  CapRepeats(ops);
+  return ops;
 }
 
 }  // namespace dsalloc::fuzz

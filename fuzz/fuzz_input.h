@@ -60,6 +60,15 @@ spec::Op DecodeRecord(const uint8_t* record);
 // All records of the input.
 std::vector<spec::Op> Decode(const uint8_t* data, size_t size);
 
+// What the differential target runs: Decode, then at most kMaxOps ops,
+// and Repeat counts cut, in input order, so that the ops actually run
+// stay within kMaxRunOps: enough for a bug that shows after a thousand
+// get/release cycles, few enough that a mutation to a large N does not
+// cost the fuzzer its throughput.
+inline constexpr size_t kMaxOps = 512;
+inline constexpr size_t kMaxRunOps = 2500;
+std::vector<spec::Op> DecodeDifferential(const uint8_t* data, size_t size);
+
 // One op -> one record; *exact (if given) is cleared when the record does
 // not decode back to op.
 void EncodeRecord(const spec::Op& op, uint8_t* record, bool* exact = nullptr);

@@ -214,6 +214,8 @@ class Driver {
 
   // Violations recorded since the last call.
   std::vector<Violation> TakeViolations();
+  // Whether TakeViolations would return any (takes none).
+  bool HasViolations() const;
 
  private:
   // Owned, but leaked on purpose (keep_forever.h) instead of deleted when a

@@ -220,25 +220,151 @@ std::string Lockstep::CloseRepeat() {
   repeat_ignored_ = 0;
   std::vector<spec::Op> body = std::move(repeat_body_);
   repeat_body_.clear();
+  replay_.reset();
+  // A round starts where the one before it started (up to the
+  // NotifyRelease counts) in the loops a fuzzer repeats by the thousand;
+  // then the model's answers to the round are known, and the later rounds
+  // are judged against the recorded one without stepping the model: every
+  // call is still made and every result and count compared. A round whose
+  // state does not repeat is recorded again, a few times at most.
+  int recordings_left = 3;
+  auto fail = [&](int round, const std::string& report) {
+    SampleRound(true);
+    divergence_ = "in round " + std::to_string(round) + " of Repeat " +
+                  std::to_string(repeat_count_) + ":\n" + report;
+    return divergence_;
+  };
   for (int round = 2; round <= repeat_count_; ++round) {
-    // Every round is stepped and compared in full. The checks that cost
-    // calls of their own (the lock probe, a hand-over per notification;
-    // GetFreeCount after every op; GetPointer on every sample handed out)
-    // run in the first rounds, every 64th and the last: what they catch
-    // shows in every round alike, and in the rounds a fuzzer repeats
-    // thousands of times they would double the cost.
-    SampleRound(round <= 2 || round % 64 == 0 || round == repeat_count_);
+    // The checks that cost calls of their own (the lock probe, a
+    // hand-over per notification; GetFreeCount after every op; GetPointer
+    // on every sample handed out) run in the first rounds, every 64th and
+    // the last: what they catch shows in every round alike, and in the
+    // rounds a fuzzer repeats thousands of times they would double the
+    // cost. Those rounds run in full, from the model.
+    const bool sampled = round <= 2 || round % 64 == 0 || round == repeat_count_;
+    SampleRound(sampled);
+    if (replay_ && !replay_->verified) {
+      // The round after the recorded one: does it start where that did?
+      const spec::State& now = candidates_.front().model;
+      const spec::State& then = replay_->start.front().model;
+      for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+        replay_->delta[cb] = now.callbacks[cb].notified - then.callbacks[cb].notified;
+      }
+      replay_->verified = Shifted(replay_->start, 1) == candidates_;
+      if (!replay_->verified) replay_.reset();
+    }
+    if (replay_ && replay_->verified && !sampled) {
+      ++replayed_rounds_;
+      if (std::string report = ReplayRound(round, body); !report.empty()) {
+        return fail(round, report);
+      }
+      continue;
+    }
+    if (replay_) {
+      // A sampled round, from the state the recorded rounds lead to.
+      candidates_ = Shifted(replay_->start, static_cast<uint32_t>(round - replay_->round));
+    }
+    RecordedRound recorded;
+    if (replay_rounds_ && !replay_ && !sampled && recordings_left > 0) {
+      --recordings_left;
+      recorded.round = round;
+      recorded.start = candidates_;
+      recording_ = &recorded;
+    }
     for (const spec::Op& op : body) {
       std::string report = ApplyOne(op);
       if (!report.empty()) {
-        SampleRound(true);
-        divergence_ = "in round " + std::to_string(round) + " of Repeat " +
-                      std::to_string(repeat_count_) + ":\n" + report;
-        return divergence_;
+        recording_ = nullptr;
+        return fail(round, report);
       }
     }
+    if (recording_ != nullptr) {
+      recording_ = nullptr;
+      bool replayable = std::all_of(recorded.steps.begin(), recorded.steps.end(),
+                                    [](const RecordedStep& s) { return !s.ran || s.replayable; });
+      if (replayable) replay_ = std::move(recorded);
+    } else if (replay_ &&
+               !(Shifted(replay_->start, static_cast<uint32_t>(round + 1 - replay_->round)) ==
+                 candidates_)) {
+      replay_.reset();  // the sampled round's own checks told candidates apart
+    }
   }
+  replay_.reset();
   SampleRound(true);
+  return "";
+}
+
+std::vector<Lockstep::Candidate> Lockstep::Shifted(std::vector<Candidate> candidates,
+                                                   uint32_t rounds) const {
+  for (Candidate& c : candidates) {
+    for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+      c.model.callbacks[cb].notified += rounds * replay_->delta[cb];
+    }
+  }
+  return candidates;
+}
+
+bool Lockstep::SameAsRecorded(const RecordedStep& step, uint32_t rounds_after,
+                              const spec::Outcome& observed) const {
+  const spec::Outcome& then = step.observed;
+  // Every field the checks read, the driver's annotations included.
+  if (!observed.SameObservable(then) || observed.value != then.value ||
+      observed.any_value != then.any_value || observed.pointer != then.pointer ||
+      observed.generation != then.generation || observed.reallocated != then.reallocated) {
+    return false;
+  }
+  if (driver_->HasViolations()) return false;
+  for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+    if (driver_->CallbackRefs(cb) != step.callback_refs[cb] ||
+        driver_->CallbackNotifications(cb) !=
+            step.notified[cb] + rounds_after * replay_->delta[cb]) {
+      return false;
+    }
+  }
+  for (const auto& [id, refs] : step.sample_refs) {
+    if (driver_->ClientSampleRefs(id) != refs) return false;
+  }
+  return true;
+}
+
+std::string Lockstep::ReplayRound(int round, const std::vector<spec::Op>& body) {
+  const uint32_t rounds_after = static_cast<uint32_t>(round - replay_->round);
+  for (size_t i = 0; i < body.size(); ++i) {
+    const RecordedStep& step = replay_->steps[i];
+    if (!step.ran) {
+      ++skipped_;
+      continue;
+    }
+    spec::Outcome& observed = last_observed_;
+    observed = driver_->Run(step.call, step.expect);
+    if (SameAsRecorded(step, rounds_after, observed)) {
+      ++applied_;
+      if (std::string placement = CheckBufferPlacement(observed); !placement.empty()) {
+        candidates_ = Shifted(step.before, rounds_after);
+        replay_.reset();
+        return Diverged(
+            "divergence at op " + std::to_string(applied_) + ": " + spec::ToString(body[i]) +
+                "\n  " + placement + "\n",
+            DivergenceFromMessage(&body[i], placement, "aligned, stable and disjoint buffers"));
+      }
+      continue;
+    }
+    // Something else happened: judge it from the model's state before
+    // this op, and go on in full (a later round may be recorded again).
+    candidates_ = Shifted(step.before, rounds_after);
+    replay_.reset();
+    Plan plan;
+    if (!MakePlan(body[i], &plan)) {
+      return Diverged("internal: a replayed op fell outside the domain: " + spec::ToString(body[i]),
+                      Divergence{"", spec::ToString(body[i]), "", "internal"});
+    }
+    CollectCompletions(plan, observed);
+    if (std::string report = Judge(body[i], plan, observed); !report.empty()) return report;
+    for (size_t j = i + 1; j < body.size(); ++j) {
+      if (std::string report = ApplyOne(body[j]); !report.empty()) return report;
+    }
+    return "";
+  }
   return "";
 }
 
@@ -251,25 +377,56 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   if (!divergence_.empty()) return divergence_;
   last_observed_ = spec::Outcome();
   last_expected_ = spec::Outcome();
+  if (recording_ != nullptr) {
+    recording_->steps.emplace_back();
+    recording_->steps.back().before = candidates_;
+  }
+  Plan plan;
+  if (!MakePlan(op, &plan)) {
+    ++skipped_;
+    return "";
+  }
+  // Observed straight into last_observed() (no copy per op).
+  spec::Outcome& observed = last_observed_;
+  observed = driver_->Run(plan.call, plan.expect);
+  CollectCompletions(plan, observed);
+  std::string report = Judge(op, plan, observed);
+  if (report.empty() && recording_ != nullptr) RecordStep(plan, observed);
+  return report;
+}
+
+void Lockstep::RecordStep(const Plan& plan, const spec::Outcome& observed) {
+  RecordedStep& step = recording_->steps.back();
+  step.ran = true;
+  step.replayable = plan.expect == Driver::Expectation::kReturns && !plan.had_waiters &&
+                    plan.completions == 0 && !observed.blocked && observed.completions.empty();
+  step.call = plan.call;
+  step.expect = plan.expect;
+  step.observed = observed;
+  const Candidate& c = candidates_.front();
+  for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+    step.callback_refs[cb] = c.model.callbacks[cb].refs;
+    step.notified[cb] = c.model.callbacks[cb].notified;
+  }
+  for (size_t i = 0; i < c.model.samples.size(); ++i) {
+    int id = c.binding.ObservedId(c.model.generation, static_cast<int>(i));
+    if (id >= 0) step.sample_refs.emplace_back(id, c.model.samples[i].refs);
+  }
+}
+
+bool Lockstep::MakePlan(const spec::Op& op, Plan* plan) {
   const Candidate& lead = candidates_.front();
   if (op.oom && !driver_->SupportsFaultInjection()) {
-    ++skipped_;  // the implementation has no hook to fail an allocation
-    return "";
+    return false;  // the implementation has no hook to fail an allocation
   }
   if (op.kind == spec::OpKind::kDllCanUnloadNow && !driver_->ServerIdleAtStart()) {
-    ++skipped_;  // objects of an earlier run are alive: not judgeable
-    return "";
+    return false;  // objects of an earlier run are alive: not judgeable
   }
-  if (!spec::InDomain(lead.model, op, profile_)) {
-    ++skipped_;
-    return "";
-  }
-  spec::Op observed_op;
-  if (!lead.binding.ToObserved(lead.model.generation, op, &observed_op)) {
+  if (!spec::InDomain(lead.model, op, profile_)) return false;
+  if (!lead.binding.ToObserved(lead.model.generation, op, &plan->call)) {
     // A sample the client never saw (ReleaseBuffer of a never-handed-out
     // free sample): the driver has no pointer for it.
-    ++skipped_;
-    return "";
+    return false;
   }
   // The driver runs one op: only explanations in which it means the same
   // call on the same sample stay (the others name another sample by this
@@ -278,49 +435,40 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
     std::erase_if(candidates_, [&](const Candidate& c) {
       spec::Op mine;
       return !spec::InDomain(c.model, op, profile_) ||
-             !c.binding.ToObserved(c.model.generation, op, &mine) || !(mine == observed_op);
+             !c.binding.ToObserved(c.model.generation, op, &mine) || !(mine == plan->call);
     });
   }
-  std::vector<spec::Transitions> steps;
-  steps.reserve(candidates_.size());
-  size_t completions = 0;
-  bool had_waiters = false;
-  for (const Candidate& c : candidates_) {
-    steps.push_back(spec::Step(c.model, op, profile_));
-    completions = std::max(completions, ExpectedCompletions(steps.back()));
-    had_waiters = had_waiters || !c.model.waiters.empty();
-    for (const spec::Transition& t : steps.back()) {
-      // The driver runs thread 0's calls on the caller's own thread, so a
-      // GetBuffer that blocks there would block the checker.
-      if (t.outcome.blocked && op.thread == 0) {
-        ++skipped_;
-        return "";
-      }
-    }
-  }
-
+  plan->steps.reserve(candidates_.size());
   bool may_block = false;
   bool may_return = false;
-  for (const spec::Transitions& ts : steps) {
-    for (const spec::Transition& t : ts) {
+  for (const Candidate& c : candidates_) {
+    plan->steps.push_back(spec::Step(c.model, op, profile_));
+    plan->completions = std::max(plan->completions, ExpectedCompletions(plan->steps.back()));
+    plan->had_waiters = plan->had_waiters || !c.model.waiters.empty();
+    for (const spec::Transition& t : plan->steps.back()) {
+      // The driver runs thread 0's calls on the caller's own thread, so a
+      // GetBuffer that blocks there would block the checker.
+      if (t.outcome.blocked && op.thread == 0) return false;
       may_block = may_block || t.outcome.blocked;
       may_return = may_return || !t.outcome.blocked;
     }
   }
+  plan->may_block = may_block;
   // The driver need not find out by waiting what the model already knows.
-  const Driver::Expectation expect = !may_block    ? Driver::Expectation::kReturns
-                                     : !may_return ? Driver::Expectation::kBlocks
-                                                   : Driver::Expectation::kUnknown;
-  // Observed straight into last_observed() (no copy per op).
-  spec::Outcome& observed = last_observed_;
-  observed = driver_->Run(observed_op, expect);
+  plan->expect = !may_block    ? Driver::Expectation::kReturns
+                 : !may_return ? Driver::Expectation::kBlocks
+                               : Driver::Expectation::kUnknown;
+  return true;
+}
+
+void Lockstep::CollectCompletions(const Plan& plan, spec::Outcome& observed) {
   std::vector<spec::Completion> early;
-  if (observed.blocked && !may_block) {
+  if (observed.blocked && !plan.may_block) {
     // The driver calls a GetBuffer blocked when it has not returned after
     // `settle`; on a loaded machine a worker may simply not have run yet.
     // The model says it must return, so give it the hang timeout.
     for (const spec::Completion& c : driver_->AwaitCompletions(1)) {
-      if (c.thread != op.thread) {
+      if (c.thread != plan.call.thread) {
         early.push_back(c);
         continue;
       }
@@ -330,17 +478,20 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
       observed.sample = c.sample;
     }
   }
-  if (had_waiters || completions > 0) {
+  size_t completions = plan.completions;
+  if (plan.had_waiters || completions > 0) {
     // Waiters return on their own threads; collect them (and any extra one
     // that should not have woken: AwaitCompletions waits a little longer).
     observed.completions =
         driver_->AwaitCompletions(completions - std::min(completions, early.size()));
   }
   observed.completions.insert(observed.completions.begin(), early.begin(), early.end());
+}
 
+std::string Lockstep::Judge(const spec::Op& op, Plan& plan, const spec::Outcome& observed) {
   // The first outcome allowed, or the one that matched (last_expected()).
   spec::Outcome* expected_shown = nullptr;
-  for (spec::Transitions& ts : steps) {
+  for (spec::Transitions& ts : plan.steps) {
     if (!ts.empty()) {
       expected_shown = &ts.front().outcome;
       break;
@@ -352,7 +503,7 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   std::string first_expected;
   std::string_view rule;
   for (size_t k = 0; k < candidates_.size(); ++k) {
-    for (spec::Transition& t : steps[k]) {
+    for (spec::Transition& t : plan.steps[k]) {
       const bool new_generation = t.next.generation != candidates_[k].model.generation;
       Candidate c{std::move(t.next), candidates_[k].binding};
       std::string why = c.binding.Reconcile(observed, t.outcome);
@@ -400,6 +551,10 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   if (expected_shown != nullptr) last_expected_ = std::move(*expected_shown);
   if (next.size() > kMaxCandidates) next.resize(kMaxCandidates);
   candidates_ = std::move(next);
+  return AfterAgreement(op, observed);
+}
+
+std::string Lockstep::AfterAgreement(const spec::Op& op, const spec::Outcome& observed) {
   ++applied_;
   std::string placement = CheckBufferPlacement(observed);
   if (placement.empty() && !light_) placement = ProbeNewBuffers(observed);

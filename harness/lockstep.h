@@ -33,8 +33,10 @@
 #ifndef DSALLOC_HARNESS_LOCKSTEP_H_
 #define DSALLOC_HARNESS_LOCKSTEP_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -72,14 +74,23 @@ class Lockstep {
   // See the banner. "" when the implementation agreed with the model.
   // Repeat blocks (op.h): "Repeat N {" starts recording, the block's ops
   // run as they come, and "}" runs them N - 1 more times; a block still
-  // open at Finish() is completed there. Every round is compared in full;
-  // the checks that make calls of their own (the lock probe, GetFreeCount,
-  // GetPointer on new samples) run in rounds 1, 2, every 64th and the last.
+  // open at Finish() is completed there. Every call of every round is
+  // made and its result and counts compared; the checks that make calls of
+  // their own (the lock probe, GetFreeCount, GetPointer on new samples) run
+  // in rounds 1, 2, every 64th and the last. Once a round starts where the
+  // one before it started (up to NotifyRelease counts), the rounds after
+  // it are judged against the recorded round instead of stepping the
+  // model again, which gives the same verdicts at a fraction of the cost.
   std::string Apply(const spec::Op& op);
   // Applies ops in order, stopping at the first divergence.
   std::string ApplyAll(const std::vector<spec::Op>& ops);
   // Teardown and final checks; "" when clean. Call once, last.
   std::string Finish();
+
+  // Whether a Repeat's later rounds may be judged from a recorded round
+  // instead of the model (CloseRepeat; on by default): the verdicts are
+  // the same either way (fuzz/repeat_replay_test.cpp holds it to that).
+  void ReplayRepeatRounds(bool on) { replay_rounds_ = on; }
 
   // Valid once Apply or Finish returned a report.
   const Divergence& divergence() const { return divergence_facts_; }
@@ -113,6 +124,8 @@ class Lockstep {
   // Ops applied (run on both sides) and skipped (outside the domain).
   int applied() const { return applied_; }
   int skipped() const { return skipped_; }
+  // Repeat rounds judged from a recorded round (CloseRepeat).
+  int replayed_rounds() const { return replayed_rounds_; }
 
  private:
   // One explanation of everything seen so far. Under strict there is one;
@@ -125,11 +138,60 @@ class Lockstep {
     friend bool operator==(const Candidate&, const Candidate&) = default;
   };
 
+  // What ApplyOne decided before running an op.
+  struct Plan {
+    spec::Op call;                         // the op with observed sample ids
+    std::vector<spec::Transitions> steps;  // per candidate
+    size_t completions = 0;                // the most any transition lists
+    bool had_waiters = false;
+    bool may_block = false;
+    Driver::Expectation expect = Driver::Expectation::kUnknown;
+  };
+
+  // One op of a recorded Repeat round (see CloseRepeat): what was run and
+  // seen, and the counts the model had after it.
+  struct RecordedStep {
+    bool ran = false;         // false: skipped (outside the domain)
+    bool replayable = false;  // returned at once; no waiters, no completions
+    spec::Op call;
+    Driver::Expectation expect = Driver::Expectation::kUnknown;
+    spec::Outcome observed;
+    std::array<uint32_t, spec::kNumCallbacks> callback_refs{};
+    std::array<uint32_t, spec::kNumCallbacks> notified{};
+    std::vector<std::pair<int, uint32_t>> sample_refs;  // observed id, client references
+    std::vector<Candidate> before;                      // candidates_ before the op
+  };
+  struct RecordedRound {
+    int round = 0;
+    std::vector<Candidate> start;  // candidates_ when it began
+    std::vector<RecordedStep> steps;
+    // Set once the next round began where this one began, up to the
+    // NotifyRelease counts (which only grow: `delta` per round).
+    bool verified = false;
+    std::array<uint32_t, spec::kNumCallbacks> delta{};
+  };
+
   std::string Diverged(std::string report, Divergence facts);
-  // Apply for an API op (no Repeat handling).
+  // Apply for an API op (no Repeat handling), in its three parts: false
+  // from MakePlan means the op is skipped; Judge compares what was
+  // observed with every allowed transition and moves the model.
   std::string ApplyOne(const spec::Op& op);
+  bool MakePlan(const spec::Op& op, Plan* plan);
+  void CollectCompletions(const Plan& plan, spec::Outcome& observed);
+  std::string Judge(const spec::Op& op, Plan& plan, const spec::Outcome& observed);
+  // The checks after an op both sides agreed on (buffer placement, and in
+  // sampled rounds the new buffers and GetFreeCount).
+  std::string AfterAgreement(const spec::Op& op, const spec::Outcome& observed);
   // Runs the recorded Repeat block its remaining N - 1 times.
   std::string CloseRepeat();
+  // A Repeat round run without the model, from replay_ (CloseRepeat).
+  std::string ReplayRound(int round, const std::vector<spec::Op>& body);
+  void RecordStep(const Plan& plan, const spec::Outcome& observed);
+  bool SameAsRecorded(const RecordedStep& step, uint32_t rounds_after,
+                      const spec::Outcome& observed) const;
+  // `candidates` with every NotifyRelease count moved on by `rounds` of
+  // replay_'s delta.
+  std::vector<Candidate> Shifted(std::vector<Candidate> candidates, uint32_t rounds) const;
   // Whether the checks that make calls of their own (the lock probe,
   // GetFreeCount, GetPointer on new samples) run in this Repeat round; true
   // outside Repeat rounds.
@@ -162,6 +224,7 @@ class Lockstep {
   std::vector<std::pair<int, uintptr_t>> buffers_;
   int applied_ = 0;
   int skipped_ = 0;
+  int replayed_rounds_ = 0;
   spec::Outcome last_observed_;
   spec::Outcome last_expected_;
   bool light_ = false;  // in a Repeat round that is not sampled (Apply)
@@ -170,6 +233,11 @@ class Lockstep {
   int repeat_count_ = 0;
   int repeat_ignored_ = 0;  // inner "Repeat"s whose "}" is still to come
   std::vector<spec::Op> repeat_body_;
+  // The Repeat round being recorded (ApplyOne appends to it), and the one
+  // later rounds are replayed from.
+  bool replay_rounds_ = true;
+  RecordedRound* recording_ = nullptr;
+  std::optional<RecordedRound> replay_;
 };
 
 }  // namespace dsalloc::harness

@@ -167,4 +167,6 @@ void Driver::Teardown(bool allocator_alive) { core_->Teardown(allocator_alive); 
 
 std::vector<Violation> Driver::TakeViolations() { return core_->TakeViolations(); }
 
+bool Driver::HasViolations() const { return core_->HasViolations(); }
+
 }  // namespace dsalloc::harness

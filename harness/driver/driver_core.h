@@ -122,6 +122,7 @@ class Core final : public TestCallback::Host {
   bool torn_down() const { return torn_down_.load(); }
   bool ClientHoldsAllocator() const { return book_.HoldsAllocator(); }
   std::vector<Violation> TakeViolations() { return violations_.Take(); }
+  bool HasViolations() const { return violations_.Any(); }
   // Stops the helper threads (joined, or detached and must_leak()).
   void StopThreads();
 

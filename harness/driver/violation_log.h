@@ -40,6 +40,7 @@ class ViolationLog {
     any_.store(false, std::memory_order_relaxed);
     return std::exchange(violations_, {});
   }
+  bool Any() const { return any_.load(std::memory_order_acquire); }
 
  private:
   Mutex mu_;
