@@ -24,7 +24,10 @@ if(DSALLOC_BUILD_FUZZERS)
     message(FATAL_ERROR "DSALLOC_BUILD_FUZZERS=ON needs clang (libFuzzer)")
   endif()
   if(DSALLOC_FUZZ_INSTRUMENT)
-    add_compile_options(-fsanitize=fuzzer-no-link)
+    # Coverage of the implementation and the model, not of the checker
+    # (fuzz/coverage_ignorelist.txt).
+    add_compile_options(-fsanitize=fuzzer-no-link
+      -fsanitize-coverage-ignorelist=${CMAKE_CURRENT_LIST_DIR}/../fuzz/coverage_ignorelist.txt)
   endif()
   # UBSan's vptr check compares type_info across modules: a server loaded
   # with DSALLOC_IMPL (the control's CXX_VISIBILITY_PRESET hidden, any
