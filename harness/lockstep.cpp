@@ -107,17 +107,25 @@ std::string Lockstep::CheckCounts(const Candidate& c) const {
              std::to_string(m.callbacks[cb].notified);
     }
   }
-  for (size_t i = 0; i < m.samples.size(); ++i) {
-    int id = c.binding.ObservedId(m.generation, static_cast<int>(i));
-    if (id < 0) continue;  // never seen by the client
+  // Samples the client never saw hold no client reference to compare; the
+  // bound ones are few where the pool may be large, so walk those, and
+  // report the lowest index that disagrees.
+  int wrong = -1;
+  int wrong_id = -1;
+  uint32_t wrong_refs = 0;
+  c.binding.ForEachBound(m.generation, [&](int index, int id) {
+    if (index >= static_cast<int>(m.samples.size()) || (wrong >= 0 && index > wrong)) return;
     uint32_t refs = driver_->ClientSampleRefs(id);
-    if (refs != m.samples[i].refs) {
-      return "COM.SAMPLE.RELEASE: the client holds " + std::to_string(refs) +
-             " references on sample " + std::to_string(i) + " (#" + std::to_string(id) +
-             "), expected " + std::to_string(m.samples[i].refs);
+    if (refs != m.samples[static_cast<size_t>(index)].refs) {
+      wrong = index;
+      wrong_id = id;
+      wrong_refs = refs;
     }
-  }
-  return "";
+  });
+  if (wrong < 0) return "";
+  return "COM.SAMPLE.RELEASE: the client holds " + std::to_string(wrong_refs) +
+         " references on sample " + std::to_string(wrong) + " (#" + std::to_string(wrong_id) +
+         "), expected " + std::to_string(m.samples[static_cast<size_t>(wrong)].refs);
 }
 
 std::string Lockstep::CheckAlignment(const spec::Outcome& expected, const spec::State& model,
@@ -375,8 +383,6 @@ void Lockstep::SampleRound(bool sampled) {
 
 std::string Lockstep::ApplyOne(const spec::Op& op) {
   if (!divergence_.empty()) return divergence_;
-  last_observed_ = spec::Outcome();
-  last_expected_ = spec::Outcome();
   if (recording_ != nullptr) {
     recording_->steps.emplace_back();
     recording_->steps.back().before = candidates_;
@@ -384,9 +390,12 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   Plan plan;
   if (!MakePlan(op, &plan)) {
     ++skipped_;
+    last_observed_ = spec::Outcome();
+    last_expected_ = spec::Outcome();
     return "";
   }
-  // Observed straight into last_observed() (no copy per op).
+  // Observed straight into last_observed() (no copy per op); Judge sets
+  // last_expected().
   spec::Outcome& observed = last_observed_;
   observed = driver_->Run(plan.call, plan.expect);
   CollectCompletions(plan, observed);
@@ -408,10 +417,11 @@ void Lockstep::RecordStep(const Plan& plan, const spec::Outcome& observed) {
     step.callback_refs[cb] = c.model.callbacks[cb].refs;
     step.notified[cb] = c.model.callbacks[cb].notified;
   }
-  for (size_t i = 0; i < c.model.samples.size(); ++i) {
-    int id = c.binding.ObservedId(c.model.generation, static_cast<int>(i));
-    if (id >= 0) step.sample_refs.emplace_back(id, c.model.samples[i].refs);
-  }
+  c.binding.ForEachBound(c.model.generation, [&](int index, int id) {
+    if (index < static_cast<int>(c.model.samples.size())) {
+      step.sample_refs.emplace_back(id, c.model.samples[static_cast<size_t>(index)].refs);
+    }
+  });
 }
 
 bool Lockstep::MakePlan(const spec::Op& op, Plan* plan) {
@@ -530,7 +540,7 @@ std::string Lockstep::Judge(const spec::Op& op, Plan& plan, const spec::Outcome&
   }
   std::string violations = ViolationReport();
   if (next.empty() || !violations.empty()) {
-    if (expected_shown != nullptr) last_expected_ = *expected_shown;
+    last_expected_ = expected_shown != nullptr ? *expected_shown : spec::Outcome();
     std::string report =
         "divergence at op " + std::to_string(applied_ + 1) + ": " + spec::ToString(op) + "\n";
     Divergence facts;
@@ -548,7 +558,7 @@ std::string Lockstep::Judge(const spec::Op& op, Plan& plan, const spec::Outcome&
     report += violations;
     return Diverged(std::move(report), std::move(facts));
   }
-  if (expected_shown != nullptr) last_expected_ = std::move(*expected_shown);
+  last_expected_ = expected_shown != nullptr ? std::move(*expected_shown) : spec::Outcome();
   if (next.size() > kMaxCandidates) next.resize(kMaxCandidates);
   candidates_ = std::move(next);
   return AfterAgreement(op, observed);

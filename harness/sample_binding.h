@@ -36,6 +36,14 @@ class SampleBinding {
   int ObservedId(uint32_t generation, int index) const;
   // The model handle bound to observed id `id`, or an invalid handle.
   spec::SampleHandle ModelHandle(int id) const;
+  // f(model index, observed id) for every sample of `generation` bound, in
+  // the order they were bound.
+  template <typename F>
+  void ForEachBound(uint32_t generation, F f) const {
+    for (const auto& [id, handle] : pairs_) {
+      if (handle.generation == generation) f(static_cast<int>(handle.index), id);
+    }
+  }
 
   // Rewrites the samples an op names (op.sample for sample ops and
   // ReleaseBuffer) from model indices of `generation` to observed ids.

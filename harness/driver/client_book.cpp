@@ -126,8 +126,10 @@ std::vector<Completion> ClientBook::AwaitCompletions(size_t count, std::chrono::
   Clock::time_point deadline = Clock::now() + hang;
   while (completions_.size() < count && lock.WaitUntil(completions_cv_, deadline)) {
   }
-  deadline = Clock::now() + settle;  // any extra ones
-  while (lock.WaitUntil(completions_cv_, deadline)) {
+  if (settle.count() > 0) {
+    deadline = Clock::now() + settle;  // any extra ones
+    while (lock.WaitUntil(completions_cv_, deadline)) {
+    }
   }
   std::vector<Completion> done = std::exchange(completions_, {});
   for (const Completion& c : done) {

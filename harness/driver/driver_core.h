@@ -114,6 +114,11 @@ class Core final : public TestCallback::Host {
   Outcome Run(const Op& op, Driver::Expectation expect);
   Outcome RunDirect(const Op& op);
   std::vector<Completion> AwaitCompletions(size_t count);
+  // AwaitCompletions' wait for extra completions, cut short once every
+  // call still blocked is seen asleep (thread_sleep.h); false, having
+  // collected nothing, where that cannot be seen.
+  bool WaitersStayAsleep(size_t count, std::chrono::milliseconds extra,
+                         std::vector<Completion>* completions);
   uint32_t CallbackRefs(int id) const;
   uint32_t CallbackNotifications(int id) const;
   uint32_t ClientSampleRefs(int id) const { return book_.SampleRefs(id); }

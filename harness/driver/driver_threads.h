@@ -37,6 +37,11 @@ namespace dsalloc::harness::driver_internal {
 // a sequence's ops come in bursts.
 inline constexpr std::chrono::microseconds kHandOverSpin{50};
 
+// How a worker's sleep is watched (thread_sleep.h): a look this often, and
+// blocked once asleep, unscheduled, for this long.
+inline constexpr std::chrono::microseconds kAsleepLook{20};
+inline constexpr std::chrono::microseconds kAsleepSpan{200};
+
 // Yields until pred() or `spin` has passed; returns pred().
 template <typename Pred>
 bool SpinFor(std::chrono::microseconds spin, Pred pred) {

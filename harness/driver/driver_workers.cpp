@@ -14,15 +14,6 @@
 #include "watchdog.h"
 
 namespace dsalloc::harness::driver_internal {
-namespace {
-
-// How a worker expected to block is watched (thread_sleep.h): a look this
-// often, and blocked once asleep, unscheduled, for this long.
-constexpr std::chrono::microseconds kAsleepLook{20};
-constexpr std::chrono::microseconds kAsleepSpan{200};
-
-}  // namespace
-
 HRESULT Core::CallGetBuffer(const Op& op, IMediaSample** got) {
   // ALLOC.GETBUFFER.FLAGS: the times are ignored; any values will do.
   REFERENCE_TIME start = 100, end = 200;

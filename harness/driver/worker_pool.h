@@ -47,10 +47,10 @@ class WorkerPool {
   // Stops every worker (see Lifetime), giving each `timeout`; true if all
   // were joined.
   bool StopAll(std::chrono::milliseconds timeout) HARNESS_EXCLUDES(mu_);
-
- private:
+  // The workers started so far.
   std::vector<Worker*> Started() HARNESS_EXCLUDES(mu_);
 
+ private:
   const std::function<void(Worker&, int)> body_;
   Mutex mu_;
   std::array<std::unique_ptr<Worker>, spec::kMaxThreads> workers_ HARNESS_GUARDED_BY(mu_);

@@ -50,9 +50,8 @@ TEST(ParallelRunner, AThreadPreemptedBeforeItsBlockingCallIsNotTakenAsBlocked) {
   options.repeats = 3;
   options.driver = harness::Driver::Options::ForCheckers();
   options.stall_before_blocking_call =
-      3 * std::chrono::duration_cast<std::chrono::microseconds>(
-              std::max<std::chrono::milliseconds>(options.driver.settle,
-                                                  std::chrono::milliseconds(2)));
+      3 * std::chrono::duration_cast<std::chrono::microseconds>(std::max<std::chrono::milliseconds>(
+              options.driver.settle, std::chrono::milliseconds(2)));
   RunResult result = RunParallelCase(harness::Embedded(), c, options);
   EXPECT_FALSE(result.failed) << result.report;
 }
