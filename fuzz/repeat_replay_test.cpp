@@ -76,8 +76,8 @@ std::string WithoutAddresses(const std::string& report) {
 std::vector<std::pair<std::string, std::vector<spec::Op>>> RepeatInputs() {
   namespace fs = std::filesystem;
   std::vector<std::pair<std::string, std::vector<spec::Op>>> inputs;
-  for (const char* dir : {DSALLOC_FUZZ_DIR "/corpus/differential",
-                          DSALLOC_FUZZ_DIR "/regressions/differential"}) {
+  for (const char* dir :
+       {DSALLOC_FUZZ_DIR "/corpus/differential", DSALLOC_FUZZ_DIR "/regressions/differential"}) {
     std::vector<fs::path> files;
     for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
       if (e.is_regular_file()) files.push_back(e.path());
@@ -92,8 +92,7 @@ std::vector<std::pair<std::string, std::vector<spec::Op>>> RepeatInputs() {
       // on timing (the portable model may allow both outcomes), so two runs
       // of it need not agree, replay or not.
       auto may_block = [](const spec::Op& op) {
-        return op.kind == spec::OpKind::kGetBuffer && op.thread != 0 &&
-               !(op.flags & AM_GBF_NOWAIT);
+        return op.kind == spec::OpKind::kGetBuffer && op.thread != 0 && !(op.flags & AM_GBF_NOWAIT);
       };
       auto repeat = [](const spec::Op& op) { return op.kind == spec::OpKind::kRepeat; };
       if (std::any_of(ops.begin(), ops.end(), repeat) &&
@@ -106,8 +105,8 @@ std::vector<std::pair<std::string, std::vector<spec::Op>>> RepeatInputs() {
 }
 
 struct Subject {
-  std::string name;   // "embedded", a variant, "control"
-  std::string path;   // "" for the embedded dsalloc
+  std::string name;  // "embedded", a variant, "control"
+  std::string path;  // "" for the embedded dsalloc
   spec::Profile profile;
 };
 
@@ -121,8 +120,8 @@ std::vector<Subject> Subjects() {
     // a sanitizer's abort), not a report two runs could compare.
     const bool memory_error = v == "kFreeWithOutstanding" || v == "kBufferFreedAtDecommit";
     if (!v.empty() && !memory_error) {
-      out.push_back({v, DSALLOC_VARIANTS_DIR "/libdsalloc_variant_" + v + ".so",
-                     spec::Profile::kStrict});
+      out.push_back(
+          {v, DSALLOC_VARIANTS_DIR "/libdsalloc_variant_" + v + ".so", spec::Profile::kStrict});
     }
     at = end + 1;
   }
