@@ -185,7 +185,8 @@ class Driver {
 
   // Waits until at least `count` blocked GetBuffer calls have completed
   // since the last call (or hang_timeout passes), waits `settle` more for
-  // any extra, and returns them in completion order.
+  // any extra (less where it can see every call still blocked asleep:
+  // thread_sleep.h), and returns them in completion order.
   std::vector<spec::Completion> AwaitCompletions(size_t count);
 
   // The allocator-held references on test callback `id` right now (its
