@@ -258,7 +258,7 @@ std::string Lockstep::CloseRepeat() {
       for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
         replay_->delta[cb] = now.callbacks[cb].notified - then.callbacks[cb].notified;
       }
-      replay_->verified = Shifted(replay_->start, 1) == candidates_;
+      replay_->verified = IsShifted(replay_->start, 1);
       if (!replay_->verified) replay_.reset();
     }
     if (replay_ && replay_->verified && !sampled) {
@@ -292,8 +292,7 @@ std::string Lockstep::CloseRepeat() {
                                     [](const RecordedStep& s) { return !s.ran || s.replayable; });
       if (replayable) replay_ = std::move(recorded);
     } else if (replay_ &&
-               !(Shifted(replay_->start, static_cast<uint32_t>(round + 1 - replay_->round)) ==
-                 candidates_)) {
+               !IsShifted(replay_->start, static_cast<uint32_t>(round + 1 - replay_->round))) {
       replay_.reset();  // the sampled round's own checks told candidates apart
     }
   }
@@ -310,6 +309,22 @@ std::vector<Lockstep::Candidate> Lockstep::Shifted(std::vector<Candidate> candid
     }
   }
   return candidates;
+}
+
+bool Lockstep::IsShifted(const std::vector<Candidate>& start, uint32_t rounds) {
+  // Shift candidates_ back by the rounds, compare, shift forward again
+  // (unsigned counts: both shifts wrap exactly).
+  auto shift = [&](uint32_t by) {
+    for (Candidate& c : candidates_) {
+      for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+        c.model.callbacks[cb].notified += by * replay_->delta[cb];
+      }
+    }
+  };
+  shift(0u - rounds);
+  const bool same = candidates_ == start;
+  shift(rounds);
+  return same;
 }
 
 bool Lockstep::SameAsRecorded(const RecordedStep& step, uint32_t rounds_after,
@@ -346,14 +361,12 @@ std::string Lockstep::ReplayRound(int round, const std::vector<spec::Op>& body) 
     spec::Outcome& observed = last_observed_;
     observed = driver_->Run(step.call, step.expect);
     if (SameAsRecorded(step, rounds_after, observed)) {
-      ++applied_;
-      if (std::string placement = CheckBufferPlacement(observed); !placement.empty()) {
+      // The checks of an agreed op in a light round (light_ is set in
+      // every replayed round).
+      if (std::string report = AfterAgreement(body[i], observed); !report.empty()) {
         candidates_ = Shifted(step.before, rounds_after);
         replay_.reset();
-        return Diverged(
-            "divergence at op " + std::to_string(applied_) + ": " + spec::ToString(body[i]) +
-                "\n  " + placement + "\n",
-            DivergenceFromMessage(&body[i], placement, "aligned, stable and disjoint buffers"));
+        return report;
       }
       continue;
     }

@@ -192,6 +192,8 @@ class Lockstep {
   // `candidates` with every NotifyRelease count moved on by `rounds` of
   // replay_'s delta.
   std::vector<Candidate> Shifted(std::vector<Candidate> candidates, uint32_t rounds) const;
+  // Whether candidates_ equals Shifted(start, rounds), without a copy.
+  bool IsShifted(const std::vector<Candidate>& start, uint32_t rounds);
   // Whether the checks that make calls of their own (the lock probe,
   // GetFreeCount, GetPointer on new samples) run in this Repeat round; true
   // outside Repeat rounds.

@@ -27,6 +27,12 @@
 
 namespace dsalloc::harness {
 
+// How long a watched thread must stay asleep and unscheduled before a
+// caller takes it as blocked (the driver's kBlocks wait, the parallel
+// runner's Decommit): long beside a futex wake-up (tens of us), short
+// beside the settle it replaces.
+inline constexpr std::chrono::microseconds kAsleepSpan{200};
+
 // The calling thread's kernel id, or 0 where there is none to look up.
 int CurrentThreadId();
 

@@ -28,6 +28,7 @@
 #include "driver_support.h"
 #include "helper_thread.h"
 #include "mutex.h"
+#include "thread_sleep.h"
 
 namespace dsalloc::harness::driver_internal {
 
@@ -37,10 +38,10 @@ namespace dsalloc::harness::driver_internal {
 // a sequence's ops come in bursts.
 inline constexpr std::chrono::microseconds kHandOverSpin{50};
 
-// How a worker's sleep is watched (thread_sleep.h): a look this often, and
-// blocked once asleep, unscheduled, for this long.
+// How often a worker's sleep is looked at (thread_sleep.h; blocked once
+// asleep, unscheduled, for harness::kAsleepSpan).
 inline constexpr std::chrono::microseconds kAsleepLook{20};
-inline constexpr std::chrono::microseconds kAsleepSpan{200};
+using harness::kAsleepSpan;
 
 // Yields until pred() or `spin` has passed; returns pred().
 template <typename Pred>

@@ -25,10 +25,6 @@
 namespace dsalloc::props::parallel {
 namespace {
 
-// How long a waiting thread must be seen asleep and unscheduled
-// (thread_sleep.h) before the runner's Decommit counts it as blocked.
-constexpr std::chrono::microseconds kAsleepSpan{200};
-
 using spec::Op;
 using spec::OpKind;
 using SteadyClock = std::chrono::steady_clock;
@@ -362,7 +358,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
   // (seen: a false NOT LINEARIZABLE against dsalloc itself, with the
   // machine oversubscribed 4 times): so where the kernel tells
   // (thread_sleep.h), every waiting thread must also be asleep and
-  // unscheduled for kAsleepSpan; a preempted thread is runnable, not
+  // unscheduled for harness::kAsleepSpan; a preempted thread is runnable, not
   // asleep. Elsewhere only the spell guards it. (A thread woken by a
   // hand-off but not yet running is harmless: the hand-off is linearized
   // before the Decommit.)
@@ -375,7 +371,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
       const Worker& w = p.workers[t];
       if (w.finished.load() || !sleep[t].Supported()) continue;
       // Every watch looks each time, so that its first look stays fresh.
-      if (!sleep[t].Settled(kAsleepSpan)) asleep = false;
+      if (!sleep[t].Settled(harness::kAsleepSpan)) asleep = false;
     }
     return asleep;
   };
@@ -422,12 +418,15 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
               spec::HresultName(runner_events->back().outcome.hr) + "):\n" + still;
           break;
         }
-      } else if (const bool quiet = all_waiting && now - p.last_progress.load() > quiet_ns;
-                 quiet && (all_waiting_asleep() || now - p.last_progress.load() > unproven_ns)) {
+      } else if (const int64_t still_for = now - p.last_progress.load();
+                 all_waiting && still_for > quiet_ns &&
+                 (still_for > unproven_ns || all_waiting_asleep())) {
         // Past unproven_ns the threads are woken all the same (one that
         // polls instead of sleeping is never seen asleep), but no call is
-        // claimed to have been in effect before the Decommit.
-        const bool proven = now - p.last_progress.load() <= unproven_ns;
+        // claimed to have been in effect before the Decommit. One read of
+        // last_progress decides both: with two, progress made in between
+        // could let an unproven Decommit claim what it did not see.
+        const bool proven = still_for <= unproven_ns;
         for (size_t t = 0; t < n; ++t) {
           const Worker& w = p.workers[t];
           if (!w.finished.load() && w.waiting.load()) must_wake.emplace_back(t, w.at.load());
