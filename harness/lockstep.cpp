@@ -445,7 +445,15 @@ bool Lockstep::MakePlan(const spec::Op& op, Plan* plan) {
   if (op.kind == spec::OpKind::kDllCanUnloadNow && !driver_->ServerIdleAtStart()) {
     return false;  // objects of an earlier run are alive: not judgeable
   }
-  if (!spec::InDomain(lead.model, op, profile_)) return false;
+  if (profile_ == spec::Profile::kStrict && candidates_.size() == 1) {
+    if (!spec::InDomain(lead.model, op, profile_)) return false;
+    if (!lead.binding.ToObserved(lead.model.generation, op, &plan->call)) return false;
+    return StepInPlace(op, plan);
+  }
+  // Step.empty() is exactly !InDomain: one Step per candidate decides both.
+  plan->steps.reserve(candidates_.size());
+  plan->steps.push_back(spec::Step(lead.model, op, profile_));
+  if (plan->steps.front().empty()) return false;
   if (!lead.binding.ToObserved(lead.model.generation, op, &plan->call)) {
     // A sample the client never saw (ReleaseBuffer of a never-handed-out
     // free sample): the driver has no pointer for it.
@@ -454,21 +462,24 @@ bool Lockstep::MakePlan(const spec::Op& op, Plan* plan) {
   // The driver runs one op: only explanations in which it means the same
   // call on the same sample stay (the others name another sample by this
   // index; they are relabellings of the ones kept).
-  if (candidates_.size() > 1) {  // the lead passed these tests above
-    std::erase_if(candidates_, [&](const Candidate& c) {
-      spec::Op mine;
-      return !spec::InDomain(c.model, op, profile_) ||
-             !c.binding.ToObserved(c.model.generation, op, &mine) || !(mine == plan->call);
-    });
+  size_t kept = 1;
+  for (size_t k = 1; k < candidates_.size(); ++k) {
+    Candidate& c = candidates_[k];
+    spec::Op mine;
+    if (!c.binding.ToObserved(c.model.generation, op, &mine) || !(mine == plan->call)) continue;
+    spec::Transitions ts = spec::Step(c.model, op, profile_);
+    if (ts.empty()) continue;
+    if (kept != k) candidates_[kept] = std::move(c);
+    plan->steps.push_back(std::move(ts));
+    ++kept;
   }
-  plan->steps.reserve(candidates_.size());
+  candidates_.erase(candidates_.begin() + static_cast<std::ptrdiff_t>(kept), candidates_.end());
   bool may_block = false;
   bool may_return = false;
-  for (const Candidate& c : candidates_) {
-    plan->steps.push_back(spec::Step(c.model, op, profile_));
-    plan->completions = std::max(plan->completions, ExpectedCompletions(plan->steps.back()));
-    plan->had_waiters = plan->had_waiters || !c.model.waiters.empty();
-    for (const spec::Transition& t : plan->steps.back()) {
+  for (size_t k = 0; k < candidates_.size(); ++k) {
+    plan->completions = std::max(plan->completions, ExpectedCompletions(plan->steps[k]));
+    plan->had_waiters = plan->had_waiters || !candidates_[k].model.waiters.empty();
+    for (const spec::Transition& t : plan->steps[k]) {
       // The driver runs thread 0's calls on the caller's own thread, so a
       // GetBuffer that blocks there would block the checker.
       if (t.outcome.blocked && op.thread == 0) return false;
@@ -481,6 +492,31 @@ bool Lockstep::MakePlan(const spec::Op& op, Plan* plan) {
   plan->expect = !may_block    ? Driver::Expectation::kReturns
                  : !may_return ? Driver::Expectation::kBlocks
                                : Driver::Expectation::kUnknown;
+  return true;
+}
+
+bool Lockstep::StepInPlace(const spec::Op& op, Plan* plan) {
+  // No State copied per op (a pool of thousands of samples would be that
+  // many SampleStates): the model steps the candidate itself. Only a
+  // GetBuffer of thread 0 may have to be undone (it is skipped if it
+  // blocks, below); it steps scratch_, whose storage is reused.
+  Candidate& lead = candidates_.front();
+  plan->in_place = true;
+  plan->generation_before = lead.model.generation;
+  plan->had_waiters = !lead.model.waiters.empty();
+  if (op.kind == spec::OpKind::kGetBuffer && op.thread == 0) {
+    scratch_ = lead.model;
+    plan->outcome = spec::StepStrict(scratch_, op);
+    // The driver runs thread 0's calls on the caller's own thread, so a
+    // GetBuffer that blocks there would block the checker.
+    if (plan->outcome.blocked) return false;
+    std::swap(scratch_, lead.model);
+  } else {
+    plan->outcome = spec::StepStrict(lead.model, op);
+  }
+  plan->completions = plan->outcome.completions.size();
+  plan->may_block = plan->outcome.blocked;
+  plan->expect = plan->may_block ? Driver::Expectation::kBlocks : Driver::Expectation::kReturns;
   return true;
 }
 
@@ -512,6 +548,7 @@ void Lockstep::CollectCompletions(const Plan& plan, spec::Outcome& observed) {
 }
 
 std::string Lockstep::Judge(const spec::Op& op, Plan& plan, const spec::Outcome& observed) {
+  if (plan.in_place) return JudgeInPlace(op, plan, observed);
   // The first outcome allowed, or the one that matched (last_expected()).
   spec::Outcome* expected_shown = nullptr;
   for (spec::Transitions& ts : plan.steps) {
@@ -536,9 +573,7 @@ std::string Lockstep::Judge(const spec::Op& op, Plan& plan, const spec::Outcome&
       }
       if (why.empty()) why = CheckCounts(c);
       if (why.empty()) {
-        if (!t.outcome.rule.empty() && t.outcome.rule != last_rule_applied_) {
-          last_rule_applied_ = *rules_applied_.insert(t.outcome.rule).first;
-        }
+        NoteRuleApplied(t.outcome.rule);
         if (!matched) expected_shown = &t.outcome;
         matched = true;
         if (std::find(next.begin(), next.end(), c) == next.end()) {
@@ -553,28 +588,64 @@ std::string Lockstep::Judge(const spec::Op& op, Plan& plan, const spec::Outcome&
   }
   std::string violations = ViolationReport();
   if (next.empty() || !violations.empty()) {
-    last_expected_ = expected_shown != nullptr ? *expected_shown : spec::Outcome();
-    std::string report =
-        "divergence at op " + std::to_string(applied_ + 1) + ": " + spec::ToString(op) + "\n";
-    Divergence facts;
-    if (next.empty()) {
-      report += "  rule " + std::string(rule) + ": " + first_mismatch + "\n";
-      facts = DivergenceFromMessage(&op, first_mismatch, first_expected);
-      // A count check names its own rule; otherwise the rule is the one
-      // the model applied to this op.
-      if (facts.rule.empty()) facts.rule = std::string(rule);
-      facts.observed = spec::ToString(observed) + " (" + facts.observed + ")";
-    } else {
-      facts = DivergenceFromMessage(&op, violations.substr(violations.find("violation ") + 10),
-                                    "no violation");
-    }
-    report += violations;
-    return Diverged(std::move(report), std::move(facts));
+    return Disagreement(op, observed, expected_shown, next.empty() ? first_mismatch : "",
+                        first_expected, rule, violations);
   }
   last_expected_ = expected_shown != nullptr ? std::move(*expected_shown) : spec::Outcome();
   if (next.size() > kMaxCandidates) next.resize(kMaxCandidates);
   candidates_ = std::move(next);
   return AfterAgreement(op, observed);
+}
+
+std::string Lockstep::JudgeInPlace(const spec::Op& op, Plan& plan, const spec::Outcome& observed) {
+  // As Judge, for the one transition, with the candidate already in its
+  // next state (a divergence ends the run, so nothing is rolled back).
+  Candidate& c = candidates_.front();
+  std::string why = c.binding.Reconcile(observed, plan.outcome);
+  if (why.empty()) {
+    if (c.model.generation != plan.generation_before) {
+      c.binding.StartGeneration(c.model.generation);
+    }
+    why = CheckAlignment(plan.outcome, c.model, observed);
+  }
+  if (why.empty()) why = CheckCounts(c);
+  std::string violations = ViolationReport();
+  if (!why.empty() || !violations.empty()) {
+    std::string expected = why.empty() ? "" : spec::ToString(plan.outcome);
+    return Disagreement(op, observed, &plan.outcome, why, expected, plan.outcome.rule, violations);
+  }
+  NoteRuleApplied(plan.outcome.rule);
+  last_expected_ = std::move(plan.outcome);
+  return AfterAgreement(op, observed);
+}
+
+void Lockstep::NoteRuleApplied(std::string_view rule) {
+  if (!rule.empty() && rule != last_rule_applied_) {
+    last_rule_applied_ = *rules_applied_.insert(rule).first;
+  }
+}
+
+std::string Lockstep::Disagreement(const spec::Op& op, const spec::Outcome& observed,
+                                   const spec::Outcome* expected, const std::string& why,
+                                   const std::string& why_expected, std::string_view rule,
+                                   const std::string& violations) {
+  last_expected_ = expected != nullptr ? *expected : spec::Outcome();
+  std::string report =
+      "divergence at op " + std::to_string(applied_ + 1) + ": " + spec::ToString(op) + "\n";
+  Divergence facts;
+  if (!why.empty()) {
+    report += "  rule " + std::string(rule) + ": " + why + "\n";
+    facts = DivergenceFromMessage(&op, why, why_expected);
+    // A count check names its own rule; otherwise the rule is the one
+    // the model applied to this op.
+    if (facts.rule.empty()) facts.rule = std::string(rule);
+    facts.observed = spec::ToString(observed) + " (" + facts.observed + ")";
+  } else {
+    facts = DivergenceFromMessage(&op, violations.substr(violations.find("violation ") + 10),
+                                  "no violation");
+  }
+  report += violations;
+  return Diverged(std::move(report), std::move(facts));
 }
 
 std::string Lockstep::AfterAgreement(const spec::Op& op, const spec::Outcome& observed) {

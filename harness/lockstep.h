@@ -140,7 +140,14 @@ class Lockstep {
 
   // What ApplyOne decided before running an op.
   struct Plan {
-    spec::Op call;                         // the op with observed sample ids
+    spec::Op call;  // the op with observed sample ids
+    // Strict, one candidate: the model was stepped in place (candidates_
+    // holds the next state already) to `outcome`, from a state of
+    // generation `generation_before`; `steps` is empty. Otherwise the
+    // transitions per candidate, candidates_ untouched.
+    bool in_place = false;
+    spec::Outcome outcome;
+    uint32_t generation_before = 0;
     std::vector<spec::Transitions> steps;  // per candidate
     size_t completions = 0;                // the most any transition lists
     bool had_waiters = false;
@@ -177,6 +184,8 @@ class Lockstep {
   // observed with every allowed transition and moves the model.
   std::string ApplyOne(const spec::Op& op);
   bool MakePlan(const spec::Op& op, Plan* plan);
+  // MakePlan's strict path: steps candidates_.front() itself.
+  bool StepInPlace(const spec::Op& op, Plan* plan);
   void CollectCompletions(const Plan& plan, spec::Outcome& observed);
   std::string Judge(const spec::Op& op, Plan& plan, const spec::Outcome& observed);
   // The checks after an op both sides agreed on (buffer placement, and in
@@ -198,6 +207,16 @@ class Lockstep {
   // GetFreeCount, GetPointer on new samples) run in this Repeat round; true
   // outside Repeat rounds.
   void SampleRound(bool sampled);
+  // Judge for a Plan stepped in place.
+  std::string JudgeInPlace(const spec::Op& op, Plan& plan, const spec::Outcome& observed);
+  // The divergence report for an op no allowed outcome explains (`why`
+  // non-empty, from `expected` under `rule`) or that left driver
+  // `violations`.
+  std::string Disagreement(const spec::Op& op, const spec::Outcome& observed,
+                           const spec::Outcome* expected, const std::string& why,
+                           const std::string& why_expected, std::string_view rule,
+                           const std::string& violations);
+  void NoteRuleApplied(std::string_view rule);
   // The state checks after an op: callback and sample counts, violations.
   std::string CheckCounts(const Candidate& c) const;
   // ALLOC.SAMPLE.LAYOUT: the address `observed` carries (Outcome::pointer)
@@ -229,7 +248,8 @@ class Lockstep {
   int replayed_rounds_ = 0;
   spec::Outcome last_observed_;
   spec::Outcome last_expected_;
-  bool light_ = false;  // in a Repeat round that is not sampled (Apply)
+  spec::State scratch_;  // a step that may have to be undone (MakePlan)
+  bool light_ = false;   // in a Repeat round that is not sampled (Apply)
   // The open Repeat block, if any.
   bool repeat_open_ = false;
   int repeat_count_ = 0;
