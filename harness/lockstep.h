@@ -78,9 +78,11 @@ class Lockstep {
   // made and its result and counts compared; the checks that make calls of
   // their own (the lock probe, GetFreeCount, GetPointer on new samples) run
   // in rounds 1, 2, every 64th and the last. Once a round starts where the
-  // one before it started (up to NotifyRelease counts), the rounds after
-  // it are judged against the recorded round instead of stepping the
-  // model again, which gives the same verdicts at a fraction of the cost.
+  // one before it started (up to NotifyRelease counts, and allocator
+  // reference and server lock counts that grow by the same amount every
+  // round, confirmed over two rounds), the rounds after it are judged
+  // against the recorded round instead of stepping the model again, which
+  // gives the same verdicts at a fraction of the cost.
   std::string Apply(const spec::Op& op);
   // Applies ops in order, stopping at the first divergence.
   std::string ApplyAll(const std::vector<spec::Op>& ops);
@@ -167,15 +169,25 @@ class Lockstep {
     std::array<uint32_t, spec::kNumCallbacks> notified{};
     std::vector<std::pair<int, uint32_t>> sample_refs;  // observed id, client references
     std::vector<Candidate> before;                      // candidates_ before the op
+    // How much Outcome::value grows per round (the reference count an
+    // AddRef returns while the round leaves one more each time).
+    int64_t value_growth = 0;
   };
   struct RecordedRound {
     int round = 0;
     std::vector<Candidate> start;  // candidates_ when it began
     std::vector<RecordedStep> steps;
     // Set once the next round began where this one began, up to the
-    // NotifyRelease counts (which only grow: `delta` per round).
+    // counts that grow by the same amount every round (`*delta`). The
+    // model never reads a NotifyRelease count; it does read the
+    // allocator's reference count and the server's lock count, so when
+    // those grow the round after is recorded too (`confirming`) and must
+    // grow them alike before any round is replayed (CloseRepeat).
     bool verified = false;
-    std::array<uint32_t, spec::kNumCallbacks> delta{};
+    bool confirming = false;
+    std::array<uint32_t, spec::kNumCallbacks> delta{};  // NotifyRelease calls
+    uint32_t client_refs_delta = 0;
+    uint32_t server_locks_delta = 0;
   };
 
   std::string Diverged(std::string report, Divergence facts);
@@ -196,8 +208,18 @@ class Lockstep {
   // A Repeat round run without the model, from replay_ (CloseRepeat).
   std::string ReplayRound(int round, const std::vector<spec::Op>& body);
   void RecordStep(const Plan& plan, const spec::Outcome& observed);
+  // `observed` is compared in the recorded round's terms (its value less
+  // the growth) and left as it was.
   bool SameAsRecorded(const RecordedStep& step, uint32_t rounds_after,
-                      const spec::Outcome& observed) const;
+                      spec::Outcome& observed) const;
+  // CloseRepeat, at the start of the round after the recorded one: the
+  // growth per round, and whether the replay may go on.
+  bool TakeDeltas(bool sampled);
+  // The confirming round's growth of each op's value; false if the two
+  // rounds did not run the same ops.
+  bool TakeValueGrowth(const RecordedRound& confirming);
+  // Adds `rounds` rounds of replay_'s growth to every count it names.
+  void Shift(std::vector<Candidate>& candidates, uint32_t rounds) const;
   // `candidates` with every NotifyRelease count moved on by `rounds` of
   // replay_'s delta.
   std::vector<Candidate> Shifted(std::vector<Candidate> candidates, uint32_t rounds) const;
