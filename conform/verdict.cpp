@@ -95,11 +95,13 @@ void Judge(Report* report, const ServerTraits& traits, bool portable, const Expe
         na_reason = r.detail;
       }
     }
-    if (!traits.callback_iface && portable && NeedsCallbackInterface(info.id) &&
-        fail_reason.empty() && flaky_reason.empty()) {
+    const bool lacks_interface =
+        !traits.callback_iface && portable && NeedsCallbackInterface(info.id);
+    constexpr char kLacksInterface[] = "no IMemAllocatorCallbackTemp (E_NOINTERFACE), as in Wine";
+    if (lacks_interface && fail_reason.empty() && flaky_reason.empty()) {
       // What passed here was vacuous: the model skips those calls.
       v.status = Status::kNotApplicable;
-      v.reason = "no IMemAllocatorCallbackTemp (E_NOINTERFACE), as in Wine";
+      v.reason = kLacksInterface;
     } else if (!fail_reason.empty()) {
       v.status = Status::kFail;
       v.reason = fail_reason;
@@ -113,8 +115,8 @@ void Judge(Report* report, const ServerTraits& traits, bool portable, const Expe
       v.status = Status::kNotApplicable;
       if (!info.checkable) {
         v.reason = "not checkable (SPEC.md says why)";
-      } else if (!traits.callback_iface && portable && NeedsCallbackInterface(info.id)) {
-        v.reason = "no IMemAllocatorCallbackTemp (E_NOINTERFACE), as in Wine";
+      } else if (lacks_interface) {
+        v.reason = kLacksInterface;
       } else if (!blocked_reason.empty()) {
         v.reason = blocked_reason;
       } else if (!na_reason.empty()) {

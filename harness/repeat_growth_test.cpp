@@ -162,7 +162,7 @@ TEST(LockstepRepeatGrowth, RoundsThatLeaveALockMoreAreReplayed) {
     }
     DllCanUnloadNow
   )",
-                &replayed),
+                     &replayed),
             "");
   EXPECT_GT(replayed, 900);
 }
