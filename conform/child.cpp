@@ -12,6 +12,7 @@
 #include "kit.h"
 #include "record.h"
 #include "soak.h"
+#include "verdict.h"
 
 namespace dsalloc::conform {
 namespace {
@@ -47,10 +48,7 @@ CheckResult RunSoakCheck(const harness::Implementation& impl, const Options& opt
   if (!report.notify_checked) {
     // No IMemAllocatorCallbackTemp (Wine): the soak showed nothing about
     // callbacks (verdict.h reports those rules n/a).
-    std::erase_if(r.rules, [](const std::string& rule) {
-      return rule.rfind("NOTIFY.", 0) == 0 || rule == "COM.CALLBACK.REFS" ||
-             rule == "ALLOC.SETNOTIFY.1";
-    });
+    std::erase_if(r.rules, NeedsCallbackInterface);
   }
   r.work = report.cycles_done;
   r.seconds = report.seconds;

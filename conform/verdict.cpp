@@ -10,12 +10,6 @@
 namespace dsalloc::conform {
 namespace {
 
-// The rules that need IMemAllocatorCallbackTemp (SPEC.md "Profiles").
-bool NeedsCallbackInterface(const std::string& id) {
-  return id.rfind("ALLOC.SETNOTIFY", 0) == 0 || id.rfind("ALLOC.FREECOUNT", 0) == 0 ||
-         id.rfind("NOTIFY.", 0) == 0 || id == "COM.CALLBACK.REFS";
-}
-
 std::string OneLine(const CheckResult& r) {
   std::string where = r.phase == Phase::kCases ? "case " + r.name : std::string(PhaseName(r.phase));
   if (!r.divergence.rule.empty() || !r.divergence.observed.empty()) {
@@ -33,6 +27,11 @@ bool Covers(const CheckResult& r, const std::string& id) {
 }
 
 }  // namespace
+
+bool NeedsCallbackInterface(const std::string& rule) {
+  return rule.rfind("ALLOC.SETNOTIFY", 0) == 0 || rule.rfind("ALLOC.FREECOUNT", 0) == 0 ||
+         rule.rfind("NOTIFY.", 0) == 0 || rule == "COM.CALLBACK.REFS";
+}
 
 bool ParseExpectations(const std::string& text, Expectations* expect, std::string* error) {
   std::istringstream lines(text);

@@ -35,6 +35,10 @@ struct ServerTraits {
 
 using Expectations = std::map<std::string, std::string>;  // rule -> reason
 
+// The rules that need IMemAllocatorCallbackTemp (SPEC.md "Profiles"): n/a
+// for a server without it (Wine).
+bool NeedsCallbackInterface(const std::string& rule);
+
 bool ParseExpectations(const std::string& text, Expectations* expect, std::string* error);
 
 // Fills report->rules and report->exit_code from report->results.
