@@ -18,6 +18,13 @@ size_t ExpectedCompletions(const spec::Transitions& ts) {
   return n;
 }
 
+// Two observed outcomes alike in every field the checks read, the driver's
+// annotations included (a Repeat round replayed against a recorded one).
+bool SameToTheDriver(const spec::Outcome& a, const spec::Outcome& b) {
+  return a.SameObservable(b) && a.value == b.value && a.any_value == b.any_value &&
+         a.pointer == b.pointer && a.generation == b.generation && a.reallocated == b.reallocated;
+}
+
 // Portable profile: whether the implementation has IMemAllocatorCallbackTemp
 // at all (Wine has not: S1.11). Asked once, on a throwaway allocator, so the
 // model knows before the first op instead of guessing per call.
@@ -45,7 +52,8 @@ Lockstep::Lockstep(const Implementation& impl, spec::Profile profile, Driver::Op
   // which sample it is at the moment the reaction runs.
   driver_->SetResolver([this](int model_index) {
     const Candidate& c = candidates_.front();
-    return c.binding.ObservedId(c.model.generation, model_index);
+    // While an op stepped in place runs, the model is already past it.
+    return c.binding.ObservedId(in_flight_generation_.value_or(c.model.generation), model_index);
   });
   if (!driver_->ok()) {
     divergence_ = "LIFE.CREATE: the implementation did not create an allocator (" + impl.name + ")";
@@ -331,6 +339,16 @@ bool Lockstep::TakeDeltas(bool sampled) {
   if (r.client_refs_delta > kMaxGrowth || r.server_locks_delta > kMaxGrowth || sampled) {
     return false;
   }
+  // Nor a growth that would wrap a count before the last round (where the
+  // model would meet 0 again).
+  const uint64_t rounds_left = static_cast<uint64_t>(repeat_count_ - r.round);
+  auto stays_below_wrap = [&](uint32_t start, uint32_t delta) {
+    return start + rounds_left * delta < (uint64_t{1} << 31);
+  };
+  if (!stays_below_wrap(then.client_refs, r.client_refs_delta) ||
+      !stays_below_wrap(then.server_locks, r.server_locks_delta)) {
+    return false;
+  }
   r.confirming = true;
   return true;
 }
@@ -340,8 +358,25 @@ bool Lockstep::TakeValueGrowth(const RecordedRound& confirming) {
   if (confirming.steps.size() != steps.size()) return false;
   for (size_t i = 0; i < steps.size(); ++i) {
     const RecordedStep& next = confirming.steps[i];
-    if (next.ran != steps[i].ran || (next.ran && !next.replayable)) return false;
-    steps[i].value_growth = next.observed.value - steps[i].observed.value;
+    RecordedStep& first = steps[i];
+    if (next.ran != first.ran) return false;
+    if (!next.ran) continue;
+    if (!next.replayable || !(next.call == first.call) || next.expect != first.expect) {
+      return false;
+    }
+    first.value_growth = next.observed.value - first.observed.value;
+    // The second round said what the first said but for the grown
+    // counts: the replay extrapolates a round the model has seen twice,
+    // not one whose answers already changed.
+    spec::Outcome said = next.observed;
+    said.value -= first.value_growth;
+    if (!SameToTheDriver(said, first.observed) || next.callback_refs != first.callback_refs ||
+        next.sample_refs != first.sample_refs) {
+      return false;
+    }
+    for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+      if (next.notified[cb] != first.notified[cb] + replay_->delta[cb]) return false;
+    }
   }
   return true;
 }
@@ -376,11 +411,7 @@ bool Lockstep::SameAsRecorded(const RecordedStep& step, uint32_t rounds_after,
   const spec::Outcome& then = step.observed;
   const int64_t grown = static_cast<int64_t>(rounds_after) * step.value_growth;
   observed.value -= grown;
-  // Every field the checks read, the driver's annotations included.
-  const bool same = observed.SameObservable(then) && observed.value == then.value &&
-                    observed.any_value == then.any_value && observed.pointer == then.pointer &&
-                    observed.generation == then.generation &&
-                    observed.reallocated == then.reallocated;
+  const bool same = SameToTheDriver(observed, then);
   observed.value += grown;
   if (!same) return false;
   if (driver_->HasViolations()) return false;
@@ -509,31 +540,35 @@ bool Lockstep::MakePlan(const spec::Op& op, Plan* plan) {
   // The driver runs one op: only explanations in which it means the same
   // call on the same sample stay (the others name another sample by this
   // index; they are relabellings of the ones kept).
-  size_t kept = 1;
+  std::vector<size_t> kept = {0};
   for (size_t k = 1; k < candidates_.size(); ++k) {
-    Candidate& c = candidates_[k];
+    const Candidate& c = candidates_[k];
     spec::Op mine;
     if (!c.binding.ToObserved(c.model.generation, op, &mine) || !(mine == plan->call)) continue;
     spec::Transitions ts = spec::Step(c.model, op, profile_);
     if (ts.empty()) continue;
-    if (kept != k) candidates_[kept] = std::move(c);
     plan->steps.push_back(std::move(ts));
-    ++kept;
+    kept.push_back(k);
   }
-  candidates_.erase(candidates_.begin() + static_cast<std::ptrdiff_t>(kept), candidates_.end());
   bool may_block = false;
   bool may_return = false;
-  for (size_t k = 0; k < candidates_.size(); ++k) {
+  for (size_t k = 0; k < kept.size(); ++k) {
     plan->completions = std::max(plan->completions, ExpectedCompletions(plan->steps[k]));
-    plan->had_waiters = plan->had_waiters || !candidates_[k].model.waiters.empty();
+    plan->had_waiters = plan->had_waiters || !candidates_[kept[k]].model.waiters.empty();
     for (const spec::Transition& t : plan->steps[k]) {
       // The driver runs thread 0's calls on the caller's own thread, so a
-      // GetBuffer that blocks there would block the checker.
+      // GetBuffer that blocks there would block the checker (skipped
+      // before any candidate is dropped: nothing was observed).
       if (t.outcome.blocked && op.thread == 0) return false;
       may_block = may_block || t.outcome.blocked;
       may_return = may_return || !t.outcome.blocked;
     }
   }
+  for (size_t k = 1; k < kept.size(); ++k) {
+    if (kept[k] != k) candidates_[k] = std::move(candidates_[kept[k]]);
+  }
+  candidates_.erase(candidates_.begin() + static_cast<std::ptrdiff_t>(kept.size()),
+                    candidates_.end());
   plan->may_block = may_block;
   // The driver need not find out by waiting what the model already knows.
   plan->expect = !may_block    ? Driver::Expectation::kReturns
@@ -551,12 +586,16 @@ bool Lockstep::StepInPlace(const spec::Op& op, Plan* plan) {
   plan->in_place = true;
   plan->generation_before = lead.model.generation;
   plan->had_waiters = !lead.model.waiters.empty();
+  in_flight_generation_ = lead.model.generation;  // until JudgeInPlace
   if (op.kind == spec::OpKind::kGetBuffer && op.thread == 0) {
     scratch_ = lead.model;
     plan->outcome = spec::StepStrict(scratch_, op);
     // The driver runs thread 0's calls on the caller's own thread, so a
     // GetBuffer that blocks there would block the checker.
-    if (plan->outcome.blocked) return false;
+    if (plan->outcome.blocked) {
+      in_flight_generation_.reset();
+      return false;
+    }
     std::swap(scratch_, lead.model);
   } else {
     plan->outcome = spec::StepStrict(lead.model, op);
@@ -647,6 +686,7 @@ std::string Lockstep::Judge(const spec::Op& op, Plan& plan, const spec::Outcome&
 std::string Lockstep::JudgeInPlace(const spec::Op& op, Plan& plan, const spec::Outcome& observed) {
   // As Judge, for the one transition, with the candidate already in its
   // next state (a divergence ends the run, so nothing is rolled back).
+  in_flight_generation_.reset();
   Candidate& c = candidates_.front();
   std::string why = c.binding.Reconcile(observed, plan.outcome);
   if (why.empty()) {

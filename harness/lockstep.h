@@ -271,7 +271,10 @@ class Lockstep {
   spec::Outcome last_observed_;
   spec::Outcome last_expected_;
   spec::State scratch_;  // a step that may have to be undone (MakePlan)
-  bool light_ = false;   // in a Repeat round that is not sampled (Apply)
+  // The model's generation before the op StepInPlace stepped, until
+  // JudgeInPlace: what the driver's resolver reads while that op runs.
+  std::optional<uint32_t> in_flight_generation_;
+  bool light_ = false;  // in a Repeat round that is not sampled (Apply)
   // The open Repeat block, if any.
   bool repeat_open_ = false;
   int repeat_count_ = 0;
