@@ -176,6 +176,9 @@ class Driver {
   // believes the allocator is in (an op on a sample the client does not
   // hold, or on an allocator it has released, is a checker bug).
   spec::Outcome Run(const spec::Op& op, Expectation expect = Expectation::kUnknown);
+  // The same, into *observed (reset first; its storage is reused: for a
+  // checker that runs millions of ops).
+  void RunInto(const spec::Op& op, Expectation expect, spec::Outcome* observed);
 
   // Runs op directly on the calling thread, whatever op.thread says, and
   // returns when the call returns (a blocking GetBuffer blocks the caller;

@@ -437,7 +437,7 @@ std::string Lockstep::ReplayRound(int round, const std::vector<spec::Op>& body) 
       continue;
     }
     spec::Outcome& observed = last_observed_;
-    observed = driver_->Run(step.call, step.expect);
+    driver_->RunInto(step.call, step.expect, &observed);
     if (SameAsRecorded(step, rounds_after, observed)) {
       // The checks of an agreed op in a light round (light_ is set in
       // every replayed round).
@@ -488,7 +488,7 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
   // Observed straight into last_observed() (no copy per op); Judge sets
   // last_expected().
   spec::Outcome& observed = last_observed_;
-  observed = driver_->Run(plan.call, plan.expect);
+  driver_->RunInto(plan.call, plan.expect, &observed);
   CollectCompletions(plan, observed);
   std::string report = Judge(op, plan, observed);
   if (report.empty() && recording_ != nullptr) RecordStep(plan, observed);

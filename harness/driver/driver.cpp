@@ -147,7 +147,15 @@ void Driver::SetResolver(ReactionResolver resolver) { core_->SetResolver(std::mo
 
 void Driver::SetProbeLock(bool on) { core_->SetProbeLock(on); }
 
-spec::Outcome Driver::Run(const spec::Op& op, Expectation expect) { return core_->Run(op, expect); }
+spec::Outcome Driver::Run(const spec::Op& op, Expectation expect) {
+  spec::Outcome observed;
+  core_->Run(op, expect, observed);
+  return observed;
+}
+
+void Driver::RunInto(const spec::Op& op, Expectation expect, spec::Outcome* observed) {
+  core_->Run(op, expect, *observed);
+}
 
 spec::Outcome Driver::RunDirect(const spec::Op& op) { return core_->RunDirect(op); }
 

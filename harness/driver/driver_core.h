@@ -111,7 +111,8 @@ class Core final : public TestCallback::Host {
   void SetProbeLock(bool on) {
     probe_lock_.store(on && options_.probe_lock, std::memory_order_relaxed);
   }
-  Outcome Run(const Op& op, Driver::Expectation expect);
+  // Into `o`, reset first (Outcome::Reset: its storage is reused).
+  void Run(const Op& op, Driver::Expectation expect, Outcome& o);
   Outcome RunDirect(const Op& op);
   std::vector<Completion> AwaitCompletions(size_t count);
   // AwaitCompletions' wait for extra completions, cut short once every
@@ -150,8 +151,9 @@ class Core final : public TestCallback::Host {
   // used) when not.
   bool InterfaceOutIsValid(std::string_view rule, HRESULT hr, void* p);
 
-  // One op on the calling thread, its notifications recorded.
-  Outcome RunHere(const Op& op);
+  // One op on the calling thread, its notifications recorded into `o`
+  // (reset first).
+  void RunHere(const Op& op, Outcome& o);
   // Options::touch_buffers: writes and reads back every byte of every
   // buffer the client holds (driver_touch.cpp). Off: does nothing.
   void TouchHeldBuffers();
@@ -167,10 +169,10 @@ class Core final : public TestCallback::Host {
   void UnlockServer();
   void GetProperties2(const Op& op, IMediaSample* s, Outcome& o);
   void SetProperties2(const Op& op, IMediaSample* s, Outcome& o);
-  Outcome RunOnWorker(const Op& op, Driver::Expectation expect);
+  void RunOnWorker(const Op& op, Driver::Expectation expect, Outcome& o);
   // A GetBuffer expected to return, on the calling thread under the
   // watchdog (Options::direct_calls).
-  Outcome RunGuarded(const Op& op);
+  void RunGuarded(const Op& op, Outcome& o);
   // The loop of client thread `thread`'s worker (WorkerPool's body).
   void WorkerMain(Worker& w, int thread);
 

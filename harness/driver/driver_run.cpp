@@ -13,23 +13,26 @@
 
 namespace dsalloc::harness::driver_internal {
 
-Outcome Core::Run(const Op& op, Driver::Expectation expect) {
+void Core::Run(const Op& op, Driver::Expectation expect, Outcome& o) {
   // Every GetBuffer that may block runs on a worker, on thread 0 too: a
   // GetBuffer that blocks when it must not (a phantom waiter took the
   // sample) then costs `settle`, not the checker's life. One the checker
   // expects to return may run here, bounded by the watchdog instead.
   const bool may_block =
       op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() && !torn_down_.load();
-  Outcome o = !may_block ? RunHere(op)
-              : expect == Driver::Expectation::kReturns && options_.direct_calls
-                  ? RunGuarded(op)
-                  : RunOnWorker(op, expect);
+  if (!may_block) {
+    RunHere(op, o);
+  } else if (expect == Driver::Expectation::kReturns && options_.direct_calls) {
+    RunGuarded(op, o);
+  } else {
+    RunOnWorker(op, expect, o);
+  }
   TouchHeldBuffers();
-  return o;
 }
 
 Outcome Core::RunDirect(const Op& op) {
-  Outcome o = RunHere(op);
+  Outcome o;
+  RunHere(op, o);
   TouchHeldBuffers();
   return o;
 }
@@ -83,11 +86,10 @@ bool Core::WaitersStayAsleep(size_t count, std::chrono::milliseconds extra,
   return true;
 }
 
-Outcome Core::RunHere(const Op& op) {
-  Outcome o;
+void Core::RunHere(const Op& op, Outcome& o) {
+  o.Reset();
   RecorderScope scope(this, &o);
   Execute(op, o);
-  return o;
 }
 
 }  // namespace dsalloc::harness::driver_internal

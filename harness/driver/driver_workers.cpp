@@ -29,7 +29,7 @@ void Core::FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id, Ou
   o.sample = Observed(id);
 }
 
-Outcome Core::RunGuarded(const Op& op) {
+void Core::RunGuarded(const Op& op, Outcome& o) {
   WatchGuard guard(options_.hang_timeout, [this] {
     // GEN.NOHANG: a sample was free, yet the call waits. Decommit wakes
     // every waiter (ALLOC.DECOMMIT.WAKE), so the checker's thread gets back.
@@ -39,15 +39,15 @@ Outcome Core::RunGuarded(const Op& op) {
                                    "decommitted the allocator to wake it");
     alloc_->Decommit();
   });
-  return RunHere(op);
+  RunHere(op, o);
 }
 
-Outcome Core::RunOnWorker(const Op& op, Driver::Expectation expect) {
-  Outcome o;
+void Core::RunOnWorker(const Op& op, Driver::Expectation expect, Outcome& o) {
+  o.Reset();
   Worker* w = op.thread < spec::kMaxThreads ? workers_.Get(op.thread) : nullptr;
   if (w == nullptr) {
     o.hr = E_INVALIDARG;
-    return o;
+    return;
   }
   // Armed while Run waits: a GetBuffer still blocked afterwards allocates
   // nothing until it is woken, and later ops must not see the fault.
@@ -56,7 +56,7 @@ Outcome Core::RunOnWorker(const Op& op, Driver::Expectation expect) {
   if (w->busy) {
     // Thread T is still blocked: outside the model's domain (step.h).
     o.hr = E_UNEXPECTED;
-    return o;
+    return;
   }
   w->busy = true;
   w->has_job = true;
@@ -101,13 +101,12 @@ Outcome Core::RunOnWorker(const Op& op, Driver::Expectation expect) {
     lock.Unlock();
     book_.MarkSampleCollected(id);
     FillGetBuffer(op, hr, got, id, o);
-    return o;
+    return;
   }
   // ALLOC.GETBUFFER.WAIT: the call is blocked; its result will be a
   // Completion (AwaitCompletions).
   w->abandoned = true;
   o.blocked = true;
-  return o;
 }
 
 void Core::WorkerMain(Worker& w, int thread) {

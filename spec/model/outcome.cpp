@@ -24,6 +24,27 @@ std::string ToString(const SampleHandle& h) {
   return s;
 }
 
+void Outcome::Reset() {
+  rule = {};
+  hr = S_OK;
+  blocked = false;
+  written = 0;
+  value = 0;
+  any_value = false;
+  props = {0, 0, 0, 0};
+  sample = {};
+  start = end = 0;
+  media_type = -1;
+  sample2 = {};
+  bytes = 0;
+  generation = 0;
+  reallocated = false;
+  pointer_align = 1;
+  pointer = 0;
+  notifications.clear();
+  completions.clear();
+}
+
 bool Outcome::SameObservable(const Outcome& o) const {
   if (hr != o.hr || blocked != o.blocked || written != o.written) return false;
   if (notifications != o.notifications || completions != o.completions) {

@@ -107,6 +107,10 @@ struct Outcome {
 
   // Equal in every observable field (rule not compared).
   bool SameObservable(const Outcome& o) const;
+  // Back to a default Outcome (a field added above is reset here too); the
+  // vectors keep their storage, so a caller that reuses one Outcome per
+  // call allocates nothing for it.
+  void Reset();
   friend bool operator==(const Outcome& a, const Outcome& b) { return a.SameObservable(b); }
 };
 
