@@ -26,8 +26,9 @@ cmake --build "$build" -j2 --target dsalloc_fuzzers
 
 targets=(differential concurrent trace)
 # A 64 MiB quarantine (ASan's default is 256): the differential fuzzer
-# commits buffer pools of up to 64 MiB, and with the default quarantine a
-# long run's RSS climbs past 1 GiB towards libFuzzer's -rss_limit_mb.
+# commits and frees buffer pools by the thousand, and with the default
+# quarantine a long run's RSS climbed past 1 GiB towards libFuzzer's
+# -rss_limit_mb (when pools were capped at 64 MiB; now 1 MiB).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=64}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 echo "=== fuzz: each target for $seconds s (differential and concurrent together, then trace)"
