@@ -68,7 +68,11 @@ void Core::RunOnWorker(const Op& op, Driver::Expectation expect, Outcome& o) {
   w->job_posted.store(true);
   w->cv.NotifyAll();
   lock.Unlock();
-  SpinFor(kHandOverSpin, [w] { return w->job_finished.load(); });
+  // A call the model says blocks will not be back within a spin: the
+  // spin would only take the CPU from the worker that is to reach the wait.
+  if (expect != Driver::Expectation::kBlocks) {
+    SpinFor(kHandOverSpin, [w] { return w->job_finished.load(); });
+  }
   lock.Lock();
   // The settle time starts when GetBuffer is entered, so a worker the
   // scheduler is slow to run is not mistaken for a blocked one.
