@@ -237,6 +237,8 @@ std::string Lockstep::CloseRepeat() {
   std::vector<spec::Op> body = std::move(repeat_body_);
   repeat_body_.clear();
   replay_.reset();
+  // No op, nothing to repeat: "Repeat 100000 { }" costs no loop.
+  if (body.empty()) return "";
   // A round starts where the one before it started (up to counts that
   // grow alike every round: TakeDeltas) in the loops a fuzzer repeats by
   // the thousand;
