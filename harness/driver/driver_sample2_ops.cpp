@@ -54,36 +54,83 @@ IMediaSample2* QueryMediaSample2(IMediaSample* s, Outcome& o) {
   return FAILED(o.hr) ? nullptr : static_cast<IMediaSample2*>(p);
 }
 
+// The caller's buffer for GetProperties is at most kRoom bytes (a
+// conforming server writes at most sizeof); kCanary bytes past the room the
+// caller claims are watched too, so a server that writes past what it was
+// given is seen, not left to corrupt the next call's sentinels.
+constexpr size_t kRoom = size_t{1} << 16;
+constexpr size_t kCanary = 64;
+constexpr BYTE kFirstSentinel = 0xA5;
+constexpr BYTE kSecondSentinel = 0x5A;
+
+// Two buffers filled with complementary sentinels, kept filled between
+// calls: filling and scanning 64 KiB per call was most of what a
+// GetProperties op cost. One pair per thread (a hung call keeps its own).
+struct SentinelBuffers {
+  std::vector<BYTE> first = std::vector<BYTE>(kRoom, kFirstSentinel);
+  std::vector<BYTE> second = std::vector<BYTE>(kRoom, kSecondSentinel);
+
+  bool Written(size_t i) const {
+    return first[i] != kFirstSentinel || second[i] != kSecondSentinel;
+  }
+  // True if no byte of [begin, end) was written (memcmp of a range with
+  // itself shifted by one: every byte equals the one after it).
+  bool Untouched(size_t begin, size_t end) const {
+    if (begin >= end) return true;
+    size_t n = end - begin - 1;
+    return !Written(begin) && std::memcmp(&first[begin], &first[begin + 1], n) == 0 &&
+           std::memcmp(&second[begin], &second[begin + 1], n) == 0;
+  }
+  // The end of the last byte either call wrote, 0 if none: the structure's
+  // bytes are looked at one by one, the rest only when it is not untouched.
+  size_t WrittenExtent(size_t room) const {
+    size_t end = Untouched(kSample2Size, std::min(kRoom, room + kCanary)) ? kSample2Size : kRoom;
+    for (size_t i = end; i > 0; --i) {
+      if (Written(i - 1)) return i;
+    }
+    return 0;
+  }
+  void Restore(size_t extent) {
+    std::memset(first.data(), kFirstSentinel, extent);
+    std::memset(second.data(), kSecondSentinel, extent);
+  }
+};
+
+SentinelBuffers& ThreadsSentinelBuffers() {
+  thread_local SentinelBuffers buffers;
+  return buffers;
+}
+
 }  // namespace
 
 void Core::GetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
   IMediaSample2* s2 = QueryMediaSample2(s, o);
   if (s2 == nullptr) return;
-  // The buffer is as large as the caller claims (capped: a conforming
-  // server writes at most sizeof), so a server that writes cb bytes stays
-  // inside it.
-  size_t room = std::max<size_t>(kSample2Size, std::min<size_t>(op.cb, 1u << 16));
-  std::vector<BYTE> first(room, 0xA5), second(room, 0x5A);
   if (op.null_ptr1) {
     FaultScope fault(impl_.arm_allocation_failure, op.oom);
     o.hr = s2->GetProperties(op.cb, nullptr);
     s2->Release();
     return;
   }
+  // The caller claims cb bytes; the buffer holds kRoom (a conforming server
+  // writes at most sizeof), so a server that writes cb bytes stays inside
+  // it unless cb is larger still.
+  size_t room = std::max<size_t>(kSample2Size, std::min<size_t>(op.cb, kRoom));
+  SentinelBuffers& buffers = ThreadsSentinelBuffers();
+  BYTE* first = buffers.first.data();
+  BYTE* second = buffers.second.data();
   {
     FaultScope fault(impl_.arm_allocation_failure, op.oom);
-    o.hr = s2->GetProperties(op.cb, first.data());
+    o.hr = s2->GetProperties(op.cb, first);
   }
   // A second call with the complementary sentinel: a byte is written iff it
   // differs from the sentinel in either call (none can equal both).
-  HRESULT again = s2->GetProperties(op.cb, second.data());
-  size_t written = 0;
-  for (size_t i = room; i > 0; --i) {
-    if (first[i - 1] != 0xA5 || second[i - 1] != 0x5A) {
-      written = i;
-      break;
-    }
-  }
+  HRESULT again = s2->GetProperties(op.cb, second);
+  size_t extent = buffers.WrittenExtent(room);
+  AM_SAMPLE2_PROPERTIES image;
+  std::memcpy(&image, first, std::min(extent, kSample2Size));
+  buffers.Restore(extent);
+  size_t written = extent;
   if (written > 0 && written < kSample2Size) {
     written = std::min<size_t>(WithPadding(written), std::max<size_t>(op.cb, written));
   }
@@ -97,14 +144,13 @@ void Core::GetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
   }
   // SAMPLE2.GETPROPS.IMAGE: the model describes the whole image; bytes
   // beyond `written` come from a full read (same state, nothing changed).
-  AM_SAMPLE2_PROPERTIES image;
   if (written < kSample2Size) {
     AM_SAMPLE2_PROPERTIES full;
     std::memset(&full, 0, sizeof full);
     s2->GetProperties(static_cast<DWORD>(kSample2Size), reinterpret_cast<BYTE*>(&full));
-    std::memcpy(&image, &full, sizeof image);
+    std::memcpy(reinterpret_cast<BYTE*>(&image) + written,
+                reinterpret_cast<const BYTE*>(&full) + written, kSample2Size - written);
   }
-  std::memcpy(&image, first.data(), std::min(written, kSample2Size));
   BYTE* own = nullptr;
   s->GetPointer(&own);
   s2->Release();
