@@ -200,6 +200,9 @@ class Driver {
   // The references the client holds on observed sample `id` (the driver's
   // bookkeeping, which Run keeps in step with every AddRef/Release).
   uint32_t ClientSampleRefs(int id) const;
+  // (*refs)[id] = ClientSampleRefs(id) for every observed id, read at once
+  // (a check of every held sample per op, without a call per sample).
+  void CopyClientSampleRefs(std::vector<uint32_t>* refs) const;
   // The IMediaSample* behind an observed id (for diagnostics).
   IMediaSample* SamplePointer(int id) const;
 

@@ -121,16 +121,17 @@ std::string Lockstep::CheckCounts(const Candidate& c) const {
   int wrong = -1;
   int wrong_id = -1;
   uint32_t wrong_refs = 0;
+  driver_->CopyClientSampleRefs(&client_refs_);
   c.binding.ForEachBound(m.generation, [&](int index, int id) {
     if (index >= static_cast<int>(m.samples.size()) || (wrong >= 0 && index > wrong)) return;
-    uint32_t refs = driver_->ClientSampleRefs(id);
+    uint32_t refs = static_cast<size_t>(id) < client_refs_.size() ? client_refs_[id] : 0;
     if (refs != m.samples[static_cast<size_t>(index)].refs) {
       wrong = index;
       wrong_id = id;
       wrong_refs = refs;
     }
   });
-  if (wrong < 0) return "";
+  if (wrong < 0) return {};
   return "COM.SAMPLE.RELEASE: the client holds " + std::to_string(wrong_refs) +
          " references on sample " + std::to_string(wrong) + " (#" + std::to_string(wrong_id) +
          "), expected " + std::to_string(m.samples[static_cast<size_t>(wrong)].refs);
@@ -140,10 +141,10 @@ std::string Lockstep::CheckAlignment(const spec::Outcome& expected, const spec::
                                      const spec::Outcome& observed) const {
   // ALLOC.SAMPLE.LAYOUT: the prefix start of every buffer is aligned to
   // cbAlign. The model states the requirement; only the pointer shows it.
-  if (!(expected.written & spec::kOutPointer) || expected.pointer_align <= 1) return "";
-  if (!(observed.written & spec::kOutPointer)) return "";
+  if (!(expected.written & spec::kOutPointer) || expected.pointer_align <= 1) return {};
+  if (!(observed.written & spec::kOutPointer)) return {};
   uintptr_t prefix_start = observed.pointer - static_cast<uintptr_t>(model.props.cbPrefix);
-  if (prefix_start % expected.pointer_align == 0) return "";
+  if (prefix_start % expected.pointer_align == 0) return {};
   return "ALLOC.SAMPLE.LAYOUT: GetPointer - cbPrefix = " + std::to_string(prefix_start) +
          " is not a multiple of cbAlign " + std::to_string(expected.pointer_align);
 }
@@ -173,11 +174,11 @@ std::string Lockstep::ProbeNewBuffers(const spec::Outcome& observed) {
     if (std::string why = CheckAlignment(required, m, pointer); !why.empty()) return why;
     if (std::string why = CheckBufferPlacement(pointer); !why.empty()) return why;
   }
-  return "";
+  return {};
 }
 
 std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
-  if (!(observed.written & spec::kOutPointer) || observed.hr != S_OK) return "";
+  if (!(observed.written & spec::kOutPointer) || observed.hr != S_OK) return {};
   const spec::State& m = candidates_.front().model;
   if (m.generation != buffers_generation_) {
     buffers_.clear();  // new sample objects: new buffers
@@ -192,7 +193,7 @@ std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
   auto [lo, hi] = span(p);
   for (const auto& [other, q] : buffers_) {
     if (other == id) {
-      if (q == p) return "";
+      if (q == p) return {};
       return "ALLOC.COMMIT.REALLOC: sample #" + std::to_string(id) +
              "'s buffer moved without new samples being made";
     }
@@ -205,7 +206,7 @@ std::string Lockstep::CheckBufferPlacement(const spec::Outcome& observed) {
     }
   }
   buffers_.emplace_back(id, p);
-  return "";
+  return {};
 }
 
 std::string Lockstep::Apply(const spec::Op& op) {
@@ -225,7 +226,7 @@ std::string Lockstep::Apply(const spec::Op& op) {
     } else if (repeat_open_) {
       return CloseRepeat();
     }
-    return "";
+    return {};
   }
   if (repeat_open_) repeat_body_.push_back(op);
   return ApplyOne(op);
@@ -238,7 +239,7 @@ std::string Lockstep::CloseRepeat() {
   repeat_body_.clear();
   replay_.reset();
   // No op, nothing to repeat: "Repeat 100000 { }" costs no loop.
-  if (body.empty()) return "";
+  if (body.empty()) return {};
   // A round starts where the one before it started (up to counts that
   // grow alike every round: TakeDeltas) in the loops a fuzzer repeats by
   // the thousand;
@@ -307,7 +308,7 @@ std::string Lockstep::CloseRepeat() {
   }
   replay_.reset();
   SampleRound(true);
-  return "";
+  return {};
 }
 
 bool Lockstep::TakeDeltas(bool sampled) {
@@ -464,9 +465,9 @@ std::string Lockstep::ReplayRound(int round, const std::vector<spec::Op>& body) 
     for (size_t j = i + 1; j < body.size(); ++j) {
       if (std::string report = ApplyOne(body[j]); !report.empty()) return report;
     }
-    return "";
+    return {};
   }
-  return "";
+  return {};
 }
 
 void Lockstep::SampleRound(bool sampled) {
@@ -485,7 +486,7 @@ std::string Lockstep::ApplyOne(const spec::Op& op) {
     ++skipped_;
     last_observed_ = spec::Outcome();
     last_expected_ = spec::Outcome();
-    return "";
+    return {};
   }
   // Observed straight into last_observed() (no copy per op); Judge sets
   // last_expected().
@@ -700,7 +701,7 @@ std::string Lockstep::JudgeInPlace(const spec::Op& op, Plan& plan, const spec::O
   if (why.empty()) why = CheckCounts(c);
   std::string violations = ViolationReport();
   if (!why.empty() || !violations.empty()) {
-    std::string expected = why.empty() ? "" : spec::ToString(plan.outcome);
+    std::string expected = why.empty() ? std::string() : spec::ToString(plan.outcome);
     return Disagreement(op, observed, &plan.outcome, why, expected, plan.outcome.rule, violations);
   }
   NoteRuleApplied(plan.outcome.rule);
@@ -746,13 +747,13 @@ std::string Lockstep::AfterAgreement(const spec::Op& op, const spec::Outcome& ob
                         "\n  " + placement + "\n",
                     DivergenceFromMessage(&op, placement, "aligned, stable and disjoint buffers"));
   }
-  std::string free_count = light_ ? "" : CheckFreeCount();
+  std::string free_count = light_ ? std::string() : CheckFreeCount();
   if (!free_count.empty()) {
     return Diverged("divergence after op " + std::to_string(applied_) + ": " + spec::ToString(op) +
                         "\n  " + free_count + "\n",
                     DivergenceFromMessage(&op, free_count, "GetFreeCount as the model counts"));
   }
-  return "";
+  return {};
 }
 
 std::string Lockstep::CheckFreeCount() {
@@ -760,13 +761,14 @@ std::string Lockstep::CheckFreeCount() {
   // count (a lost or duplicated sample) shows at once, where the trace
   // alone might reveal it many ops later or never.
   const spec::State& m = candidates_.front().model;
-  if (m.destroyed || m.client_refs == 0 || !m.waiters.empty()) return "";
+  if (m.destroyed || m.client_refs == 0 || !m.waiters.empty()) return {};
   // Portable: only where the interface exists (trait fixed at construction).
   if (profile_ == spec::Profile::kPortable && m.traits[spec::kTraitCallbackIface] != 1) {
-    return "";
+    return {};
   }
   spec::Op probe = spec::MakeSimple(spec::OpKind::kGetFreeCount);
-  spec::Outcome observed = driver_->Run(probe);
+  spec::Outcome& observed = free_count_probe_;
+  driver_->RunInto(probe, Driver::Expectation::kUnknown, &observed);
   auto disagrees = [&](const Candidate& c) {
     return observed.hr != S_OK || observed.value != c.model.FreeCount();
   };
@@ -778,7 +780,7 @@ std::string Lockstep::CheckFreeCount() {
     return report;
   }
   std::erase_if(candidates_, disagrees);
-  return "";
+  return {};
 }
 
 std::string Lockstep::ApplyAll(const std::vector<spec::Op>& ops) {
@@ -786,7 +788,7 @@ std::string Lockstep::ApplyAll(const std::vector<spec::Op>& ops) {
     std::string report = Apply(op);
     if (!report.empty()) return report;
   }
-  return "";
+  return {};
 }
 
 std::string Lockstep::Finish() {
@@ -805,7 +807,7 @@ std::string Lockstep::Finish() {
                               "a clean teardown: every object gone, nothing left behind");
     return Diverged("at teardown:\n" + violations, std::move(facts));
   }
-  return "";
+  return {};
 }
 
 }  // namespace dsalloc::harness

@@ -67,7 +67,7 @@ std::string SampleBinding::Reconcile(const spec::Outcome& observed, const spec::
       observed.completions.empty() && expected.completions.empty()) {
     // No handle to bind or translate (most ops): the comparison below
     // without its copies.
-    if (observed.SameObservable(expected)) return "";
+    if (observed.SameObservable(expected)) return {};
     return "outcome differs:\n  expected: " + spec::ToString(expected) +
            "\n  observed: " + spec::ToString(observed);
   }
@@ -136,7 +136,7 @@ std::string SampleBinding::Reconcile(const spec::Outcome& observed, const spec::
            "\n  observed: " + spec::ToString(observed);
   }
   *this = std::move(tentative);
-  return "";
+  return {};
 }
 
 void SampleBinding::StartGeneration(uint32_t generation) {

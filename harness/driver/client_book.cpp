@@ -35,6 +35,12 @@ uint32_t ClientBook::SampleRefs(int id) const {
   return samples_[id].client_refs;
 }
 
+void ClientBook::CopySampleRefs(std::vector<uint32_t>* refs) const {
+  MutexLock lock(mu_);
+  refs->resize(samples_.size());
+  for (size_t id = 0; id < samples_.size(); ++id) (*refs)[id] = samples_[id].client_refs;
+}
+
 IMediaSample* ClientBook::SamplePointer(int id) const {
   MutexLock lock(mu_);
   if (id < 0 || static_cast<size_t>(id) >= samples_.size()) return nullptr;

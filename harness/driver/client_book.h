@@ -46,6 +46,8 @@ class ClientBook {
   // Ends in_flight for observed id `id` (-1: nothing).
   void MarkSampleCollected(int id) HARNESS_EXCLUDES(mu_);
   uint32_t SampleRefs(int id) const HARNESS_EXCLUDES(mu_);
+  // (*refs)[id] = SampleRefs(id) for every observed id, under one lock.
+  void CopySampleRefs(std::vector<uint32_t>* refs) const HARNESS_EXCLUDES(mu_);
   // The pointer behind an observed id, held or not, or NULL.
   IMediaSample* SamplePointer(int id) const HARNESS_EXCLUDES(mu_);
   // The pointer behind an observed id the client holds, or NULL.

@@ -169,6 +169,10 @@ uint32_t Driver::CallbackNotifications(int id) const { return core_->CallbackNot
 
 uint32_t Driver::ClientSampleRefs(int id) const { return core_->ClientSampleRefs(id); }
 
+void Driver::CopyClientSampleRefs(std::vector<uint32_t>* refs) const {
+  core_->CopyClientSampleRefs(refs);
+}
+
 IMediaSample* Driver::SamplePointer(int id) const { return core_->SamplePointer(id); }
 
 void Driver::Teardown(bool allocator_alive) { core_->Teardown(allocator_alive); }

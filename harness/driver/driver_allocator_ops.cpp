@@ -3,7 +3,6 @@
 // and IMemAllocatorCallbackTemp ops here, sample ops in
 // driver_sample_ops.cpp, factory ops in driver_factory_ops.cpp.
 
-#include <cstring>
 #include <string>
 
 #include "driver_core.h"
@@ -12,8 +11,10 @@ namespace dsalloc::harness::driver_internal {
 
 namespace {
 
-bool SameBytes(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
+// Field by field: memcmp would feed libFuzzer's comparison hook per call.
+bool SameFields(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
+  return a.cBuffers == b.cBuffers && a.cbBuffer == b.cbBuffer && a.cbAlign == b.cbAlign &&
+         a.cbPrefix == b.cbPrefix;
 }
 
 }  // namespace
@@ -46,7 +47,7 @@ void Core::Execute(const Op& op, Outcome& o) {
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
       o.hr = alloc_->SetProperties(op.null_ptr1 ? nullptr : &request,
                                    op.null_ptr2 ? nullptr : &actual);
-      if (!op.null_ptr2 && !SameBytes(actual, kSentinelProps)) {
+      if (!op.null_ptr2 && !SameFields(actual, kSentinelProps)) {
         o.written |= spec::kOutProps;  // ALLOC.PROPS.ZERO: even on failure
         o.props = actual;
       }
@@ -56,7 +57,7 @@ void Core::Execute(const Op& op, Outcome& o) {
       ALLOCATOR_PROPERTIES props = kSentinelProps;
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
       o.hr = alloc_->GetProperties(op.null_ptr1 ? nullptr : &props);
-      if (!op.null_ptr1 && !SameBytes(props, kSentinelProps)) {
+      if (!op.null_ptr1 && !SameFields(props, kSentinelProps)) {
         o.written |= spec::kOutProps;
         o.props = props;
       }

@@ -125,7 +125,7 @@ std::string Unsupported(const CheckInput& in) {
       return "call took effect before it was invoked: " + FormatEvent(e);
     }
   }
-  return "";
+  return {};
 }
 
 // spec::ToString of an observed outcome, with observed handles written
@@ -276,7 +276,7 @@ std::string Search::Complete(const std::vector<spec::Completion>& completions, u
     }
     *open &= ~(uint64_t{1} << j);
   }
-  return "";
+  return {};
 }
 
 bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const SampleBinding& b) {

@@ -57,7 +57,7 @@ std::string Malformed(const ParallelCase& c) {
       }
     }
   }
-  return "";
+  return {};
 }
 
 // What one worker thread knows: the samples it obtained (its slots) and the
@@ -478,7 +478,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
     Event& e = p.workers[t].events.at(k);
     e.took_effect_before = std::min(e.took_effect_before, clock);
   }
-  return "";
+  return {};
 }
 
 // One repeat. Returns "" or the failure report, with its facts in

@@ -122,7 +122,7 @@ std::string State::CheckInvariants() const {
   if (callback >= 0 && callbacks[callback].refs == 0) {
     return "installed callback holds no reference";
   }
-  return "";
+  return {};
 }
 
 std::string ToString(const State& s) {
