@@ -247,6 +247,7 @@ HRESULT Sample::GetProperties(DWORD cbProperties, BYTE* pbProperties) {
   image.pbBuffer = buffer_;
   image.cbBuffer = size_;
   std::memcpy(pbProperties, &image, bytes);
+  Hook::AfterPropertiesWritten(pbProperties, cbProperties, bytes);
   return S_OK;
 }
 

@@ -12,6 +12,8 @@
 
 #include <dsalloc/strmif.h>
 
+#include <cstring>
+
 #include "internal/variant.h"
 
 namespace dsalloc::internal {
@@ -19,6 +21,15 @@ namespace dsalloc::internal {
 struct SampleHooks {
   // Whether the last Release clears what SAMPLE.RECYCLE.1 lists: always.
   static constexpr bool RecycleClears() { return !Broken(Variant::kRecycleKeepsFlags); }
+
+  // After GetProperties copied `written` = min(cb, sizeof) bytes of the
+  // image: nothing more (SAMPLE2.GETPROPS.IMAGE).
+  static void AfterPropertiesWritten(BYTE* p, DWORD cb, DWORD written) {
+    if constexpr (Broken(Variant::kGetPropertiesOverrun)) {
+      DWORD past = cb - written < 8 ? cb - written : 8;
+      std::memset(p + written, 0, past);
+    }
+  }
 
   // The largest length SetActualDataLength accepts on a buffer of `size`
   // bytes: size itself (SAMPLE.LENGTH.RANGE).

@@ -45,6 +45,13 @@
 //                                sample still gets E_INVALIDARG. Under the
 //                                portable profile the call is not checked
 //                                (ALLOC.RELEASEBUFFER.MISUSE).
+//   kGetPropertiesOverrun        strict, portable. IMediaSample2::
+//                                GetProperties writes min(cb, sizeof + 8)
+//                                bytes: the image, then zeros past the end
+//                                of the structure when the caller's cb
+//                                leaves room (a structure-size mismatch).
+//                                Only a checker that watches the bytes past
+//                                the structure sees it.
 
 #ifndef DSALLOC_SRC_INTERNAL_VARIANT_H_
 #define DSALLOC_SRC_INTERNAL_VARIANT_H_
@@ -73,6 +80,7 @@ enum class Variant {
   kBufferFreedAtDecommit,        // LIFE.FREEMEM: Decommit frees the buffers of samples out
   kLoseOneNotifyInThousand,      // NOTIFY.ONCE: every 1000th notification is dropped
   kReleaseBufferAcceptsForeign,  // ALLOC.RELEASEBUFFER.MISUSE: foreign sample -> S_OK
+  kGetPropertiesOverrun,         // SAMPLE2.GETPROPS.IMAGE: 8 bytes past the structure
 };
 
 #ifndef DSALLOC_VARIANT
