@@ -120,8 +120,15 @@ class Runner {
  public:
   explicit Runner(Context& ctx) : ctx_(ctx) {}
 
+  // How a child ended: its outcome, and whether its result is the record it
+  // wrote (false: the result describes its death).
+  struct Ending {
+    ChildOutcome outcome;
+    bool recorded = false;
+  };
+
   // Runs one child and returns its result (or the failure its death is).
-  CheckResult Run(const Job& job, int serial) {
+  CheckResult Run(const Job& job, int serial, Ending* ending = nullptr) {
     std::string base = ctx_.work_dir + "/" + std::to_string(serial) + "-" + SafeName(job.name);
     ChildSpec spec;
     spec.args = ChildArguments(ctx_.options);
@@ -131,11 +138,13 @@ class Runner {
     spec.memory_limit_mb = ctx_.options.memory_limit_mb;
     spec.output_file = base + ".out";
     ChildOutcome outcome = RunChild(spec);
+    if (ending != nullptr) ending->outcome = outcome;
     std::string data, output;
     std::vector<CheckResult> results;
     ReadFile(spec.output_file, &output);
     if (outcome.kind == ChildOutcome::Kind::kExited && outcome.code == 0 &&
         ReadFile(base + ".record", &data) && Decode(data, &results) && results.size() == 1) {
+      if (ending != nullptr) ending->recorded = true;
       return results.front();
     }
     std::string trace = job.trace;
@@ -301,14 +310,17 @@ int RunKit(const Options& o) {
   Job probe;
   probe.name = "probe";
   probe.request = "probe";
-  CheckResult probed = Runner(ctx).Run(probe, serial++);
-  // Exit 2 only when the server cannot be used at all: it does not load,
-  // or it has no such class. A probe that crashes or hangs is the first
-  // finding about the implementation, not a usage error: the run goes on.
-  bool unusable = probed.status == Status::kFail &&
-                  (probed.detail.find("cannot load") != std::string::npos ||
-                   probed.detail.find("does not export") != std::string::npos ||
-                   probed.detail.find("CreateInstance") != std::string::npos);
+  Runner::Ending probe_ending;
+  CheckResult probed = Runner(ctx).Run(probe, serial++, &probe_ending);
+  // Exit 2 only when the server cannot be used at all: the child could not
+  // load it (dlopen, or the COM exports missing), or the probe ran and
+  // failed (CreateInstance gave no allocator). A probe that crashes or
+  // hangs is the first finding about the implementation, not a usage
+  // error: the run goes on. Decided by how the child ended, not by words in
+  // its report (a crash's output may name CreateInstance too).
+  const ChildOutcome& how = probe_ending.outcome;
+  bool unusable = (how.kind == ChildOutcome::Kind::kExited && how.code == kChildCannotLoad) ||
+                  (probe_ending.recorded && probed.status == Status::kFail);
   if (unusable) {
     std::string output;
     ReadFile(ctx.work_dir + "/0-probe.out", &output);
