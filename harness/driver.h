@@ -74,6 +74,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "implementation.h"
@@ -203,6 +204,8 @@ class Driver {
   // (*refs)[id] = ClientSampleRefs(id) for every observed id, read at once
   // (a check of every held sample per op, without a call per sample).
   void CopyClientSampleRefs(std::vector<uint32_t>* refs) const;
+  // True if ClientSampleRefs(id) == refs for every (id, refs) listed.
+  bool ClientSampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const;
   // The IMediaSample* behind an observed id (for diagnostics).
   IMediaSample* SamplePointer(int id) const;
 

@@ -425,10 +425,7 @@ bool Lockstep::SameAsRecorded(const RecordedStep& step, uint32_t rounds_after,
       return false;
     }
   }
-  for (const auto& [id, refs] : step.sample_refs) {
-    if (driver_->ClientSampleRefs(id) != refs) return false;
-  }
-  return true;
+  return driver_->ClientSampleRefsAre(step.sample_refs);
 }
 
 std::string Lockstep::ReplayRound(int round, const std::vector<spec::Op>& body) {

@@ -41,6 +41,16 @@ void ClientBook::CopySampleRefs(std::vector<uint32_t>* refs) const {
   for (size_t id = 0; id < samples_.size(); ++id) (*refs)[id] = samples_[id].client_refs;
 }
 
+bool ClientBook::SampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const {
+  MutexLock lock(mu_);
+  for (const auto& [id, refs] : expected) {
+    uint32_t held =
+        id >= 0 && static_cast<size_t>(id) < samples_.size() ? samples_[id].client_refs : 0;
+    if (held != refs) return false;
+  }
+  return true;
+}
+
 IMediaSample* ClientBook::SamplePointer(int id) const {
   MutexLock lock(mu_);
   if (id < 0 || static_cast<size_t>(id) >= samples_.size()) return nullptr;

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "driver_support.h"
@@ -48,6 +49,10 @@ class ClientBook {
   uint32_t SampleRefs(int id) const HARNESS_EXCLUDES(mu_);
   // (*refs)[id] = SampleRefs(id) for every observed id, under one lock.
   void CopySampleRefs(std::vector<uint32_t>* refs) const HARNESS_EXCLUDES(mu_);
+  // True if SampleRefs(id) == refs for every (id, refs) listed, under one
+  // lock.
+  bool SampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const
+      HARNESS_EXCLUDES(mu_);
   // The pointer behind an observed id, held or not, or NULL.
   IMediaSample* SamplePointer(int id) const HARNESS_EXCLUDES(mu_);
   // The pointer behind an observed id the client holds, or NULL.

@@ -173,6 +173,10 @@ void Driver::CopyClientSampleRefs(std::vector<uint32_t>* refs) const {
   core_->CopyClientSampleRefs(refs);
 }
 
+bool Driver::ClientSampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const {
+  return core_->ClientSampleRefsAre(expected);
+}
+
 IMediaSample* Driver::SamplePointer(int id) const { return core_->SamplePointer(id); }
 
 void Driver::Teardown(bool allocator_alive) { core_->Teardown(allocator_alive); }
