@@ -56,8 +56,10 @@ IMediaSample2* QueryMediaSample2(IMediaSample* s, Outcome& o) {
 
 // The caller's buffer for GetProperties is at most kRoom bytes (a
 // conforming server writes at most sizeof); kCanary bytes past the room the
-// caller claims are watched too, so a server that writes past what it was
-// given is seen, not left to corrupt the next call's sentinels.
+// caller claims are watched too, so a server that runs on past what it was
+// given is seen (the whole buffer is then scanned and restored), not left
+// to corrupt the next call's sentinels. A stray byte far past the room is
+// seen only by a later call that claims that much room.
 constexpr size_t kRoom = size_t{1} << 16;
 constexpr size_t kCanary = 64;
 constexpr BYTE kFirstSentinel = 0xA5;
