@@ -201,10 +201,9 @@ class Driver {
   // The references the client holds on observed sample `id` (the driver's
   // bookkeeping, which Run keeps in step with every AddRef/Release).
   uint32_t ClientSampleRefs(int id) const;
-  // (*refs)[id] = ClientSampleRefs(id) for every observed id, read at once
-  // (a check of every held sample per op, without a call per sample).
-  void CopyClientSampleRefs(std::vector<uint32_t>* refs) const;
-  // True if ClientSampleRefs(id) == refs for every (id, refs) listed.
+  // True if ClientSampleRefs(id) == refs for every (id, refs) listed, read
+  // at once (a check of every held sample per op, without a call per
+  // sample).
   bool ClientSampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const;
   // The IMediaSample* behind an observed id (for diagnostics).
   IMediaSample* SamplePointer(int id) const;

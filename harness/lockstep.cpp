@@ -118,13 +118,21 @@ std::string Lockstep::CheckCounts(const Candidate& c) const {
   // Samples the client never saw hold no client reference to compare; the
   // bound ones are few where the pool may be large, so walk those, and
   // report the lowest index that disagrees.
+  // All compared under one read of the driver's book; only a disagreement
+  // walks them again, one by one, to name the sample.
+  expected_refs_.clear();
+  c.binding.ForEachBound(m.generation, [&](int index, int id) {
+    if (index < static_cast<int>(m.samples.size())) {
+      expected_refs_.emplace_back(id, m.samples[static_cast<size_t>(index)].refs);
+    }
+  });
+  if (driver_->ClientSampleRefsAre(expected_refs_)) return {};
   int wrong = -1;
   int wrong_id = -1;
   uint32_t wrong_refs = 0;
-  driver_->CopyClientSampleRefs(&client_refs_);
   c.binding.ForEachBound(m.generation, [&](int index, int id) {
     if (index >= static_cast<int>(m.samples.size()) || (wrong >= 0 && index > wrong)) return;
-    uint32_t refs = static_cast<size_t>(id) < client_refs_.size() ? client_refs_[id] : 0;
+    uint32_t refs = driver_->ClientSampleRefs(id);
     if (refs != m.samples[static_cast<size_t>(index)].refs) {
       wrong = index;
       wrong_id = id;

@@ -270,9 +270,10 @@ class Lockstep {
   int replayed_rounds_ = 0;
   spec::Outcome last_observed_;
   spec::Outcome last_expected_;
-  spec::State scratch_;                        // a step that may have to be undone (MakePlan)
-  mutable std::vector<uint32_t> client_refs_;  // CheckCounts' read of the driver's book
-  spec::Outcome free_count_probe_;             // CheckFreeCount's, reused per op
+  spec::State scratch_;  // a step that may have to be undone (MakePlan)
+  // CheckCounts' (observed id, client references) of the bound samples.
+  mutable std::vector<std::pair<int, uint32_t>> expected_refs_;
+  spec::Outcome free_count_probe_;  // CheckFreeCount's, reused per op
   // The model's generation before the op StepInPlace stepped, until
   // JudgeInPlace: what the driver's resolver reads while that op runs.
   std::optional<uint32_t> in_flight_generation_;

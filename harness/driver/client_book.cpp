@@ -35,12 +35,6 @@ uint32_t ClientBook::SampleRefs(int id) const {
   return samples_[id].client_refs;
 }
 
-void ClientBook::CopySampleRefs(std::vector<uint32_t>* refs) const {
-  MutexLock lock(mu_);
-  refs->resize(samples_.size());
-  for (size_t id = 0; id < samples_.size(); ++id) (*refs)[id] = samples_[id].client_refs;
-}
-
 bool ClientBook::SampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const {
   MutexLock lock(mu_);
   for (const auto& [id, refs] : expected) {

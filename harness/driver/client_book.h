@@ -47,8 +47,6 @@ class ClientBook {
   // Ends in_flight for observed id `id` (-1: nothing).
   void MarkSampleCollected(int id) HARNESS_EXCLUDES(mu_);
   uint32_t SampleRefs(int id) const HARNESS_EXCLUDES(mu_);
-  // (*refs)[id] = SampleRefs(id) for every observed id, under one lock.
-  void CopySampleRefs(std::vector<uint32_t>* refs) const HARNESS_EXCLUDES(mu_);
   // True if SampleRefs(id) == refs for every (id, refs) listed, under one
   // lock.
   bool SampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const

@@ -169,10 +169,6 @@ uint32_t Driver::CallbackNotifications(int id) const { return core_->CallbackNot
 
 uint32_t Driver::ClientSampleRefs(int id) const { return core_->ClientSampleRefs(id); }
 
-void Driver::CopyClientSampleRefs(std::vector<uint32_t>* refs) const {
-  core_->CopyClientSampleRefs(refs);
-}
-
 bool Driver::ClientSampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const {
   return core_->ClientSampleRefsAre(expected);
 }

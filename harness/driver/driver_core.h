@@ -123,7 +123,6 @@ class Core final : public TestCallback::Host {
   uint32_t CallbackRefs(int id) const;
   uint32_t CallbackNotifications(int id) const;
   uint32_t ClientSampleRefs(int id) const { return book_.SampleRefs(id); }
-  void CopyClientSampleRefs(std::vector<uint32_t>* refs) const { book_.CopySampleRefs(refs); }
   bool ClientSampleRefsAre(const std::vector<std::pair<int, uint32_t>>& expected) const {
     return book_.SampleRefsAre(expected);
   }
