@@ -18,6 +18,7 @@
 #include "op_gen.h"
 #include "parallel/parallel_runner.h"
 #include "parallel_gen.h"
+#include "progress.h"
 #include "record.h"
 
 namespace dsalloc::conform {
@@ -249,6 +250,7 @@ CheckResult ExploreSequential(const harness::Implementation& impl, spec::Profile
     WriteFile(progress_file, TraceText(ops));
     SequentialRun run = RunSequence(ops, impl, profile);
     ++r.work;
+    ReportProgress(r.work);
     AddRules(&r, run.rules);
     if (!run.failed) continue;
     std::string rule = run.divergence.rule;
@@ -286,6 +288,7 @@ CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile p
     WriteFile(progress_file, ParallelTraceText(flat));
     props::parallel::RunResult run = props::parallel::RunParallelCase(impl, c, options);
     ++r.work;
+    ReportProgress(r.work);
     AddRules(&r, run.rules_applied);
     if (!run.failed) continue;
     std::string rule = run.divergence.rule;

@@ -10,6 +10,7 @@
 #include "child_process.h"
 #include "implementation.h"
 #include "kit.h"
+#include "progress.h"
 #include "record.h"
 #include "soak.h"
 #include "verdict.h"
@@ -37,6 +38,7 @@ CheckResult RunSoakCheck(const harness::Implementation& impl, const Options& opt
   soak.threads = options.soak_threads;
   soak.seed = options.seed;
   soak.portable = options.profile == "portable";
+  soak.progress = [](long long done, long long) { ReportProgress(done); };
   SoakReport report = RunSoak(impl, soak);
   CheckResult r;
   r.phase = Phase::kSoak;
@@ -67,10 +69,34 @@ CheckResult RunSoakCheck(const harness::Implementation& impl, const Options& opt
   return r;
 }
 
+// The kit's own check of its limits (kit.cpp): the embedded dsalloc
+// through a little of every phase's machinery, under the memory limit.
+CheckResult Preflight(const Options& options) {
+  harness::Implementation embedded = harness::Embedded();
+  CheckResult r =
+      ExploreSequential(embedded, spec::Profile::kStrict, 1, 10, options.result + ".current");
+  if (r.status == Status::kPass) {
+    r = ExploreParallel(embedded, spec::Profile::kStrict, 1, 3, options.result + ".current");
+  }
+  if (r.status == Status::kPass) {
+    SoakOptions soak;
+    soak.cycles = 2000;
+    soak.threads = options.soak_threads;
+    soak.seed = 1;
+    if (!RunSoak(embedded, soak).passed) r.status = Status::kFail;
+  }
+  r.name = "preflight";
+  return r;
+}
+
 }  // namespace
 
 int RunChild(const Options& options) {
   ApplyMemoryLimit(options.memory_limit_mb);
+  if (options.child == "preflight") {
+    CheckResult r = Preflight(options);
+    return WriteFile(options.result, Encode({r})) ? 0 : 2;
+  }
   harness::Implementation impl = harness::Embedded();
   if (!options.server.empty()) {
     std::string error;
@@ -87,6 +113,7 @@ int RunChild(const Options& options) {
 
   const std::string& child = options.child;
   std::string progress = options.result + ".current";
+  OpenProgress(options.result + ".progress");
   CheckResult result;
   if (child == "probe") {
     result = Probe(impl);

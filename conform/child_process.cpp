@@ -6,10 +6,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -30,6 +32,42 @@
 extern char** environ;
 
 namespace dsalloc::conform {
+namespace {
+
+// The process groups of the running children, for the signal handler:
+// lock-free slots (async-signal-safe), 0 = free.
+constexpr int kMaxChildren = 256;
+std::atomic<pid_t> g_children[kMaxChildren];
+volatile sig_atomic_t g_interrupt_signal = 0;
+
+int Register(pid_t pid) {
+  for (int i = 0; i < kMaxChildren; ++i) {
+    pid_t expected = 0;
+    if (g_children[i].compare_exchange_strong(expected, pid)) return i;
+  }
+  return -1;  // more children than slots: ended by its own timeout only
+}
+
+void OnInterrupt(int sig) {
+  if (g_interrupt_signal != 0) _exit(128 + sig);  // asked twice: go now
+  g_interrupt_signal = sig;
+  for (std::atomic<pid_t>& child : g_children) {
+    pid_t pid = child.load();
+    if (pid > 0) kill(-pid, SIGKILL);
+  }
+}
+
+}  // namespace
+
+void InstallInterruptHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int InterruptSignal() { return g_interrupt_signal; }
 
 std::string ChildOutcome::Describe() const {
   switch (kind) {
@@ -43,6 +81,8 @@ std::string ChildOutcome::Describe() const {
       return "timed out after " + std::to_string(static_cast<int>(seconds)) + " s";
     case Kind::kFailedToStart:
       return "could not be started (" + std::string(std::strerror(code)) + ")";
+    case Kind::kInterrupted:
+      return "ended: the kit was interrupted";
   }
   return "?";
 }
@@ -96,8 +136,13 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   for (std::string& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  if (InterruptSignal() != 0) {
+    outcome.kind = ChildOutcome::Kind::kInterrupted;
+    return outcome;
+  }
   int fd = open(spec.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   auto start = std::chrono::steady_clock::now();
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     outcome.kind = ChildOutcome::Kind::kFailedToStart;
@@ -107,6 +152,10 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   }
   if (pid == 0) {
     setpgid(0, 0);
+    // Die with the kit, even if it is SIGKILLed; it may have died already.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    // (execve resets the kit's SIGINT/SIGTERM handlers to the default.)
     if (fd >= 0) {
       dup2(fd, 1);
       dup2(fd, 2);
@@ -115,6 +164,8 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     _exit(127);
   }
   setpgid(pid, pid);  // also here: no race with the kill below
+  const int slot = Register(pid);
+  if (InterruptSignal() != 0) kill(-pid, SIGKILL);  // the handler ran before Register
   if (fd >= 0) close(fd);
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -128,7 +179,9 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     if (elapsed() > spec.timeout_s) {
       kill(-pid, SIGKILL);
       waitpid(pid, &status, 0);
-      outcome.kind = ChildOutcome::Kind::kTimedOut;
+      if (slot >= 0) g_children[slot] = 0;
+      outcome.kind =
+          InterruptSignal() != 0 ? ChildOutcome::Kind::kInterrupted : ChildOutcome::Kind::kTimedOut;
       outcome.seconds = elapsed();
       return outcome;
     }
@@ -136,6 +189,7 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     if (nap < std::chrono::milliseconds(20)) nap *= 2;
   }
   kill(-pid, SIGKILL);  // threads or grandchildren it left behind
+  if (slot >= 0) g_children[slot] = 0;
   outcome.seconds = elapsed();
   outcome.peak_rss_mb = usage.ru_maxrss / 1024;  // KiB on Linux
   if (WIFSIGNALED(status)) {
@@ -143,6 +197,12 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     outcome.code = WTERMSIG(status);
   } else {
     outcome.code = WEXITSTATUS(status);
+  }
+  // A child that did not finish on its own while the kit was being
+  // interrupted was (most likely) ended by the interrupt.
+  if (InterruptSignal() != 0 &&
+      !(outcome.kind == ChildOutcome::Kind::kExited && outcome.code == 0)) {
+    outcome.kind = ChildOutcome::Kind::kInterrupted;
   }
   return outcome;
 }

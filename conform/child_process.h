@@ -10,6 +10,15 @@
 // setrlimit(RLIMIT_AS) (under ASan, whose shadow memory needs a huge
 // address space, ASan's own hard_rss_limit_mb instead), the group killed
 // at the timeout. The child's stdout and stderr go to `output_file`.
+// A child never outlives the kit: it dies with the thread that started it
+// (PR_SET_PDEATHSIG, and a check that the parent still lives after it was
+// set), so even a SIGKILL of the kit leaves no child behind.
+//
+// Interrupts: after InstallInterruptHandlers, the first SIGINT or SIGTERM
+// ends every running child's process group at once, from the handler, and
+// no child starts after it (RunChild returns kInterrupted); a second one
+// ends the kit too (exit 128 + signal). The kit reads InterruptSignal() to
+// stop planning and write what it has.
 //
 // Threading: RunChild may be called from several threads at once.
 // Errors: reported in ChildOutcome, never thrown.
@@ -30,7 +39,15 @@ struct ChildSpec {
 };
 
 struct ChildOutcome {
-  enum class Kind { kExited, kSignaled, kTimedOut, kFailedToStart } kind = Kind::kExited;
+  // kInterrupted: the kit was interrupted while it ran (or before it
+  // started); how it ended says nothing about the implementation.
+  enum class Kind {
+    kExited,
+    kSignaled,
+    kTimedOut,
+    kFailedToStart,
+    kInterrupted
+  } kind = Kind::kExited;
   int code = 0;  // exit code, or signal number
   double seconds = 0;
   long long peak_rss_mb = -1;    // the child's peak resident set (getrusage), -1 unknown
@@ -43,6 +60,11 @@ ChildOutcome RunChild(const ChildSpec& spec);
 
 // Called first in a child: applies the memory limit to this process.
 void ApplyMemoryLimit(long long memory_limit_mb);
+
+// SIGINT and SIGTERM end every running child (see above).
+void InstallInterruptHandlers();
+// The signal that interrupted the kit, 0 if none.
+int InterruptSignal();
 
 }  // namespace dsalloc::conform
 

@@ -46,7 +46,20 @@ bool ParseNumber(std::string_view name, const std::string& text, long long min, 
 
 }  // namespace
 
+std::string ShellQuote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                            "0123456789_-+=/.,:@%") == std::string::npos) {
+    return arg;
+  }
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 bool Parse(int argc, char** argv, Options* o, std::string* error) {
+  for (int i = 0; i < argc; ++i) {
+    o->command_line += (i == 0 ? "" : " ") + ShellQuote(argv[i]);
+  }
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string name = arg, value;
@@ -75,6 +88,12 @@ bool Parse(int argc, char** argv, Options* o, std::string* error) {
       o->list = true;
     } else if (name == "--quiet" || name == "-q") {
       o->quiet = true;
+    } else if (name == "--verbose" || name == "-v") {
+      o->verbose = true;
+    } else if (name == "--version") {
+      o->version = true;
+    } else if (name == "--replay") {
+      if (!need(&o->replay)) return false;
     } else if (name == "--server") {
       if (!need(&o->server)) return false;
     } else if (name == "--clsid") {
@@ -87,6 +106,7 @@ bool Parse(int argc, char** argv, Options* o, std::string* error) {
       }
     } else if (name == "--phases") {
       if (!need(&text) || !ParsePhases(text, &o->phases, error)) return false;
+      o->phases_given = true;
     } else if (name == "--junit") {
       if (!need(&o->junit)) return false;
     } else if (name == "--json") {
@@ -99,6 +119,8 @@ bool Parse(int argc, char** argv, Options* o, std::string* error) {
       if (!need(&o->trace_dir)) return false;
     } else if (name == "--cases") {
       if (!need(&o->case_filter)) return false;
+    } else if (name == "--rules") {
+      if (!need(&o->rule_filter)) return false;
     } else if (name == "--jobs" || name == "--timeout" || name == "--memory-limit-mb" ||
                name == "--sequential-runs" || name == "--parallel-runs" ||
                name == "--soak-cycles" || name == "--soak-threads" || name == "--seed") {
@@ -122,6 +144,14 @@ bool Parse(int argc, char** argv, Options* o, std::string* error) {
     }
   }
   if (o->profile.empty()) o->profile = o->server.empty() ? "strict" : "portable";
+  if (o->quiet && o->verbose) {
+    *error = "--quiet and --verbose contradict each other";
+    return false;
+  }
+  // A filter picks cases: unless --phases says otherwise, only they run.
+  if (!o->phases_given && (!o->case_filter.empty() || !o->rule_filter.empty())) {
+    o->phases = {Phase::kCases};
+  }
   return true;
 }
 
@@ -163,7 +193,9 @@ What runs (--phases LIST, comma-separated; default all four):
   parallel            random 2-3 thread cases, judged for linearizability
   soak                sustained multi-threaded traffic with exact counting of
                       notifications and references
-  --cases TEXT        only the cases whose name contains TEXT
+  --cases PATTERNS    only the cases whose name matches (see Filters)
+  --rules PATTERNS    only the cases that check a matching rule, and only those
+                      rules in the table (see Filters)
   --sequential-runs N random sequences (default 2000)
   --parallel-runs N   random parallel cases, 5 schedules each (default 400)
   --soak-cycles N     GetBuffer/Release cycles of the soak (default 200000)
@@ -176,11 +208,14 @@ What runs (--phases LIST, comma-separated; default all four):
 Output:
   a table per rule (pass / fail / flaky / n/a with the reason, which phase
   decided), every failure with its rule, op, expected against observed, and a
-  replayable trace file (run it with dsalloc-replay --impl=PATH FILE).
+  replayable trace file, and the exact command that reproduces it
+  (dsalloc-conform --replay FILE ...; for a random phase also the run with
+  its seed).
   A failure that does not happen again when its trace is replayed is reported
   as flaky, with what was seen.
-  --trace-dir DIR     where failure traces are written (default: a new
-                      temporary directory, printed)
+  --trace-dir DIR     where failure traces are written, one file per failure,
+                      never overwritten (default: a new temporary directory,
+                      kept and printed only when a failure was written)
   --junit FILE        JUnit XML, one testcase per rule
   --json FILE         the whole report as JSON
   --html FILE         one self-contained page: the rule table, each failure's
@@ -189,12 +224,34 @@ Output:
                       '#' comments. With it, the exit code reports only
                       unexpected results (a new failure, or an expected failure
                       that now passes)
+  --replay FILE       run a failure's trace file again (in a child process, as
+                      the kit ran it) against --server under --profile; prints
+                      the divergence; exit 0 agrees, 1 diverges
   --list              print the cases and the rules, then exit
   -q, --quiet         no progress lines
+  -v, --verbose       a line per check as it ends, and each failure's detail
+  --version           the kit's version and SPEC.md's revision
   -h, --help          this text
 
+Filters (--cases, --rules): GoogleTest style. PATTERNS is a ':' or ','
+separated list of names with '*' (any run of characters) and '?' (one);
+a name matches when it matches any positive pattern and no negative one, the
+negative ones after a '-' ("ALLOC.*-ALLOC.COMMIT.*"; "-X" alone: all but X).
+Case names contain '-': there the negative list starts at a '-' that begins
+the text or follows a separator ("getbuffer-*:-getbuffer-null").
+A filter that selects no case is a usage error. Given a filter and no
+--phases, only the cases phase runs.
+
+Progress: on a terminal, a status line per phase (done of total, elapsed,
+estimated time left); otherwise a plain line every few seconds. NO_COLOR set
+(to anything) turns colour off; there is none when stderr is not a terminal.
+Ctrl-C or SIGTERM stops the run: every child process is ended, the reports
+are written with what finished, marked interrupted, and the kit exits 130
+(SIGINT) or 143 (SIGTERM).
+
 Exit code: 0 every applicable rule passed (or matched --expect); 1 failures;
-2 usage error, or a server that cannot be loaded.
+2 usage error, or a server that cannot be loaded; 130/143 interrupted. Every
+path and limit is checked before the first check starts.
 )";
 }
 

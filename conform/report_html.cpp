@@ -178,6 +178,14 @@ void Header(const Report& report, std::string* out) {
   if (!report.clsid.empty()) fact("CLSID", report.clsid, true);
   fact("Profile", report.profile, false);
   fact("Phases", Join(report.phases, ", "), false);
+  fact("Seed", std::to_string(report.seed), true);
+  fact("Kit", report.kit_version, true);
+  fact("SPEC.md revision", report.spec_revision, true);
+  if (!report.server_sha256.empty()) fact("Server SHA-256", report.server_sha256, true);
+  fact("Command", report.command_line, true);
+  if (!report.interrupted.empty()) {
+    fact("Interrupted", "by " + report.interrupted + ": partial results", false);
+  }
   fact("Checks", std::to_string(report.results.size()) + " in " + Fixed(report.seconds, 2) + " s",
        false);
   fact("Exit code", std::to_string(report.exit_code), false);
@@ -433,6 +441,7 @@ void FailureSection(const Report& report, const CheckResult& result, int index, 
   row("Expected", d.expected, "expected");
   row("Observed", d.observed, "observed");
   row("Trace file", result.trace_file.empty() ? "(not written)" : result.trace_file, "file");
+  for (const std::string& command : result.reproduce) row("Reproduce", command, "reproduce");
   if (verdict != nullptr && verdict->expected_failure && !verdict->expected_reason.empty()) {
     row("Expected because", verdict->expected_reason, "why");
   }
@@ -473,8 +482,9 @@ std::string Html(const Report& report) {
       "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
   Header(report, &out);
   out += "<main>\n";
-  RuleTable(report, &out);
+  // What needs attention first; the whole table after it.
   Failures(report, &out);
+  RuleTable(report, &out);
   out += "</main>\n<footer>Written by dsalloc-conform. Rules: spec/SPEC.md.</footer>\n";
   out += std::string("<script>") + kScript + "</script>\n</body>\n</html>\n";
   return out;

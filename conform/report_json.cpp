@@ -126,6 +126,7 @@ void WriteResult(Writer& w, const CheckResult& r) {
   w.String(r.trace);
   w.Key("trace_file");
   w.String(r.trace_file);
+  Strings(w, "reproduce", r.reproduce);
   w.Key("timeline");
   w.Open('[');
   for (const TimelineCall& call : r.timeline) WriteCall(w, call);
@@ -174,6 +175,18 @@ std::string Json(const Report& report) {
   w.Key("profile");
   w.String(report.profile);
   Strings(w, "phases", report.phases);
+  w.Key("kit_version");
+  w.String(report.kit_version);
+  w.Key("spec_revision");
+  w.String(report.spec_revision);
+  w.Key("server_sha256");
+  w.String(report.server_sha256);
+  w.Key("seed");
+  w.Integer(static_cast<long long>(report.seed));
+  w.Key("command_line");
+  w.String(report.command_line);
+  w.Key("interrupted");
+  w.String(report.interrupted);
   w.Key("results");
   w.Open('[');
   for (const CheckResult& result : report.results) WriteResult(w, result);

@@ -58,6 +58,7 @@ std::string Body(const RuleVerdict& verdict, const std::vector<const CheckResult
     body += "rule: " + d.rule + "\nop: " + (d.op.empty() ? "(none)" : d.op) +
             "\nexpected: " + d.expected + "\nobserved: " + d.observed + "\n";
     if (!check->trace_file.empty()) body += "trace file: " + check->trace_file + "\n";
+    for (const std::string& command : check->reproduce) body += "reproduce: " + command + "\n";
     if (!check->detail.empty()) body += "\n" + check->detail + "\n";
     if (!check->trace.empty()) body += "\ntrace:\n" + check->trace + "\n";
     body += "\n";
@@ -145,6 +146,12 @@ std::string JunitXml(const Report& report) {
   out += Property("clsid", report.clsid);
   out += Property("profile", report.profile);
   out += Property("phases", phases);
+  out += Property("kit_version", report.kit_version);
+  out += Property("spec_revision", report.spec_revision);
+  out += Property("server_sha256", report.server_sha256);
+  out += Property("seed", std::to_string(report.seed));
+  out += Property("command_line", report.command_line);
+  if (!report.interrupted.empty()) out += Property("interrupted", report.interrupted);
   out += Property("exit_code", std::to_string(report.exit_code));
   out += "    </properties>\n";
   out += cases;

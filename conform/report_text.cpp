@@ -109,6 +109,7 @@ void Failures(const Report& report, std::string* out) {
       Field("observed", d.observed, out);
     }
     Field("trace file", result.trace_file.empty() ? "(not written)" : result.trace_file, out);
+    for (const std::string& command : result.reproduce) Field("reproduce", command, out);
   }
 }
 
@@ -156,7 +157,18 @@ std::string TextTable(const Report& report) {
     if (i > 0) out += ", ";
     out += OneLine(report.phases[i]);
   }
-  out += "\n\n";
+  out.append("; seed ").append(std::to_string(report.seed));
+  out.append("\nkit ").append(OneLine(report.kit_version));
+  out.append("; SPEC.md ").append(OneLine(report.spec_revision));
+  if (!report.server_sha256.empty()) {
+    out.append("; server sha256 ").append(OneLine(report.server_sha256));
+  }
+  out.append("\ncommand: ").append(OneLine(report.command_line)).append("\n");
+  if (!report.interrupted.empty()) {
+    out.append("INTERRUPTED by ").append(OneLine(report.interrupted));
+    out += ": the results below are what finished before it\n";
+  }
+  out += "\n";
   RuleTable(report, &out);
   Failures(report, &out);
   out += "\n";

@@ -58,6 +58,8 @@ struct CheckResult {
   std::string detail;                  // the full report, or the n/a reason
   std::string trace;                   // replayable trace (dsalloc-replay), if any
   std::string trace_file;              // where the kit wrote it, if it did
+  std::vector<std::string> reproduce;  // shell commands that run it again (the trace's
+                                       // replay; a random phase's run with its seed)
   std::vector<TimelineCall> timeline;  // parallel failures only
   double seconds = 0;
   long long work = 0;  // ops, cases or cycles done, for the figures
@@ -77,10 +79,18 @@ struct RuleVerdict {
 };
 
 struct Report {
-  std::string implementation;  // "embedded dsalloc" or the server path
+  std::string implementation;  // "embedded dsalloc" or the server's absolute path
   std::string clsid;
   std::string profile;  // "strict" or "portable"
   std::vector<std::string> phases;
+  // What judged what, so a CI artifact says it on its own: the kit, the
+  // specification it embeds, the server's bytes, how the run was started.
+  std::string kit_version;      // "0.1.0 (git 3c0e86d)"
+  std::string spec_revision;    // SHA-256 of the embedded SPEC.md, first 16 hex digits
+  std::string server_sha256;    // of the server file ("" for the embedded dsalloc)
+  unsigned long long seed = 0;  // of the random phases
+  std::string command_line;     // argv, shell-quoted
+  std::string interrupted;      // "" or the signal ("SIGINT"): results are partial
   std::vector<CheckResult> results;
   std::vector<RuleVerdict> rules;  // SPEC.md order
   double seconds = 0;

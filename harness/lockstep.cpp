@@ -734,7 +734,10 @@ std::string Lockstep::Disagreement(const spec::Op& op, const spec::Outcome& obse
     // A count check names its own rule; otherwise the rule is the one
     // the model applied to this op.
     if (facts.rule.empty()) facts.rule = std::string(rule);
-    facts.observed = spec::ToString(observed) + " (" + facts.observed + ")";
+    // The finding in words, unless it only introduces the two outcomes
+    // ("outcome differs:"), which the observed outcome already says.
+    const bool says_more = !facts.observed.empty() && facts.observed.back() != ':';
+    facts.observed = spec::ToString(observed) + (says_more ? " (" + facts.observed + ")" : "");
   } else {
     facts = DivergenceFromMessage(&op, violations.substr(violations.find("violation ") + 10),
                                   "no violation");

@@ -621,7 +621,7 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
         result->divergence.rule = "THREAD.SAFE";
         result->divergence.expected =
             "some order of the calls, respecting real time, that the model allows";
-        result->divergence.observed = "no such order explains the results (history below)";
+        result->divergence.observed = "no such order explains the results";
       }
       lockstep.Finish();  // model state unknown: not judged
       break;
