@@ -157,6 +157,19 @@ def main():
         check("\x1b[" not in proc.stderr, "escape sequences written to a pipe")
         check("full report" in text, "--verbose printed no failure's full report")
 
+        # A divergence found by comparing outcomes says what was observed,
+        # not a dangling "(outcome differs:)" (kWrongHresult diverges so).
+        wrong = os.path.join(os.path.dirname(os.path.abspath(args.variant)),
+                             "libdsalloc_variant_kWrongHresult.so")
+        if check(os.path.exists(wrong), "no %s to check observed texts with" % wrong):
+            report = os.path.join(work, "wrong.json")
+            subprocess.run([kit, "--server", wrong, "--phases", "cases", "-q", "--json", report],
+                           env=env, capture_output=True, timeout=300)
+            observed = [r["divergence"]["observed"] for r in json.load(open(report))["results"]
+                        if r["status"] == "fail"]
+            check(observed and not any(o.endswith(":)") for o in observed),
+                  "kWrongHresult's observed texts: %s" % observed)
+
         # --- a passing run leaves nothing; a --trace-dir it made and left empty goes.
         for leftover in os.listdir(tmpdir):
             subprocess.run(["rm", "-rf", os.path.join(tmpdir, leftover)], check=True)
