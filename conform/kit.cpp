@@ -211,7 +211,8 @@ class Runner {
   Context& ctx_;
 };
 
-std::string Clock2(double seconds) {
+// "4.2s", "3m07s": for the progress line.
+std::string Duration(double seconds) {
   int s = static_cast<int>(seconds + 0.5);
   char text[32];
   if (s >= 60) {
@@ -252,11 +253,12 @@ std::vector<CheckResult> RunAll(Context& ctx, const std::vector<Job>& jobs, cons
     }
     double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     std::string line = std::string("[") + what + " " + std::to_string(done) + "/" +
-                       std::to_string(total_work) + " " + unit + ", " + Clock2(elapsed);
+                       std::to_string(total_work) + " " + unit + ", " + Duration(elapsed);
     if (done > 0 && done < total_work && elapsed > 1) {
-      line += ", ~" +
-              Clock2(elapsed * static_cast<double>(total_work - done) / static_cast<double>(done)) +
-              " left";
+      line +=
+          ", ~" +
+          Duration(elapsed * static_cast<double>(total_work - done) / static_cast<double>(done)) +
+          " left";
     }
     return line + "]";
   };
