@@ -1,6 +1,8 @@
 // conform/child.cpp: the child half of the kit (kit.h): load, run one
 // check, write its record.
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -84,6 +86,13 @@ CheckResult Preflight(const Options& options) {
     soak.threads = options.soak_threads;
     soak.seed = 1;
     if (!RunSoak(embedded, soak).passed) r.status = Status::kFail;
+  }
+  // Under a sanitizer the limit is its hard_rss_limit_mb, checked by a
+  // background thread now and then: a short run may end before it looks.
+  // The peak resident set says it for certain.
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0 && usage.ru_maxrss / 1024 > options.memory_limit_mb) {
+    r.status = Status::kFail;
   }
   r.name = "preflight";
   return r;
