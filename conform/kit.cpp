@@ -542,11 +542,12 @@ int RunKit(const Options& given) {
     CheckResult checked = Runner(ctx).Run(preflight, serial++, &ending);
     if (InterruptSignal() != 0) return 128 + InterruptSignal();
     if (!ending.recorded || checked.status != Status::kPass) {
-      std::fprintf(
-          stderr,
-          "dsalloc-conform: --memory-limit-mb %lld is too small for the kit itself: its "
-          "check of the embedded dsalloc under that limit did not pass (its child process: %s)\n",
-          options.memory_limit_mb, ending.outcome.Describe().c_str());
+      std::fprintf(stderr,
+                   "dsalloc-conform: --memory-limit-mb %lld is too small for the kit itself: its "
+                   "check of the embedded dsalloc under that limit did not pass (%s)\n",
+                   options.memory_limit_mb,
+                   ending.recorded ? "its peak resident memory was above the limit"
+                                   : ("its child process: " + ending.outcome.Describe()).c_str());
       return 2;
     }
   }
