@@ -36,30 +36,7 @@ import tempfile
 import time
 import uuid
 
-
-def survivors(marker):
-    """Processes (other than us) whose environment carries this marker."""
-    found = []
-    needle = marker.encode()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                if needle in f.read().split(b"\0"):
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
-
-
-def wait_for_no_survivors(marker, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not survivors(marker):
-            return []
-        time.sleep(0.1)
-    return survivors(marker)
+from processes import survivors, wait_for_no_survivors
 
 
 def main():

@@ -35,6 +35,8 @@ import tempfile
 import time
 import uuid
 
+from processes import survivors
+
 CASE_TIMEOUT_S = 10
 KIT_DEFAULT_MEMORY_LIMIT_MB = 2048  # dsalloc-conform's --memory-limit-mb default
 
@@ -55,22 +57,6 @@ def mem_available_mb():
     except OSError:
         pass
     return None
-
-
-def survivors(marker):
-    """Processes (other than us) whose environment carries this run's marker."""
-    found = []
-    needle = marker.encode()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                if needle in f.read().split(b"\0"):
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
 
 
 def main():
