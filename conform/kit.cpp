@@ -352,6 +352,7 @@ int RunKit(const Options& o) {
         if (!options.case_filter.empty() && c.name.find(options.case_filter) == std::string::npos) {
           continue;
         }
+        if (SkipCase(expect, c, &report)) continue;
         Job job;
         job.phase = phase;
         job.name = c.name;
