@@ -119,6 +119,19 @@ struct CheckResult {
   // and intervals, the deepest partial linearization, and for each call
   // that could not extend it, what the model expected and the difference).
   std::string report;
+  // kNotLinearizable: the first reason the deepest partial linearization
+  // could not go on that names a SPEC.md rule (the model's outcome for the
+  // call, or the rule an end-state comparison checks). For a history with
+  // one order only (no two calls overlap) that is the rule broken, as a
+  // sequential checker would name it; otherwise only one explanation of
+  // many. `event` indexes `history`, or is history.size() for the end state.
+  struct Stuck {
+    size_t event = 0;
+    std::string rule;      // "" when no attempt named one
+    std::string expected;  // the model's outcome (trace format), or the end-state difference
+    std::string observed;  // the call's observed outcome, or ""
+  };
+  Stuck stuck;
 };
 
 CheckResult CheckLinearizable(const CheckInput& input,

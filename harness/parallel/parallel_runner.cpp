@@ -314,6 +314,15 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
   return {ids.begin(), ids.end()};
 }
 
+// Whether real time orders every call of `history` (sorted by invocation):
+// no two overlap, so a linearization has one candidate order only.
+bool OneOrderOnly(const std::vector<Event>& history) {
+  for (size_t i = 1; i < history.size(); ++i) {
+    if (history[i - 1].responded > history[i].invoked) return false;
+  }
+  return true;
+}
+
 std::string Violations(harness::Driver& driver) {
   std::string out;
   for (const harness::Violation& v : driver.TakeViolations()) {
@@ -617,7 +626,21 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       break;
     case Verdict::kNotLinearizable:
       report += r.report;
-      if (violations.empty()) {
+      if (!violations.empty()) {
+        // The violation's rule decides.
+      } else if (OneOrderOnly(r.history) && !r.stuck.rule.empty()) {
+        // No call overlapped another: the history is a sequential one, and
+        // the model's rule for the call it rejects is the rule broken, as
+        // the Lockstep would name it. Nothing concurrent happened, so
+        // THREAD.SAFE would be a false verdict.
+        const size_t at = r.stuck.event;
+        result->divergence.rule = r.stuck.rule;
+        result->divergence.op = at < r.history.size() ? spec::ToString(r.history[at].op) : "";
+        result->divergence.expected = r.stuck.expected;
+        result->divergence.observed = r.stuck.observed;
+        report += "no two calls overlapped: one order only, so the rule the model applied (" +
+                  r.stuck.rule + ") is the one broken, not THREAD.SAFE\n";
+      } else {
         result->divergence.rule = "THREAD.SAFE";
         result->divergence.expected =
             "some order of the calls, respecting real time, that the model allows";
