@@ -156,14 +156,13 @@ props::parallel::RunResult RunJudged(const harness::Implementation& impl,
   if (serial != nullptr) serial->reset();
   if (!run.failed || run.divergence.rule != "THREAD.SAFE" || c.threads.size() < 2) return run;
   std::optional<props::parallel::SerialReplay> replay =
-      props::parallel::ReproduceSingleThreaded(impl, c, options);
+      props::parallel::ReproduceSingleThreaded(impl, c, run.history, options);
   if (!replay) return run;
   props::parallel::RunResult judged = std::move(replay->run);
   judged.report =
       "the threads' calls were not linearizable, but THREAD.SAFE is not the rule "
-      "broken: the same ops on one thread, the threads' lists one after another "
-      "(threads " +
-      replay->order + "), fail too, at " + judged.divergence.rule +
+      "broken: the same ops run on one thread (" +
+      replay->order + ") fail too, at " + judged.divergence.rule +
       ".\nthe single-threaded replay:\n" + judged.report +
       "\nthe parallel run that failed first:\n" + run.report;
   judged.rules_applied.insert(run.rules_applied.begin(), run.rules_applied.end());

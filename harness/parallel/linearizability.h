@@ -66,6 +66,10 @@ struct Event {
   // wake-up lost before then shows as a wrong result instead of passing as
   // a GetBuffer that began after the Decommit).
   uint64_t took_effect_before = UINT64_MAX;
+  // Not read by the checker: which op of its thread's list the call ran
+  // (ParallelCase::threads), -1 for the runner's own calls, so that the
+  // history can be replayed in its own order (serial_replay.h).
+  int source = -1;
 };
 
 // What was observed once every thread had joined (no call in flight):

@@ -208,6 +208,7 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
     }
     Event e;
     e.op = op;
+    e.source = static_cast<int>(k);
     // A blocking GetBuffer may wait for another thread's release, or for
     // the runner's Decommit (RunOnce) if nothing else can wake it.
     const bool blocking = op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT);
@@ -314,10 +315,12 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
   return {ids.begin(), ids.end()};
 }
 
-// Whether real time orders every call of `history` (sorted by invocation):
-// no two overlap, so a linearization has one candidate order only.
-bool OneOrderOnly(const std::vector<Event>& history) {
-  for (size_t i = 1; i < history.size(); ++i) {
+// Whether real time orders the calls of `history` (sorted by invocation)
+// up to and including call `last` (history.size(): all of them): none of
+// them overlaps another call, so every linearization starts with them, in
+// that order. A call the model rejects there is a sequential failure.
+bool SequentialThrough(const std::vector<Event>& history, size_t last) {
+  for (size_t i = 1; i < history.size() && i <= last + 1; ++i) {
     if (history[i - 1].responded > history[i].invoked) return false;
   }
   return true;
@@ -628,18 +631,21 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       report += r.report;
       if (!violations.empty()) {
         // The violation's rule decides.
-      } else if (OneOrderOnly(r.history) && !r.stuck.rule.empty()) {
-        // No call overlapped another: the history is a sequential one, and
-        // the model's rule for the call it rejects is the rule broken, as
-        // the Lockstep would name it. Nothing concurrent happened, so
-        // THREAD.SAFE would be a false verdict.
+      } else if (!r.stuck.rule.empty() && SequentialThrough(r.history, r.stuck.event)) {
+        // No call up to the rejected one overlapped another: that much of
+        // the history is sequential, and the model's rule for the call it
+        // rejects is the rule broken, as the Lockstep would name it.
+        // Nothing concurrent led there, so THREAD.SAFE would be a false
+        // verdict.
         const size_t at = r.stuck.event;
         result->divergence.rule = r.stuck.rule;
         result->divergence.op = at < r.history.size() ? spec::ToString(r.history[at].op) : "";
         result->divergence.expected = r.stuck.expected;
         result->divergence.observed = r.stuck.observed;
-        report += "no two calls overlapped: one order only, so the rule the model applied (" +
-                  r.stuck.rule + ") is the one broken, not THREAD.SAFE\n";
+        report +=
+            "no call up to the rejected one overlapped another: one order only, so the "
+            "rule the model applied (" +
+            r.stuck.rule + ") is the one broken, not THREAD.SAFE\n";
       } else {
         result->divergence.rule = "THREAD.SAFE";
         result->divergence.expected =
