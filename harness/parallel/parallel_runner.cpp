@@ -315,13 +315,20 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
   return {ids.begin(), ids.end()};
 }
 
-// Whether real time orders the calls of `history` (sorted by invocation)
-// up to and including call `last` (history.size(): all of them): none of
-// them overlaps another call, so every linearization starts with them, in
-// that order. A call the model rejects there is a sequential failure.
+// Whether real time orders the client's calls of `history` (sorted by
+// invocation) up to and including call `last` (history.size(): all of
+// them): none of them overlaps another client call, so every linearization
+// takes them in that order, and a call the model rejects there is a
+// sequential failure. The runner's own Decommit does not count: it is made
+// only while every client thread is blocked in GetBuffer, so with one client
+// thread it overlaps just the call it wakes, whose result (NOT_COMMITTED)
+// and the state after are the same in either order.
 bool SequentialThrough(const std::vector<Event>& history, size_t last) {
-  for (size_t i = 1; i < history.size() && i <= last + 1; ++i) {
-    if (history[i - 1].responded > history[i].invoked) return false;
+  const Event* previous = nullptr;
+  for (size_t i = 0; i < history.size() && i <= last + 1; ++i) {
+    if (history[i].op.thread == kRunnerThread) continue;
+    if (previous != nullptr && previous->responded > history[i].invoked) return false;
+    previous = &history[i];
   }
   return true;
 }
@@ -632,11 +639,10 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       if (!violations.empty()) {
         // The violation's rule decides.
       } else if (!r.stuck.rule.empty() && SequentialThrough(r.history, r.stuck.event)) {
-        // No call up to the rejected one overlapped another: that much of
-        // the history is sequential, and the model's rule for the call it
-        // rejects is the rule broken, as the Lockstep would name it.
-        // Nothing concurrent led there, so THREAD.SAFE would be a false
-        // verdict.
+        // No client call up to the rejected one overlapped another: that
+        // much of the history is sequential, and the model's rule for the
+        // call it rejects is the rule broken, as the Lockstep would name
+        // it. Nothing concurrent led there: THREAD.SAFE would be false.
         const size_t at = r.stuck.event;
         result->divergence.rule = r.stuck.rule;
         result->divergence.op = at < r.history.size() ? spec::ToString(r.history[at].op) : "";

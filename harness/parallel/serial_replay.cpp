@@ -55,9 +55,10 @@ ParallelCase Serialized(const ParallelCase& c, const std::vector<size_t>& order)
   return std::move(joiner).Case(c);
 }
 
-ParallelCase InHistoryOrder(const ParallelCase& c, std::vector<Event> history) {
-  std::stable_sort(history.begin(), history.end(),
-                   [](const Event& a, const Event& b) { return a.invoked < b.invoked; });
+ParallelCase InHistoryOrder(const ParallelCase& c, std::vector<Event> history, bool by_response) {
+  std::stable_sort(history.begin(), history.end(), [by_response](const Event& a, const Event& b) {
+    return by_response ? a.responded < b.responded : a.invoked < b.invoked;
+  });
   Joiner joiner(c.threads.size());
   for (const Event& e : history) {
     const size_t t = e.op.thread - 1u;
@@ -77,7 +78,12 @@ std::optional<SerialReplay> ReproduceSingleThreaded(const harness::Implementatio
   // One thread has one schedule: a repeat would only run the same calls.
   options.repeats = 1;
   std::vector<std::pair<std::string, ParallelCase>> replays;
-  if (!history.empty()) replays.emplace_back("the history's order", InHistoryOrder(c, history));
+  if (!history.empty()) {
+    replays.emplace_back("the history's order", InHistoryOrder(c, history, false));
+    // A GetBuffer a release on another thread woke was invoked before that
+    // release, and returned after it.
+    replays.emplace_back("the history's order of returns", InHistoryOrder(c, history, true));
+  }
   std::vector<size_t> order(c.threads.size());
   std::iota(order.begin(), order.end(), size_t{0});
   do {

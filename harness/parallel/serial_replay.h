@@ -13,14 +13,14 @@
 // the GetBuffer calls before them, so "sample k" still names the sample that
 // list's k-th GetBuffer got): InHistoryOrder() takes the calls a failing run
 // made, in the order they were invoked (a NOWAIT miss that only happened
-// because other threads held every sample happens again); Serialized() runs
-// the lists one after another in a given order of the threads.
-// ReproduceSingleThreaded() tries the history's order, then every order of
-// the threads (at most 3! = 6), each once on a fresh allocator, and returns
-// the first that fails at a named rule other than THREAD.SAFE. Such a
-// failure is real whatever the threads: every check of the runner but
-// linearizability judges one call or the end state, and a one-thread
-// history is judged as a sequential one (parallel_runner.h).
+// because other threads held every sample happens again) or returned;
+// Serialized() runs the lists one after another in a given order of the
+// threads. ReproduceSingleThreaded() tries the history's two orders, then
+// every order of the threads (at most 3! = 6), each once on a fresh
+// allocator, and returns the first that fails at a named rule other than
+// THREAD.SAFE. Such a failure is real whatever the threads: every check of
+// the runner but linearizability judges one call or the end state, and a
+// one-thread history is judged as a sequential one (parallel_runner.h).
 //
 // Threading: as RunParallelCase. Errors: none; nullopt when no replay
 // reproduces a failure.
@@ -43,8 +43,10 @@ namespace dsalloc::props::parallel {
 ParallelCase Serialized(const ParallelCase& c, const std::vector<size_t>& order);
 
 // The calls of `history` (a run of `c`: Event::source set) on one thread,
-// by invocation; the runner's own calls are left out.
-ParallelCase InHistoryOrder(const ParallelCase& c, std::vector<Event> history);
+// by invocation (or by response: a GetBuffer that another thread's release
+// woke then comes after that release); the runner's own calls are left out.
+ParallelCase InHistoryOrder(const ParallelCase& c, std::vector<Event> history,
+                            bool by_response = false);
 
 struct SerialReplay {
   ParallelCase serial;  // one thread list

@@ -69,6 +69,21 @@ TEST(ParallelRunner, AOneThreadHistoryFailsUnderTheModelsRule) {
   EXPECT_NE(run.report.find("NOT ALLOWED BY THE MODEL"), std::string::npos) << run.report;
 }
 
+// The runner's own Decommit, waking the one thread from a GetBuffer nothing
+// else can satisfy, overlaps only that call: the rest is still sequential.
+TEST(ParallelRunner, TheRunnersWakeUpDecommitLeavesOneThreadSequential) {
+  RunResult run = RunParallelCase(WrongHresult(),
+                                  CaseOf("SetProperties 1 64 1 0\n"
+                                         "Commit\n"
+                                         "@1 GetBuffer\n"
+                                         "@1 GetBuffer\n"
+                                         "@1 sample 0 SetActualDataLength 65\n"),
+                                  Options());
+  ASSERT_TRUE(run.failed);
+  EXPECT_EQ(run.stats.runner_decommits, 1u);
+  EXPECT_EQ(run.divergence.rule, "SAMPLE.LENGTH.RANGE") << run.report;
+}
+
 TEST(SerialReplay, SerializedRenumbersEachListsSlots) {
   ParallelCase serial = Serialized(CaseOf(kTwoThreads), {1, 0});
   ASSERT_EQ(serial.threads.size(), 1u);
