@@ -30,7 +30,8 @@ namespace dsalloc::conform {
 struct RuleInfo {
   std::string id;
   std::string title;
-  bool checkable = true;  // false: SPEC.md says "Not checkable"
+  bool checkable = true;      // false: SPEC.md says "Not checkable"
+  std::string not_checkable;  // SPEC.md's reason why, for the report
 };
 
 struct CaseInfo {

@@ -17,6 +17,7 @@
 #include "native_cases.h"
 #include "op_gen.h"
 #include "parallel/parallel_runner.h"
+#include "parallel/serial_replay.h"
 #include "parallel_gen.h"
 #include "progress.h"
 #include "record.h"
@@ -144,6 +145,33 @@ std::string ParallelTraceText(const std::vector<spec::Op>& flat) {
          TraceText(flat);
 }
 
+// RunParallelCase, judged under the rule that was broken: a THREAD.SAFE
+// failure that a single-threaded replay of the same ops reproduces
+// (serial_replay.h) is that replay's failure, and *serial (if given) is the
+// one-thread case that shows it. Otherwise the run as it was.
+props::parallel::RunResult RunJudged(const harness::Implementation& impl,
+                                     const props::parallel::ParallelCase& c,
+                                     const props::parallel::RunOptions& options,
+                                     std::optional<props::parallel::ParallelCase>* serial) {
+  props::parallel::RunResult run = props::parallel::RunParallelCase(impl, c, options);
+  if (serial != nullptr) serial->reset();
+  if (!run.failed || run.divergence.rule != "THREAD.SAFE" || c.threads.size() < 2) return run;
+  std::optional<props::parallel::SerialReplay> replay =
+      props::parallel::ReproduceSingleThreaded(impl, c, run.history, options);
+  if (!replay) return run;
+  props::parallel::RunResult judged = std::move(replay->run);
+  judged.report =
+      "the threads' calls were not linearizable, but THREAD.SAFE is not the rule "
+      "broken: the same ops run on one thread (" +
+      replay->order + ") fail too, at " + judged.divergence.rule +
+      ".\nthe single-threaded replay:\n" + judged.report +
+      "\nthe parallel run that failed first:\n" + run.report;
+  judged.rules_applied.insert(run.rules_applied.begin(), run.rules_applied.end());
+  judged.stats.Add(run.stats);
+  if (serial != nullptr) *serial = std::move(replay->serial);
+  return judged;
+}
+
 }  // namespace
 
 CheckResult RunTrace(const std::string& name, const std::string& text,
@@ -170,7 +198,7 @@ CheckResult RunTrace(const std::string& name, const std::string& text,
     options.repeats = repeats;
     options.driver = DriverOptions(false);
     props::parallel::RunResult run;
-    if (c) run = props::parallel::RunParallelCase(impl, *c, options);
+    if (c) run = RunJudged(impl, *c, options, nullptr);
     if (!c || run.failed) {
       r.status = Status::kFail;
       r.detail = c ? run.report : error;
@@ -286,7 +314,8 @@ CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile p
     props::parallel::ParallelCase c = props::parallel::GenParallelCase()(random, 30).value();
     std::vector<spec::Op> flat = Flatten(c);
     WriteFile(progress_file, ParallelTraceText(flat));
-    props::parallel::RunResult run = props::parallel::RunParallelCase(impl, c, options);
+    std::optional<props::parallel::ParallelCase> serial;
+    props::parallel::RunResult run = RunJudged(impl, c, options, &serial);
     ++r.work;
     ReportProgress(r.work);
     AddRules(&r, run.rules_applied);
@@ -295,18 +324,20 @@ CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile p
     auto still_fails = [&](const std::vector<spec::Op>& fewer) {
       auto smaller = props::parallel::CaseFromTrace(fewer, nullptr);
       if (!smaller || smaller->threads.empty()) return false;
-      props::parallel::RunResult again = props::parallel::RunParallelCase(impl, *smaller, options);
+      props::parallel::RunResult again = RunJudged(impl, *smaller, options, nullptr);
       return again.failed && again.divergence.rule == rule;
     };
     std::vector<spec::Op> minimal =
         Shrink(flat, still_fails, Clock::now() + std::chrono::seconds(20));
     auto shrunk = props::parallel::CaseFromTrace(minimal, nullptr);
-    props::parallel::RunResult last = props::parallel::RunParallelCase(impl, *shrunk, options);
-    if (!last.failed) last = run, minimal = flat;
+    std::optional<props::parallel::ParallelCase> last_serial;
+    props::parallel::RunResult last = RunJudged(impl, *shrunk, options, &last_serial);
+    if (!last.failed) last = run, minimal = flat, last_serial = serial;
     RecordFailure(&r, "random parallel case", i, seed, flat.size(), minimal.size(), last.report,
                   last.divergence);
     r.timeline = Timeline(last.history);
-    r.trace = ParallelTraceText(minimal);
+    // A failure a single-threaded replay shows is replayed as that replay.
+    r.trace = ParallelTraceText(last_serial ? Flatten(*last_serial) : minimal);
     break;
   }
   r.seconds = Since(start);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -477,10 +478,14 @@ int ReplayOne(Context& ctx, std::atomic<int>* serial) {
 // Keeps only the rules --rules selects; the exit code follows them.
 void KeepSelectedRules(Report* report, const NameFilter& rules) {
   if (rules.SelectsAll()) return;
+  auto any_unexpected = [&] {
+    return std::any_of(report->rules.begin(), report->rules.end(),
+                       [](const RuleVerdict& v) { return v.unexpected; });
+  };
+  // Judge's exit code also counts a failure no rule can be pinned on.
+  const bool ruleless_failure = report->exit_code != 0 && !any_unexpected();
   std::erase_if(report->rules, [&](const RuleVerdict& v) { return !rules.Matches(v.rule); });
-  bool any = false;
-  for (const RuleVerdict& v : report->rules) any = any || v.unexpected;
-  report->exit_code = any ? 1 : 0;
+  report->exit_code = ruleless_failure || any_unexpected() ? 1 : 0;
 }
 
 }  // namespace
@@ -604,6 +609,7 @@ int RunKit(const Options& given) {
     const char* unit = "cases";
     if (phase == Phase::kCases) {
       for (const CaseInfo* c : plan.selection.cases) {
+        if (SkipCase(plan.expect, *c, &report)) continue;
         Job job;
         job.phase = phase;
         job.name = c->name;

@@ -220,10 +220,17 @@ Output:
   --json FILE         the whole report as JSON
   --html FILE         one self-contained page: the rule table, each failure's
                       trace, failing parallel histories drawn as timelines
-  --expect FILE       rule IDs expected to fail, one per line: "RULE  reason";
-                      '#' comments. With it, the exit code reports only
-                      unexpected results (a new failure, or an expected failure
-                      that now passes)
+  --expect FILE       known results, one per line: "NAME  [STATUS]  reason",
+                      '#' comments. NAME: a rule ID or a case name (--list).
+                      STATUS: FAIL (the default: "RULE  reason" is an expected
+                      failure), FLAKY (fail or pass, both accepted), SKIP (a
+                      case: never started, e.g. one that hangs the server; a
+                      rule: not judged). With it, the exit code reports only
+                      unexpected results: a failure nothing lists, or a FAIL
+                      that passed in a run that ran every check of it (every
+                      phase, every case naming the rule), so the file means
+                      the same whatever --phases ran. An unknown name, a
+                      PASS line or a name listed twice is a usage error
   --replay FILE       run a failure's trace file again (in a child process, as
                       the kit ran it) against --server under --profile; prints
                       the divergence; exit 0 agrees, 1 diverges

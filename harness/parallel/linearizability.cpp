@@ -158,13 +158,16 @@ class Search {
   // Caveats (a) and (d): widens `expected` to the observed value where the
   // difference is explained by calls overlapping event i.
   void Relax(size_t i, spec::Outcome* expected) const;
-  std::string QuiescenceDiff(const spec::State& s, const SampleBinding& b) const;
+  // "" or what differs; *rule: the rule of the first difference.
+  std::string QuiescenceDiff(const spec::State& s, const SampleBinding& b, std::string* rule) const;
   std::string Report(bool gave_up) const;
+  void SetStuck() const;
 
   struct Attempt {
     size_t event;
-    std::string expected;  // model outcome (model handles), or ""
-    std::string why;       // the difference
+    std::string expected;   // model outcome (model handles), or ""
+    std::string why;        // the difference
+    std::string rule = {};  // the SPEC.md rule the model applied, if any
   };
 
   const CheckInput& in_;
@@ -226,6 +229,24 @@ void Search::Run() {
   }
   out_->verdict = gave_up_ ? Verdict::kGaveUp : Verdict::kNotLinearizable;
   out_->report = Report(gave_up_);
+  if (!gave_up_) SetStuck();
+}
+
+void Search::SetStuck() const {
+  for (const Attempt& a : best_attempts_) {
+    if (a.rule.empty()) continue;
+    CheckResult::Stuck& stuck = out_->stuck;
+    stuck.event = a.event;
+    stuck.rule = a.rule;
+    if (a.event >= h_.size()) {
+      stuck.expected = "the end state the model reaches after these calls";
+      stuck.observed = a.why;
+    } else {
+      stuck.expected = a.expected;
+      stuck.observed = ObservedText(h_[a.event].outcome);
+    }
+    return;
+  }
 }
 
 void Search::Relax(size_t i, spec::Outcome* expected) const {
@@ -325,13 +346,14 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
       out_->final_binding = b;
       return true;
     }
-    std::string diff = QuiescenceDiff(s, b);
+    std::string rule;
+    std::string diff = QuiescenceDiff(s, b, &rule);
     if (diff.empty()) {
       out_->final_state = s;
       out_->final_binding = b;
       return true;
     }
-    if (recording()) best_attempts_.push_back({h_.size(), "", diff});
+    if (recording()) best_attempts_.push_back({h_.size(), "", diff, rule});
     return false;
   }
   for (size_t i = 0; i < h_.size(); ++i) {
@@ -373,7 +395,10 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
         std::string diff = nb.Reconcile(e.outcome, expected);
         if (diff.empty()) diff = Complete(t.outcome.completions, &next_open, &nb);
         if (!diff.empty()) {
-          if (recording()) best_attempts_.push_back({i, spec::ToString(t.outcome), diff});
+          if (recording()) {
+            best_attempts_.push_back(
+                {i, spec::ToString(t.outcome), diff, std::string(t.outcome.rule)});
+          }
           continue;
         }
         if (t.outcome.reallocated) nb.StartGeneration(t.outcome.generation);
@@ -391,19 +416,25 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
   return false;
 }
 
-std::string Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b) const {
+std::string Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b,
+                                   std::string* rule) const {
   const Quiescence& q = *in_.quiescence;
   std::ostringstream os;
+  auto first = [&](const char* id) {
+    if (rule->empty()) *rule = id;
+  };
   for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
     if (q.callback_refs[cb] != s.callbacks[cb].refs) {
       os << "callback " << cb << ": the allocator holds " << q.callback_refs[cb]
          << " reference(s) after the threads joined, the model " << s.callbacks[cb].refs
          << " (COM.CALLBACK.REFS); ";
+      first("COM.CALLBACK.REFS");
     }
     if (q.callback_notified[cb] != s.callbacks[cb].notified) {
       os << "callback " << cb << ": " << q.callback_notified[cb]
          << " NotifyRelease call(s) received, the model " << s.callbacks[cb].notified
          << " (NOTIFY.ONCE); ";
+      first("NOTIFY.ONCE");
     }
   }
   if (q.props && !s.destroyed &&
@@ -412,6 +443,7 @@ std::string Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b)
        << q.props->cbBuffer << "," << q.props->cbAlign << "," << q.props->cbPrefix
        << "}, the model {" << s.props.cBuffers << "," << s.props.cbBuffer << "," << s.props.cbAlign
        << "," << s.props.cbPrefix << "} (ALLOC.GETPROPS); ";
+    first("ALLOC.GETPROPS");
   }
   for (const auto& [obs, refs] : q.sample_refs) {
     spec::SampleHandle hnd = b.ModelHandle(obs);
@@ -422,7 +454,8 @@ std::string Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b)
     }
     if (model != refs) {
       os << "observed sample " << obs << ": the client holds " << refs
-         << " reference(s), the model " << model << "; ";
+         << " reference(s), the model " << model << " (COM.SAMPLE.RELEASE); ";
+      first("COM.SAMPLE.RELEASE");
     }
   }
   return os.str();
@@ -435,6 +468,13 @@ std::string Search::Report(bool gave_up) const {
     os << "linearizability search GAVE UP (not a failure) after " << nodes_ << " nodes (bound "
        << opt_.node_bound << "), " << memo_hits_ << " memo hits, on " << n
        << " calls; deepest partial linearization " << best_depth_ << " of " << n << ".\n";
+  } else if (std::all_of(overlap_.begin(), overlap_.end(), [](int k) { return k == 0; })) {
+    // Nothing ran concurrently: the model's rule for the rejected call is
+    // the one broken (CheckResult::stuck), not THREAD.SAFE.
+    os << "NOT ALLOWED BY THE MODEL: no two of these " << n
+       << " calls overlap, so real time gives their one order, and the model (profile "
+       << (in_.profile == spec::Profile::kStrict ? "strict" : "portable")
+       << ") does not allow it.\n";
   } else {
     os << "NOT LINEARIZABLE (THREAD.SAFE): no order of these " << n
        << " calls that respects their real-time order is allowed by the model (profile "

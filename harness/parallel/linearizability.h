@@ -66,6 +66,10 @@ struct Event {
   // wake-up lost before then shows as a wrong result instead of passing as
   // a GetBuffer that began after the Decommit).
   uint64_t took_effect_before = UINT64_MAX;
+  // Not read by the checker: which op of its thread's list the call ran
+  // (ParallelCase::threads), -1 for the runner's own calls, so that the
+  // history can be replayed in its own order (serial_replay.h).
+  int source = -1;
 };
 
 // What was observed once every thread had joined (no call in flight):
@@ -119,6 +123,19 @@ struct CheckResult {
   // and intervals, the deepest partial linearization, and for each call
   // that could not extend it, what the model expected and the difference).
   std::string report;
+  // kNotLinearizable: the first reason the deepest partial linearization
+  // could not go on that names a SPEC.md rule (the model's outcome for the
+  // call, or the rule an end-state comparison checks). For a history with
+  // one order only (no two calls overlap) that is the rule broken, as a
+  // sequential checker would name it; otherwise only one explanation of
+  // many. `event` indexes `history`, or is history.size() for the end state.
+  struct Stuck {
+    size_t event = 0;
+    std::string rule;      // "" when no attempt named one
+    std::string expected;  // the model's outcome (trace format), or the end-state difference
+    std::string observed;  // the call's observed outcome, or ""
+  };
+  Stuck stuck;
 };
 
 CheckResult CheckLinearizable(const CheckInput& input,

@@ -208,6 +208,7 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
     }
     Event e;
     e.op = op;
+    e.source = static_cast<int>(k);
     // A blocking GetBuffer may wait for another thread's release, or for
     // the runner's Decommit (RunOnce) if nothing else can wake it.
     const bool blocking = op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT);
@@ -312,6 +313,24 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
     }
   }
   return {ids.begin(), ids.end()};
+}
+
+// Whether real time orders the client's calls of `history` (sorted by
+// invocation) up to and including call `last` (history.size(): all of
+// them): none of them overlaps another client call, so every linearization
+// takes them in that order, and a call the model rejects there is a
+// sequential failure. The runner's own Decommit does not count: it is made
+// only while every client thread is blocked in GetBuffer, so with one client
+// thread it overlaps just the call it wakes, whose result (NOT_COMMITTED)
+// and the state after are the same in either order.
+bool SequentialThrough(const std::vector<Event>& history, size_t last) {
+  const Event* previous = nullptr;
+  for (size_t i = 0; i < history.size() && i <= last + 1; ++i) {
+    if (history[i].op.thread == kRunnerThread) continue;
+    if (previous != nullptr && previous->responded > history[i].invoked) return false;
+    previous = &history[i];
+  }
+  return true;
 }
 
 std::string Violations(harness::Driver& driver) {
@@ -617,7 +636,23 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       break;
     case Verdict::kNotLinearizable:
       report += r.report;
-      if (violations.empty()) {
+      if (!violations.empty()) {
+        // The violation's rule decides.
+      } else if (!r.stuck.rule.empty() && SequentialThrough(r.history, r.stuck.event)) {
+        // No client call up to the rejected one overlapped another: that
+        // much of the history is sequential, and the model's rule for the
+        // call it rejects is the rule broken, as the Lockstep would name
+        // it. Nothing concurrent led there: THREAD.SAFE would be false.
+        const size_t at = r.stuck.event;
+        result->divergence.rule = r.stuck.rule;
+        result->divergence.op = at < r.history.size() ? spec::ToString(r.history[at].op) : "";
+        result->divergence.expected = r.stuck.expected;
+        result->divergence.observed = r.stuck.observed;
+        report +=
+            "no call up to the rejected one overlapped another: one order only, so the "
+            "rule the model applied (" +
+            r.stuck.rule + ") is the one broken, not THREAD.SAFE\n";
+      } else {
         result->divergence.rule = "THREAD.SAFE";
         result->divergence.expected =
             "some order of the calls, respecting real time, that the model allows";

@@ -14,6 +14,10 @@
 // and sample_hooks.h: one named function per point where a variant departs,
 // which allocator.cpp and sample.cpp call in place of the reference step.
 //
+// Which variants are concurrency bugs (the kit may report them as
+// THREAD.SAFE; every other one must be reported under the rule it breaks)
+// is DSALLOC_CONCURRENCY_VARIANTS in src/CMakeLists.txt, with the reasons.
+//
 // Two lists. DSALLOC_VARIANTS (the values from kLostNotify to
 // kOverlappingBuffers) are the kill-table variants: every checker of the
 // tree must kill each. DSALLOC_KIT_VARIANTS (from kBufferFreedAtDecommit on)
