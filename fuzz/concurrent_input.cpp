@@ -107,6 +107,9 @@ Op ForThread(const Op& in, int thread) {
     case OpKind::kDllCanUnloadNow:
     case OpKind::kRepeat:
     case OpKind::kRepeatEnd:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       break;  // GetFreeCount
   }
   op.thread = static_cast<uint8_t>(thread);
@@ -138,7 +141,15 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
   in.schedule_seed = head >> 1;
   in.c.threads.resize(static_cast<size_t>(threads));
   in.c.hints.resize(static_cast<size_t>(threads));
-  std::vector<Op> ops = size > 0 ? Decode(data + 1, size - 1) : std::vector<Op>();
+  // Bit 7 of a thread record's byte 1 is its schedule hint, not the
+  // extended op selector of fuzz_input.h: cleared before decoding, so the
+  // selector works in prefix records only.
+  std::vector<uint8_t> records(data + (size > 0 ? 1 : 0), data + size);
+  for (size_t at = 0; at + 1 < records.size(); at += kRecordSize) {
+    uint8_t& bits = records[at + 1];
+    if (((bits >> 3) & 3) != 0) bits &= 0x7F;
+  }
+  std::vector<Op> ops = Decode(records.data(), records.size());
   for (size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];
     if (op.thread == 0) {

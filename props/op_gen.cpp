@@ -272,6 +272,9 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
       case OpKind::kDllCanUnloadNow:
       case OpKind::kRepeat:
       case OpKind::kRepeatEnd:
+      case OpKind::kCallbackRelease:
+      case OpKind::kCallbackHoldAllocator:
+      case OpKind::kCallbackReleaseAllocator:
         break;
     }
     return op;

@@ -289,6 +289,9 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
       case OpKind::kDllCanUnloadNow:
       case OpKind::kRepeat:
       case OpKind::kRepeatEnd:
+      case OpKind::kCallbackRelease:
+      case OpKind::kCallbackHoldAllocator:
+      case OpKind::kCallbackReleaseAllocator:
         break;
     }
     w.events.push_back(std::move(e));
