@@ -120,8 +120,13 @@ Op ForThread(const Op& in, int thread) {
 // threads' calls must stay in the domain of every state the prefix can
 // leave: a Commit of 657,930 buffers after a hostile SetProperties is
 // outside the portable domain, and the runner does not check it), on the
-// checker's thread.
-Op ForPrefix(const Op& op) { return ForThread(op, 0); }
+// checker's thread. The client may also let go of a callback there
+// (COM.CALLBACK.CLIENT), so that the threads race a release that notifies it
+// against a SetNotify that destroys it.
+Op ForPrefix(const Op& op) {
+  if (op.kind == OpKind::kCallbackRelease) return spec::MakeCallbackOp(op.kind, op.callback);
+  return ForThread(op, 0);
+}
 
 // A thread-list record's schedule hint (concurrent_input.h): byte 1's bits
 // 7 and 2 (unused, and fault injection, which thread lists drop). `at` is
@@ -163,6 +168,7 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
       in.c.hints[static_cast<size_t>(t)].push_back(HintOf(data, size, 1 + i * kRecordSize));
     }
   }
+  props::parallel::PassOnlyHeldCallbacks(in.c);
   return in;
 }
 
@@ -187,7 +193,7 @@ std::vector<uint8_t> EncodeConcurrent(const props::parallel::ParallelCase& c, bo
   }
   std::vector<uint8_t> bytes(1, static_cast<uint8_t>(threads - 2));
   std::vector<uint8_t> records = Encode(ops, exact);
-  for (size_t i = 0; i < hints.size(); ++i) {
+  for (size_t i = c.prefix.size(); i < hints.size(); ++i) {
     uint8_t& bits = records[i * kRecordSize + 1];
     bits = static_cast<uint8_t>((bits & 0x7B) | ((hints[i] & 1) << 7) | ((hints[i] & 2) << 1));
   }
