@@ -22,7 +22,7 @@ target_compile_definitions(conform_soak_test PRIVATE
   DSALLOC_VARIANTS_DIR="${CMAKE_BINARY_DIR}/variants")
 foreach(variant kLostNotify kSetNotifyNoAddRef kOldCallbackKept kDecommitWakesOne
                 kPhantomWaiter kLeakedSelfRef kNotifyUnderLock kNotifyBeforeFree
-                kFreeCountOffByOne)
+                kFreeCountOffByOne kSetNotifyReleaseFirst)
   if(TARGET dsalloc_variant_${variant})
     add_dependencies(conform_soak_test dsalloc_variant_${variant})
   endif()

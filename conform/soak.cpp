@@ -39,6 +39,7 @@ constexpr long long kCyclesPerEpoch = 1024;  // per worker
 constexpr long long kDecommitEvery = 4;      // epochs; a quiescent one half-way
 constexpr int kCallbacks = 3;
 constexpr int kReentrantEvery = 16;  // NotifyRelease calls GetFreeCount
+constexpr int kRacesPerEpoch = 8;    // SetNotify(NULL) calls of a RaceRemoval
 
 std::string Hr(HRESULT hr) { return spec::HresultName(hr); }
 
@@ -129,8 +130,13 @@ struct Traffic {
 
 class Soak;
 
-// A counting NotifyRelease callback. The soak holds one reference from
-// creation until teardown, so its count never reaches 0 before that.
+// A counting NotifyRelease callback. The soak holds one reference on the
+// first kCallbacks from creation until teardown, so their count never
+// reaches 0 before that. A disposable one (Churn) the soak lets go of as
+// soon as it is installed: the allocator then holds its last reference
+// (COM.CALLBACK.CLIENT), and the SetNotify that replaces it destroys it; a
+// call after that, or its death during a NotifyRelease, is reported
+// (COM.CALLBACK.DEAD).
 class CountingCallback final : public IMemAllocatorNotifyCallbackTemp {
  public:
   CountingCallback(Soak* soak, int index) : soak_(soak), index_(index) {}
@@ -143,19 +149,32 @@ class CountingCallback final : public IMemAllocatorNotifyCallbackTemp {
   long refs() const { return refs_.load(); }
   long long notified() const { return notified_.load(); }
   int index() const { return index_; }
-  // The soak's own final Release (teardown), if the count allows it.
+  // The soak's own Release (teardown, or a disposable one's right after it
+  // is installed), once, if the count allows it.
   void ReleaseOwn() {
-    if (refs_.load() <= 0) return;
+    if (released_by_soak_.load() || refs_.load() <= 0) return;
     released_by_soak_.store(true);
     Release();
   }
+  // The soak let go of it: its count is the allocator's alone.
+  bool released_by_soak() const { return released_by_soak_.load(); }
+  // Removed by a SetNotify(NULL) racing the workers' releases
+  // (RaceRemoval): releases already under way may still notify it.
+  void MarkRaced() { raced_.store(true); }
+  bool raced() const { return raced_.load(); }
 
  private:
+  // A call on it after the soak let go and its count reached 0: destroyed
+  // (COM.CALLBACK.DEAD), under the rule of the step that made the call.
+  void DeadCall(const char* rule, const std::string& what);
+
   Soak* const soak_;
   const int index_;
   std::atomic<long> refs_{1};
   std::atomic<long long> notified_{0};
+  std::atomic<int> notifying_{0};  // NotifyRelease calls now running
   std::atomic<bool> released_by_soak_{false};
+  std::atomic<bool> raced_{false};
 };
 
 enum class EpochKind { kCycle, kDecommitWait, kExit };
@@ -184,6 +203,8 @@ class Soak {
   bool aborted() const { return abort_.load(); }
   bool leak() const { return leak_.load(); }
   const CountingCallback* installed() const { return installed_.load(); }
+  // The callback the controller's SetNotify now running was given.
+  const CountingCallback* setnotify_target() const { return setnotify_target_.load(); }
 
   void Fail(const std::string& rule, const std::string& message) {
     {
@@ -261,7 +282,13 @@ class Soak {
   void Account();
   void CheckQuiescent(const char* where);
   void Install(CountingCallback* callback);
+  // A fresh callback (Churn, RaceRemoval), not installed yet.
+  CountingCallback* NewDisposable();
+  // SetNotify(callback) during an epoch (RaceRemoval): no Account(), which
+  // reads the workers' counters; false on a failure.
+  bool SetNotifyRacing(CountingCallback* callback);
   void Churn();
+  void RaceRemoval();
   void QuiescentDecommit();
   void DecommitWithWaiters();
   bool ExpectHr(const char* rule, const char* call, HRESULT expected, HRESULT observed) {
@@ -286,6 +313,14 @@ class Soak {
   LONG max_cbuffers_ = 0;
   std::vector<std::unique_ptr<CountingCallback>> callbacks_;
   std::atomic<CountingCallback*> installed_{nullptr};
+  std::atomic<const CountingCallback*> setnotify_target_{nullptr};
+  long long disposables_ = 0;  // disposable callbacks installed (controller only)
+  long long races_ = 0;        // RaceRemoval calls (controller only)
+  // The callbacks RaceRemoval installed or removed in the epoch now
+  // running, and per callback the releases of such epochs: each may or may
+  // not have notified it (controller only).
+  std::vector<CountingCallback*> raced_;
+  std::vector<long long> raced_slack_;
   std::vector<long long> expected_notifies_;  // controller only
   long long accounted_releases_ = 0;          // controller only
   std::atomic<int> out_{0};                   // ALLOC.BOUND
@@ -333,9 +368,21 @@ HRESULT CountingCallback::QueryInterface(REFIID riid, void** ppv) {
   return E_NOINTERFACE;
 }
 
+void CountingCallback::DeadCall(const char* rule, const std::string& what) {
+  soak_->Fail(rule, "callback #" + std::to_string(index_) +
+                        " (let go of by the soak, the allocator held its last reference): "
+                        "expected no call after its count reached 0 (destroyed), observed " +
+                        what);
+}
+
 ULONG CountingCallback::AddRef() {
   long before = refs_.fetch_add(1);
-  if (before <= 0) {
+  if (before <= 0 && released_by_soak_.load()) {
+    // Inside SetNotify(this): it released the callback it was given before
+    // its AddRef (ALLOC.SETNOTIFY.SAME).
+    DeadCall(soak_->setnotify_target() == this ? "ALLOC.SETNOTIFY.SAME" : "COM.CALLBACK.DEAD",
+             "AddRef");
+  } else if (before <= 0) {
     soak_->Fail("COM.CALLBACK.REFS", "callback #" + std::to_string(index_) +
                                          ": expected no call after its final Release, "
                                          "observed AddRef at count " +
@@ -346,7 +393,11 @@ ULONG CountingCallback::AddRef() {
 
 ULONG CountingCallback::Release() {
   long after = refs_.fetch_sub(1) - 1;
-  if (after < 0) {
+  if (after == 0 && released_by_soak_.load() && notifying_.load() > 0) {
+    DeadCall("NOTIFY.SNAPSHOT", "its count reach 0 while a NotifyRelease on it was running");
+  } else if (after < 0 && released_by_soak_.load()) {
+    DeadCall("COM.CALLBACK.DEAD", "Release");
+  } else if (after < 0) {
     soak_->Fail("COM.CALLBACK.REFS", "callback #" + std::to_string(index_) +
                                          ": expected no call after its final Release, "
                                          "observed Release at count 0");
@@ -360,13 +411,16 @@ ULONG CountingCallback::Release() {
 }
 
 HRESULT CountingCallback::NotifyRelease() {
-  if (refs_.load() <= 0) {
+  notifying_.fetch_add(1);
+  if (refs_.load() <= 0 && released_by_soak_.load()) {
+    DeadCall("NOTIFY.SNAPSHOT", "NotifyRelease");
+  } else if (refs_.load() <= 0) {
     soak_->Fail("COM.CALLBACK.REFS", "callback #" + std::to_string(index_) +
                                          ": expected no call after its final Release, "
                                          "observed NotifyRelease");
   }
   const CountingCallback* now = soak_->installed();
-  if (now != this) {
+  if (now != this && !raced_.load()) {
     soak_->Fail("NOTIFY.ONCE",
                 "expected NotifyRelease only on the installed callback (" +
                     (now == nullptr ? std::string("none") : "#" + std::to_string(now->index())) +
@@ -374,6 +428,7 @@ HRESULT CountingCallback::NotifyRelease() {
   }
   long long n = notified_.fetch_add(1) + 1;
   if (!soak_->SerialFreeCount() && n % kReentrantEvery == 0) soak_->ReentrantFreeCount();
+  notifying_.fetch_sub(1);
   return S_OK;
 }
 
@@ -654,6 +709,10 @@ void Soak::Account() {
   if (CountingCallback* cb = installed_.load()) {
     expected_notifies_[static_cast<size_t>(cb->index())] += total - accounted_releases_;
   }
+  for (CountingCallback* cb : raced_) {
+    raced_slack_[static_cast<size_t>(cb->index())] += total - accounted_releases_;
+  }
+  raced_.clear();
   accounted_releases_ = total;
   cycles_done_.store(cycles);
 }
@@ -668,21 +727,33 @@ void Soak::CheckQuiescent(const char* where) {
   const CountingCallback* now = installed_.load();
   for (const auto& cb : callbacks_) {
     const long long expected = expected_notifies_[static_cast<size_t>(cb->index())];
-    if (cb->notified() != expected && !Failed("NOTIFY.ONCE")) {
+    // A callback removed while releases raced it: each of those may or may
+    // not have notified it (NOTIFY.SNAPSHOT: installed during the release).
+    const long long slack = raced_slack_[static_cast<size_t>(cb->index())];
+    if ((cb->notified() < expected || cb->notified() > expected + slack) &&
+        !Failed("NOTIFY.ONCE")) {
       Fail("NOTIFY.ONCE", std::string(where) + ": callback #" + std::to_string(cb->index()) +
                               ": expected " + std::to_string(expected) +
+                              (slack > 0 ? " to " + std::to_string(expected + slack) : "") +
                               " NotifyRelease calls (one per release made while it was "
                               "installed), observed " +
                               std::to_string(cb->notified()));
     }
-    const long want = cb.get() == now ? 2 : 1;
+    // The allocator's if installed, the soak's unless it let go
+    // (COM.CALLBACK.CLIENT: a replaced disposable callback is destroyed).
+    const bool soaks = !cb->released_by_soak();
+    const long want = (cb.get() == now ? 1 : 0) + (soaks ? 1 : 0);
     if (cb->refs() != want && !Failed("COM.CALLBACK.REFS")) {
-      Fail("COM.CALLBACK.REFS", std::string(where) + ": callback #" + std::to_string(cb->index()) +
-                                    " (" + (cb.get() == now ? "installed" : "not installed") +
-                                    "): expected " + std::to_string(want) +
-                                    " references (the soak's" +
-                                    (want == 2 ? " and the allocator's" : " only") +
-                                    "), observed " + std::to_string(cb->refs()));
+      Fail(soaks ? "COM.CALLBACK.REFS" : "COM.CALLBACK.CLIENT",
+           std::string(where) + ": callback #" + std::to_string(cb->index()) + " (" +
+               (cb.get() == now ? "installed" : "not installed") +
+               (soaks ? "" : ", let go of by the soak") + "): expected " + std::to_string(want) +
+               " references (" +
+               (want == 2   ? "the soak's and the allocator's"
+                : want == 0 ? "none: destroyed"
+                : soaks     ? "the soak's only"
+                            : "the allocator's only") +
+               "), observed " + std::to_string(cb->refs()));
     }
   }
   if (cb_alloc_ != nullptr) {
@@ -706,21 +777,91 @@ void Soak::Install(CountingCallback* callback) {
   if (cb_alloc_ == nullptr) return;
   Account();
   CallSlot& slot = MySlot();
+  setnotify_target_.store(callback);
   slot.Enter("SetNotify", nullptr);
   HRESULT hr = cb_alloc_->SetNotify(callback);
   slot.Leave();
+  setnotify_target_.store(nullptr);
   ++setnotify_calls_;
   if (ExpectHr("ALLOC.SETNOTIFY.1", "SetNotify", S_OK, hr)) installed_.store(callback);
 }
 
-// SetNotify churn: another callback, the same one again, or NULL.
+// SetNotify churn: another callback, NULL, the installed one again (also
+// when the allocator holds its last reference: ALLOC.SETNOTIFY.SAME), or a
+// fresh disposable callback the soak lets go of once it is installed
+// (COM.CALLBACK.CLIENT), so that the next churn destroys it.
 void Soak::Churn() {
   if (callbacks_.empty()) return;
   const uint64_t r = SplitMix(rng_);
-  const int pick = static_cast<int>(r % (kCallbacks + 1));
-  CountingCallback* target =
-      pick == kCallbacks ? nullptr : callbacks_[static_cast<size_t>(pick)].get();
+  const int pick = static_cast<int>(r % (kCallbacks + 3));
+  if (pick == kCallbacks + 1) {
+    CountingCallback* fresh = NewDisposable();
+    Install(fresh);
+    if (installed_.load() != fresh) return;
+    fresh->ReleaseOwn();
+    // Once more, now that the allocator holds its last reference: the
+    // AddRef must come before the Release (ALLOC.SETNOTIFY.SAME).
+    Install(fresh);
+    return;
+  }
+  CountingCallback* target = nullptr;
+  if (pick == kCallbacks + 2) {
+    target = installed_.load();  // the same again (NULL again if none)
+  } else if (pick < kCallbacks) {
+    target = callbacks_[static_cast<size_t>(pick)].get();
+  }
   Install(target);
+}
+
+// While the workers release samples: SetNotify(NULL) on a disposable
+// callback, so that the allocator's Release of its last reference races
+// the releases that notify it. None of them may call it once it is
+// destroyed, and it may not die while one of them notifies it
+// (NOTIFY.SNAPSHOT, COM.CALLBACK.DEAD: the base classes' unsynchronised
+// read does both). Only on the controller's thread, with the epoch started.
+void Soak::RaceRemoval() {
+  CountingCallback* cb = installed_.load();
+  if (cb == nullptr || !cb->released_by_soak() || cb_alloc_ == nullptr) return;
+  while (awake_.load() < threads_ && !abort_.load()) std::this_thread::yield();
+  for (int round = 0; !stop_.load(); ++round) {
+    cb->MarkRaced();
+    raced_.push_back(cb);
+    if (!SetNotifyRacing(nullptr)) return;
+    ++races_;
+    if (round + 1 == kRacesPerEpoch) return;
+    // A fresh one, let go of at once, for the next round.
+    CountingCallback* fresh = NewDisposable();
+    fresh->MarkRaced();  // installed during the epoch: its count is a bound
+    raced_.push_back(fresh);
+    if (!SetNotifyRacing(fresh)) return;
+    fresh->ReleaseOwn();
+    cb = fresh;
+  }
+}
+
+CountingCallback* Soak::NewDisposable() {
+  const int index = static_cast<int>(callbacks_.size());
+  callbacks_.push_back(std::make_unique<CountingCallback>(this, index));
+  expected_notifies_.push_back(0);
+  raced_slack_.push_back(0);
+  ++disposables_;
+  return callbacks_.back().get();
+}
+
+bool Soak::SetNotifyRacing(CountingCallback* callback) {
+  CallSlot& slot = MySlot();
+  setnotify_target_.store(callback);
+  slot.Enter("SetNotify during the traffic", nullptr);
+  HRESULT hr = cb_alloc_->SetNotify(callback);
+  slot.Leave();
+  setnotify_target_.store(nullptr);
+  ++setnotify_calls_;
+  if (!ExpectHr(callback == nullptr ? "ALLOC.SETNOTIFY.NULL" : "ALLOC.SETNOTIFY.1",
+                "SetNotify during the traffic", S_OK, hr)) {
+    return false;
+  }
+  installed_.store(callback);
+  return true;
 }
 
 // Decommit and Commit with nothing out (ALLOC.DECOMMIT.2, ALLOC.COMMIT.3).
@@ -874,6 +1015,7 @@ bool Soak::Setup() {
       callbacks_.push_back(std::make_unique<CountingCallback>(this, i));
     }
     expected_notifies_.assign(kCallbacks, 0);
+    raced_slack_.assign(kCallbacks, 0);
     Install(callbacks_[0].get());
   }
   return true;
@@ -915,10 +1057,12 @@ void Soak::Teardown() {
     return;
   }
   for (const auto& cb : callbacks_) {
-    if (cb->refs() != 1 && !Failed("COM.CALLBACK.REFS")) {
+    const long want = cb->released_by_soak() ? 0 : 1;
+    if (cb->refs() != want && !Failed("COM.CALLBACK.REFS")) {
       Fail("COM.CALLBACK.REFS", "allocator destroyed: callback #" + std::to_string(cb->index()) +
-                                    ": expected only the soak's reference, observed " +
-                                    std::to_string(cb->refs()));
+                                    ": expected " +
+                                    (want == 1 ? "only the soak's reference" : "none (destroyed)") +
+                                    ", observed " + std::to_string(cb->refs()));
     }
     cb->ReleaseOwn();
   }
@@ -957,7 +1101,11 @@ void Soak::ControllerMain() {
         quota_[static_cast<size_t>(i)] = this_epoch / threads_ + (i < this_epoch % threads_);
       }
     }
-    if (!RunEpoch(EpochKind::kCycle)) return;
+    StartEpoch(EpochKind::kCycle);
+    // Half the epochs that start with a disposable callback installed remove
+    // it while the workers release (RaceRemoval).
+    if ((SplitMix(rng_) & 1) != 0) RaceRemoval();
+    if (!AwaitArrivals()) return;
     CheckQuiescent("at a rendezvous");
   }
   if (abort_.load()) return;
@@ -1000,8 +1148,10 @@ SoakReport Soak::Report(double seconds) {
                   std::to_string(misses) + " misses), " + std::to_string(releases) + " releases; ";
   if (cb_alloc_ != nullptr || notify_na_.empty()) {
     s += std::to_string(notified) + " NotifyRelease calls counted exactly on " +
-         std::to_string(callbacks_.size()) + " callbacks at " + std::to_string(epochs_) +
-         " rendezvous, " + std::to_string(setnotify_calls_) + " SetNotify calls; ";
+         std::to_string(callbacks_.size()) + " callbacks (" + std::to_string(disposables_) +
+         " let go of once installed, " + std::to_string(races_) +
+         " removed while releases raced) at " + std::to_string(epochs_) + " rendezvous, " +
+         std::to_string(setnotify_calls_) + " SetNotify calls; ";
   } else {
     s += "notify counting not applicable (" + notify_na_ + "); ";
   }

@@ -316,7 +316,7 @@ TEST_P(SoakVariant, IsCaught) {
 }
 
 // checks: NOTIFY.ONCE, COM.CALLBACK.REFS, ALLOC.DECOMMIT.WAKE, GEN.NOHANG, THREAD.NOLOSTWAKE,
-// checks: GEN.NOLEAK, THREAD.NOLOCK, NOTIFY.AFTERFREE, ALLOC.FREECOUNT
+// checks: GEN.NOLEAK, THREAD.NOLOCK, NOTIFY.AFTERFREE, ALLOC.FREECOUNT, ALLOC.SETNOTIFY.SAME
 INSTANTIATE_TEST_SUITE_P(
     Variants, SoakVariant,
     testing::Values(VariantCase{"kLostNotify", {"NOTIFY.ONCE"}, true},
@@ -328,7 +328,9 @@ INSTANTIATE_TEST_SUITE_P(
                     VariantCase{"kLeakedSelfRef", {"GEN.NOLEAK"}, true},
                     VariantCase{"kNotifyUnderLock", {"THREAD.NOLOCK"}, false},
                     VariantCase{"kNotifyBeforeFree", {"NOTIFY.AFTERFREE"}, true},
-                    VariantCase{"kFreeCountOffByOne", {"ALLOC.FREECOUNT"}, true}),
+                    VariantCase{"kFreeCountOffByOne", {"ALLOC.FREECOUNT"}, true},
+                    // Churn's SetNotify(same) of a callback the soak let go of.
+                    VariantCase{"kSetNotifyReleaseFirst", {"ALLOC.SETNOTIFY.SAME"}, true}),
     [](const testing::TestParamInfo<VariantCase>& info) {
       return std::string(info.param.variant);
     });

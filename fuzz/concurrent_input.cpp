@@ -107,6 +107,9 @@ Op ForThread(const Op& in, int thread) {
     case OpKind::kDllCanUnloadNow:
     case OpKind::kRepeat:
     case OpKind::kRepeatEnd:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       break;  // GetFreeCount
   }
   op.thread = static_cast<uint8_t>(thread);
@@ -117,8 +120,13 @@ Op ForThread(const Op& in, int thread) {
 // threads' calls must stay in the domain of every state the prefix can
 // leave: a Commit of 657,930 buffers after a hostile SetProperties is
 // outside the portable domain, and the runner does not check it), on the
-// checker's thread.
-Op ForPrefix(const Op& op) { return ForThread(op, 0); }
+// checker's thread. The client may also let go of a callback there
+// (COM.CALLBACK.CLIENT), so that the threads race a release that notifies it
+// against a SetNotify that destroys it.
+Op ForPrefix(const Op& op) {
+  if (op.kind == OpKind::kCallbackRelease) return spec::MakeCallbackOp(op.kind, op.callback);
+  return ForThread(op, 0);
+}
 
 // A thread-list record's schedule hint (concurrent_input.h): byte 1's bits
 // 7 and 2 (unused, and fault injection, which thread lists drop). `at` is
@@ -138,7 +146,15 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
   in.schedule_seed = head >> 1;
   in.c.threads.resize(static_cast<size_t>(threads));
   in.c.hints.resize(static_cast<size_t>(threads));
-  std::vector<Op> ops = size > 0 ? Decode(data + 1, size - 1) : std::vector<Op>();
+  // Bit 7 of a thread record's byte 1 is its schedule hint, not the
+  // extended op selector of fuzz_input.h: cleared before decoding, so the
+  // selector works in prefix records only.
+  std::vector<uint8_t> records(data + (size > 0 ? 1 : 0), data + size);
+  for (size_t at = 0; at + 1 < records.size(); at += kRecordSize) {
+    uint8_t& bits = records[at + 1];
+    if (((bits >> 3) & 3) != 0) bits &= 0x7F;
+  }
+  std::vector<Op> ops = Decode(records.data(), records.size());
   for (size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];
     if (op.thread == 0) {
@@ -152,6 +168,7 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
       in.c.hints[static_cast<size_t>(t)].push_back(HintOf(data, size, 1 + i * kRecordSize));
     }
   }
+  props::parallel::PassOnlyHeldCallbacks(in.c);
   return in;
 }
 
@@ -176,7 +193,7 @@ std::vector<uint8_t> EncodeConcurrent(const props::parallel::ParallelCase& c, bo
   }
   std::vector<uint8_t> bytes(1, static_cast<uint8_t>(threads - 2));
   std::vector<uint8_t> records = Encode(ops, exact);
-  for (size_t i = 0; i < hints.size(); ++i) {
+  for (size_t i = c.prefix.size(); i < hints.size(); ++i) {
     uint8_t& bits = records[i * kRecordSize + 1];
     bits = static_cast<uint8_t>((bits & 0x7B) | ((hints[i] & 1) << 7) | ((hints[i] & 2) << 1));
   }

@@ -20,6 +20,13 @@ constexpr uint8_t kBitOom = 1 << 2;
 constexpr int kThreadShift = 3;  // two bits
 constexpr uint8_t kBitBlocking = 1 << 5;
 constexpr uint8_t kBitBool = 1 << 6;
+// Byte 0 selects among the ops that existed before the callback-lifetime
+// ops (kOpTable up to "}"), unless this bit says it selects among those
+// (COM.CALLBACK.CLIENT, LIFE.CYCLE): every input written before they came
+// (the seed corpora, the regressions) decodes as it did.
+constexpr uint8_t kBitExtended = 1 << 7;
+constexpr int kFirstExtended = static_cast<int>(OpKind::kCallbackRelease);
+constexpr int kNumExtended = spec::kNumOpKinds - kFirstExtended;
 // Repeat N without the boolean bit: 1 <= N <= kSmallRepeat.
 constexpr uint32_t kSmallRepeat = 16;
 
@@ -143,8 +150,9 @@ void CapRepeats(std::vector<Op>& ops) {
 
 Op DecodeRecord(const uint8_t* r) {
   Op op;
-  op.kind = static_cast<OpKind>(r[0] % spec::kNumOpKinds);
   const uint8_t bits = r[1];
+  op.kind = (bits & kBitExtended) ? static_cast<OpKind>(kFirstExtended + r[0] % kNumExtended)
+                                  : static_cast<OpKind>(r[0] % kFirstExtended);
   const uint8_t s = r[2];
   const uint8_t t = r[3];
   op.thread = (bits >> kThreadShift) & 3;
@@ -173,6 +181,11 @@ Op DecodeRecord(const uint8_t* r) {
       break;
     case OpKind::kSetNotify:
       op.callback = static_cast<int8_t>(s % (spec::kNumCallbacks + 1) - 1);
+      break;
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
+      op.callback = static_cast<int8_t>(s % spec::kNumCallbacks);
       break;
     case OpKind::kQueryInterface:
     case OpKind::kSampleQueryInterface:
@@ -279,8 +292,10 @@ std::vector<Op> Decode(const uint8_t* data, size_t size) {
 
 void EncodeRecord(const Op& op, uint8_t* r, bool* exact) {
   std::memset(r, 0, kRecordSize);
-  r[0] = static_cast<uint8_t>(op.kind);
+  const int kind = static_cast<int>(op.kind);
+  r[0] = static_cast<uint8_t>(kind >= kFirstExtended ? kind - kFirstExtended : kind);
   uint8_t bits = static_cast<uint8_t>((op.thread & 3) << kThreadShift);
+  if (kind >= kFirstExtended) bits |= kBitExtended;
   if (op.null_ptr1) bits |= kBitNull1;
   if (op.null_ptr2) bits |= kBitNull2;
   if (op.oom) bits |= kBitOom;
@@ -305,6 +320,11 @@ void EncodeRecord(const Op& op, uint8_t* r, bool* exact) {
       break;
     case OpKind::kSetNotify:
       s = static_cast<uint8_t>(op.callback + 1);
+      break;
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
+      s = static_cast<uint8_t>(op.callback);
       break;
     case OpKind::kQueryInterface:
     case OpKind::kSampleQueryInterface:

@@ -11,7 +11,9 @@
 // The world (as in op.h): one allocator, created by the constructor through
 // DllGetClassObject -> IClassFactory::CreateInstance(IID_IMemAllocator),
 // with one client reference held by the driver; the samples the client
-// holds; three test callbacks (ids 0..2) owned by the driver.
+// holds; three test callbacks (ids 0..2) created by the driver, which holds
+// the client's reference on each until `callback N Release`
+// (COM.CALLBACK.CLIENT); the object itself outlives every reference.
 //
 // Naming samples. The driver cannot know the model's indices, so it speaks
 // in *observed ids*: every distinct IMediaSample* it has seen gets an id
@@ -58,8 +60,10 @@
 // to wake it (ALLOC.DECOMMIT.WAKE).
 //
 // Violations that are not part of an Outcome (a call on a callback after its
-// last reference, a count below zero, a failed lock probe, a hang) are
-// collected and reported by TakeViolations(); each names its SPEC.md rule.
+// last reference, its death during a NotifyRelease, a count below zero, a
+// failed lock probe, a hang) are collected and reported by
+// TakeViolations(); each names its SPEC.md rule (a dead callback's: the rule
+// of the step that called it, COM.CALLBACK.DEAD).
 //
 // Threading: Run may be called concurrently from several threads, each with
 // a different op.thread (the parallel property); everything else is for
@@ -194,8 +198,8 @@ class Driver {
   std::vector<spec::Completion> AwaitCompletions(size_t count);
 
   // The allocator-held references on test callback `id` right now (its
-  // count minus the driver's own reference), and NotifyRelease calls it has
-  // received so far.
+  // count minus the client's own reference while the client holds it), and
+  // NotifyRelease calls it has received so far.
   uint32_t CallbackRefs(int id) const;
   uint32_t CallbackNotifications(int id) const;
   // The references the client holds on observed sample `id` (the driver's
@@ -213,9 +217,10 @@ class Driver {
   // calls Decommit (through the raw pointer if the client holds no
   // reference) so the allocator can die (LIFE.SELFREF) and blocked workers
   // wake; releases every sample reference the client holds, then the
-  // client's allocator references; then requires every callback to be back
-  // at the driver's one reference, with no call after its final release
-  // (COM.CALLBACK.REFS, LIFE.DESTROY), blocked workers to have returned
+  // client's allocator references and those the test callbacks hold
+  // (LIFE.CYCLE); then requires the allocator to hold no reference on any
+  // callback, with no call after its final release (COM.CALLBACK.REFS,
+  // COM.CALLBACK.DEAD, LIFE.DESTROY), blocked workers to have returned
   // (GEN.NOHANG), and, if no other Driver of the same server is alive,
   // DllCanUnloadNow to answer S_OK (LIFE.DESTROY). Problems become
   // violations. Later Runs of allocator or sample ops return E_UNEXPECTED.

@@ -637,6 +637,40 @@ TEST(DriverVariantTest, SetNotifyNoAddRefUnbalancesTheCallback) {
   EXPECT_TRUE(HasRule(vs, "COM.CALLBACK.REFS")) << Describe(vs);
 }
 
+// checks: ALLOC.SETNOTIFY.SAME, COM.CALLBACK.DEAD, COM.CALLBACK.CLIENT
+TEST(DriverVariantTest, SetNotifyReleaseFirstDestroysTheCallbackItIsGiven) {
+  auto impl = Variant("kSetNotifyReleaseFirst");
+  if (!impl) return;
+  Driver driver(*impl, Fast());
+  ASSERT_TRUE(driver.ok());
+  RunOps(driver, "SetNotify 0\nSetNotify 0\n");  // harmless while the client holds it
+  EXPECT_FALSE(driver.HasViolations());
+  RunOps(driver, "callback 0 Release\nSetNotify 0\n");  // the allocator's is the last
+  std::vector<Violation> vs = driver.TakeViolations();
+  EXPECT_TRUE(HasRule(vs, "ALLOC.SETNOTIFY.SAME")) << Describe(vs);
+  driver.Teardown(true);
+}
+
+// checks: NOTIFY.SNAPSHOT, COM.CALLBACK.DEAD, COM.CALLBACK.CLIENT
+TEST(DriverVariantTest, UnsyncCallbackReadNotifiesACallbackItDestroys) {
+  auto impl = Variant("kUnsyncCallbackRead");
+  if (!impl) return;
+  Driver driver(*impl, Fast());
+  ASSERT_TRUE(driver.ok());
+  RunOps(driver, R"(
+    SetProperties 1 16 1 0
+    Commit
+    SetNotify 0
+    callback 0 react SetNotifyNull
+    callback 0 Release
+    GetBuffer nowait
+    sample 0 Release
+  )");
+  std::vector<Violation> vs = driver.TakeViolations();
+  EXPECT_TRUE(HasRule(vs, "NOTIFY.SNAPSHOT")) << Describe(vs);
+  driver.Teardown(true);
+}
+
 // checks: COM.CALLBACK.REFS
 TEST(DriverVariantTest, OldCallbackKeptLeaksAReference) {
   auto impl = Variant("kOldCallbackKept");

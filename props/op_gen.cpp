@@ -272,6 +272,9 @@ rc::Gen<Op> GenSampleOp(const spec::State& s) {
       case OpKind::kDllCanUnloadNow:
       case OpKind::kRepeat:
       case OpKind::kRepeatEnd:
+      case OpKind::kCallbackRelease:
+      case OpKind::kCallbackHoldAllocator:
+      case OpKind::kCallbackReleaseAllocator:
         break;
     }
     return op;
@@ -314,6 +317,32 @@ rc::Gen<Op> GenAllocatorCom(const spec::State& s) {
       op.null_ptr1 = *rc::gen::inRange(0, 15) == 0;
     }
     return op;
+  });
+}
+
+// The callbacks' lifetime (COM.CALLBACK.CLIENT, LIFE.CYCLE): the client lets
+// go of a callback, mostly the installed one (then the allocator holds the
+// last reference and its Release destroys it); a live callback takes a
+// reference on the allocator (the documented cycle) or gives one back.
+rc::Gen<Op> GenCallbackLifetime(const spec::State& s) {
+  return rc::gen::exec([s] {
+    std::vector<int8_t> held, alive, holding;
+    for (int8_t c = 0; c < spec::kNumCallbacks; ++c) {
+      const spec::CallbackState& cb = s.callbacks[c];
+      if (cb.client_held) held.push_back(c);
+      if (!cb.Dead()) alive.push_back(c);
+      if (cb.alloc_refs > 0) holding.push_back(c);
+    }
+    int pick = *rc::gen::inRange(0, 6);
+    if (pick >= 4 && !holding.empty()) {
+      return spec::MakeCallbackOp(OpKind::kCallbackReleaseAllocator, *rc::gen::elementOf(holding));
+    }
+    if (pick == 3 && !alive.empty()) {
+      return spec::MakeCallbackOp(OpKind::kCallbackHoldAllocator, *rc::gen::elementOf(alive));
+    }
+    int8_t target = held.empty() ? 0 : *rc::gen::elementOf(held);
+    if (s.callback >= 0 && s.callbacks[s.callback].client_held && pick < 2) target = s.callback;
+    return spec::MakeCallbackOp(OpKind::kCallbackRelease, target);
   });
 }
 
@@ -373,8 +402,18 @@ rc::Gen<Op> GenOp(const spec::State& s) {
   };
   auto release_sample =
       rc::gen::exec([s] { return spec::MakeSampleOp(OpKind::kSampleRelease, *GenHeldSample(s)); });
-  auto set_notify = rc::gen::exec(
-      [] { return spec::MakeSetNotify(*rc::gen::inRange<int8_t>(-1, spec::kNumCallbacks)); });
+  // A callback the client let go of may be passed only while installed
+  // (COM.CALLBACK.CLIENT): then SetNotify(same) with the allocator's last
+  // reference (ALLOC.SETNOTIFY.SAME).
+  auto set_notify = rc::gen::exec([s] {
+    std::vector<int8_t> usable{-1};
+    for (int8_t c = 0; c < spec::kNumCallbacks; ++c) {
+      if (s.callbacks[c].client_held || s.callback == c) usable.push_back(c);
+    }
+    return spec::MakeSetNotify(*rc::gen::elementOf(usable));
+  });
+  bool callbacks_live = false;
+  for (const spec::CallbackState& cb : s.callbacks) callbacks_live |= !cb.Dead();
 
   // Sample ops stay possible after the client released the allocator (its
   // samples keep it alive: LIFE.SAMPLEALIVE); allocator ops do not.
@@ -391,6 +430,7 @@ rc::Gen<Op> GenOp(const spec::State& s) {
       {weight(alive, 2), simple(OpKind::kGetFreeCount, true, false)},
       {weight(alive, 2), GenReaction()},
       {weight(alive, 2), GenAllocatorCom(s)},
+      {weight(callbacks_live, 1), GenCallbackLifetime(s)},
       {1, GenFactory(s)},
   });
 }

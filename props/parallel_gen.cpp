@@ -191,25 +191,35 @@ rc::Gen<Op> GenPrefixOp() {
       {1, gen::just(spec::MakeSimple(OpKind::kDecommit))},
       {1, gen::just(spec::MakeSimple(OpKind::kCommit))},
       {1, GenSetProperties()},
+      // COM.CALLBACK.CLIENT: the client lets go of a callback.
+      {1, gen::map(gen::inRange(0, spec::kNumCallbacks),
+                   [](int cb) {
+                     return spec::MakeCallbackOp(OpKind::kCallbackRelease, static_cast<int8_t>(cb));
+                   })},
   });
 }
 
 // 0-8 ops; usually SetProperties + Commit first, often a callback, so most
 // cases start committed with a callback to notify, some samples held, or a
-// decommit pending.
+// decommit pending. A third of the installed callbacks are then let go of
+// by the client (COM.CALLBACK.CLIENT), so the allocator holds the last
+// reference while the threads race releases against SetNotify.
 rc::Gen<std::vector<Op>> GenPrefix() {
   return gen::weightedOneOf<std::vector<Op>>({
       {1, GenOps(0, 8, GenPrefixOp())},
       {6, gen::apply(
-              [](Op props, int callback, std::vector<Op> rest) {
+              [](Op props, int callback, bool let_go, std::vector<Op> rest) {
                 std::vector<Op> ops = {props, spec::MakeSimple(OpKind::kCommit)};
-                if (callback >= 0)
-                  ops.push_back(spec::MakeSetNotify(static_cast<int8_t>(callback)));
+                if (callback >= 0) {
+                  auto cb = static_cast<int8_t>(callback);
+                  ops.push_back(spec::MakeSetNotify(cb));
+                  if (let_go) ops.push_back(spec::MakeCallbackOp(OpKind::kCallbackRelease, cb));
+                }
                 ops.insert(ops.end(), rest.begin(), rest.end());
                 return ops;
               },
               GenSetProperties(false), gen::inRange(-1, spec::kNumCallbacks),
-              GenOps(0, 5, GenPrefixOp()))},
+              gen::weightedElement<bool>({{2, false}, {1, true}}), GenOps(0, 5, GenPrefixOp()))},
   });
 }
 
@@ -218,7 +228,9 @@ rc::Gen<std::vector<Op>> GenPrefix() {
 rc::Gen<ParallelCase> GenParallelCase() {
   return gen::apply(
       [](std::vector<Op> prefix, std::vector<std::vector<Op>> threads) {
-        return ParallelCase{std::move(prefix), std::move(threads), {}};
+        ParallelCase c{std::move(prefix), std::move(threads), {}};
+        PassOnlyHeldCallbacks(c);  // COM.CALLBACK.CLIENT
+        return c;
       },
       GenPrefix(), gen::mapcat(gen::inRange(2, kMaxParallelThreads + 1), [](int n) {
         return gen::container<std::vector<std::vector<Op>>>(static_cast<size_t>(n),

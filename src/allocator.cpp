@@ -239,6 +239,7 @@ HRESULT Allocator::SetNotify(IMemAllocatorNotifyCallbackTemp* pNotify) {
     notify_ = pNotify;
   }
   if (old != nullptr) Hook::ReleaseOldCallback(old);  // THREAD.NOLOCK
+  if (pNotify != nullptr) Hook::AddRefNewCallbackLate(pNotify);
   return S_OK;
 }
 

@@ -103,6 +103,32 @@ TEST_F(AllocatorLifetime, AnAllocatorLeftCommittedIsNeverDestroyed) {
   EXPECT_EQ(0, cb_.calls_after_final_release());
 }
 
+// The documented cycle: a callback that holds its allocator, installed, and
+// let go of by the client. Only SetNotify(NULL) breaks it: the callback is
+// destroyed, gives the allocator back, and the client's reference is the
+// allocator's last.
+// checks: LIFE.CYCLE, ALLOC.SETNOTIFY.NULL, COM.CALLBACK.CLIENT, COM.ALLOC.ADDREF
+TEST_F(AllocatorLifetime, SetNotifyNullBreaksTheReferenceCycle) {
+  IMemAllocatorCallbackTemp* a = nullptr;
+  ASSERT_HR(S_OK, CreateAllocator(IID_IMemAllocatorCallbackTemp, reinterpret_cast<void**>(&a)));
+  ASSERT_NE(nullptr, a);
+  a->AddRef();  // the callback's reference on the allocator
+  cb_.SetReleaseReaction([a](CountingCallback&, LONG now) {
+    if (now == 0) a->Release();  // the callback's destructor
+  });
+  ASSERT_HR(S_OK, a->SetNotify(&cb_));
+  cb_.Release();  // the client lets go: the allocator holds the last reference
+  EXPECT_EQ(1, cb_.refs());
+  EXPECT_EQ(3u, a->AddRef()) << "the client's, the callback's, this one";
+  EXPECT_EQ(2u, a->Release());
+  ASSERT_HR(S_OK, a->SetNotify(nullptr));  // breaks the cycle
+  EXPECT_EQ(0, cb_.refs()) << "destroyed";
+  EXPECT_EQ(2u, a->AddRef()) << "the callback gave its reference back";
+  EXPECT_EQ(1u, a->Release());
+  EXPECT_EQ(0u, a->Release()) << "the client's was the last";
+  EXPECT_EQ(0, cb_.calls_after_final_release());
+}
+
 // checks: LIFE.DESTROY, COM.ALLOC.RELEASE, LIFE.FREEMEM
 TEST_F(AllocatorLifetime, ReleasingADecommittedAllocatorDestroysItAtOnce) {
   IMemAllocatorCallbackTemp* a = MakeCommitted(3, 64);

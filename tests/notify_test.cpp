@@ -255,7 +255,11 @@ TEST_F(NotifyRelease, TheAllocatorIsAliveDuringTheCompletingCallback) {
   EXPECT_EQ(0, cb.calls_after_final_release());
 }
 
+// The allocator holds the callback's last reference (COM.CALLBACK.CLIENT), so
+// the removal must not destroy it before NotifyRelease returns
+// (COM.CALLBACK.DEAD).
 // checks: NOTIFY.REENTRANT, ALLOC.SETNOTIFY.NULL, NOTIFY.SNAPSHOT, THREAD.NOLOCK
+// checks: COM.CALLBACK.DEAD, COM.CALLBACK.CLIENT
 TEST_F(NotifyReentrant, SetNotifyNullFromInsideTheCallback) {
   CountingCallback& cb = OwnedCallback();
   IMemAllocatorCallbackTemp* a = alloc_.get();

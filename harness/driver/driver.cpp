@@ -63,10 +63,11 @@ Core::Core(const Implementation& impl, Driver::Options options) : impl_(impl), o
 }
 
 Core::~Core() {
-  // Only the driver's reference left: the callback can be deleted. Anything
-  // else means the allocator may still hold (and call) it: keep it alive.
+  // Only the client's reference left, or none: the callback can be
+  // deleted. Anything else means the allocator may still hold (and call)
+  // it: keep it alive.
   for (TestCallback* cb : callbacks_) {
-    if (cb->refs() == 1) {
+    if (cb->AllocatorRefs() == 0 && cb->HeldAllocatorRefs() == 0) {
       delete cb;
     } else {
       cb->DetachHost();
@@ -83,6 +84,14 @@ void Core::OnMisuse(std::string_view rule, std::string detail) {
   AddViolation(rule, std::move(detail));
 }
 
+bool Core::ClientHoldsAllocator() const {
+  if (book_.HoldsAllocator()) return true;
+  for (const TestCallback* cb : callbacks_) {
+    if (cb->HeldAllocatorRefs() > 0) return true;
+  }
+  return false;
+}
+
 void Core::SetResolver(ReactionResolver resolver) {
   MutexLock lock(resolver_mu_);
   resolver_ = std::move(resolver);
@@ -90,7 +99,7 @@ void Core::SetResolver(ReactionResolver resolver) {
 
 uint32_t Core::CallbackRefs(int id) const {
   if (id < 0 || id >= spec::kNumCallbacks) return 0;
-  LONG refs = callbacks_[id]->refs() - 1;  // minus the driver's own
+  LONG refs = callbacks_[id]->AllocatorRefs();  // minus the client's own
   return refs > 0 ? static_cast<uint32_t>(refs) : 0;
 }
 

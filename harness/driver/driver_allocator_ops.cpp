@@ -109,14 +109,12 @@ void Core::Execute(const Op& op, Outcome& o) {
       return;
     }
     case OpKind::kSetNotify: {
-      IMemAllocatorNotifyCallbackTemp* cb = nullptr;
-      if (op.callback >= spec::kNumCallbacks) {
+      if (op.callback < -1 || op.callback >= spec::kNumCallbacks) {
         o.hr = E_INVALIDARG;
         return;
       }
-      if (op.callback >= 0) cb = callbacks_[op.callback];
       FaultScope fault(impl_.arm_allocation_failure, op.oom);
-      o.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(cb); });
+      o.hr = CallSetNotify(op.callback);
       return;
     }
     case OpKind::kGetFreeCount: {
@@ -172,6 +170,25 @@ void Core::Execute(const Op& op, Outcome& o) {
       callbacks_[op.callback]->SetReaction(op.reaction, op.arg, op.persistent);
       o.hr = S_OK;  // NOTIFY.REENTRANT
       return;
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator: {
+      if (op.callback < 0 || op.callback >= spec::kNumCallbacks) {
+        o.hr = E_INVALIDARG;
+        return;
+      }
+      TestCallback* cb = callbacks_[op.callback];
+      if (op.kind == OpKind::kCallbackRelease) {
+        cb->ClientRelease();  // COM.CALLBACK.CLIENT; may destroy it
+      } else if (op.kind == OpKind::kCallbackHoldAllocator) {
+        alloc_->AddRef();  // LIFE.CYCLE: the callback's own reference
+        cb->HoldAllocator(alloc_);
+      } else {
+        cb->ReleaseAllocator();  // LIFE.CYCLE; may destroy the allocator
+      }
+      o.hr = S_OK;
+      return;
+    }
     case OpKind::kDllGetClassObject:
     case OpKind::kCreateInstance:
     case OpKind::kLockServer:

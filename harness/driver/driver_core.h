@@ -129,7 +129,9 @@ class Core final : public TestCallback::Host {
   IMediaSample* SamplePointer(int id) const { return book_.SamplePointer(id); }
   void Teardown(bool allocator_alive);
   bool torn_down() const { return torn_down_.load(); }
-  bool ClientHoldsAllocator() const { return book_.HoldsAllocator(); }
+  // The client, or a test callback (LIFE.CYCLE), holds an allocator
+  // reference.
+  bool ClientHoldsAllocator() const;
   std::vector<Violation> TakeViolations() { return violations_.Take(); }
   bool HasViolations() const { return violations_.Any(); }
   // Stops the helper threads (joined, or detached and must_leak()).
@@ -138,6 +140,7 @@ class Core final : public TestCallback::Host {
   // TestCallback::Host.
   void OnNotifyRelease(TestCallback& callback, LONG refs) override;
   void OnMisuse(std::string_view rule, std::string detail) override;
+  void OnDeadCall(TestCallback& callback, std::string_view method) override;
 
  private:
   struct ReactionResult {
@@ -191,6 +194,9 @@ class Core final : public TestCallback::Host {
   // allocator has one identity, else through a transient QueryInterface.
   template <typename F>
   HRESULT WithCallbackTemp(F&& call);
+  // SetNotify(callback `id`, or NULL for -1), the op's or a reaction's: a
+  // dead-callback call during it names ALLOC.SETNOTIFY.SAME (OnDeadCall).
+  HRESULT CallSetNotify(int id);
   ReactionResult PerformReaction(TestCallback& callback, const TestCallback::Pending& r)
       HARNESS_EXCLUDES(resolver_mu_);
   // THREAD.NOLOCK: true if a call needing the allocator's lock returned

@@ -110,6 +110,9 @@ void Core::ExecuteFactoryOp(const Op& op, Outcome& o) {
     case OpKind::kSetProperties2:
     case OpKind::kRepeat:
     case OpKind::kRepeatEnd:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       o.hr = E_UNEXPECTED;
       return;
   }

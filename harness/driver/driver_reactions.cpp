@@ -13,6 +13,9 @@ namespace {
 
 // The Recorder of the innermost RecorderScope on this thread, or NULL.
 thread_local Recorder* tls_recorder = nullptr;
+// The callback id of the SetNotify this thread is inside (CallSetNotify),
+// -2 when none (-1 is SetNotify(NULL)).
+thread_local int tls_setnotify_target = -2;
 
 }  // namespace
 
@@ -33,7 +36,7 @@ void Core::OnNotifyRelease(TestCallback& callback, LONG refs) {
   if (rec != nullptr) {
     Notification n;
     n.callback = static_cast<int8_t>(callback.id());
-    n.refs_at_entry = refs > 1 ? static_cast<uint32_t>(refs - 1) : 0;
+    n.refs_at_entry = refs > 0 ? static_cast<uint32_t>(refs) : 0;
     n.depth = rec->depth;
     n.reaction = r.reaction;
     slot = rec->outcome->notifications.size();
@@ -89,19 +92,19 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback, const TestCal
       break;
     }
     case Reaction::kSetNotifyNull:
-      out.hr = WithCallbackTemp([](IMemAllocatorCallbackTemp* t) { return t->SetNotify(nullptr); });
+      out.hr = CallSetNotify(-1);
       break;
     case Reaction::kSetNotifyOther:
     case Reaction::kSetNotifySelf: {
-      TestCallback* target = &callback;
+      int target = callback.id();
       if (r.reaction == Reaction::kSetNotifyOther) {
         if (r.arg < 0 || r.arg >= spec::kNumCallbacks) {
           out.hr = E_INVALIDARG;
           break;
         }
-        target = callbacks_[r.arg];
+        target = r.arg;
       }
-      out.hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(target); });
+      out.hr = CallSetNotify(target);
       break;
     }
     case Reaction::kReleaseSample: {
@@ -128,6 +131,34 @@ Core::ReactionResult Core::PerformReaction(TestCallback& callback, const TestCal
       break;
   }
   return out;
+}
+
+HRESULT Core::CallSetNotify(int id) {
+  IMemAllocatorNotifyCallbackTemp* cb = id >= 0 ? callbacks_[id] : nullptr;
+  int outer = tls_setnotify_target;
+  tls_setnotify_target = id;
+  HRESULT hr = WithCallbackTemp([&](IMemAllocatorCallbackTemp* t) { return t->SetNotify(cb); });
+  tls_setnotify_target = outer;
+  return hr;
+}
+
+void Core::OnDeadCall(TestCallback& callback, std::string_view method) {
+  // COM.CALLBACK.DEAD, under the rule of the step that broke it: a
+  // NotifyRelease on a dead callback, or its death while one runs, is a
+  // notification without a reference (NOTIFY.SNAPSHOT); a call inside
+  // SetNotify(this callback) means SetNotify destroyed the callback it was
+  // given (it was installed, the allocator held the last reference) and
+  // then used it (ALLOC.SETNOTIFY.SAME).
+  std::string_view rule = "COM.CALLBACK.DEAD";
+  if (method == "NotifyRelease" || method == "death during NotifyRelease") {
+    rule = "NOTIFY.SNAPSHOT";
+  } else if (tls_setnotify_target == callback.id()) {
+    rule = "ALLOC.SETNOTIFY.SAME";
+  }
+  std::string what = method == "death during NotifyRelease"
+                         ? "count reached 0 (destroyed) while a NotifyRelease on it was running"
+                         : std::string(method) + " called after its count reached 0 (destroyed)";
+  AddViolation(rule, "callback " + std::to_string(callback.id()) + ": " + what);
 }
 
 // --- the lock probe's Core side (lock_probe.h) ----------------------------------

@@ -154,6 +154,9 @@ void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
     case OpKind::kDllCanUnloadNow:
     case OpKind::kRepeat:
     case OpKind::kRepeatEnd:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       o.hr = E_UNEXPECTED;
       return;
   }

@@ -57,9 +57,19 @@ void Core::Teardown(bool allocator_alive) {
   } else {
     KeepForever(alloc_);
   }
+  // LIFE.CYCLE: a callback that holds the allocator gives it back, which
+  // breaks a cycle the client left (and may destroy the allocator, which
+  // then releases the callback).
+  for (TestCallback* cb : callbacks_) {
+    if (workers_idle) {
+      cb->ReleaseAllAllocatorRefs();
+    } else if (cb->HeldAllocatorRefs() > 0) {
+      KeepForever(alloc_);
+    }
+  }
   foreign_.Drop();
   for (TestCallback* cb : callbacks_) {
-    LONG held = cb->refs() - 1;
+    LONG held = cb->AllocatorRefs();
     if (held != 0) {
       // COM.CALLBACK.REFS: every reference the allocator took is returned
       // once everything is released (GEN.NOLEAK), and no other.

@@ -10,11 +10,20 @@
 // each NotifyRelease to its Host (the driver), which records it and performs
 // the callback's Reaction (op.h).
 //
-// The count starts at 1: the driver's own reference, which it keeps for the
-// callback's whole life and never gives back through Release (the driver
-// deletes the object itself once only its reference is left, see
-// driver.cpp), so any Release that takes the count below 1 was made by the
-// allocator on a reference it did not hold (COM.CALLBACK.REFS).
+// The count starts at 1: the client's own reference (the driver's). The
+// client may give it back (`callback N Release`, ClientRelease); until then
+// any Release that takes the count below 1 was made by the allocator on a
+// reference it did not hold (COM.CALLBACK.REFS). Once the count reaches 0
+// with the client's reference gone, the callback is dead: a real one would
+// be destroyed, so every later call on it (AddRef, Release, QueryInterface,
+// NotifyRelease) is reported, and so is a death while a NotifyRelease on it
+// is still running (COM.CALLBACK.DEAD; the Host names the rule). The object
+// itself is never freed while the allocator may still call it (the driver
+// deletes it only when no reference is left, see driver.cpp).
+//
+// A callback may hold references on the allocator (LIFE.CYCLE,
+// HoldAllocator): it releases them when it dies, as a real callback's
+// destructor would, or when told to (ReleaseAllocator).
 //
 // Threading: every method is thread-safe (atomics; the reaction under a
 // small mutex, never held while calling out). Lifetime: owned by the driver;
@@ -27,6 +36,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <dsalloc/strmif.h>
 
@@ -44,6 +54,10 @@ class TestCallback final : public IMemAllocatorNotifyCallbackTemp {
     virtual void OnNotifyRelease(TestCallback& callback, LONG refs) = 0;
     // A misuse of the callback object, named by its SPEC.md rule.
     virtual void OnMisuse(std::string_view rule, std::string detail) = 0;
+    // A call on the callback after it died (COM.CALLBACK.DEAD), or its death
+    // while a NotifyRelease on it runs (`method` "death during
+    // NotifyRelease"); the host names the rule from what is running.
+    virtual void OnDeadCall(TestCallback& callback, std::string_view method) = 0;
 
    protected:
     ~Host() = default;
@@ -65,8 +79,24 @@ class TestCallback final : public IMemAllocatorNotifyCallbackTemp {
   HRESULT STDMETHODCALLTYPE NotifyRelease() override;
 
   int id() const { return id_; }
-  // The whole count, the driver's reference included.
+  // The whole count, the client's reference included while it holds one.
   LONG refs() const { return refs_.load(std::memory_order_acquire); }
+  // The references the allocator holds: the count less the client's own.
+  LONG AllocatorRefs() const { return refs() - (client_held() ? 1 : 0); }
+  bool client_held() const { return client_held_.load(std::memory_order_acquire); }
+  bool dead() const { return dead_.load(std::memory_order_acquire); }
+
+  // `callback N Release`: the client gives its own reference back
+  // (COM.CALLBACK.CLIENT); the callback dies if it was the last.
+  void ClientRelease();
+  // `callback N HoldAllocator`: keep one reference on `alloc`, already
+  // AddRef'd by the caller (LIFE.CYCLE).
+  void HoldAllocator(IUnknown* alloc);
+  // `callback N ReleaseAllocator` and teardown: gives one (or every) held
+  // allocator reference back; returns what the last Release returned.
+  ULONG ReleaseAllocator();
+  void ReleaseAllAllocatorRefs();
+  uint32_t HeldAllocatorRefs() const;
   uint32_t notifications() const { return notified_.load(std::memory_order_acquire); }
 
   // `callback N react ...` (op.h Reaction).
@@ -80,14 +110,21 @@ class TestCallback final : public IMemAllocatorNotifyCallbackTemp {
   void DetachHost() { host_.store(nullptr, std::memory_order_release); }
 
  private:
-  // Reports a call made while the count is already 0 (LIFE.DESTROY).
+  // Reports a call made on a dead callback, or while the count is already
+  // 0 (COM.CALLBACK.DEAD).
   void CheckAlive(const char* method);
+  // The count reached 0 with the client's reference gone.
+  void Die();
 
   const int id_;
   std::atomic<Host*> host_;
   std::atomic<LONG> refs_{1};
+  std::atomic<bool> client_held_{true};
+  std::atomic<bool> dead_{false};
+  std::atomic<int> notifying_{0};  // NotifyRelease calls now running
   std::atomic<uint32_t> notified_{0};
-  Mutex mu_;
+  mutable Mutex mu_;
+  std::vector<IUnknown*> alloc_refs_ HARNESS_GUARDED_BY(mu_);  // LIFE.CYCLE
   spec::Reaction reaction_ HARNESS_GUARDED_BY(mu_) = spec::Reaction::kNone;
   int32_t arg_ HARNESS_GUARDED_BY(mu_) = 0;
   bool persistent_ HARNESS_GUARDED_BY(mu_) = false;

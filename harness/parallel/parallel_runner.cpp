@@ -4,6 +4,7 @@
 #include "parallel_runner.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -31,6 +32,18 @@ using SteadyClock = std::chrono::steady_clock;
 
 using spec::IsSampleOp;
 
+// The callbacks the prefix let go of (COM.CALLBACK.CLIENT).
+std::array<bool, spec::kNumCallbacks> ReleasedByPrefix(const ParallelCase& c) {
+  std::array<bool, spec::kNumCallbacks> released{};
+  for (const Op& op : c.prefix) {
+    if (op.kind == OpKind::kCallbackRelease && op.callback >= 0 &&
+        op.callback < spec::kNumCallbacks) {
+      released[op.callback] = true;
+    }
+  }
+  return released;
+}
+
 // Why a case cannot be run in parallel (caveat (b) of linearizability.cpp),
 // or "".
 std::string Malformed(const ParallelCase& c) {
@@ -48,9 +61,19 @@ std::string Malformed(const ParallelCase& c) {
       return "a parallel case has no Repeat blocks: " + spec::ToString(op);
     }
   }
+  // COM.CALLBACK.CLIENT: a callback the prefix let go of may be destroyed by
+  // another thread's SetNotify at any moment, so no thread may pass it.
+  const std::array<bool, spec::kNumCallbacks> released = ReleasedByPrefix(c);
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
       if (op.kind == OpKind::kSetReaction) return "a parallel list configures a reaction";
+      if (spec::GroupOf(op.kind) == spec::OpGroup::kCallback) {
+        return "a parallel list changes a callback's references: " + spec::ToString(op);
+      }
+      if (op.kind == OpKind::kSetNotify && op.callback >= 0 && op.callback < spec::kNumCallbacks &&
+          released[op.callback]) {
+        return "a parallel list passes a callback the client let go of: " + spec::ToString(op);
+      }
       if (op.oom || spec::GroupOf(op.kind) == spec::OpGroup::kFactory ||
           spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
         return "a parallel list has an op outside the parallel vocabulary: " + spec::ToString(op);
@@ -290,6 +313,9 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
       case OpKind::kDllCanUnloadNow:
       case OpKind::kRepeat:
       case OpKind::kRepeatEnd:
+      case OpKind::kCallbackRelease:
+      case OpKind::kCallbackHoldAllocator:
+      case OpKind::kCallbackReleaseAllocator:
         break;
     }
     w.events.push_back(std::move(e));
@@ -678,6 +704,18 @@ void RunStats::Add(const RunStats& o) {
   notifications += o.notifications;
   blocking += o.blocking;
   runner_decommits += o.runner_decommits;
+}
+
+void PassOnlyHeldCallbacks(ParallelCase& c) {
+  const std::array<bool, spec::kNumCallbacks> released = ReleasedByPrefix(c);
+  for (std::vector<Op>& list : c.threads) {
+    for (Op& op : list) {
+      if (op.kind == OpKind::kSetNotify && op.callback >= 0 && op.callback < spec::kNumCallbacks &&
+          released[op.callback]) {
+        op.callback = -1;
+      }
+    }
+  }
 }
 
 std::optional<ParallelCase> CaseFromTrace(const std::vector<Op>& ops, std::string* error) {

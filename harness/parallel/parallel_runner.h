@@ -90,6 +90,14 @@ struct ParallelCase {
 // op names a thread beyond kMaxParallelThreads.
 std::optional<ParallelCase> CaseFromTrace(const std::vector<spec::Op>& ops, std::string* error);
 
+// COM.CALLBACK.CLIENT: a callback the prefix let go of may be destroyed by
+// one thread's SetNotify while another passes it, so a thread may pass only
+// callbacks the client still holds. Turns every SetNotify(N) of a thread
+// list whose N the prefix released into SetNotify(NULL), which races the
+// releases that notify N (what a generator wants; RunParallelCase rejects
+// a case that still has one).
+void PassOnlyHeldCallbacks(ParallelCase& c);
+
 // The case as a trace (spec::ToString per op, "@T " on parallel ops), with
 // '#' comment lines saying where the parallel phase starts and what a
 // sample number means there.

@@ -56,5 +56,33 @@ TEST(ParallelRunner, AThreadPreemptedBeforeItsBlockingCallIsNotTakenAsBlocked) {
   EXPECT_FALSE(result.failed) << result.report;
 }
 
+// A callback the prefix let go of may be destroyed by one thread's SetNotify
+// while another passes it: such a case is not run (the client's fault, not
+// the allocator's), and PassOnlyHeldCallbacks turns the pass into
+// SetNotify(NULL), which races the releases that notify the callback.
+// checks: COM.CALLBACK.CLIENT, NOTIFY.SNAPSHOT
+TEST(ParallelRunner, ThreadsPassOnlyCallbacksTheClientHolds) {
+  ParallelCase c = CaseOf(
+      "SetProperties 2 64 1 0\n"
+      "Commit\n"
+      "SetNotify 0\n"
+      "callback 0 Release\n"
+      "@1 GetBuffer nowait\n"
+      "@1 sample 0 Release\n"
+      "@2 SetNotify 0\n"
+      "@2 SetNotify 1\n");
+  RunOptions options;
+  options.repeats = 2;
+  options.driver = harness::Driver::Options::ForCheckers();
+  RunResult refused = RunParallelCase(harness::Embedded(), c, options);
+  EXPECT_TRUE(refused.failed);
+  EXPECT_NE(refused.report.find("let go of"), std::string::npos) << refused.report;
+  PassOnlyHeldCallbacks(c);
+  EXPECT_EQ(c.threads[1][0].callback, -1);
+  EXPECT_EQ(c.threads[1][1].callback, 1);  // still held: unchanged
+  RunResult result = RunParallelCase(harness::Embedded(), c, options);
+  EXPECT_FALSE(result.failed) << result.report;
+}
+
 }  // namespace
 }  // namespace dsalloc::props::parallel

@@ -91,6 +91,9 @@ TEST(TraceFormat, RoundTripsExamples) {
       "callback 0 react SetNotifyOther 2",
       "callback 2 react ReleaseSample 1",
       "callback 2 react None",
+      "callback 1 Release",
+      "callback 0 HoldAllocator",
+      "callback 2 ReleaseAllocator",
       "sample 1 AddRef",
       "sample 0 Release",
       "sample 1 QueryInterface IMediaSample2",
@@ -183,12 +186,17 @@ TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
     EXPECT_EQ(GroupOf(a.kind), a.group);
     EXPECT_EQ(IsSampleOp(a.kind), a.group == OpGroup::kSample || a.group == OpGroup::kSample2);
     for (const OpInfo& b : kOpTable) {
+      // Shared names are told apart by the line's head ("sample N",
+      // "callback N", or none).
       if (a.kind != b.kind && a.name == b.name) {
-        EXPECT_NE(IsSampleOp(a.kind), IsSampleOp(b.kind)) << a.name;
+        bool same_head = IsSampleOp(a.kind) == IsSampleOp(b.kind) &&
+                         (a.group == OpGroup::kCallback) == (b.group == OpGroup::kCallback);
+        EXPECT_FALSE(same_head) << a.name;
       }
     }
     if (a.group == OpGroup::kConfig) continue;
     Op op = MakeSimple(a.kind);
+    if (a.group == OpGroup::kCallback) op.callback = 0;
     if (a.kind == OpKind::kSetMediaType) op.value = -1;
     if (a.kind == OpKind::kRepeat) op.value = 1;
     auto back = ParseOp(ToString(op));
@@ -206,6 +214,7 @@ TEST(OpTable, NullablePointersMatchTheTraceSyntax) {
       Op op = MakeSimple(info.kind);
       if (info.kind == OpKind::kSetMediaType) op.value = -1;
       if (info.kind == OpKind::kRepeat) op.value = 1;
+      if (info.group == OpGroup::kCallback) op.callback = 0;
       (which == 1 ? op.null_ptr1 : op.null_ptr2) = true;
       auto back = ParseOp(ToString(op));
       ASSERT_TRUE(back.has_value()) << ToString(op);
@@ -255,6 +264,13 @@ TEST(TraceFormat, RoundTripsRandomOps) {
         op.sample = 0;
         break;
       case OpKind::kRepeatEnd:
+        op.thread = 0;
+        op.sample = 0;
+        break;
+      case OpKind::kCallbackRelease:
+      case OpKind::kCallbackHoldAllocator:
+      case OpKind::kCallbackReleaseAllocator:
+        op.callback = static_cast<int8_t>(rng() % kNumCallbacks);
         op.thread = 0;
         op.sample = 0;
         break;
@@ -738,6 +754,80 @@ TEST(ModelNotify, SetNotifyAnyStateSameAndSwap) {
   EXPECT_EQ(m.s.callbacks[1].refs, 1u);
   m.Do("Release");  // destruction releases the installed callback
   EXPECT_EQ(m.s.callbacks[1].refs, 0u);
+}
+
+// checks: COM.CALLBACK.CLIENT, ALLOC.SETNOTIFY.SAME, ALLOC.SETNOTIFY.NULL, LIFE.DESTROY
+TEST(ModelCallbackLifetime, TheAllocatorsReleaseOfTheLastReferenceDestroysIt) {
+  Sim m;
+  m.Do("callback 2 Release");  // never installed: destroyed by the client
+  EXPECT_TRUE(m.s.callbacks[2].Dead());
+  EXPECT_FALSE(m.Allowed("SetNotify 2"));  // nothing may pass a dead callback
+  EXPECT_FALSE(m.Allowed("callback 2 Release"));
+  m.Do("SetNotify 0");
+  EXPECT_EQ(m.Do("callback 0 Release").rule, "COM.CALLBACK.CLIENT");
+  EXPECT_FALSE(m.s.callbacks[0].Dead());  // the allocator's reference
+  ASSERT_TRUE(m.Allowed("SetNotify 0"));  // the installed one, borrowed
+  m.Do("SetNotify 0");
+  EXPECT_EQ(m.s.callbacks[0].refs, 1u);
+  EXPECT_FALSE(m.s.callbacks[0].Dead());
+  m.Do("SetNotify null");
+  EXPECT_TRUE(m.s.callbacks[0].Dead());
+  EXPECT_FALSE(m.Allowed("SetNotify 0"));
+  m.Do("SetNotify 1");
+  m.Do("callback 1 Release");
+  m.Do("Release");  // LIFE.DESTROY releases the last reference
+  EXPECT_TRUE(m.s.destroyed);
+  EXPECT_TRUE(m.s.callbacks[1].Dead());
+}
+
+// checks: COM.CALLBACK.DEAD, NOTIFY.SNAPSHOT, COM.CALLBACK.REFS
+TEST(ModelCallbackLifetime, NoDeathWhileNotifiedUnderEitherKeepAlive) {
+  for (Profile p : {Profile::kStrict, Profile::kPortable}) {
+    State s = Initial();
+    for (const char* line : {"SetProperties 1 64 1 0", "Commit", "SetNotify 0",
+                             "callback 0 react SetNotifyNull", "callback 0 Release", "GetBuffer"}) {
+      Transitions t = Step(s, *ParseOp(line), p);
+      ASSERT_FALSE(t.empty()) << line;
+      s = t[0].next;
+    }
+    Transitions t = Step(s, *ParseOp("sample 0 Release"), p);
+    ASSERT_FALSE(t.empty());
+    for (const Transition& x : t) {
+      ASSERT_EQ(x.outcome.notifications.size(), 1u);
+      // A COM snapshot (2) or a holder (1): never 0 at entry; destroyed
+      // only after the call (COM.CALLBACK.DEAD).
+      EXPECT_GE(x.outcome.notifications[0].refs_at_entry, 1u);
+      EXPECT_TRUE(x.next.callbacks[0].Dead());
+      EXPECT_EQ(x.next.callback, -1);
+    }
+  }
+}
+
+// checks: LIFE.CYCLE, ALLOC.SETNOTIFY.NULL, COM.ALLOC.ADDREF, LIFE.DESTROY
+TEST(ModelCallbackLifetime, TheReferenceCycleAndHowItIsBroken) {
+  Sim m;
+  m.Do("SetNotify 0");
+  EXPECT_EQ(m.Do("callback 0 HoldAllocator").rule, "LIFE.CYCLE");
+  m.Do("callback 0 Release");
+  EXPECT_EQ(m.Do("AddRef").value, 3);  // client, callback, this one
+  m.Do("Release");
+  m.Do("SetNotify null");  // the callback dies and gives the allocator back
+  EXPECT_TRUE(m.s.callbacks[0].Dead());
+  EXPECT_EQ(m.s.callbacks[0].alloc_refs, 0u);
+  EXPECT_EQ(m.s.TotalRefs(), 1u);
+  m.Do("Release");
+  EXPECT_TRUE(m.s.destroyed);
+
+  Sim n;  // broken by the callback instead
+  n.Do("SetNotify 1");
+  n.Do("callback 1 HoldAllocator");
+  n.Do("callback 1 Release");
+  n.Do("Release");  // the client lets go of both: the cycle keeps them
+  EXPECT_FALSE(n.s.destroyed);
+  EXPECT_FALSE(n.Allowed("SetNotify null"));  // the client holds no allocator
+  EXPECT_EQ(n.Do("callback 1 ReleaseAllocator").rule, "LIFE.DESTROY");
+  EXPECT_TRUE(n.s.destroyed);
+  EXPECT_TRUE(n.s.callbacks[1].Dead());
 }
 
 // checks: NOTIFY.REENTRANT, NOTIFY.SNAPSHOT, NOTIFY.AFTERFREE, THREAD.NOLOCK

@@ -293,6 +293,9 @@ std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
     case OpKind::kDllCanUnloadNow:
     case OpKind::kRepeat:
     case OpKind::kRepeatEnd:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       return std::nullopt;
   }
   if (!ok || !t.Done()) return std::nullopt;
@@ -392,6 +395,13 @@ Op MakeReaction(int8_t callback, Reaction r, int32_t arg, bool persistent) {
   return op;
 }
 
+Op MakeCallbackOp(OpKind kind, int8_t callback) {
+  Op op;
+  op.kind = kind;
+  op.callback = callback;
+  return op;
+}
+
 bool operator==(const Op& a, const Op& b) {
   return a.kind == b.kind && a.thread == b.thread && a.null_ptr1 == b.null_ptr1 &&
          a.null_ptr2 == b.null_ptr2 && a.oom == b.oom && a.sample == b.sample &&
@@ -424,6 +434,11 @@ std::string ToString(const Op& op) {
       PutNum(out, op.arg);
     }
     if (op.persistent) Put(out, "persistent");
+    return out;
+  } else if (GroupOf(op.kind) == OpGroup::kCallback) {
+    out += "callback ";
+    out += std::to_string(op.callback);
+    Put(out, OpKindName(op.kind));
     return out;
   } else if (op.kind == OpKind::kRepeat) {
     out += "Repeat";
@@ -551,6 +566,9 @@ std::string ToString(const Op& op) {
       break;  // no arguments
     case OpKind::kSetReaction:
     case OpKind::kRepeat:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       break;  // printed above
     case OpKind::kRepeatEnd:
       break;  // the name alone: "}"
@@ -584,9 +602,19 @@ std::optional<Op> ParseOp(std::string_view line) {
   if (head == "callback") {
     int32_t cb = 0;
     if (!ParseNext(t, &cb) || cb < 0 || cb >= kNumCallbacks) return std::nullopt;
-    if (!t.Accept("react")) return std::nullopt;
-    op.kind = OpKind::kSetReaction;
     op.callback = static_cast<int8_t>(cb);
+    if (!t.Accept("react")) {
+      // COM.CALLBACK.CLIENT, LIFE.CYCLE: "callback N Release" ...
+      std::string_view name = t.Next();
+      for (const OpInfo& info : kOpTable) {
+        if (info.group == OpGroup::kCallback && info.name == name) {
+          op.kind = info.kind;
+          return t.Done() ? std::optional<Op>(op) : std::nullopt;
+        }
+      }
+      return std::nullopt;
+    }
+    op.kind = OpKind::kSetReaction;
     std::string_view r = t.Next();
     int found = -1;
     for (int i = 0; i < kNumReactions; ++i) {
@@ -716,6 +744,9 @@ std::optional<Op> ParseOp(std::string_view line) {
     case OpKind::kSetProperties2:
     case OpKind::kRepeat:
     case OpKind::kRepeatEnd:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       return std::nullopt;
   }
   if (!t.Done()) return std::nullopt;

@@ -37,6 +37,10 @@
 //   AddRef | Release | QueryInterface IMemAllocatorCallbackTemp [null]
 //   callback 1 react GetBufferNoWait [persistent]
 //   callback 0 react SetNotifyOther 2 | callback 2 react ReleaseSample 1
+//   callback 1 Release                (the client drops its own reference)
+//   callback 1 HoldAllocator          (the callback AddRefs the allocator and
+//                                      keeps that reference: LIFE.CYCLE)
+//   callback 1 ReleaseAllocator       (the callback releases one it holds)
 //   sample 1 AddRef | sample 1 Release | sample 1 QueryInterface IUnknown
 //   sample 1 GetPointer [null] | sample 1 GetSize
 //   sample 1 GetTime * * | sample 1 SetTime 100 - | sample 1 SetTime - -
@@ -134,8 +138,11 @@ enum class OpKind : uint8_t {
   kDllCanUnloadNow,
   kRepeat,
   kRepeatEnd,
+  kCallbackRelease,
+  kCallbackHoldAllocator,
+  kCallbackReleaseAllocator,
 };
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kRepeatEnd) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kCallbackReleaseAllocator) + 1;
 
 // Which object an op is called on, which also fixes its trace syntax.
 enum class OpGroup : uint8_t {
@@ -150,6 +157,8 @@ enum class OpGroup : uint8_t {
                //   "callback N react Reaction..."
   kControl,    // the checker's control flow, not an API call:
                //   "Repeat N {" and "}" (Op::value is N)
+  kCallback,   // what the client or a test callback does with references
+               //   (COM.CALLBACK.CLIENT, LIFE.CYCLE): "callback N Name"
 };
 
 // One row per op: its trace name, its group, and what Op::null_ptr1 /
@@ -206,6 +215,9 @@ inline constexpr OpInfo kOpTable[] = {
     {OpKind::kDllCanUnloadNow, "DllCanUnloadNow", OpGroup::kFactory, "", ""},
     {OpKind::kRepeat, "Repeat", OpGroup::kControl, "", ""},
     {OpKind::kRepeatEnd, "}", OpGroup::kControl, "", ""},
+    {OpKind::kCallbackRelease, "Release", OpGroup::kCallback, "", ""},
+    {OpKind::kCallbackHoldAllocator, "HoldAllocator", OpGroup::kCallback, "", ""},
+    {OpKind::kCallbackReleaseAllocator, "ReleaseAllocator", OpGroup::kCallback, "", ""},
 };
 
 // Row k of kOpTable is OpKind k, for every kind: each kind is listed exactly
@@ -310,7 +322,8 @@ struct Op {
   DWORD flags = 0;                            // GetBuffer dwFlags
   bool times = false;                         // GetBuffer passes non-NULL start/end times
   BufferArg buffer_arg = BufferArg::kSample;  // ReleaseBuffer
-  int8_t callback = -1;                       // SetNotify (-1 = NULL), SetReaction target
+  int8_t callback = -1;                       // SetNotify (-1 = NULL), SetReaction and
+                                              // kCallback ops' target
   Reaction reaction = Reaction::kNone;        // SetReaction
   int32_t arg = 0;                            // SetReaction argument
   bool persistent = false;                    // SetReaction
@@ -334,6 +347,7 @@ Op MakeSampleOp(OpKind kind, int32_t sample);  // sample methods
 Op MakeReleaseBuffer(int32_t sample);
 Op MakeSetNotify(int8_t callback);  // -1 = NULL
 Op MakeReaction(int8_t callback, Reaction r, int32_t arg = 0, bool persistent = false);
+Op MakeCallbackOp(OpKind kind, int8_t callback);  // "callback N Release" ...
 
 // One trace line (no newline). Round-trips: ParseOp(ToString(op)) == op for
 // every op whose unused fields are at their defaults.

@@ -72,6 +72,8 @@ size_t State::Hash() const {
   h.Add(callback);
   for (const CallbackState& c : callbacks) {
     h.Add(c.refs);
+    h.Add(c.client_held);
+    h.Add(c.alloc_refs);
     h.Add(c.notified);
     h.Add(c.reaction);
     h.Add(c.arg);
@@ -122,6 +124,9 @@ std::string State::CheckInvariants() const {
   if (callback >= 0 && callbacks[callback].refs == 0) {
     return "installed callback holds no reference";
   }
+  for (const CallbackState& c : callbacks) {
+    if (c.Dead() && c.alloc_refs != 0) return "a destroyed callback still holds the allocator";
+  }
   return {};
 }
 
@@ -159,6 +164,8 @@ std::string ToString(const State& s) {
   for (int c = 0; c < kNumCallbacks; ++c) {
     const CallbackState& cb = s.callbacks[c];
     out += "  callback " + std::to_string(c) + ": refs=" + std::to_string(cb.refs) +
+           (cb.client_held ? "+client" : (cb.Dead() ? " DEAD" : "")) +
+           (cb.alloc_refs != 0 ? " holds_allocator=" + std::to_string(cb.alloc_refs) : "") +
            " notified=" + std::to_string(cb.notified) +
            " react=" + std::string(ReactionName(cb.reaction)) + " " + std::to_string(cb.arg) +
            (cb.persistent ? " persistent" : "") + "\n";

@@ -5,7 +5,8 @@
 // spec::State is the whole abstract state of the model world (op.h): the
 // allocator's properties and state (D/C/P), its samples as plain values,
 // the free list in order, every reference count (allocator: client + self;
-// samples; the allocator-held references on each test callback), the
+// samples; the allocator-held references on each test callback, the
+// client's own reference on it and the callback's on the allocator), the
 // installed callback, each callback's reaction and the notifications it has
 // received, the FIFO of threads blocked in GetBuffer, and the server's
 // LockServer count.
@@ -89,11 +90,16 @@ struct SampleState {
 };
 
 struct CallbackState {
-  uint32_t refs = 0;      // references the allocator holds on it
-  uint32_t notified = 0;  // NotifyRelease calls received so far
+  uint32_t refs = 0;        // references the allocator holds on it
+  bool client_held = true;  // the client's own reference (COM.CALLBACK.CLIENT)
+  uint32_t alloc_refs = 0;  // references it holds on the allocator (LIFE.CYCLE)
+  uint32_t notified = 0;    // NotifyRelease calls received so far
   Reaction reaction = Reaction::kNone;
   int32_t arg = 0;
   bool persistent = false;
+  // COM.CALLBACK.DEAD: its count reached 0, so the object is destroyed and
+  // nothing may call it again.
+  bool Dead() const { return !client_held && refs == 0; }
   friend bool operator==(const CallbackState&, const CallbackState&) = default;
 };
 
@@ -113,7 +119,15 @@ struct State {
   std::array<uint8_t, kNumTraits> traits{};  // portable only
   uint32_t server_locks = 0;                 // LockServer(TRUE) not yet undone (FACTORY.LOCKSERVER)
 
-  uint32_t TotalRefs() const { return client_refs + self_refs; }
+  // Allocator references held by test callbacks (LIFE.CYCLE).
+  uint32_t CallbackHeldRefs() const {
+    uint32_t n = 0;
+    for (const CallbackState& c : callbacks) n += c.alloc_refs;
+    return n;
+  }
+  // Every reference but the self-reference: the client's and the callbacks'.
+  uint32_t ExternalRefs() const { return client_refs + CallbackHeldRefs(); }
+  uint32_t TotalRefs() const { return ExternalRefs() + self_refs; }
   bool IsFree(int index) const;
   int FreeCount() const;  // GetFreeCount's formula (ALLOC.FREECOUNT)
   SampleHandle Handle(int index) const {

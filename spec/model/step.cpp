@@ -77,7 +77,13 @@ class Chooser {
 class Engine {
  public:
   Engine(State& s, Outcome& o, Profile p, Chooser& ch)
-      : s_(s), o_(o), portable_(p == Profile::kPortable), ch_(ch) {}
+      : s_(s), o_(o), portable_(p == Profile::kPortable), ch_(ch) {
+    // Between ops the installed callback's reference is its holder's only use.
+    if (s_.callback >= 0) {
+      holders_.push_back({s_.callback, 1});
+      installed_ = 0;
+    }
+  }
 
   // Returns false when the op is outside the profile's domain.
   bool Run(const Op& op) {
@@ -122,8 +128,15 @@ class Engine {
   bool ReleaseBufferOp(const Op& op);
   void SetNotify(int8_t cb);
   bool AllocQueryInterface(const Op& op);
-  void ReleaseAllocatorRef(bool self);
+  // Who gives an allocator reference back.
+  enum class RefOwner : uint8_t { kClient, kSelf, kCallback };
+  void ReleaseAllocatorRef(RefOwner owner);
   void Destroy();
+  // Callback references (COM.CALLBACK.REFS, COM.CALLBACK.CLIENT).
+  void DropHolder(int holder);
+  void ReleaseCallback(int8_t cb);
+  void CallbackDestroyed(int8_t cb);
+  bool CallbackOp(const Op& op);
   // Pops a free sample (ALLOC.GETBUFFER.POP); returns its index.
   int PopFree();
   // Sample.
@@ -144,6 +157,21 @@ class Engine {
   // Set when some allowed outcome of the op is one the model does not
   // compute (portable): the op is then outside the domain.
   bool undefined_ = false;
+  // The allocator's reference on a callback, as one holder per SetNotify:
+  // the installed callback's reference is released when its holder's last
+  // use ends. A use is the installation, plus (portable, kTraitSnapshotRef
+  // alternative) each NotifyRelease in progress on it, so a callback
+  // replaced while it is being notified keeps that reference until the
+  // notification ends (COM.CALLBACK.REFS; the base-classes control's
+  // NotifyHolder). Under strict the snapshot is a COM reference instead and
+  // every holder has one use. Holders live for one op (none is in use
+  // between ops).
+  struct Holder {
+    int8_t callback;
+    int uses;
+  };
+  std::vector<Holder> holders_;
+  int installed_ = -1;  // index into holders_, -1 = none
 };
 
 // --- allocator ----------------------------------------------------------------
@@ -345,7 +373,7 @@ HRESULT Engine::Decommit() {
     // after the lock is dropped (LIFE.SELFREF).
     s_.state = AllocState::kDecommitted;
     Rule("ALLOC.DECOMMIT.2");
-    ReleaseAllocatorRef(true);
+    ReleaseAllocatorRef(RefOwner::kSelf);
     return S_OK;
   }
   s_.state = AllocState::kPending;  // ALLOC.DECOMMIT.3, LIFE.SAMPLEALIVE
@@ -421,11 +449,71 @@ bool Engine::ReleaseBufferOp(const Op& op) {
 
 void Engine::SetNotify(int8_t cb) {
   // ALLOC.SETNOTIFY.1: AddRef the new one, swap under the lock, Release the
-  // old one after unlocking. SetNotify(same) is safe (ALLOC.SETNOTIFY.SAME).
-  if (cb >= 0) ++s_.callbacks[cb].refs;
-  int8_t old = s_.callback;
+  // old one after unlocking. SetNotify(same) is safe (ALLOC.SETNOTIFY.SAME):
+  // the AddRef comes first, so the count never reaches 0 in between, even
+  // when the allocator holds the only reference. ALLOC.SETNOTIFY.NULL: the
+  // old one is released; if that was its last reference it is destroyed
+  // (COM.CALLBACK.CLIENT).
+  int fresh = -1;
+  if (cb >= 0) {
+    ++s_.callbacks[cb].refs;
+    holders_.push_back({cb, 1});
+    fresh = static_cast<int>(holders_.size()) - 1;
+  }
+  int old = installed_;
+  installed_ = fresh;
   s_.callback = cb;
-  if (old >= 0) --s_.callbacks[old].refs;
+  if (old >= 0) DropHolder(old);
+}
+
+void Engine::DropHolder(int holder) {
+  // COM.CALLBACK.REFS: the reference goes when the holder's last use ends
+  // (the installation, or a notification still running on it).
+  if (--holders_[holder].uses == 0) ReleaseCallback(holders_[holder].callback);
+}
+
+void Engine::ReleaseCallback(int8_t cb) {
+  CallbackState& c = s_.callbacks[cb];
+  --c.refs;
+  // COM.CALLBACK.CLIENT: the client no longer holds it, so the allocator's
+  // Release just destroyed it (SetNotify replacing it, SetNotify(NULL), the
+  // allocator's destruction, the end of a snapshot).
+  if (c.Dead()) CallbackDestroyed(cb);
+}
+
+void Engine::CallbackDestroyed(int8_t cb) {
+  // LIFE.CYCLE: a destroyed callback releases what it held on the
+  // allocator, which may destroy the allocator in turn (LIFE.DESTROY).
+  CallbackState& c = s_.callbacks[cb];
+  while (c.alloc_refs > 0) {
+    --c.alloc_refs;
+    ReleaseAllocatorRef(RefOwner::kCallback);
+  }
+}
+
+bool Engine::CallbackOp(const Op& op) {
+  CallbackState& c = s_.callbacks[op.callback];
+  if (op.kind == OpKind::kCallbackRelease) {
+    // COM.CALLBACK.CLIENT: the client drops its own reference; with none
+    // left in the allocator the callback is destroyed now.
+    c.client_held = false;
+    if (c.Dead()) CallbackDestroyed(op.callback);
+    return Succeed("COM.CALLBACK.CLIENT");
+  }
+  if (op.kind == OpKind::kCallbackHoldAllocator) {
+    // LIFE.CYCLE: the callback AddRefs the allocator and keeps it.
+    ++c.alloc_refs;
+    return Succeed("LIFE.CYCLE");
+  }
+  // kCallbackReleaseAllocator. LIFE.CYCLE: the callback gives one back.
+  // Portable: dropping the last reference but the self-reference while
+  // committed is not checked (as COM.ALLOC.RELEASE: Wine destroys the
+  // allocator).
+  if (portable_ && s_.ExternalRefs() == 1 && s_.state != AllocState::kDecommitted) return false;
+  Rule(s_.TotalRefs() == 1 ? "LIFE.DESTROY" : "LIFE.CYCLE");
+  --c.alloc_refs;
+  ReleaseAllocatorRef(RefOwner::kCallback);
+  return true;
 }
 
 bool Engine::AllocQueryInterface(const Op& op) {
@@ -446,11 +534,15 @@ bool Engine::AllocQueryInterface(const Op& op) {
                                                            : "COM.ALLOC.QI");
 }
 
-void Engine::ReleaseAllocatorRef(bool self) {
-  if (self) {
+void Engine::ReleaseAllocatorRef(RefOwner owner) {
+  if (owner == RefOwner::kSelf) {
     --s_.self_refs;
-  } else {
+  } else if (owner == RefOwner::kClient) {
     --s_.client_refs;
+  } else if (portable_ && s_.ExternalRefs() == 0 && s_.state != AllocState::kDecommitted) {
+    // A callback's last reference dropped while committed: not checked
+    // under portable (COM.ALLOC.RELEASE). The count was taken off already.
+    undefined_ = true;
   }
   if (s_.TotalRefs() == 0) Destroy();
 }
@@ -461,9 +553,11 @@ void Engine::Destroy() {
   s_.destroyed = true;
   s_.samples.clear();
   s_.free_list.clear();
-  if (s_.callback >= 0) {
-    --s_.callbacks[s_.callback].refs;
+  if (installed_ >= 0) {
+    int holder = installed_;
+    installed_ = -1;
     s_.callback = -1;
+    DropHolder(holder);  // may destroy the callback (COM.CALLBACK.CLIENT)
   }
 }
 
@@ -512,17 +606,28 @@ void Engine::ReleaseBuffer(int index, uint8_t depth) {
   // (COM.CALLBACK.REFS: released right after the call). Portable: whether
   // that keep-alive is a COM reference is a trait (the base classes' fixed
   // control keeps the callback alive with its own holder, S3).
+  // Either way the callback cannot be destroyed while it is being notified
+  // (COM.CALLBACK.DEAD), even when a SetNotify replaces it meanwhile.
   int8_t snap = s_.callback;
+  int holder = installed_;
   bool com_snap = snap >= 0 && !Alt(kTraitSnapshotRef);
-  if (com_snap) ++s_.callbacks[snap].refs;
+  if (com_snap) {
+    ++s_.callbacks[snap].refs;
+  } else if (snap >= 0) {
+    ++holders_[holder].uses;
+  }
   // NOTIFY.AFTERFREE: the sample is already free or handed over here.
   // After unlocking (THREAD.NOLOCK): NOTIFY.ONCE, then the snapshot Release,
   // then the self-reference (NOTIFY.BEFORESELF, LIFE.SELFREF).
   if (snap >= 0) {
     Notify(snap, depth);
-    if (com_snap) --s_.callbacks[snap].refs;
+    if (com_snap) {
+      ReleaseCallback(snap);
+    } else {
+      DropHolder(holder);
+    }
   }
-  if (completed) ReleaseAllocatorRef(true);
+  if (completed) ReleaseAllocatorRef(RefOwner::kSelf);
 }
 
 void Engine::Settle() {
@@ -914,6 +1019,9 @@ bool Engine::SampleOp(const Op& op) {
     case OpKind::kRepeat:
     case OpKind::kRepeatEnd:
     case OpKind::kDllCanUnloadNow:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       return false;
   }
   return false;  // not reached: the switch lists every OpKind
@@ -998,6 +1106,9 @@ bool Engine::Factory(const Op& op) {
     case OpKind::kSetMediaTime:
     case OpKind::kGetProperties2:
     case OpKind::kSetProperties2:
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
       return false;
   }
   return false;  // not reached: the switch lists every OpKind
@@ -1044,13 +1155,14 @@ bool Engine::RunOp(const Op& op) {
     case OpKind::kRelease:
       // Portable: dropping the last client reference while committed is
       // not checked (Wine destroys the allocator, the base classes do not).
-      if (portable_ && s_.client_refs == 1 && s_.state != AllocState::kDecommitted) {
+      // A callback's reference keeps it alive like any other (LIFE.CYCLE).
+      if (portable_ && s_.ExternalRefs() == 1 && s_.state != AllocState::kDecommitted) {
         return false;
       }
       o_.value = s_.TotalRefs() - 1;  // COM.ALLOC.RELEASE
       o_.any_value = portable_;
       Rule(s_.TotalRefs() == 1 ? "LIFE.DESTROY" : "COM.ALLOC.RELEASE");
-      ReleaseAllocatorRef(false);
+      ReleaseAllocatorRef(RefOwner::kClient);
       return true;
     case OpKind::kQueryInterface:
       return AllocQueryInterface(op);
@@ -1069,6 +1181,10 @@ bool Engine::RunOp(const Op& op) {
     case OpKind::kRepeat:
     case OpKind::kRepeatEnd:
       return false;  // the checker's, never a step (op.h)
+    case OpKind::kCallbackRelease:
+    case OpKind::kCallbackHoldAllocator:
+    case OpKind::kCallbackReleaseAllocator:
+      return CallbackOp(op);
     case OpKind::kSampleAddRef:
     case OpKind::kSampleRelease:
     case OpKind::kSampleQueryInterface:
@@ -1114,13 +1230,38 @@ bool Structural(const State& s, const Op& op) {
     case OpKind::kReleaseBuffer:
       return op.buffer_arg != BufferArg::kSample || (op.sample >= 0 && op.sample < n);
     case OpKind::kSetNotify:
-      return op.callback >= -1 && op.callback < kNumCallbacks;
+      // COM.CALLBACK.CLIENT: the client passes a callback it holds, or the
+      // installed one after dropping its own reference (a borrowed pointer
+      // the allocator's reference keeps alive: ALLOC.SETNOTIFY.SAME).
+      if (op.callback < -1 || op.callback >= kNumCallbacks) return false;
+      return op.callback < 0 || s.callbacks[op.callback].client_held || s.callback == op.callback;
     case OpKind::kSetReaction:
+      // Configuring a callback the client still holds; a SetNotifyOther
+      // target must be held too (CallbackReleaseAllocator below keeps it so).
       if (op.callback < 0 || op.callback >= kNumCallbacks) return false;
+      if (!s.callbacks[op.callback].client_held) return false;
       if (op.reaction == Reaction::kSetNotifyOther) {
-        return op.arg >= 0 && op.arg < kNumCallbacks;
+        return op.arg >= 0 && op.arg < kNumCallbacks && s.callbacks[op.arg].client_held;
       }
       return true;
+    case OpKind::kCallbackRelease: {
+      // COM.CALLBACK.CLIENT: the client's one reference, once; never while a
+      // reaction still means to pass this callback to SetNotify.
+      if (op.callback < 0 || op.callback >= kNumCallbacks) return false;
+      if (!s.callbacks[op.callback].client_held) return false;
+      for (const CallbackState& c : s.callbacks) {
+        if (c.reaction == Reaction::kSetNotifyOther && c.arg == op.callback) return false;
+      }
+      return true;
+    }
+    case OpKind::kCallbackHoldAllocator:
+      // LIFE.CYCLE: a live callback, given the allocator by a client that
+      // holds it.
+      if (op.callback < 0 || op.callback >= kNumCallbacks) return false;
+      return !s.callbacks[op.callback].Dead() && !s.destroyed && s.client_refs > 0;
+    case OpKind::kCallbackReleaseAllocator:
+      if (op.callback < 0 || op.callback >= kNumCallbacks) return false;
+      return s.callbacks[op.callback].alloc_refs > 0 && !s.destroyed;
     case OpKind::kSetMediaType:
       return op.value >= -1 && op.value < kNumMediaTypes;
     case OpKind::kSetProperties2:

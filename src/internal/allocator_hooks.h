@@ -170,8 +170,16 @@ struct AllocatorHooks {
 
   // How SetNotify takes its reference on the new callback (ALLOC.SETNOTIFY.1).
   static void AddRefNewCallback(Callback* callback) {
-    if (Broken(Variant::kSetNotifyNoAddRef)) return;
+    if (Broken(Variant::kSetNotifyNoAddRef) || Broken(Variant::kSetNotifyReleaseFirst)) return;
     callback->AddRef();
+  }
+
+  // After the old callback is released: nothing, unless the new one's
+  // AddRef was put off until now (ALLOC.SETNOTIFY.SAME broken: with the
+  // installed callback and the allocator holding its only reference, the
+  // Release above destroyed it).
+  static void AddRefNewCallbackLate(Callback* callback) {
+    if (Broken(Variant::kSetNotifyReleaseFirst)) callback->AddRef();
   }
 
   // How SetNotify drops the old callback (ALLOC.SETNOTIFY.1).

@@ -49,6 +49,15 @@
 //                                sample still gets E_INVALIDARG. Under the
 //                                portable profile the call is not checked
 //                                (ALLOC.RELEASEBUFFER.MISUSE).
+//   kSetNotifyReleaseFirst       strict, portable. SetNotify(p) swaps p in,
+//                                Releases the old callback, and only then
+//                                AddRefs p. Harmless while the client holds
+//                                its own reference on p; with p the
+//                                installed callback and the allocator
+//                                holding its last reference, p is destroyed
+//                                and then AddRef'd (ALLOC.SETNOTIFY.SAME,
+//                                COM.CALLBACK.DEAD). Only a checker whose
+//                                client can let go of a callback sees it.
 //   kGetPropertiesOverrun        strict, portable. IMediaSample2::
 //                                GetProperties writes min(cb, sizeof + 8)
 //                                bytes: the image, then zeros past the end
@@ -85,6 +94,7 @@ enum class Variant {
   kLoseOneNotifyInThousand,      // NOTIFY.ONCE: every 1000th notification is dropped
   kReleaseBufferAcceptsForeign,  // ALLOC.RELEASEBUFFER.MISUSE: foreign sample -> S_OK
   kGetPropertiesOverrun,         // SAMPLE2.GETPROPS.IMAGE: 8 bytes past the structure
+  kSetNotifyReleaseFirst,        // ALLOC.SETNOTIFY.SAME: old Released before new AddRef'd
 };
 
 #ifndef DSALLOC_VARIANT
