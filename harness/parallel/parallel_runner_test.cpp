@@ -13,20 +13,11 @@
 
 #include "implementation.h"
 #include "model/op.h"
+#include "parallel/case_of_trace.h"
 #include "thread_sleep.h"
 
 namespace dsalloc::props::parallel {
 namespace {
-
-ParallelCase CaseOf(const char* trace) {
-  int bad_line = 0;
-  std::optional<std::vector<spec::Op>> ops = spec::ParseTrace(trace, &bad_line);
-  EXPECT_TRUE(ops.has_value()) << "line " << bad_line;
-  std::string error;
-  std::optional<ParallelCase> c = CaseFromTrace(*ops, &error);
-  EXPECT_TRUE(c.has_value()) << error;
-  return *c;
-}
 
 // The false verdict of a loaded machine (fuzz/README.md, Findings): a
 // thread marked waiting for its blocking GetBuffer but preempted before it

@@ -13,19 +13,10 @@
 
 #include "implementation.h"
 #include "model/op.h"
+#include "parallel/case_of_trace.h"
 
 namespace dsalloc::props::parallel {
 namespace {
-
-ParallelCase CaseOf(const char* trace) {
-  int bad_line = 0;
-  std::optional<std::vector<spec::Op>> ops = spec::ParseTrace(trace, &bad_line);
-  EXPECT_TRUE(ops.has_value()) << "line " << bad_line;
-  std::string error;
-  std::optional<ParallelCase> c = CaseFromTrace(*ops, &error);
-  EXPECT_TRUE(c.has_value()) << error;
-  return *c;
-}
 
 // kWrongHresult accepts SetActualDataLength(cbBuffer + 1) (SAMPLE.LENGTH.RANGE).
 harness::Implementation WrongHresult() {
