@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -38,7 +39,13 @@ namespace {
 // lock-free slots (async-signal-safe), 0 = free.
 constexpr int kMaxChildren = 256;
 std::atomic<pid_t> g_children[kMaxChildren];
-volatile sig_atomic_t g_interrupt_signal = 0;
+// An atomic, not a volatile sig_atomic_t: the handler (any thread) writes
+// the signal and then reads the slots, RunChild fills a slot and then reads
+// the signal; sequential consistency makes at least one of them see the
+// other, so no child escapes the kill.
+std::atomic<int> g_interrupt_signal{0};
+static_assert(std::atomic<pid_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
+              "used from a signal handler");
 
 int Register(pid_t pid) {
   for (int i = 0; i < kMaxChildren; ++i) {
@@ -49,12 +56,13 @@ int Register(pid_t pid) {
 }
 
 void OnInterrupt(int sig) {
-  if (g_interrupt_signal != 0) _exit(128 + sig);  // asked twice: go now
-  g_interrupt_signal = sig;
+  const int saved_errno = errno;  // kill() may set it under the interrupted code
+  if (g_interrupt_signal.exchange(sig) != 0) _exit(128 + sig);  // asked twice: go now
   for (std::atomic<pid_t>& child : g_children) {
     pid_t pid = child.load();
     if (pid > 0) kill(-pid, SIGKILL);
   }
+  errno = saved_errno;
 }
 
 }  // namespace
@@ -62,12 +70,13 @@ void OnInterrupt(int sig) {
 void InstallInterruptHandlers() {
   struct sigaction action {};
   action.sa_handler = OnInterrupt;
+  action.sa_flags = SA_RESTART;  // the kit's own waits and writes go on
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 }
 
-int InterruptSignal() { return g_interrupt_signal; }
+int InterruptSignal() { return g_interrupt_signal.load(); }
 
 std::string ChildOutcome::Describe() const {
   switch (kind) {
@@ -140,14 +149,25 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     outcome.kind = ChildOutcome::Kind::kInterrupted;
     return outcome;
   }
+  // The child's output goes to its file, its input is empty: a child that
+  // read the terminal from a background process group would be stopped.
   int fd = open(spec.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int null_in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || null_in < 0) {
+    outcome.kind = ChildOutcome::Kind::kFailedToStart;
+    outcome.code = errno;
+    if (fd >= 0) close(fd);
+    if (null_in >= 0) close(null_in);
+    return outcome;
+  }
   auto start = std::chrono::steady_clock::now();
   const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     outcome.kind = ChildOutcome::Kind::kFailedToStart;
     outcome.code = errno;
-    if (fd >= 0) close(fd);
+    close(fd);
+    close(null_in);
     return outcome;
   }
   if (pid == 0) {
@@ -156,40 +176,55 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     // (execve resets the kit's SIGINT/SIGTERM handlers to the default.)
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
+    dup2(null_in, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   setpgid(pid, pid);  // also here: no race with the kill below
   const int slot = Register(pid);
   if (InterruptSignal() != 0) kill(-pid, SIGKILL);  // the handler ran before Register
-  if (fd >= 0) close(fd);
+  close(fd);
+  close(null_in);
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  int status = 0;
+  // The child is seen to end without being reaped (WNOWAIT): while it is a
+  // zombie its pid, and so its process group, cannot be reused, so ending
+  // the group and leaving the slot happen before the pid is given back.
+  auto wait_for_end = [&](bool block) {
+    siginfo_t info{};
+    while (waitid(P_PID, static_cast<id_t>(pid), &info,
+                  WEXITED | WNOWAIT | (block ? 0 : WNOHANG)) != 0) {
+      if (errno != EINTR) return true;  // gone already (cannot happen: we reap it)
+    }
+    return info.si_pid == pid;
+  };
+  bool timed_out = false;
   auto nap = std::chrono::microseconds(200);
-  rusage usage{};
-  while (true) {
-    pid_t done = wait4(pid, &status, WNOHANG, &usage);
-    if (done == pid) break;
+  while (!wait_for_end(false)) {
     if (elapsed() > spec.timeout_s) {
+      timed_out = true;
       kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      if (slot >= 0) g_children[slot] = 0;
-      outcome.kind =
-          InterruptSignal() != 0 ? ChildOutcome::Kind::kInterrupted : ChildOutcome::Kind::kTimedOut;
-      outcome.seconds = elapsed();
-      return outcome;
+      wait_for_end(true);
+      break;
     }
     std::this_thread::sleep_for(nap);
     if (nap < std::chrono::milliseconds(20)) nap *= 2;
   }
   kill(-pid, SIGKILL);  // threads or grandchildren it left behind
   if (slot >= 0) g_children[slot] = 0;
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    outcome.kind =
+        InterruptSignal() != 0 ? ChildOutcome::Kind::kInterrupted : ChildOutcome::Kind::kTimedOut;
+    outcome.seconds = elapsed();
+    return outcome;
+  }
   outcome.seconds = elapsed();
   outcome.peak_rss_mb = usage.ru_maxrss / 1024;  // KiB on Linux
   if (WIFSIGNALED(status)) {

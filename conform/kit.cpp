@@ -329,6 +329,9 @@ std::string KitCommand(const Options& o) {
   if (!o.server.empty()) cmd += " --server " + ShellQuote(o.server);
   if (!o.clsid.empty()) cmd += " --clsid " + ShellQuote(o.clsid);
   cmd += " --profile " + o.profile;
+  if (o.case_timeout_s != Options().case_timeout_s) {
+    cmd += " --timeout " + std::to_string(o.case_timeout_s);
+  }
   if (o.memory_limit_mb != Options().memory_limit_mb) {
     cmd += " --memory-limit-mb " + std::to_string(o.memory_limit_mb);
   }
@@ -478,14 +481,10 @@ int ReplayOne(Context& ctx, std::atomic<int>* serial) {
 // Keeps only the rules --rules selects; the exit code follows them.
 void KeepSelectedRules(Report* report, const NameFilter& rules) {
   if (rules.SelectsAll()) return;
-  auto any_unexpected = [&] {
-    return std::any_of(report->rules.begin(), report->rules.end(),
-                       [](const RuleVerdict& v) { return v.unexpected; });
-  };
-  // Judge's exit code also counts a failure no rule can be pinned on.
-  const bool ruleless_failure = report->exit_code != 0 && !any_unexpected();
   std::erase_if(report->rules, [&](const RuleVerdict& v) { return !rules.Matches(v.rule); });
-  report->exit_code = ruleless_failure || any_unexpected() ? 1 : 0;
+  const bool shown_unexpected = std::any_of(report->rules.begin(), report->rules.end(),
+                                            [](const RuleVerdict& v) { return v.unexpected; });
+  report->exit_code = report->unpinned_failure || shown_unexpected ? 1 : 0;
 }
 
 }  // namespace
@@ -543,6 +542,7 @@ int RunKit(const Options& given) {
     Job preflight;
     preflight.name = "preflight";
     preflight.request = "preflight";
+    preflight.timeout_s = 300;  // a loaded machine or a sanitizer build is slow, not broken
     Runner::Ending ending;
     CheckResult checked = Runner(ctx).Run(preflight, serial++, &ending);
     if (InterruptSignal() != 0) return 128 + InterruptSignal();

@@ -2,7 +2,9 @@
 
 #include "options.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <string_view>
 
 namespace dsalloc::conform {
@@ -31,13 +33,16 @@ bool ParsePhases(std::string_view text, std::vector<Phase>* phases, std::string*
   return !phases->empty();
 }
 
-bool ParseNumber(std::string_view name, const std::string& text, long long min, long long* out,
-                 std::string* error) {
+// A whole number in [min, max]; anything else (junk, overflow, out of
+// range) is a usage error, never a silently wrapped value.
+bool ParseNumber(std::string_view name, const std::string& text, long long min, long long max,
+                 long long* out, std::string* error) {
   char* end = nullptr;
+  errno = 0;
   long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v < min) {
-    *error = std::string(name) + ": expected a whole number >= " + std::to_string(min) + ", got '" +
-             text + "'";
+  if (text.empty() || *end != '\0' || errno == ERANGE || v < min || v > max) {
+    *error = std::string(name) + ": expected a whole number from " + std::to_string(min) + " to " +
+             std::to_string(max) + ", got '" + text + "'";
     return false;
   }
   *out = v;
@@ -125,7 +130,16 @@ bool Parse(int argc, char** argv, Options* o, std::string* error) {
                name == "--sequential-runs" || name == "--parallel-runs" ||
                name == "--soak-cycles" || name == "--soak-threads" || name == "--seed") {
       long long min = name == "--soak-threads" ? 2 : name == "--seed" ? 0 : 1;
-      if (!need(&text) || !ParseNumber(name, text, min, &n, error)) return false;
+      // Bounds: what an int holds, a day per case, children the kit can
+      // track (kMaxChildren in child_process.cpp), 16 TiB of memory.
+      long long max = name == "--jobs"              ? 128
+                      : name == "--soak-threads"    ? 64
+                      : name == "--timeout"         ? 86400
+                      : name == "--memory-limit-mb" ? 16LL << 20
+                      : name == "--soak-cycles" || name == "--seed"
+                          ? std::numeric_limits<long long>::max()
+                          : std::numeric_limits<int>::max();
+      if (!need(&text) || !ParseNumber(name, text, min, max, &n, error)) return false;
       if (name == "--jobs") o->jobs = static_cast<int>(n);
       if (name == "--timeout") o->case_timeout_s = static_cast<int>(n);
       if (name == "--memory-limit-mb") o->memory_limit_mb = n;
@@ -144,6 +158,12 @@ bool Parse(int argc, char** argv, Options* o, std::string* error) {
     }
   }
   if (o->profile.empty()) o->profile = o->server.empty() ? "strict" : "portable";
+  if (!o->replay.empty() &&
+      (!o->junit.empty() || !o->json.empty() || !o->html.empty() || !o->expect.empty() ||
+       !o->case_filter.empty() || !o->rule_filter.empty() || o->phases_given)) {
+    *error = "--replay runs one trace: it takes no reports, --expect, filters or --phases";
+    return false;
+  }
   if (o->quiet && o->verbose) {
     *error = "--quiet and --verbose contradict each other";
     return false;

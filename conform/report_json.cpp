@@ -199,6 +199,8 @@ std::string Json(const Report& report) {
   w.Number(report.seconds);
   w.Key("exit_code");
   w.Integer(report.exit_code);
+  w.Key("unpinned_failure");
+  w.Bool(report.unpinned_failure);
   w.Close('}');
   return w.Take();
 }

@@ -95,6 +95,9 @@ struct Report {
   std::vector<RuleVerdict> rules;  // SPEC.md order
   double seconds = 0;
   int exit_code = 0;  // 0 pass (or as --expect says), 1 failures
+  // A check failed, unexcused, with no rule of SPEC.md to pin it on: the run
+  // fails whichever rules the table shows (Judge).
+  bool unpinned_failure = false;
 };
 
 }  // namespace dsalloc::conform

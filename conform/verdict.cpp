@@ -287,6 +287,7 @@ void Judge(Report* report, const ServerTraits& traits, bool portable, const Expe
     if (Bad(r) && r.rules.empty() && FindRule(r.divergence.rule) == nullptr &&
         Excuse(expect, nullptr, r) == nullptr) {
       any_unexpected = true;
+      report->unpinned_failure = true;
     }
   }
   report->exit_code = any_unexpected ? 1 : 0;

@@ -49,6 +49,12 @@ def main():
            "NO_COLOR", "Exit code")
     expect(["--version"], 0, "dsalloc-conform ", "SPEC.md revision ")
     expect(["--quiet", "--verbose"], 2, "contradict")
+    # Numbers in range, or a usage error (never a wrapped int: a negative
+    # timeout would fail every case of a correct allocator as a hang).
+    expect(["--timeout", "3000000000"], 2, "--timeout", "86400")
+    expect(["--jobs", "100000"], 2, "--jobs")
+    expect(["--seed", "99999999999999999999999"], 2, "--seed")
+    expect(["--replay", "/dev/null", "--json", "x.json"], 2, "--replay")
     # Filters: one that selects nothing is a usage error, said before any
     # check runs ("[cases" is the progress line of a phase that started).
     expect(["--cases", "xyzzy"], 2, "selects no case", absent=("[cases",))

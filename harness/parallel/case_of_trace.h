@@ -1,0 +1,37 @@
+// ---------------------------------------------------------------------------
+// File: harness/parallel/case_of_trace.h
+// ---------------------------------------------------------------------------
+//
+// For the parallel harness's tests: a ParallelCase from a trace written in
+// the test, the trace's own parse errors reported as test failures.
+//
+// Threading: none. Errors: a GoogleTest failure (EXPECT) and an empty case.
+
+#ifndef DSALLOC_HARNESS_PARALLEL_CASE_OF_TRACE_H_
+#define DSALLOC_HARNESS_PARALLEL_CASE_OF_TRACE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "model/op.h"
+#include "parallel/parallel_runner.h"
+
+namespace dsalloc::props::parallel {
+
+inline ParallelCase CaseOf(const char* trace) {
+  int bad_line = 0;
+  std::optional<std::vector<spec::Op>> ops = spec::ParseTrace(trace, &bad_line);
+  EXPECT_TRUE(ops.has_value()) << "line " << bad_line;
+  if (!ops) return {};
+  std::string error;
+  std::optional<ParallelCase> c = CaseFromTrace(*ops, &error);
+  EXPECT_TRUE(c.has_value()) << error;
+  return c ? *c : ParallelCase{};
+}
+
+}  // namespace dsalloc::props::parallel
+
+#endif  // DSALLOC_HARNESS_PARALLEL_CASE_OF_TRACE_H_
