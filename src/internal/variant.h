@@ -19,8 +19,9 @@
 // is DSALLOC_CONCURRENCY_VARIANTS in src/CMakeLists.txt, with the reasons.
 //
 // Two lists. DSALLOC_VARIANTS (the values from kLostNotify to
-// kOverlappingBuffers) are the kill-table variants: every checker of the
-// tree must kill each. DSALLOC_KIT_VARIANTS (from kBufferFreedAtDecommit on)
+// kOverlappingBuffers, and kSetNotifyReleaseFirst) are the kill-table
+// variants: every checker of the tree must kill each. DSALLOC_KIT_VARIANTS
+// (from kBufferFreedAtDecommit to kGetPropertiesOverrun)
 // are built the same way, into the same folder, for the conformance kit
 // (conform/); today's checkers are not expected to see them, so no kill
 // table runs them. Each kit variant is a bug under the profiles named in its
@@ -49,6 +50,8 @@
 //                                sample still gets E_INVALIDARG. Under the
 //                                portable profile the call is not checked
 //                                (ALLOC.RELEASEBUFFER.MISUSE).
+// kSetNotifyReleaseFirst, described here with the kit's, is in every kill
+// table since every checker's client can let go of a callback (issue 21):
 //   kSetNotifyReleaseFirst       strict, portable. SetNotify(p) swaps p in,
 //                                Releases the old callback, and only then
 //                                AddRefs p. Harmless while the client holds
