@@ -287,6 +287,7 @@ class Soak {
   // SetNotify(callback) during an epoch (RaceRemoval): no Account(), which
   // reads the workers' counters; false on a failure.
   bool SetNotifyRacing(CountingCallback* callback);
+  HRESULT CallSetNotify(CountingCallback* callback, const char* what);
   void Churn();
   void RaceRemoval();
   void QuiescentDecommit();
@@ -776,13 +777,7 @@ void Soak::CheckQuiescent(const char* where) {
 void Soak::Install(CountingCallback* callback) {
   if (cb_alloc_ == nullptr) return;
   Account();
-  CallSlot& slot = MySlot();
-  setnotify_target_.store(callback);
-  slot.Enter("SetNotify", nullptr);
-  HRESULT hr = cb_alloc_->SetNotify(callback);
-  slot.Leave();
-  setnotify_target_.store(nullptr);
-  ++setnotify_calls_;
+  HRESULT hr = CallSetNotify(callback, "SetNotify");
   if (ExpectHr("ALLOC.SETNOTIFY.1", "SetNotify", S_OK, hr)) installed_.store(callback);
 }
 
@@ -848,14 +843,21 @@ CountingCallback* Soak::NewDisposable() {
   return callbacks_.back().get();
 }
 
-bool Soak::SetNotifyRacing(CountingCallback* callback) {
+// One SetNotify call, watched: the call slot (a stuck call is named) and
+// the target (what a callback destroyed meanwhile was given to), counted.
+HRESULT Soak::CallSetNotify(CountingCallback* callback, const char* what) {
   CallSlot& slot = MySlot();
   setnotify_target_.store(callback);
-  slot.Enter("SetNotify during the traffic", nullptr);
+  slot.Enter(what, nullptr);
   HRESULT hr = cb_alloc_->SetNotify(callback);
   slot.Leave();
   setnotify_target_.store(nullptr);
   ++setnotify_calls_;
+  return hr;
+}
+
+bool Soak::SetNotifyRacing(CountingCallback* callback) {
+  HRESULT hr = CallSetNotify(callback, "SetNotify during the traffic");
   if (!ExpectHr(callback == nullptr ? "ALLOC.SETNOTIFY.NULL" : "ALLOC.SETNOTIFY.1",
                 "SetNotify during the traffic", S_OK, hr)) {
     return false;
