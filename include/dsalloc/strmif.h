@@ -2,7 +2,15 @@
 // File: include/dsalloc/strmif.h
 // ---------------------------------------------------------------------------
 //
-// The Windows SDK surface of DirectShow's memory allocator family, for Linux:
+// The Windows SDK surface of DirectShow's memory allocator family.
+//
+// On Windows this header is the SDK: it includes the system's own <strmif.h>,
+// <uuids.h>, <vfwmsgs.h> and <objbase.h>, so CoTaskMemAlloc/CoTaskMemFree are
+// ole32's (memory handed across the interface is freed on the heap it came
+// from) and code built here is built against the real SDK. Link ole32,
+// strmiids and uuid (the dsalloc::headers target does).
+//
+// On Linux it is a header of its own:
 // IUnknown, IClassFactory, IMemAllocator, IMemAllocatorCallbackTemp,
 // IMemAllocatorNotifyCallbackTemp, IMediaSample, IMediaSample2, their
 // structures, flags, HRESULTs and GUIDs, spelled exactly as the SDK spells
@@ -21,6 +29,17 @@
 
 #ifndef DSALLOC_STRMIF_H_
 #define DSALLOC_STRMIF_H_
+
+#if defined(_WIN32)
+
+#include <windows.h>
+#include <objbase.h>
+#include <cguid.h>
+#include <strmif.h>
+#include <uuids.h>
+#include <vfwmsgs.h>
+
+#else  // the Linux surface
 
 #include <cstddef>
 #include <cstdint>
@@ -298,5 +317,7 @@ struct IMemAllocatorCallbackTemp : public IMemAllocator {
 
 typedef HRESULT(STDAPICALLTYPE* LPFNGETCLASSOBJECT)(REFCLSID, REFIID, LPVOID*);
 typedef HRESULT(STDAPICALLTYPE* LPFNCANUNLOADNOW)();
+
+#endif  // _WIN32
 
 #endif  // DSALLOC_STRMIF_H_
