@@ -33,8 +33,9 @@
 #if defined(_WIN32)
 
 #include <windows.h>
-#include <objbase.h>
+// (after windows.h)
 #include <cguid.h>
+#include <objbase.h>
 #include <strmif.h>
 #include <uuids.h>
 #include <vfwmsgs.h>
