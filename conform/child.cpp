@@ -1,8 +1,6 @@
 // conform/child.cpp: the child half of the kit (kit.h): load, run one
 // check, write its record.
 
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -12,6 +10,7 @@
 #include "child_process.h"
 #include "implementation.h"
 #include "kit.h"
+#include "platform.h"
 #include "progress.h"
 #include "record.h"
 #include "soak.h"
@@ -90,8 +89,7 @@ CheckResult Preflight(const Options& options) {
   // Under a sanitizer the limit is its hard_rss_limit_mb, checked by a
   // background thread now and then: a short run may end before it looks.
   // The peak resident set says it for certain.
-  rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) == 0 && usage.ru_maxrss / 1024 > options.memory_limit_mb) {
+  if (PeakMemoryMb() > options.memory_limit_mb) {
     r.status = Status::kFail;
   }
   r.name = "preflight";
@@ -109,7 +107,13 @@ int RunChild(const Options& options) {
   harness::Implementation impl = harness::Embedded();
   if (!options.server.empty()) {
     std::string error;
-    std::optional<harness::Implementation> loaded = harness::Load(options.server, &error);
+    std::optional<harness::Implementation> loaded =
+#if defined(_WIN32)
+        options.server == harness::kSystemServer && !options.clsid.empty()
+            ? harness::LoadSystem(*harness::ParseGuid(options.clsid), &error)
+            :
+#endif
+            harness::Load(options.server, &error);
     if (!loaded) {
       std::fprintf(stderr, "%s\n", error.c_str());
       return kChildCannotLoad;

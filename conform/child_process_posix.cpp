@@ -1,6 +1,6 @@
-// conform/child_process.cpp: starting, bounding and reaping a child
-// (child_process.h). POSIX only today; the Windows build will use
-// CreateProcess with a job object (memory and kill-on-close limits).
+// conform/child_process_posix.cpp: starting, bounding and reaping a child
+// (child_process.h) on POSIX: fork + exec, a process group, RLIMIT_AS.
+// Windows: child_process_win32.cpp.
 
 #include "child_process.h"
 

@@ -2,11 +2,7 @@
 
 #include "kit.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,6 +20,7 @@
 #include "child_process.h"
 #include "implementation.h"
 #include "model/op.h"
+#include "platform.h"
 #include "preflight.h"
 #include "progress.h"
 #include "record.h"
@@ -59,8 +56,8 @@ struct Context {
   std::mutex trace_mu;    // creating trace_dir and the trace files in it
   int traces_written = 0;
   std::mutex print_mu;
-  bool tty = isatty(2) != 0;
-  bool color = isatty(2) != 0 && std::getenv("NO_COLOR") == nullptr;
+  bool tty = StderrIsTerminal();
+  bool color = StderrIsTerminal() && std::getenv("NO_COLOR") == nullptr;
 };
 
 // Removes the work directory on every way out of RunKit.
@@ -71,16 +68,6 @@ struct RemoveOnExit {
     if (!dir.empty()) std::filesystem::remove_all(dir, ec);
   }
 };
-
-// $TMPDIR, else /tmp, with "/dsalloc-conform-<what>-XXXXXX" made unique;
-// "" when it cannot be made.
-std::string MakeTempDir(const char* what) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string path = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                     "/dsalloc-conform-" + what + "-XXXXXX";
-  if (mkdtemp(path.data()) == nullptr) return {};
-  return path;
-}
 
 const char* SignalName(int sig) {
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
@@ -379,13 +366,12 @@ std::string NewTraceFile(Context& ctx, const CheckResult& r, const Job& job) {
   stem = ctx.trace_dir + "/" + SafeName(stem);
   for (int n = 1; n < 10000; ++n) {
     std::string path = stem + (n == 1 ? "" : "-" + std::to_string(n)) + ".trace";
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      close(fd);
+    int error = CreateNewFile(path);
+    if (error == 0) {
       ++ctx.traces_written;
       return path;
     }
-    if (errno != EEXIST) return {};
+    if (error != EEXIST) return {};
   }
   return {};
 }

@@ -7,6 +7,8 @@
 #include <limits>
 #include <string_view>
 
+#include "implementation.h"
+
 namespace dsalloc::conform {
 namespace {
 
@@ -157,6 +159,11 @@ bool Parse(int argc, char** argv, Options* o, std::string* error) {
       return false;
     }
   }
+#if defined(_WIN32)
+  // On Windows the kit judges the system's own allocator unless told
+  // otherwise: what CoCreateInstance(CLSID_MemoryAllocator) creates.
+  if (o->server.empty()) o->server = harness::kSystemServer;
+#endif
   if (o->profile.empty()) o->profile = o->server.empty() ? "strict" : "portable";
   if (!o->replay.empty() &&
       (!o->junit.empty() || !o->json.empty() || !o->html.empty() || !o->expect.empty() ||
@@ -195,8 +202,10 @@ IMemAllocatorCallbackTemp, IMediaSample, IMediaSample2) rule by rule against
 dsalloc's specification (spec/SPEC.md) and prints one verdict per rule.
 
 What is judged:
-  --server PATH       an in-process COM server (.so) exporting DllGetClassObject
-                      and DllCanUnloadNow (default: the embedded dsalloc)
+  --server PATH       an in-process COM server (.so; .dll on Windows) exporting
+                      DllGetClassObject and DllCanUnloadNow (default: the
+                      embedded dsalloc; on Windows, "system": the server COM
+                      creates --clsid from, CoCreateInstance's choice)
   --clsid GUID        the class to ask it for (default CLSID_MemoryAllocator,
                       {1E651CC0-B199-11D0-8212-00C04FC32C45})
   --profile P         strict (exactly dsalloc) or portable (what native Windows,

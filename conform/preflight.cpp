@@ -3,15 +3,14 @@
 
 #include "preflight.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "implementation.h"
+#include "platform.h"
 #include "record.h"
 
 namespace dsalloc::conform {
@@ -27,29 +26,35 @@ bool CanWriteFile(const std::string& path, std::string* why) {
     return false;
   }
   bool existed = fs::exists(path, ec);
-  int fd =
-      open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | (existed ? 0 : O_CREAT | O_EXCL), 0644);
-  if (fd < 0) {
-    *why = std::strerror(errno);
+  if (int error = OpenForAppend(path); error != 0) {
+    *why = std::strerror(error);
     return false;
   }
-  close(fd);
-  if (!existed) unlink(path.c_str());
+  if (!existed) fs::remove(path, ec);
   return true;
 }
 
 namespace {
 
+// On Windows "system" names no file: the child asks COM (child.cpp).
+bool IsSystemServer(const std::string& server) {
+#if defined(_WIN32)
+  return server == harness::kSystemServer;
+#else
+  (void)server;
+  return false;
+#endif
+}
+
 // A directory the kit can write files in: one made and removed in it.
 bool CanWriteIn(const std::string& dir, std::string* why) {
-  std::string probe = dir + "/.dsalloc-conform-write-check-" + std::to_string(getpid());
-  int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    *why = std::strerror(errno);
+  std::string probe = dir + "/.dsalloc-conform-write-check-" + std::to_string(ProcessId());
+  if (int error = CreateNewFile(probe); error != 0) {
+    *why = std::strerror(error);
     return false;
   }
-  close(fd);
-  unlink(probe.c_str());
+  std::error_code ec;
+  fs::remove(probe, ec);
   return true;
 }
 
@@ -69,11 +74,13 @@ bool CheckUsage(Options* o, Plan* plan, std::string* error) {
     if (!ParseExpectations(text, &plan->expect, error)) return false;
     plan->has_expect = true;
   }
-  if (!o->server.empty()) {
-    if (access(o->server.c_str(), R_OK) != 0) {
+  if (!o->server.empty() && !IsSystemServer(o->server)) {
+    std::FILE* file = std::fopen(o->server.c_str(), "rb");
+    if (file == nullptr) {
       *error = "--server: cannot read " + o->server + " (" + std::strerror(errno) + ")";
       return false;
     }
+    std::fclose(file);
     // "libx.so" means the file here, not a search of the library path.
     std::error_code ec;
     fs::path absolute = fs::absolute(o->server, ec);

@@ -18,6 +18,11 @@ add_library(dsalloc_conform_report STATIC
 target_include_directories(dsalloc_conform_report PUBLIC ${_report_dir})
 target_link_libraries(dsalloc_conform_report PRIVATE dsalloc_warnings)
 
+# Its tests are GoogleTest programs: Linux only.
+if(WIN32)
+  return()
+endif()
+
 if(NOT TARGET GTest::gtest_main)
   find_package(GTest REQUIRED)
 endif()

@@ -13,6 +13,11 @@ target_link_libraries(dsalloc_conform_soak
   PUBLIC dsalloc::harness Threads::Threads
   PRIVATE dsalloc_warnings)
 
+# Its tests are GoogleTest programs: Linux only.
+if(WIN32)
+  return()
+endif()
+
 find_package(GTest REQUIRED)
 include(GoogleTest)
 add_executable(conform_soak_test ${CMAKE_CURRENT_LIST_DIR}/soak_test.cpp)

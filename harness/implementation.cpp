@@ -1,8 +1,13 @@
-// Resolving "an implementation": the embedded server, or dlopen.
+// Resolving "an implementation": the embedded server, a server loaded by
+// path (dlopen; LoadLibrary on Windows), or on Windows the system's.
 
 #include "implementation.h"
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 
 #include <cctype>
 #include <cstdint>
@@ -38,30 +43,129 @@ const Implementation& Embedded() {
   return embedded;
 }
 
-std::optional<Implementation> Load(const std::string& path, std::string* error) {
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    if (error != nullptr) *error = "cannot load " + path + ": " + dlerror();
-    return std::nullopt;
+namespace {
+
+#if defined(_WIN32)
+using ModuleHandle = HMODULE;
+
+std::string LastErrorText() {
+  char* text = nullptr;
+  DWORD error = GetLastError();
+  FormatMessageA(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, error, 0, reinterpret_cast<char*>(&text), 0, nullptr);
+  std::string message = text != nullptr ? text : "error " + std::to_string(error);
+  if (text != nullptr) LocalFree(text);
+  while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) {
+    message.pop_back();
   }
+  return message;
+}
+
+ModuleHandle OpenModule(const std::string& path, std::string* error) {
+  HMODULE module = LoadLibraryA(path.c_str());
+  if (module == nullptr && error != nullptr) {
+    *error = "cannot load " + path + ": " + LastErrorText();
+  }
+  return module;
+}
+
+template <typename Function>
+Function Symbol(ModuleHandle module, const char* name) {
+  return reinterpret_cast<Function>(reinterpret_cast<void*>(GetProcAddress(module, name)));
+}
+
+std::string HresultText(HRESULT hr) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%08lX", static_cast<unsigned long>(hr));
+  return text;
+}
+#else
+using ModuleHandle = void*;
+
+ModuleHandle OpenModule(const std::string& path, std::string* error) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr && error != nullptr) *error = "cannot load " + path + ": " + dlerror();
+  return handle;
+}
+
+template <typename Function>
+Function Symbol(ModuleHandle module, const char* name) {
+  return reinterpret_cast<Function>(dlsym(module, name));
+}
+#endif
+
+// The server's entry points, found by name in an open module.
+std::optional<Implementation> FromModule(ModuleHandle module, const std::string& name,
+                                         std::string* error) {
   Implementation impl;
-  impl.name = path;
-  impl.get_class_object = reinterpret_cast<LPFNGETCLASSOBJECT>(dlsym(handle, "DllGetClassObject"));
-  impl.can_unload_now = reinterpret_cast<LPFNCANUNLOADNOW>(dlsym(handle, "DllCanUnloadNow"));
+  impl.name = name;
+  impl.get_class_object = Symbol<LPFNGETCLASSOBJECT>(module, "DllGetClassObject");
+  impl.can_unload_now = Symbol<LPFNCANUNLOADNOW>(module, "DllCanUnloadNow");
   impl.arm_allocation_failure =
-      reinterpret_cast<ArmAllocationFailureFn>(dlsym(handle, "DsallocArmAllocationFailure"));
+      Symbol<ArmAllocationFailureFn>(module, "DsallocArmAllocationFailure");
   if (impl.get_class_object == nullptr || impl.can_unload_now == nullptr) {
     if (error != nullptr) {
       std::string missing = impl.get_class_object == nullptr ? "DllGetClassObject" : "";
       if (impl.can_unload_now == nullptr) {
         missing += std::string(missing.empty() ? "" : " and ") + "DllCanUnloadNow";
       }
-      *error = path + " does not export " + missing + " (an in-process COM server must)";
+      *error = name + " does not export " + missing + " (an in-process COM server must)";
     }
     return std::nullopt;  // the handle stays open; harmless
   }
   return impl;
 }
+
+}  // namespace
+
+std::optional<Implementation> Load(const std::string& path, std::string* error) {
+#if defined(_WIN32)
+  if (path == kSystemServer) return LoadSystem(CLSID_MemoryAllocator, error);
+#endif
+  ModuleHandle module = OpenModule(path, error);
+  if (module == nullptr) return std::nullopt;
+  return FromModule(module, path, error);
+}
+
+#if defined(_WIN32)
+std::optional<Implementation> LoadSystem(const CLSID& clsid, std::string* error) {
+  // Multithreaded: a headless Wine cannot make the single-threaded
+  // apartment's hidden window. Once per thread; S_FALSE when already done.
+  HRESULT hr = CoInitializeEx(nullptr, COINIT_MULTITHREADED);
+  if (FAILED(hr) && hr != RPC_E_CHANGED_MODE) {
+    if (error != nullptr) *error = "CoInitializeEx failed: " + HresultText(hr);
+    return std::nullopt;
+  }
+  IClassFactory* factory = nullptr;
+  hr = CoGetClassObject(clsid, CLSCTX_INPROC_SERVER, nullptr, IID_IClassFactory,
+                        reinterpret_cast<void**>(&factory));
+  if (FAILED(hr) || factory == nullptr) {
+    if (error != nullptr) {
+      *error = "the system has no in-process server for " + GuidToString(clsid) +
+               " (CoGetClassObject: " + HresultText(hr) + ")";
+    }
+    return std::nullopt;
+  }
+  // The module whose code the factory's vtable points into answered: the
+  // registered InprocServer32, whatever the registry's path spelling. Its
+  // entry points are then called directly, as for a server loaded by path.
+  void* first_method = (*reinterpret_cast<void***>(factory))[0];
+  HMODULE module = nullptr;
+  BOOL found = GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                                  static_cast<const char*>(first_method), &module);
+  factory->Release();
+  char path[MAX_PATH] = "";
+  if (!found || GetModuleFileNameA(module, path, MAX_PATH) == 0) {
+    if (error != nullptr) *error = "cannot tell which module serves " + GuidToString(clsid);
+    return std::nullopt;
+  }
+  std::optional<Implementation> impl =
+      FromModule(module, std::string(kSystemServer) + " (" + path + ")", error);
+  if (impl) impl->clsid = clsid;
+  return impl;
+}
+#endif
 
 std::optional<GUID> ParseGuid(const std::string& text) {
   std::string hex;

@@ -8,7 +8,8 @@
 // plus dsalloc's optional test hook DsallocArmAllocationFailure. Ours is
 // embedded (linked statically) and is the default; any other .so exporting
 // DllGetClassObject (Wine's quartz built for Linux, a filter's allocator,
-// dsalloc's deliberately broken variants) is loaded with dlopen.
+// dsalloc's deliberately broken variants) is loaded with dlopen (LoadLibrary
+// on Windows, where the system's registered server is one more choice).
 //
 // Selection, in order: SelectImplementation(path) (a checker's --impl flag),
 // the environment variable DSALLOC_IMPL, else the embedded one. The class
@@ -48,8 +49,20 @@ struct Implementation {
 // The statically linked reference allocator.
 const Implementation& Embedded();
 
-// Loads the server at path (dlopen RTLD_NOW|RTLD_LOCAL).
+// Loads the server at path (dlopen RTLD_NOW|RTLD_LOCAL; LoadLibrary on
+// Windows). On Windows the path kSystemServer means LoadSystem's server.
 std::optional<Implementation> Load(const std::string& path, std::string* error);
+
+// "system": on Windows, the server the system has registered for a class
+// (a --server value of its own; on Linux it is just a file name).
+inline constexpr char kSystemServer[] = "system";
+
+#if defined(_WIN32)
+// The in-process server COM creates `clsid` from (CoGetClassObject, after
+// CoInitializeEx multithreaded): the module that answers, with its entry
+// points found by name. Named "system (<module path>)".
+std::optional<Implementation> LoadSystem(const CLSID& clsid, std::string* error);
+#endif
 
 // "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}" (braces optional) <-> GUID.
 std::optional<GUID> ParseGuid(const std::string& text);

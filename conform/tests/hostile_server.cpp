@@ -24,13 +24,13 @@
 // DllCanUnloadNow is dsalloc's own (internal/server_lock.h), which the
 // wrapper and the factory join.
 
-#include <unistd.h>
-
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <thread>
 
 #include <dsalloc/dsalloc.h>
 
@@ -62,10 +62,10 @@ constexpr std::uint64_t kRunawayThreshold = 256ull << 20;  // bytes
 // at about the limit, and the write through its NULL ends the child.
 [[gnu::noinline]] void RunawayAllocation(std::uint64_t bytes) {
   constexpr std::uint64_t kChunk = 64ull << 20;
-  const long page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+  constexpr std::uint64_t kPage = 4096;  // the smallest page: every page is written
   for (std::uint64_t got = 0; got < bytes; got += kChunk) {
     volatile char* const block = static_cast<char*>(std::malloc(kChunk));
-    for (std::uint64_t at = 0; at < kChunk; at += static_cast<std::uint64_t>(page)) {
+    for (std::uint64_t at = 0; at < kChunk; at += kPage) {
       block[at] = 1;  // NULL[0] first when malloc failed
     }
   }
@@ -73,7 +73,7 @@ constexpr std::uint64_t kRunawayThreshold = 256ull << 20;  // bytes
 }
 
 [[noreturn]] void HangForever() {
-  for (;;) sleep(1);
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
 [[gnu::noinline]] void CrashThroughNull() {

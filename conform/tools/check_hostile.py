@@ -8,6 +8,12 @@ the kit nor the machine goes down.
     check_hostile.py --kit path/to/dsalloc-conform
                      --server path/to/libdsalloc_conform_hostile.so
                      --mode allocate|hang|crash [--out DIR] [--timeout S]
+                     [--wrapper /usr/lib/wine/wine64]
+
+With --wrapper the kit runs under it: dsalloc-conform.exe under Wine, judging
+the hostile server built as a DLL; there the memory bound is the kit's own
+(a job object, which Wine does not enforce, and the kit's polling of each
+child's committed memory), and a crash is an exception code, not a signal.
 
 Runs the kit's cases phase under the portable profile with DSALLOC_HOSTILE=MODE
 and checks:
@@ -43,7 +49,7 @@ KIT_DEFAULT_MEMORY_LIMIT_MB = 2048  # dsalloc-conform's --memory-limit-mb defaul
 EXPECTED = {
     # mode: (rule, phrases one of which the detail must contain)
     "allocate": ("GEN.NOCRASH", ("ran out of its memory limit",)),
-    "crash": ("GEN.NOCRASH", ("killed by signal", "AddressSanitizer")),
+    "crash": ("GEN.NOCRASH", ("killed by signal", "AddressSanitizer", "crashed with exception")),
     "hang": ("GEN.NOHANG", ("timed out",)),
 }
 
@@ -68,6 +74,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=240,
                     help="seconds the whole kit run may take (default 240)")
     ap.add_argument("--min-passed", type=int, default=50)
+    ap.add_argument("--wrapper", help="a program the kit runs under (e.g. wine64)")
     ap.add_argument("--memory-limit-mb", type=int,
                     help="passed on to the kit (default: the kit's own, %d MiB). A smaller "
                     "limit keeps allocate quick on a loaded machine: the runaway writes every "
@@ -84,9 +91,10 @@ def main():
     env = dict(os.environ)
     env["DSALLOC_HOSTILE"] = args.mode
     env[marker.split("=")[0]] = marker.split("=")[1]
-    cmd = [args.kit, "--server", args.server, "--profile", "portable", "--phases", "cases",
-           "--timeout", str(CASE_TIMEOUT_S), "--json", report_path, "-q",
-           "--trace-dir", os.path.join(out, "traces")]
+    cmd = ([args.wrapper] if args.wrapper else []) + [
+        args.kit, "--server", args.server, "--profile", "portable", "--phases", "cases",
+        "--timeout", str(CASE_TIMEOUT_S), "--json", report_path, "-q",
+        "--trace-dir", os.path.join(out, "traces")]
     limit_mb = KIT_DEFAULT_MEMORY_LIMIT_MB
     if args.memory_limit_mb:
         limit_mb = args.memory_limit_mb

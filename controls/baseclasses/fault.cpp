@@ -6,7 +6,11 @@
 #include <cstdlib>
 #include <mutex>
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <sys/mman.h>
+#endif
 
 namespace ctl_baseclasses {
 namespace {
@@ -35,8 +39,12 @@ void* TryAlloc(std::size_t bytes) {
 void* TryAllocLarge(std::size_t bytes) {
   if (bytes < kLargeAllocation) return TryAlloc(bytes);
   if (InjectedFailure()) return nullptr;
+#if defined(_WIN32)
+  return VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+#else
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
+#endif
 }
 
 void FreeLarge(void* p, std::size_t bytes) {
@@ -44,7 +52,11 @@ void FreeLarge(void* p, std::size_t bytes) {
   if (bytes < kLargeAllocation) {
     std::free(p);
   } else {
+#if defined(_WIN32)
+    VirtualFree(p, 0, MEM_RELEASE);
+#else
     munmap(p, bytes);
+#endif
   }
 }
 

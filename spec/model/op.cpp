@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <type_traits>
 
 namespace dsalloc::spec {
 namespace {
@@ -132,6 +133,15 @@ bool ParseInt(std::string_view s, T* out) {
 }
 
 bool ParseNext(Tokens& t, int32_t* v) { return ParseInt(t.Next(), v); }
+// LONG is `long` on Windows: the same width as int32_t, another type.
+template <typename Long>
+requires(std::is_same_v<Long, LONG> && !std::is_same_v<LONG, int32_t>) bool ParseNext(Tokens& t,
+                                                                                      Long* v) {
+  int32_t value = 0;
+  if (!ParseNext(t, &value)) return false;
+  *v = value;
+  return true;
+}
 
 // "-" (NULL) or a number.
 bool ParseOptTime(Tokens& t, bool* is_null, int64_t* v) {
