@@ -186,7 +186,9 @@ HRESULT Allocator::GetBuffer(IMediaSample** ppBuffer, REFERENCE_TIME*, REFERENCE
   Waiter me;  // ALLOC.GETBUFFER.WAIT: FIFO, served by hand-off
   EnqueueWaiter(&me);
   lock.Unlock();
-  while (me.signalled.load(std::memory_order_acquire) == 0) me.signalled.wait(0);
+  while (me.signalled.load(std::memory_order_acquire) == 0) {
+    internal::WaitWhileEquals(me.signalled, 0);
+  }
   // The signaller still holds the lock while it wakes us: taking it once
   // means its notify is over before `me` is gone.
   MutexLock done(mu_);

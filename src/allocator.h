@@ -39,6 +39,7 @@
 
 #include "internal/mutex.h"
 #include "internal/server_lock.h"
+#include "internal/wait_word.h"
 #include "sample.h"
 
 namespace dsalloc {
@@ -89,7 +90,7 @@ class Allocator final : public IMemAllocatorCallbackTemp {
     // Waiter goes out of scope: so the wake-up is done when it does.
     void Signal() {
       signalled.store(1, std::memory_order_release);
-      signalled.notify_one();
+      internal::WakeOne(signalled);
     }
   };
 

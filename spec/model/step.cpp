@@ -1041,6 +1041,11 @@ bool Engine::Factory(const Op& op) {
         return Fail(CLASS_E_CLASSNOTAVAILABLE, "FACTORY.GETCLASS.CLSID");
       }
       if (op.iid != Iid::kIClassFactory && op.iid != Iid::kIUnknown) {
+        // Portable: DllGetClassObject's documented codes have no
+        // E_NOINTERFACE, and Wine answers CLASS_E_CLASSNOTAVAILABLE.
+        if (portable_ && ch_.Pick(2) == 1) {
+          return Fail(CLASS_E_CLASSNOTAVAILABLE, "FACTORY.GETCLASS");
+        }
         return Fail(E_NOINTERFACE, "FACTORY.GETCLASS");
       }
       return Succeed("FACTORY.GETCLASS");
@@ -1050,7 +1055,14 @@ bool Engine::Factory(const Op& op) {
         return Fail(E_POINTER, "FACTORY.CREATE");
       }
       o_.written |= kOutInterface;
-      if (op.outer) return Fail(CLASS_E_NOAGGREGATION, "FACTORY.AGGREGATION");
+      if (op.outer) {
+        // Portable: COM lets an outer unknown ask only for IUnknown; the
+        // base classes' factory and Wine 8 answer any other IID E_NOINTERFACE.
+        if (portable_ && op.iid != Iid::kIUnknown && ch_.Pick(2) == 1) {
+          return Fail(E_NOINTERFACE, "FACTORY.AGGREGATION");
+        }
+        return Fail(CLASS_E_NOAGGREGATION, "FACTORY.AGGREGATION");
+      }
       if (op.iid == Iid::kIUnknown || op.iid == Iid::kIMemAllocator ||
           (op.iid == Iid::kIMemAllocatorCallbackTemp && !Alt(kTraitCallbackIface))) {
         return Succeed("FACTORY.CREATE");

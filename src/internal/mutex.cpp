@@ -3,6 +3,8 @@
 
 #include "internal/mutex.h"
 
+#include "internal/wait_word.h"
+
 namespace dsalloc::internal {
 
 void Mutex::LockSlow() {
@@ -15,10 +17,10 @@ void Mutex::LockSlow() {
   // left behind (a taker that was never asleep marks it too, which costs at
   // most one needless wake-up).
   while (state_.exchange(kSleepers, std::memory_order_acquire) != kUnlocked) {
-    state_.wait(kSleepers, std::memory_order_relaxed);
+    WaitWhileEquals(state_, kSleepers);
   }
 }
 
-void Mutex::WakeOne() { state_.notify_one(); }
+void Mutex::WakeOne() { internal::WakeOne(state_); }
 
 }  // namespace dsalloc::internal

@@ -13,7 +13,7 @@
 // word: an uncontended Lock is one compare-exchange and Unlock one
 // exchange, without glibc's per-call type dispatch (a cycle spends about
 // 100 fewer instructions; bench/README.md). A contended Lock sleeps on the
-// word (std::atomic wait: a futex on Linux) at once, as glibc's does:
+// word (wait_word.h: a futex on Linux) at once, as glibc's does:
 // spinning first was measured to be slower (mutex.cpp). Not recursive, not
 // fair.
 //
