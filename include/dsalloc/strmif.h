@@ -32,9 +32,12 @@
 
 #if defined(_WIN32)
 
+// windows.h first, in a block of its own (clang-format sorts within blocks):
+// the SDK headers below need what it defines.
 #include <windows.h>
-#include <objbase.h>
+
 #include <cguid.h>
+#include <objbase.h>
 #include <strmif.h>
 #include <uuids.h>
 #include <vfwmsgs.h>
