@@ -205,9 +205,9 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     SetHandleInformation(out, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
     SetHandleInformation(in, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
     // Suspended until it is in its job: nothing it starts escapes the job.
-    started = CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE,
-                             CREATE_SUSPENDED | CREATE_NO_WINDOW, nullptr, nullptr, &startup,
-                             &process);
+    started =
+        CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE,
+                       CREATE_SUSPENDED | CREATE_NO_WINDOW, nullptr, nullptr, &startup, &process);
     if (!started) outcome.code = ErrnoOfLastError();
     close_all();
   }

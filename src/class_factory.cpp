@@ -62,7 +62,9 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, R
                                                               LPVOID* ppv) {
   if (ppv == nullptr) return E_POINTER;
   *ppv = nullptr;
-  if (!IsEqualCLSID(rclsid, CLSID_MemoryAllocator)) {
+  // FACTORY.GETCLASS: dsalloc's own CLSID names the same class.
+  if (!IsEqualCLSID(rclsid, CLSID_MemoryAllocator) &&
+      !IsEqualCLSID(rclsid, CLSID_DsallocMemoryAllocator)) {
     return CLASS_E_CLASSNOTAVAILABLE;
   }
   return dsalloc::ClassFactory::Create(riid, ppv);

@@ -2,8 +2,8 @@
 // File: src/class_factory.h
 // ---------------------------------------------------------------------------
 //
-// ClassFactory is the IClassFactory of CLSID_MemoryAllocator that
-// DllGetClassObject hands out: CreateInstance makes a new Allocator
+// ClassFactory is the IClassFactory of CLSID_MemoryAllocator (and of its
+// alias CLSID_DsallocMemoryAllocator) that DllGetClassObject hands out: CreateInstance makes a new Allocator
 // (no aggregation: CLASS_E_NOAGGREGATION), LockServer pins the server for
 // DllCanUnloadNow.
 //

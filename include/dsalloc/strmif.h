@@ -32,8 +32,10 @@
 
 #if defined(_WIN32)
 
+// windows.h first, in a block of its own (clang-format sorts within blocks):
+// the SDK headers below need what it defines.
 #include <windows.h>
-// (after windows.h)
+
 #include <cguid.h>
 #include <objbase.h>
 #include <strmif.h>
