@@ -305,10 +305,15 @@ HRESULT Engine::Commit(bool oom) {
     static constexpr HRESULT kCodes[] = {VFW_E_SIZENOTSET, VFW_E_BUFFER_NOTSET, VFW_E_BADALIGN,
                                          E_OUTOFMEMORY};
     if (FAILED(hr)) {
-      // Answer 0 keeps the strict code; 1..3 are the other three; 4 (only
-      // above kMaxBuffers, dsalloc's own limit) is success.
-      int pick = ch_.Pick(only_count_limit ? 5 : 4);
-      if (pick == 4) {
+      // Answer 0 keeps the strict code; 1..3 are the other three; 4 is
+      // success above kMaxBuffers (dsalloc's own limit), or E_INVALIDARG
+      // for a negative count (Wine: no semaphore of that count).
+      const bool negative_count = p.cBuffers < 0;
+      int pick = ch_.Pick(only_count_limit || negative_count ? 5 : 4);
+      if (pick == 4 && negative_count) {
+        hr = E_INVALIDARG;
+        rule = "ALLOC.COMMIT.FAIL";
+      } else if (pick == 4) {
         hr = S_OK;
       } else if (pick > 0) {
         int k = 0;
