@@ -360,8 +360,10 @@ CheckResult Probe(const harness::Implementation& impl) {
       allocator->QueryInterface(IID_IMemAllocatorCallbackTemp, reinterpret_cast<void**>(&callback));
   if (SUCCEEDED(qi) && callback != nullptr) callback->Release();
   allocator->Release();
+  // server= last: the name may hold spaces ("system (C:\\...\\quartz.dll)").
   r.detail = std::string("callback_iface=") + (SUCCEEDED(qi) && callback ? "1" : "0") +
-             " fault_injection=" + (impl.SupportsFaultInjection() ? "1" : "0");
+             " fault_injection=" + (impl.SupportsFaultInjection() ? "1" : "0") +
+             " server=" + impl.name;
   return r;
 }
 

@@ -575,12 +575,20 @@ int RunKit(const Options& given) {
 
   Report report;
   report.implementation = options.server.empty() ? "embedded dsalloc" : options.server;
+  // "system" (Windows) names no file: the probe says which module COM's
+  // choice was, e.g. "system (C:\windows\system32\quartz.dll)".
+  if (size_t at = probed.detail.find(" server=");
+      options.server == harness::kSystemServer && at != std::string::npos) {
+    report.implementation = probed.detail.substr(at + 8);
+  }
   report.clsid =
       options.clsid.empty() ? harness::GuidToString(CLSID_MemoryAllocator) : options.clsid;
   report.profile = options.profile;
   report.kit_version = KitVersion();
   report.spec_revision = SpecRevision();
-  if (!options.server.empty()) report.server_sha256 = Sha256OfFile(options.server);
+  if (!options.server.empty() && options.server != harness::kSystemServer) {
+    report.server_sha256 = Sha256OfFile(options.server);
+  }
   report.seed = options.seed;
   report.command_line = options.command_line;
   if (!options.quiet) {

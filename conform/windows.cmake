@@ -1,51 +1,66 @@
-# conform/windows.cmake: dsalloc-conform.exe judged and judging under Wine
-# (included from conform/CMakeLists.txt on Windows). ctest runs each test
-# under the toolchain's wine through CMAKE_CROSSCOMPILING_EMULATOR, in the
-# build's own Wine prefix (tools/run-windows.sh prepares it).
+# conform/windows.cmake: dsalloc-conform.exe judged and judging under Wine.
+# Included from windows/CMakeLists.txt (after its Wine prefixes, fixtures
+# and dsalloc_windows_test are defined); ctest runs the kit under the
+# toolchain's wine (CMAKE_CROSSCOMPILING_EMULATOR).
 #   conform.windows.system      Wine's own quartz, the system's
-#                               CLSID_MemoryAllocator, portable, against the
-#                               expectations kept in conform/wine-quartz.expect
-#   conform.windows.dll         dsalloc.dll loaded by path: every rule passes
-#                               under strict
-#   conform.windows.control     the base classes' CMemAllocator (controls/)
-#                               as a DLL: portable passes it
-set(conform_wine_env WINEPREFIX=${CMAKE_BINARY_DIR}/wineprefix WINEDEBUG=-all
-    "WINEDLLOVERRIDES=mscoree,mshtml=;winemenubuilder.exe=d")
-set(conform_out ${CMAKE_CURRENT_BINARY_DIR}/conform_out)
+#                               CLSID_MemoryAllocator, portable, held to
+#                               conform/wine/quartz.expect (README.md there)
+#   conform.windows.dll         dsalloc.dll loaded by path: strict, every rule
+#   conform.windows.replaced    dsalloc.dll registered in place of the
+#                               system's allocator (dsalloc-register): the kit's
+#                               default server is then dsalloc.dll; strict
+#   conform.windows.control     the base classes' CMemAllocator (controls/) as
+#                               a DLL: portable passes it
+#   conform.windows.variant.<k> the variants built for Windows: each rejected
+#   conform.windows.hostile.<m> isolation: a crash, a hang, a runaway
+#                               allocation (tests/hostile_server.cpp as a DLL)
+set(conform_dir ${CMAKE_CURRENT_LIST_DIR})
+set(conform_out ${CMAKE_BINARY_DIR}/conform/conform_out)
 file(MAKE_DIRECTORY ${conform_out})
 
-add_test(NAME conform.windows.system
-         COMMAND dsalloc_conform --profile portable
-                 --expect ${CMAKE_CURRENT_SOURCE_DIR}/wine-quartz.expect
-                 --json ${conform_out}/wine-quartz.json --junit ${conform_out}/wine-quartz.xml
-                 --trace-dir ${conform_out}/wine-quartz-traces)
-add_test(NAME conform.windows.dll
-         COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc> --profile strict
-                 --json ${conform_out}/dsalloc-dll.json --trace-dir ${conform_out}/dsalloc-dll-traces)
-add_test(NAME conform.windows.control
-         COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc_control_baseclasses>
-                 --profile portable --trace-dir ${conform_out}/control-traces)
-set_tests_properties(conform.windows.system conform.windows.dll conform.windows.control
-                     PROPERTIES TIMEOUT 900 ENVIRONMENT "${conform_wine_env}")
+dsalloc_windows_test(NAME conform.windows.system PREFIX default
+  COMMAND dsalloc_conform --expect ${conform_dir}/wine/quartz.expect
+          --json ${conform_out}/wine-quartz.json --junit ${conform_out}/wine-quartz.xml
+          --trace-dir ${conform_out}/wine-quartz-traces
+  PROPERTIES TIMEOUT 900 LABELS "windows;conform")
+dsalloc_windows_test(NAME conform.windows.dll PREFIX default
+  COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc> --profile strict
+          --json ${conform_out}/dsalloc-dll.json --trace-dir ${conform_out}/dsalloc-dll-traces
+  PROPERTIES TIMEOUT 900 LABELS "windows;conform")
+dsalloc_windows_test(NAME conform.windows.control PREFIX default
+  COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc_control_baseclasses> --profile portable
+          --trace-dir ${conform_out}/control-traces
+  PROPERTIES TIMEOUT 900 LABELS "windows;conform;control")
+# Which module answered is the report's implementation line; the verdict is
+# the last line (PASS_REGULAR_EXPRESSION replaces the exit-code check).
+dsalloc_windows_test(NAME conform.windows.replaced PREFIX registration
+  COMMAND dsalloc_conform --profile strict --trace-dir ${conform_out}/replaced-traces
+  PROPERTIES TIMEOUT 900 LABELS "windows;conform"
+             FIXTURES_REQUIRED "wine_registration_prefix;dsalloc_replaces_system"
+             PASS_REGULAR_EXPRESSION "system \\([^)]*dsalloc\\.dll\\), strict profile.*exit code 0")
 
-# The kit's isolation under Wine (tests/hostile_server.cpp as a DLL,
-# tools/check_hostile.py running the kit under wine64): a crash, a hang and a
-# runaway allocation each fail the cases they happen in and nothing else,
-# no child outlives the kit, and the runaway is ended near the kit's memory
-# limit by the kit's own polling, since Wine does not enforce job limits.
-add_library(dsalloc_conform_hostile MODULE ${CMAKE_CURRENT_SOURCE_DIR}/tests/hostile_server.cpp)
+foreach(variant IN LISTS DSALLOC_WINDOWS_VARIANTS)
+  dsalloc_windows_test(NAME conform.windows.variant.${variant} PREFIX default
+    COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc_variant_${variant}> --profile strict
+            --phases cases,soak --trace-dir ${conform_out}/variant-${variant}-traces
+    PROPERTIES TIMEOUT 600 LABELS "windows;conform;killtable"
+               PASS_REGULAR_EXPRESSION "[1-9][0-9]* fail, .*exit code 1")
+endforeach()
+
+# The kit's isolation under Wine: a crash, a hang and a runaway allocation
+# each fail the cases they happen in and nothing else, no process of the run
+# outlives the kit, and the runaway is ended near the kit's memory limit by
+# the kit's own polling (Wine does not enforce job limits).
+add_library(dsalloc_conform_hostile MODULE ${conform_dir}/tests/hostile_server.cpp)
 target_include_directories(dsalloc_conform_hostile PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(dsalloc_conform_hostile PRIVATE dsalloc::dsalloc_static dsalloc_warnings)
-set_target_properties(dsalloc_conform_hostile PROPERTIES
-  PREFIX "" LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/conform)
+set_target_properties(dsalloc_conform_hostile PROPERTIES PREFIX "")
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 foreach(mode allocate hang crash)
-  add_test(NAME conform.windows.hostile.${mode}
-           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/tools/check_hostile.py
-                   --wrapper ${CMAKE_CROSSCOMPILING_EMULATOR}
-                   --kit $<TARGET_FILE:dsalloc_conform>
-                   --server $<TARGET_FILE:dsalloc_conform_hostile> --mode ${mode}
-                   --memory-limit-mb 512 --out ${CMAKE_CURRENT_BINARY_DIR}/hostile-${mode})
-  set_tests_properties(conform.windows.hostile.${mode} PROPERTIES
-                       TIMEOUT 400 ENVIRONMENT "${conform_wine_env}")
+  dsalloc_windows_test(NAME conform.windows.hostile.${mode} PREFIX default
+    COMMAND ${Python3_EXECUTABLE} ${conform_dir}/tools/check_hostile.py
+            --wrapper ${CMAKE_CROSSCOMPILING_EMULATOR} --kit $<TARGET_FILE:dsalloc_conform>
+            --server $<TARGET_FILE:dsalloc_conform_hostile> --mode ${mode}
+            --memory-limit-mb 512 --out ${CMAKE_CURRENT_BINARY_DIR}/hostile-${mode}
+    PROPERTIES TIMEOUT 400 LABELS "windows;conform")
 endforeach()

@@ -11,16 +11,26 @@
 # mingw-i686 runs under 32-bit Wine (wine32:i386) where it is installed; where
 # it is not, only its objdump checks run (label-free filter windows.exports).
 # Environment:
-#   DSALLOC_WINDOWS_CMAKE_ARGS  extra configure arguments (default
-#                               -DDSALLOC_BUILD_TESTS=OFF: the Linux checkers
-#                               do not build for Windows yet)
+#   DSALLOC_WINDOWS_CMAKE_ARGS  configure arguments for every preset (default:
+#                               -DDSALLOC_BUILD_TESTS=ON for mingw-x86_64, which
+#                               builds dsalloc-conform.exe and judges Wine's
+#                               quartz, dsalloc.dll and the kit's isolation;
+#                               OFF for mingw-i686: the DLL and its tests)
 #   DSALLOC_CTEST_ARGS_<preset> ctest arguments for one preset, '-' in the
 #                               preset's name as '_' (e.g. -R windows.smoke)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 presets=("$@")
 if [[ ${#presets[@]} -eq 0 ]]; then presets=(mingw-x86_64 mingw-i686); fi
-read -r -a cmake_args <<<"${DSALLOC_WINDOWS_CMAKE_ARGS--DDSALLOC_BUILD_TESTS=OFF}"
+cmake_args_for() {
+  if [[ -n ${DSALLOC_WINDOWS_CMAKE_ARGS+set} ]]; then
+    echo "$DSALLOC_WINDOWS_CMAKE_ARGS"
+  elif [[ $1 == mingw-x86_64 ]]; then
+    echo "-DDSALLOC_BUILD_TESTS=ON"
+  else
+    echo "-DDSALLOC_BUILD_TESTS=OFF"
+  fi
+}
 wine64=/usr/lib/wine/wine64
 wine32=/usr/lib/wine/wine
 
@@ -74,6 +84,7 @@ export WINEDEBUG=-all
 unset DISPLAY WAYLAND_DISPLAY
 
 for preset in "${presets[@]}"; do
+  read -r -a cmake_args <<<"$(cmake_args_for "$preset")"
   step "$preset: configure" quietly cmake --preset "$preset" "${cmake_args[@]}" || continue
   step "$preset: build" cmake --build --preset "$preset" || continue
   step "$preset: wine prefix" sh windows/tests/wine-prefix.sh "$wine64" \
