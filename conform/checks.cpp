@@ -8,8 +8,7 @@
 #include <optional>
 #include <set>
 
-#include <rapidcheck.h>
-
+#include "choices.h"
 #include "driver.h"
 #include "lockstep.h"
 #include "model/op.h"
@@ -257,14 +256,16 @@ CheckResult ExploreSequential(const harness::Implementation& impl, spec::Profile
   r.name = "sequential";
   bool fault_injection = impl.SupportsFaultInjection();
   for (int i = 0; i < runs; ++i) {
-    rc::Random random(seed + static_cast<uint64_t>(i));
+    // The seeded source (props/choices.h): the same ops for the same seed on
+    // every platform; size 50, as the kit drew from RapidCheck.
+    props::SeededChoices choices(seed + static_cast<uint64_t>(i), 50);
     int length = 10 + static_cast<int>((seed + static_cast<uint64_t>(i)) % 91);
     // The strict model steers generation, as in props/sequential_props.cpp:
     // ops it rules out are not generated; the Lockstep judges by `profile`.
     spec::State model = spec::Initial();
     std::vector<spec::Op> ops;
     for (int k = 0; k < length * 4 && static_cast<int>(ops.size()) < length; ++k) {
-      spec::Op op = props::GenOp(model)(random.split(), 50).value();
+      spec::Op op = props::DrawOp(choices, model);
       if (!fault_injection) op.oom = false;
       if (!spec::InDomain(model, op, spec::Profile::kStrict)) continue;
       bool blocking = op.kind == spec::OpKind::kGetBuffer && op.thread == 0 && !op.null_ptr1 &&
@@ -310,8 +311,8 @@ CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile p
   options.repeats = 5;
   options.driver = DriverOptions(false);
   for (int i = 0; i < runs; ++i) {
-    rc::Random random(seed + static_cast<uint64_t>(i));
-    props::parallel::ParallelCase c = props::parallel::GenParallelCase()(random, 30).value();
+    props::SeededChoices choices(seed + static_cast<uint64_t>(i), 30);  // size 30, as before
+    props::parallel::ParallelCase c = props::parallel::DrawParallelCase(choices);
     std::vector<spec::Op> flat = Flatten(c);
     WriteFile(progress_file, ParallelTraceText(flat));
     std::optional<props::parallel::ParallelCase> serial;

@@ -1,5 +1,8 @@
 // props/parallel_gen.cpp: the generator of parallel cases (see
-// parallel_gen.h). Shared by the parallel properties and dsalloc-conform.
+// parallel_gen.h), written against Choices (choices.h). Shared by the
+// parallel properties (GenParallelCase, rapidcheck_choices.cpp) and
+// dsalloc-conform (DrawParallelCase with a SeededChoices). One draw per
+// statement: the order of draws is part of a seed's meaning.
 
 #include "parallel_gen.h"
 
@@ -10,113 +13,126 @@
 namespace dsalloc::props::parallel {
 namespace {
 
-namespace gen = rc::gen;
 using spec::Op;
 using spec::OpKind;
 
-// min..max ops from `op`.
-rc::Gen<std::vector<Op>> GenOps(int min, int max, rc::Gen<Op> op) {
-  return gen::mapcat(gen::inRange(min, max + 1), [op](int n) {
-    return gen::container<std::vector<Op>>(static_cast<size_t>(n), op);
-  });
+// min..max ops from `draw` (the count sized, as rc::gen::inRange was).
+template <typename Draw>
+std::vector<Op> DrawOps(Choices& c, int min, int max, Draw draw) {
+  int n = c.InRange(min, max);
+  std::vector<Op> ops;
+  for (int i = 0; i < n; ++i) ops.push_back(draw(c));
+  return ops;
 }
 
 // Small allocators: 1-4 buffers, so threads compete for them; sizes that
 // alignment rounds up, and (not for the first one of a prefix) 0, which
 // Commit refuses (VFW_E_SIZENOTSET).
-rc::Gen<Op> GenSetProperties(bool allow_zero = true) {
-  return gen::apply([](int count, LONG size, LONG align,
-                       LONG prefix) { return spec::MakeSetProperties(count, size, align, prefix); },
-                    gen::inRange(1, 5),
-                    allow_zero
-                        ? gen::weightedElement<LONG>({{1, 0}, {2, 1}, {3, 64}, {2, 100}, {2, 4096}})
-                        : gen::element<LONG>(1, 64, 100, 4096),
-                    gen::element<LONG>(1, 16, 64), gen::weightedElement<LONG>({{5, 0}, {1, 8}}));
+Op DrawSetProperties(Choices& c, bool allow_zero = true) {
+  int count = c.InRange(1, 4);
+  LONG size = allow_zero ? c.WeightedElement<LONG>({{1, 0}, {2, 1}, {3, 64}, {2, 100}, {2, 4096}})
+                         : c.Element<LONG>({1, 64, 100, 4096});
+  LONG align = c.Element<LONG>({1, 16, 64});
+  LONG prefix = c.WeightedElement<LONG>({{5, 0}, {1, 8}});
+  return spec::MakeSetProperties(count, size, align, prefix);
 }
 
-rc::Gen<Op> GenSetNotify() {
-  return gen::map(gen::inRange(-1, spec::kNumCallbacks),
-                  [](int cb) { return spec::MakeSetNotify(static_cast<int8_t>(cb)); });
+Op DrawSetNotify(Choices& c) {
+  return spec::MakeSetNotify(c.InRange<int8_t>(-1, spec::kNumCallbacks - 1));
 }
 
-rc::Gen<Op> GenQueryInterface() {
-  return gen::map(gen::element(spec::Iid::kIUnknown, spec::Iid::kIMemAllocator,
-                               spec::Iid::kIMemAllocatorCallbackTemp, spec::Iid::kIMediaSample),
-                  [](spec::Iid iid) {
-                    Op op = spec::MakeSimple(OpKind::kQueryInterface);
-                    op.iid = iid;
-                    return op;
-                  });
+Op DrawQueryInterface(Choices& c) {
+  Op op = spec::MakeSimple(OpKind::kQueryInterface);
+  op.iid = c.Element<spec::Iid>({spec::Iid::kIUnknown, spec::Iid::kIMemAllocator,
+                                 spec::Iid::kIMemAllocatorCallbackTemp, spec::Iid::kIMediaSample});
+  return op;
 }
 
-// Sample methods other than Release on sample (slot or index) `s`.
-rc::Gen<Op> GenSampleMethod(rc::Gen<int> sample) {
-  return gen::oneOf(
-      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kSampleAddRef, s); }),
-      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetPointer, s); }),
-      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetActualDataLength, s); }),
-      gen::apply(
-          [](int s, int32_t len) {
-            Op op = spec::MakeSampleOp(OpKind::kSetActualDataLength, s);
-            op.value = len;
-            return op;
-          },
-          // 65 and 101: one past a common cbBuffer (SAMPLE.LENGTH.RANGE).
-          sample, gen::element<int32_t>(0, 10, 64, 65, 100, 101, 5000)),
-      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kIsSyncPoint, s); }),
-      gen::apply(
-          [](int s, bool on) {
-            Op op = spec::MakeSampleOp(OpKind::kSetSyncPoint, s);
-            op.value = on ? 1 : 0;
-            return op;
-          },
-          sample, gen::arbitrary<bool>()),
-      gen::apply(
-          [](int s, int form) {
-            Op op = spec::MakeSampleOp(OpKind::kSetTime, s);
-            op.null_ptr1 = form == 0;  // SetTime(NULL, ...)
-            op.null_ptr2 = form == 1;  // SetTime(start, NULL)
-            if (!op.null_ptr1) op.t0 = 100;
-            if (form == 2) op.t1 = 200;
-            return op;
-          },
-          sample, gen::inRange(0, 3)),
-      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetTime, s); }),
-      gen::apply(
-          [](int s, int type) {
-            Op op = spec::MakeSampleOp(OpKind::kSetMediaType, s);
-            op.value = type;
-            return op;
-          },
-          sample, gen::inRange(-1, spec::kNumMediaTypes)),
-      gen::map(sample, [](int s) { return spec::MakeSampleOp(OpKind::kGetMediaType, s); }));
+// Which sample a sample op names: a slot or index in [first, last], drawn
+// as rc::gen::inRange(first, last + 1) was (one value: no draw).
+struct Samples {
+  int first;
+  int last;
+};
+
+// Sample methods other than Release on a sample from `samples`, each method
+// equally likely (as rc::gen::oneOf); the sample is drawn after the method.
+Op DrawSampleMethod(Choices& c, Samples samples) {
+  size_t method = c.Index(10);
+  int s = c.InRange(samples.first, samples.last);
+  switch (method) {
+    case 0:
+      return spec::MakeSampleOp(OpKind::kSampleAddRef, s);
+    case 1:
+      return spec::MakeSampleOp(OpKind::kGetPointer, s);
+    case 2:
+      return spec::MakeSampleOp(OpKind::kGetActualDataLength, s);
+    case 3: {
+      Op op = spec::MakeSampleOp(OpKind::kSetActualDataLength, s);
+      // 65 and 101: one past a common cbBuffer (SAMPLE.LENGTH.RANGE).
+      op.value = c.Element<int32_t>({0, 10, 64, 65, 100, 101, 5000});
+      return op;
+    }
+    case 4:
+      return spec::MakeSampleOp(OpKind::kIsSyncPoint, s);
+    case 5: {
+      Op op = spec::MakeSampleOp(OpKind::kSetSyncPoint, s);
+      op.value = c.Bool() ? 1 : 0;
+      return op;
+    }
+    case 6: {
+      int form = c.InRange(0, 2);
+      Op op = spec::MakeSampleOp(OpKind::kSetTime, s);
+      op.null_ptr1 = form == 0;  // SetTime(NULL, ...)
+      op.null_ptr2 = form == 1;  // SetTime(start, NULL)
+      if (!op.null_ptr1) op.t0 = 100;
+      if (form == 2) op.t1 = 200;
+      return op;
+    }
+    case 7:
+      return spec::MakeSampleOp(OpKind::kGetTime, s);
+    case 8: {
+      Op op = spec::MakeSampleOp(OpKind::kSetMediaType, s);
+      op.value = c.InRange(-1, spec::kNumMediaTypes - 1);
+      return op;
+    }
+    default:
+      return spec::MakeSampleOp(OpKind::kGetMediaType, s);
+  }
 }
 
 // GetBuffer, blocking now and then: a blocking one waits for another
 // thread's release (ALLOC.RELEASEBUFFER.HANDOFF, THREAD.NOLOSTWAKE) or, if
 // none comes, for the runner's Decommit (ALLOC.DECOMMIT.WAKE); too many
 // would make most runs end in that Decommit, which costs a quiet spell.
-rc::Gen<Op> GenGetBuffer() {
-  return gen::map(gen::weightedElement<bool>({{3, true}, {1, false}}),
-                  [](bool nowait) { return spec::MakeGetBuffer(nowait); });
+Op DrawGetBuffer(Choices& c) {
+  return spec::MakeGetBuffer(c.WeightedElement<bool>({{3, true}, {1, false}}));
 }
 
-// Allocator ops of a parallel list (no Release: see GenChunk).
-rc::Gen<Op> GenAllocatorOp() {
-  return gen::weightedOneOf<Op>({
-      {3, GenGetBuffer()},
-      {3, gen::just(spec::MakeSimple(OpKind::kGetFreeCount))},
-      {3, GenSetNotify()},
-      {2, gen::just(spec::MakeSimple(OpKind::kDecommit))},
-      {2, gen::just(spec::MakeSimple(OpKind::kCommit))},
-      {1, gen::just(spec::MakeSimple(OpKind::kGetProperties))},
-      {1, GenSetProperties()},
-      {1, GenQueryInterface()},
-  });
+// Allocator ops of a parallel list (no Release: see DrawChunk).
+Op DrawAllocatorOp(Choices& c) {
+  switch (c.Pick({3, 3, 3, 2, 2, 1, 1, 1})) {
+    case 0:
+      return DrawGetBuffer(c);
+    case 1:
+      return spec::MakeSimple(OpKind::kGetFreeCount);
+    case 2:
+      return DrawSetNotify(c);
+    case 3:
+      return spec::MakeSimple(OpKind::kDecommit);
+    case 4:
+      return spec::MakeSimple(OpKind::kCommit);
+    case 5:
+      return spec::MakeSimple(OpKind::kGetProperties);
+    case 6:
+      return DrawSetProperties(c);
+    default:
+      return DrawQueryInterface(c);
+  }
 }
 
 // A slot placeholder: "the slot of this chunk's own GetBuffer", resolved by
-// GenThreadList.
+// DrawThreadList.
 constexpr int32_t kOwnSlot = -1;
 
 // A few ops that belong together. Mostly "use a sample": GetBuffer, 0-2
@@ -124,79 +140,78 @@ constexpr int32_t kOwnSlot = -1;
 // the other threads' GetBuffer, GetFreeCount, SetNotify and Decommit),
 // sometimes with a Decommit before it, so that the release completes a
 // pending decommit (ALLOC.RELEASEBUFFER.COMPLETE, NOTIFY.ONCE in P).
-rc::Gen<std::vector<Op>> GenChunk() {
-  rc::Gen<Op> method = GenSampleMethod(gen::just(kOwnSlot));
-  return gen::weightedOneOf<std::vector<Op>>({
-      {6, gen::apply(
-              [](Op get, std::vector<Op> methods, int end) {
-                std::vector<Op> ops = {get};
-                ops.insert(ops.end(), methods.begin(), methods.end());
-                if (end == 2) ops.push_back(spec::MakeSimple(OpKind::kDecommit));
-                if (end >= 1) ops.push_back(spec::MakeSampleOp(OpKind::kSampleRelease, kOwnSlot));
-                return ops;
-              },
-              GenGetBuffer(), GenOps(0, 2, method),
-              gen::weightedElement<int>({{1, 0}, {4, 1}, {1, 2}}))},
-      {5, gen::map(GenAllocatorOp(), [](Op op) { return std::vector<Op>{op}; })},
+std::vector<Op> DrawChunk(Choices& c) {
+  switch (c.Pick({6, 5, 1, 1})) {
+    case 0: {
+      std::vector<Op> ops = {DrawGetBuffer(c)};
+      std::vector<Op> methods = DrawOps(c, 0, 2, [](Choices& c2) {
+        return DrawSampleMethod(c2, {kOwnSlot, kOwnSlot});
+      });
+      ops.insert(ops.end(), methods.begin(), methods.end());
+      int end = c.WeightedElement<int>({{1, 0}, {4, 1}, {1, 2}});
+      if (end == 2) ops.push_back(spec::MakeSimple(OpKind::kDecommit));
+      if (end >= 1) ops.push_back(spec::MakeSampleOp(OpKind::kSampleRelease, kOwnSlot));
+      return ops;
+    }
+    case 1:
+      return {DrawAllocatorOp(c)};
+    case 2:
       // A sample op on an earlier slot (maybe released: then skipped).
-      {1,
-       gen::map(
-           gen::weightedOneOf<Op>({
-               {2, gen::map(gen::inRange(0, 3),
-                            [](int s) { return spec::MakeSampleOp(OpKind::kSampleRelease, s); })},
-               {1, GenSampleMethod(gen::inRange(0, 3))},
-           }),
-           [](Op op) { return std::vector<Op>{op}; })},
+      if (c.Pick({2, 1}) == 0) {
+        return {spec::MakeSampleOp(OpKind::kSampleRelease, c.InRange(0, 2))};
+      }
+      return {DrawSampleMethod(c, {0, 2})};
+    default:
       // The client's count never reaches 0 in parallel: a Release always
       // follows this thread's own AddRef (and the runner skips any other).
-      {1, gen::just(std::vector<Op>{spec::MakeSimple(OpKind::kAddRef),
-                                    spec::MakeSimple(OpKind::kRelease)})},
-  });
+      return {spec::MakeSimple(OpKind::kAddRef), spec::MakeSimple(OpKind::kRelease)};
+  }
 }
 
 // One thread's list: 1-4 chunks, at most 6 ops. Samples are slots
 // (parallel_runner.h: slot k = the sample the thread's k-th GetBuffer got).
 // Never: reactions, oom, NULL pointers.
-rc::Gen<std::vector<Op>> GenThreadList() {
-  return gen::map(gen::mapcat(gen::inRange(1, 5),
-                              [](int n) {
-                                return gen::container<std::vector<std::vector<Op>>>(
-                                    static_cast<size_t>(n), GenChunk());
-                              }),
-                  [](const std::vector<std::vector<Op>>& chunks) {
-                    std::vector<Op> ops;
-                    int get_buffers = 0;
-                    for (const std::vector<Op>& chunk : chunks) {
-                      int own = get_buffers;
-                      for (Op op : chunk) {
-                        if (ops.size() == 6) return ops;
-                        if (op.kind == OpKind::kGetBuffer) ++get_buffers;
-                        if (op.sample == kOwnSlot) op.sample = own;
-                        ops.push_back(op);
-                      }
-                    }
-                    return ops;
-                  });
+std::vector<Op> DrawThreadList(Choices& c) {
+  int chunks = c.InRange(1, 4);
+  std::vector<Op> ops;
+  int get_buffers = 0;
+  for (int i = 0; i < chunks; ++i) {
+    // Chunks past the sixth op would be cut off unseen: not drawn.
+    if (ops.size() == 6) break;
+    int own = get_buffers;
+    for (Op op : DrawChunk(c)) {
+      if (ops.size() == 6) break;
+      if (op.kind == OpKind::kGetBuffer) ++get_buffers;
+      if (op.sample == kOwnSlot) op.sample = own;
+      ops.push_back(op);
+    }
+  }
+  return ops;
 }
 
 // One prefix op (thread 0, model indices; the Lockstep skips ops outside
 // the model's domain). No reactions: they would fire in the parallel phase.
-rc::Gen<Op> GenPrefixOp() {
-  rc::Gen<int> index = gen::inRange(0, 4);
-  return gen::weightedOneOf<Op>({
-      {4, gen::just(spec::MakeGetBuffer(true))},
-      {3, GenSetNotify()},
-      {2, gen::map(index, [](int s) { return spec::MakeSampleOp(OpKind::kSampleRelease, s); })},
-      {1, GenSampleMethod(index)},
-      {1, gen::just(spec::MakeSimple(OpKind::kDecommit))},
-      {1, gen::just(spec::MakeSimple(OpKind::kCommit))},
-      {1, GenSetProperties()},
+Op DrawPrefixOp(Choices& c) {
+  switch (c.Pick({4, 3, 2, 1, 1, 1, 1, 1})) {
+    case 0:
+      return spec::MakeGetBuffer(true);
+    case 1:
+      return DrawSetNotify(c);
+    case 2:
+      return spec::MakeSampleOp(OpKind::kSampleRelease, c.InRange(0, 3));
+    case 3:
+      return DrawSampleMethod(c, {0, 3});
+    case 4:
+      return spec::MakeSimple(OpKind::kDecommit);
+    case 5:
+      return spec::MakeSimple(OpKind::kCommit);
+    case 6:
+      return DrawSetProperties(c);
+    default:
       // COM.CALLBACK.CLIENT: the client lets go of a callback.
-      {1, gen::map(gen::inRange(0, spec::kNumCallbacks),
-                   [](int cb) {
-                     return spec::MakeCallbackOp(OpKind::kCallbackRelease, static_cast<int8_t>(cb));
-                   })},
-  });
+      return spec::MakeCallbackOp(OpKind::kCallbackRelease,
+                                  c.InRange<int8_t>(0, spec::kNumCallbacks - 1));
+  }
 }
 
 // 0-8 ops; usually SetProperties + Commit first, often a callback, so most
@@ -204,38 +219,32 @@ rc::Gen<Op> GenPrefixOp() {
 // decommit pending. A third of the installed callbacks are then let go of
 // by the client (COM.CALLBACK.CLIENT), so the allocator holds the last
 // reference while the threads race releases against SetNotify.
-rc::Gen<std::vector<Op>> GenPrefix() {
-  return gen::weightedOneOf<std::vector<Op>>({
-      {1, GenOps(0, 8, GenPrefixOp())},
-      {6, gen::apply(
-              [](Op props, int callback, bool let_go, std::vector<Op> rest) {
-                std::vector<Op> ops = {props, spec::MakeSimple(OpKind::kCommit)};
-                if (callback >= 0) {
-                  auto cb = static_cast<int8_t>(callback);
-                  ops.push_back(spec::MakeSetNotify(cb));
-                  if (let_go) ops.push_back(spec::MakeCallbackOp(OpKind::kCallbackRelease, cb));
-                }
-                ops.insert(ops.end(), rest.begin(), rest.end());
-                return ops;
-              },
-              GenSetProperties(false), gen::inRange(-1, spec::kNumCallbacks),
-              gen::weightedElement<bool>({{2, false}, {1, true}}), GenOps(0, 5, GenPrefixOp()))},
-  });
+std::vector<Op> DrawPrefix(Choices& c) {
+  if (c.Pick({1, 6}) == 0) return DrawOps(c, 0, 8, DrawPrefixOp);
+  Op props = DrawSetProperties(c, false);
+  int callback = c.InRange(-1, spec::kNumCallbacks - 1);
+  bool let_go = c.WeightedElement<bool>({{2, false}, {1, true}});
+  std::vector<Op> ops = {props, spec::MakeSimple(OpKind::kCommit)};
+  if (callback >= 0) {
+    auto cb = static_cast<int8_t>(callback);
+    ops.push_back(spec::MakeSetNotify(cb));
+    if (let_go) ops.push_back(spec::MakeCallbackOp(OpKind::kCallbackRelease, cb));
+  }
+  std::vector<Op> rest = DrawOps(c, 0, 5, DrawPrefixOp);
+  ops.insert(ops.end(), rest.begin(), rest.end());
+  return ops;
 }
 
 }  // namespace
 
-rc::Gen<ParallelCase> GenParallelCase() {
-  return gen::apply(
-      [](std::vector<Op> prefix, std::vector<std::vector<Op>> threads) {
-        ParallelCase c{std::move(prefix), std::move(threads), {}};
-        PassOnlyHeldCallbacks(c);  // COM.CALLBACK.CLIENT
-        return c;
-      },
-      GenPrefix(), gen::mapcat(gen::inRange(2, kMaxParallelThreads + 1), [](int n) {
-        return gen::container<std::vector<std::vector<Op>>>(static_cast<size_t>(n),
-                                                            GenThreadList());
-      }));
+ParallelCase DrawParallelCase(Choices& c) {
+  std::vector<Op> prefix = DrawPrefix(c);
+  int n = c.InRange(2, kMaxParallelThreads);
+  std::vector<std::vector<Op>> threads;
+  for (int t = 0; t < n; ++t) threads.push_back(DrawThreadList(c));
+  ParallelCase result{std::move(prefix), std::move(threads), {}};
+  PassOnlyHeldCallbacks(result);  // COM.CALLBACK.CLIENT
+  return result;
 }
 
 }  // namespace dsalloc::props::parallel
