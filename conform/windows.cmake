@@ -19,31 +19,32 @@ set(conform_out ${CMAKE_BINARY_DIR}/conform/conform_out)
 file(MAKE_DIRECTORY ${conform_out})
 
 dsalloc_windows_test(NAME conform.windows.system PREFIX default
-  COMMAND dsalloc_conform --expect ${conform_dir}/wine/quartz.expect
+  COMMAND dsalloc_conform --seed 1 --expect ${conform_dir}/wine/quartz.expect
           --json ${conform_out}/wine-quartz.json --junit ${conform_out}/wine-quartz.xml
           --trace-dir ${conform_out}/wine-quartz-traces
-  PROPERTIES TIMEOUT 900 LABELS "windows;conform")
+  PROPERTIES TIMEOUT 900 LABELS conform)
 dsalloc_windows_test(NAME conform.windows.dll PREFIX default
   COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc> --profile strict
           --json ${conform_out}/dsalloc-dll.json --trace-dir ${conform_out}/dsalloc-dll-traces
-  PROPERTIES TIMEOUT 900 LABELS "windows;conform")
+  PROPERTIES TIMEOUT 900 LABELS conform)
 dsalloc_windows_test(NAME conform.windows.control PREFIX default
   COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc_control_baseclasses> --profile portable
           --trace-dir ${conform_out}/control-traces
-  PROPERTIES TIMEOUT 900 LABELS "windows;conform;control")
+  PROPERTIES TIMEOUT 900 LABELS conform)
 # Which module answered is the report's implementation line; the verdict is
 # the last line (PASS_REGULAR_EXPRESSION replaces the exit-code check).
 dsalloc_windows_test(NAME conform.windows.replaced PREFIX registration
   COMMAND dsalloc_conform --profile strict --trace-dir ${conform_out}/replaced-traces
-  PROPERTIES TIMEOUT 900 LABELS "windows;conform"
-             FIXTURES_REQUIRED "wine_registration_prefix;dsalloc_replaces_system"
+  PROPERTIES TIMEOUT 900 LABELS conform
              PASS_REGULAR_EXPRESSION "system \\([^)]*dsalloc\\.dll\\), strict profile.*exit code 0")
+set_tests_properties(conform.windows.replaced PROPERTIES FIXTURES_REQUIRED
+                     "wine_registration_prefix;dsalloc_replaces_system")
 
 foreach(variant IN LISTS DSALLOC_WINDOWS_VARIANTS)
   dsalloc_windows_test(NAME conform.windows.variant.${variant} PREFIX default
     COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc_variant_${variant}> --profile strict
             --phases cases,soak --trace-dir ${conform_out}/variant-${variant}-traces
-    PROPERTIES TIMEOUT 600 LABELS "windows;conform;killtable"
+    PROPERTIES TIMEOUT 600 LABELS conform
                PASS_REGULAR_EXPRESSION "[1-9][0-9]* fail, .*exit code 1")
 endforeach()
 
@@ -62,5 +63,5 @@ foreach(mode allocate hang crash)
             --wrapper ${CMAKE_CROSSCOMPILING_EMULATOR} --kit $<TARGET_FILE:dsalloc_conform>
             --server $<TARGET_FILE:dsalloc_conform_hostile> --mode ${mode}
             --memory-limit-mb 512 --out ${CMAKE_CURRENT_BINARY_DIR}/hostile-${mode}
-    PROPERTIES TIMEOUT 400 LABELS "windows;conform")
+    PROPERTIES TIMEOUT 400 LABELS conform)
 endforeach()

@@ -5,18 +5,30 @@
 # then installs the release build and builds a consumer project against it with find_package and
 # pkg-config.
 #
-#   tools/run-tests.sh [preset...]     (default: release clang asan tsan fuzz)
+# Then "windows": dsalloc.dll and dsalloc-conform.exe built with mingw-w64 and
+# tested under Wine, which also judges Wine's own quartz (tools/run-windows.sh).
+#
+#   tools/run-tests.sh [preset...]     (default: release clang asan tsan fuzz windows)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 presets=("$@")
-if [[ ${#presets[@]} -eq 0 ]]; then presets=(release clang asan tsan fuzz); fi
+if [[ ${#presets[@]} -eq 0 ]]; then presets=(release clang asan tsan fuzz windows); fi
 
 declare -a summary
 echo "=== format (.clang-format)"
 bash tools/check-format.sh
 summary+=("format: every C++ file matches .clang-format")
 for preset in "${presets[@]}"; do
+  if [[ $preset == windows ]]; then
+    start=$SECONDS
+    if ! bash tools/run-windows.sh; then
+      printf '%s\n' "${summary[@]}" "windows: FAILED (tools/run-windows.sh, $((SECONDS - start)) s)"
+      exit 1
+    fi
+    summary+=("windows: mingw-w64 builds, their tests and the kit under Wine passed ($((SECONDS - start)) s)")
+    continue
+  fi
   if [[ $preset == fuzz ]]; then
     start=$SECONDS
     bash tools/run-fuzz.sh

@@ -20,6 +20,15 @@ status=0
 "$wine64" wineboot -i >"$log" 2>&1 || status=$?
 "$(dirname "$wine64")/wineserver" -w || true
 cat "$log"
+# Keep the prefix's wineserver and services running, detached from any
+# test's output, until 60 s after its last program (the run's cleanup test
+# ends it sooner): otherwise the first test that starts them holds ctest's
+# output pipe, and so its own duration, open until the last Wine program of
+# the whole run has ended.
+if [ "$status" -eq 0 ]; then
+  "$(dirname "$wine64")/wineserver" -p60 </dev/null >/dev/null 2>&1 || true
+  "$wine64" cmd /c exit </dev/null >/dev/null 2>&1 || true
+fi
 if grep -Eiq 'winemenubuilder|mono|gecko|X server|display' "$log"; then
   echo "wine-prefix.sh: wine is not headless here (see above)" >&2
   status=1
