@@ -17,6 +17,9 @@ export WINEDLLOVERRIDES="mscoree,mshtml,winemenubuilder.exe=d"
 export WINEDEBUG="${WINEDEBUG:--all}"
 log=$(mktemp)
 status=0
+# A persistent wineserver left by an earlier preparation (below) would keep
+# the wait after wineboot waiting for its whole linger time.
+"$(dirname "$wine64")/wineserver" -k >/dev/null 2>&1 || true
 "$wine64" wineboot -i >"$log" 2>&1 || status=$?
 "$(dirname "$wine64")/wineserver" -w || true
 cat "$log"
