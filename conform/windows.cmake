@@ -23,6 +23,14 @@ dsalloc_windows_test(NAME conform.windows.system PREFIX default
           --json ${conform_out}/wine-quartz.json --junit ${conform_out}/wine-quartz.xml
           --trace-dir ${conform_out}/wine-quartz-traces
   PROPERTIES TIMEOUT 900 LABELS conform)
+# conform/wine/README.md's table of Wine's results is what this run saw.
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+add_test(NAME conform.windows.wine_table
+         COMMAND ${Python3_EXECUTABLE} ${conform_dir}/tools/wine_table.py
+                 --json ${conform_out}/wine-quartz.json --expect ${conform_dir}/wine/quartz.expect
+                 --readme ${conform_dir}/wine/README.md)
+set_tests_properties(conform.windows.wine_table PROPERTIES DEPENDS conform.windows.system
+                     LABELS conform)
 dsalloc_windows_test(NAME conform.windows.dll PREFIX default
   COMMAND dsalloc_conform --server $<TARGET_FILE:dsalloc> --profile strict
           --json ${conform_out}/dsalloc-dll.json --trace-dir ${conform_out}/dsalloc-dll-traces
@@ -56,7 +64,6 @@ add_library(dsalloc_conform_hostile MODULE ${conform_dir}/tests/hostile_server.c
 target_include_directories(dsalloc_conform_hostile PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(dsalloc_conform_hostile PRIVATE dsalloc::dsalloc_static dsalloc_warnings)
 set_target_properties(dsalloc_conform_hostile PROPERTIES PREFIX "")
-find_package(Python3 REQUIRED COMPONENTS Interpreter)
 foreach(mode allocate hang crash)
   dsalloc_windows_test(NAME conform.windows.hostile.${mode} PREFIX default
     COMMAND ${Python3_EXECUTABLE} ${conform_dir}/tools/check_hostile.py

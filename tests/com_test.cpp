@@ -8,6 +8,7 @@
 // new count; the in-process server's DllGetClassObject, CreateInstance,
 // LockServer and DllCanUnloadNow.
 
+#include <dsalloc/dsalloc.h>
 #include <gtest/gtest.h>
 
 #include "fixture.h"
@@ -229,6 +230,25 @@ TEST_F(DllGetClassObjectTest, GivesAFactoryForIClassFactoryAndIUnknown) {
 TEST_F(DllGetClassObjectTest, OtherInterfaceGivesENoInterfaceAndNull) {
   void* p = kGarbage;
   EXPECT_HR(E_NOINTERFACE, GetClassObject(CLSID_MemoryAllocator, IID_IMemAllocator, &p));
+  EXPECT_EQ(nullptr, p);
+}
+
+// checks: FACTORY.GETCLASS
+// dsalloc's own CLSID names the same class (a program creates dsalloc by
+// name on Windows without replacing the system's allocator).
+TEST_F(DllGetClassObjectTest, DsallocClsidServesTheSameClass) {
+  if (CurrentServer().get_class_object != &::DllGetClassObject) {
+    GTEST_SKIP() << CurrentServer().name << " is not the embedded dsalloc: its own CLSID only";
+  }
+  ComPtr<IClassFactory> factory;
+  ASSERT_HR(S_OK,
+            GetClassObject(CLSID_DsallocMemoryAllocator, IID_IClassFactory, factory.put_void()));
+  ComPtr<IMemAllocatorCallbackTemp> allocator;
+  ASSERT_HR(S_OK,
+            factory->CreateInstance(nullptr, IID_IMemAllocatorCallbackTemp, allocator.put_void()));
+  EXPECT_EQ(1u, RefCount(allocator.get()));
+  void* p = kGarbage;
+  EXPECT_HR(E_NOINTERFACE, GetClassObject(CLSID_DsallocMemoryAllocator, IID_IMemAllocator, &p));
   EXPECT_EQ(nullptr, p);
 }
 
