@@ -3,6 +3,9 @@
 // job object of its own. The job ends the child and everything it started:
 // at the timeout, at an interrupt, and when the kit dies however it dies
 // (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: the kit's handle is the job's last).
+// The kit also puts itself into a kill-on-close job before its first child,
+// so every child is born inside it: one the kit is still creating (Wine's
+// CreateProcess takes tens of milliseconds) when the kit is killed goes too.
 // Memory: the job's per-process limit, which Windows enforces, and, since
 // Wine stores job limits without enforcing them, the parent's own look at
 // the child's committed memory at every wake-up (the same polling that
@@ -24,6 +27,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "platform.h"
 
@@ -39,18 +43,46 @@ constexpr DWORD kOverMemoryLimit = 0xC0000017;
 // leaves the set before its handle is closed, so the handler never ends a
 // handle that was reused.
 std::mutex g_jobs_mu;
-std::set<HANDLE> g_jobs;  // guarded by g_jobs_mu
+// The running children: their own job (null where the system would not
+// nest one in the kit's) and their process handle. Guarded by g_jobs_mu.
+std::set<std::pair<HANDLE, HANDLE>> g_children;
 std::atomic<int> g_interrupt_signal{0};
 
 // Inheritable handles exist only inside this lock: a child started by
 // another thread at the same time inherits none of this child's files.
 std::mutex g_spawn_mu;
 
+// The kit's own job (see the banner); null where the kit cannot join one.
+HANDLE KitJob() {
+  static HANDLE kit_job = [] {
+    HANDLE job = CreateJobObjectW(nullptr, nullptr);
+    if (job == nullptr) return job;
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits) ||
+        !AssignProcessToJobObject(job, GetCurrentProcess())) {
+      CloseHandle(job);
+      return HANDLE{nullptr};
+    }
+    return job;
+  }();
+  return kit_job;
+}
+
+// Ends the child and, where it is in a job of its own, all it started.
+void EndChild(HANDLE job, bool in_job, HANDLE process, DWORD code) {
+  if (in_job) {
+    TerminateJobObject(job, code);
+  } else {
+    TerminateProcess(process, code);
+  }
+}
+
 BOOL WINAPI OnConsoleEvent(DWORD event) {
   const int sig = event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT ? SIGINT : SIGTERM;
   if (g_interrupt_signal.exchange(sig) != 0) ExitProcess(128 + sig);  // asked twice: go now
   std::lock_guard<std::mutex> lock(g_jobs_mu);
-  for (HANDLE job : g_jobs) TerminateJobObject(job, 128 + sig);
+  for (auto [job, process] : g_children) EndChild(job, job != nullptr, process, 128 + sig);
   return TRUE;  // the kit goes on to write what it has
 }
 
@@ -178,6 +210,7 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   HANDLE out = CreateFileW(Wide(spec.output_file).c_str(), GENERIC_WRITE, share, nullptr,
                            CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   HANDLE in = CreateFileW(L"NUL", GENERIC_READ, share, nullptr, OPEN_EXISTING, 0, nullptr);
+  KitJob();  // before the first child: every child is born inside it
   HANDLE job = NewJob(spec.memory_limit_mb);
   auto close_all = [&] {
     for (HANDLE h : {out, in}) {
@@ -216,12 +249,15 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     CloseHandle(job);
     return outcome;
   }
-  AssignProcessToJobObject(job, process.hProcess);
+  // A job of its own inside the kit's (nested jobs: Windows 8, Wine);
+  // where it cannot have one, the kit's job still ends it with the kit.
+  const bool in_job = AssignProcessToJobObject(job, process.hProcess) != 0;
+  const std::pair<HANDLE, HANDLE> entry{in_job ? job : nullptr, process.hProcess};
   {
     std::lock_guard<std::mutex> lock(g_jobs_mu);
-    g_jobs.insert(job);
+    g_children.insert(entry);
   }
-  if (InterruptSignal() != 0) TerminateJobObject(job, 130);  // the handler ran before insert
+  if (InterruptSignal() != 0) EndChild(job, in_job, process.hProcess, 130);  // handler ran first
   ResumeThread(process.hThread);
   CloseHandle(process.hThread);
 
@@ -236,13 +272,13 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     peak_mb = std::max(peak_mb, CommittedMb(process.hProcess));
     if (peak_mb > spec.memory_limit_mb) {
       over_memory = true;
-      TerminateJobObject(job, kOverMemoryLimit);
+      EndChild(job, in_job, process.hProcess, kOverMemoryLimit);
       WaitForSingleObject(process.hProcess, INFINITE);
       break;
     }
     if (elapsed() > spec.timeout_s) {
       timed_out = true;
-      TerminateJobObject(job, 1);
+      EndChild(job, in_job, process.hProcess, 1);
       WaitForSingleObject(process.hProcess, INFINITE);
       break;
     }
@@ -253,10 +289,12 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   GetExitCodeProcess(process.hProcess, &exit_code);
   {
     std::lock_guard<std::mutex> lock(g_jobs_mu);
-    g_jobs.erase(job);
+    g_children.erase(entry);
   }
-  peak_mb = std::max(peak_mb, JobPeakMb(job));
-  TerminateJobObject(job, 1);  // what it started and left behind
+  if (in_job) {
+    peak_mb = std::max(peak_mb, JobPeakMb(job));
+    TerminateJobObject(job, 1);  // what it started and left behind
+  }
   CloseHandle(job);
   CloseHandle(process.hProcess);
   if (timed_out) {

@@ -14,6 +14,9 @@
 #   conform.windows.variant.<k> the variants built for Windows: each rejected
 #   conform.windows.hostile.<m> isolation: a crash, a hang, a runaway
 #                               allocation (tests/hostile_server.cpp as a DLL)
+#   conform.windows.interrupts  Ctrl-C, SIGTERM and SIGKILL of the kit: no child
+#                               left, reports marked interrupted
+#   conform.windows.wine_table  wine/README.md's table is what the run saw
 set(conform_dir ${CMAKE_CURRENT_LIST_DIR})
 set(conform_out ${CMAKE_BINARY_DIR}/conform/conform_out)
 file(MAKE_DIRECTORY ${conform_out})
@@ -72,3 +75,12 @@ foreach(mode allocate hang crash)
             --memory-limit-mb 512 --out ${CMAKE_CURRENT_BINARY_DIR}/hostile-${mode}
     PROPERTIES TIMEOUT 400 LABELS conform)
 endforeach()
+
+# Ctrl-C (SIGINT, which Wine delivers as a console Ctrl-C), SIGTERM and
+# SIGKILL of the kit under Wine: no child outlives it; after a Ctrl-C the
+# reports are written, marked interrupted (tools/check_cli_run.py --wine).
+dsalloc_windows_test(NAME conform.windows.interrupts PREFIX default
+  COMMAND ${Python3_EXECUTABLE} ${conform_dir}/tools/check_cli_run.py
+          --kit $<TARGET_FILE:dsalloc_conform> --variant - --hostile $<TARGET_FILE:dsalloc_conform_hostile>
+          --wine ${CMAKE_CROSSCOMPILING_EMULATOR}
+  PROPERTIES TIMEOUT 300 LABELS conform)

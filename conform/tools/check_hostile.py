@@ -54,15 +54,6 @@ EXPECTED = {
 }
 
 
-def runs_image(pid, image):
-    """Whether process `pid`'s command line names `image`."""
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return image.encode() in f.read()
-    except OSError:
-        return False
-
-
 def mem_available_mb():
     try:
         with open("/proc/meminfo") as f:
@@ -112,25 +103,26 @@ def main():
     problems = []
     available_before = mem_available_mb()
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        output, _ = proc.communicate(timeout=args.timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        output, _ = proc.communicate()
-        problems.append("the kit did not finish within %.0f s" % args.timeout)
+    # A file, not a pipe: under Wine the prefix's own processes may inherit
+    # the kit's output and hold a pipe open long after the kit is gone.
+    output_path = os.path.join(out, "kit-output.txt")
+    with open(output_path, "wb") as output_file:
+        proc = subprocess.Popen(cmd, env=env, stdout=output_file, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            proc.wait(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            problems.append("the kit did not finish within %.0f s" % args.timeout)
     seconds = time.monotonic() - start
-    output = output.decode(errors="replace")
+    with open(output_path, "rb") as output_file:
+        output = output_file.read().decode(errors="replace")
     peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # KiB on Linux
     available_after = mem_available_mb()
 
-    left = survivors(marker)
-    if args.wrapper:
-        # Under Wine the marker also reaches the prefix's own processes
-        # (wineserver, services.exe, ...), which outlive any program by
-        # design: the kit's children are the processes of the kit's image.
-        left = [pid for pid in left if runs_image(pid, os.path.basename(args.kit))]
+    # Under Wine only the kit's own image counts (processes.survivors).
+    left = survivors(marker, os.path.basename(args.kit) if args.wrapper else None)
     if left:
         problems.append("children of the run still alive after the kit exited: %s" % left)
         for pid in left:
