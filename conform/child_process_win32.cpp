@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -139,11 +138,22 @@ HANDLE NewJob(long long memory_limit_mb) {
   return job;
 }
 
-int ErrnoOfLastError() {
-  DWORD error = GetLastError();
-  return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND ? ENOENT
-         : error == ERROR_ACCESS_DENIED                                 ? EACCES
-                                                                        : EIO;
+// "Windows error 1450: Insufficient system resources ..." (FormatMessage).
+std::string WindowsErrorText(DWORD error) {
+  char* text = nullptr;
+  FormatMessageA(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, error, 0, reinterpret_cast<char*>(&text), 0, nullptr);
+  std::string message = "Windows error " + std::to_string(error);
+  if (text != nullptr) {
+    std::string said = text;
+    LocalFree(text);
+    while (!said.empty() && (said.back() == '\n' || said.back() == '\r' || said.back() == ' ')) {
+      said.pop_back();
+    }
+    if (!said.empty()) message += ": " + said;
+  }
+  return message;
 }
 
 }  // namespace
@@ -174,7 +184,7 @@ std::string ChildOutcome::Describe() const {
     case Kind::kTimedOut:
       return "timed out after " + std::to_string(static_cast<int>(seconds)) + " s";
     case Kind::kFailedToStart:
-      return "could not be started (" + std::string(std::strerror(code)) + ")";
+      return "could not be started (" + WindowsErrorText(static_cast<DWORD>(code)) + ")";
     case Kind::kInterrupted:
       return "ended: the kit was interrupted";
   }
@@ -219,7 +229,7 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   };
   if (out == INVALID_HANDLE_VALUE || in == INVALID_HANDLE_VALUE || job == nullptr) {
     outcome.kind = ChildOutcome::Kind::kFailedToStart;
-    outcome.code = ErrnoOfLastError();
+    outcome.code = static_cast<int>(GetLastError());
     close_all();
     if (job != nullptr) CloseHandle(job);
     return outcome;
@@ -238,10 +248,16 @@ ChildOutcome RunChild(const ChildSpec& spec) {
     SetHandleInformation(out, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
     SetHandleInformation(in, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
     // Suspended until it is in its job: nothing it starts escapes the job.
-    started =
-        CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE,
-                       CREATE_SUSPENDED | CREATE_NO_WINDOW, nullptr, nullptr, &startup, &process);
-    if (!started) outcome.code = ErrnoOfLastError();
+    // Wine's CreateProcess now and then fails once under load, which says
+    // nothing about the implementation: a few attempts before giving up.
+    for (int attempt = 1;; ++attempt) {
+      started =
+          CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE,
+                         CREATE_SUSPENDED | CREATE_NO_WINDOW, nullptr, nullptr, &startup, &process);
+      if (started || attempt == 5 || InterruptSignal() != 0) break;
+      Sleep(static_cast<DWORD>(20 * attempt));
+    }
+    if (!started) outcome.code = static_cast<int>(GetLastError());
     close_all();
   }
   if (!started) {

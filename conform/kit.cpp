@@ -182,6 +182,14 @@ class Runner {
     ChildOutcome outcome = RunChild(spec);
     if (ending != nullptr) ending->outcome = outcome;
     if (outcome.kind == ChildOutcome::Kind::kInterrupted) return Interrupted(job);
+    // The kit's own trouble (no process could be made), not the server's:
+    // no verdict. (The preflight child proved children can be started.)
+    if (outcome.kind == ChildOutcome::Kind::kFailedToStart) {
+      CheckResult r = Interrupted(job);
+      r.detail = outcome.Describe();
+      r.detail.insert(0, "not run: the kit's child process ");
+      return r;
+    }
     std::string data, output;
     std::vector<CheckResult> results;
     ReadFile(spec.output_file, &output);
