@@ -17,6 +17,8 @@
 
 #include <dsalloc/dsalloc.h>
 
+#include "model/outcome.h"
+
 namespace dsalloc::harness {
 namespace {
 
@@ -75,11 +77,6 @@ Function Symbol(ModuleHandle module, const char* name) {
   return reinterpret_cast<Function>(reinterpret_cast<void*>(GetProcAddress(module, name)));
 }
 
-std::string HresultText(HRESULT hr) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%08lX", static_cast<unsigned long>(hr));
-  return text;
-}
 #else
 using ModuleHandle = void*;
 
@@ -134,7 +131,7 @@ std::optional<Implementation> LoadSystem(const CLSID& clsid, std::string* error)
   // apartment's hidden window. Once per thread; S_FALSE when already done.
   HRESULT hr = CoInitializeEx(nullptr, COINIT_MULTITHREADED);
   if (FAILED(hr) && hr != RPC_E_CHANGED_MODE) {
-    if (error != nullptr) *error = "CoInitializeEx failed: " + HresultText(hr);
+    if (error != nullptr) *error = "CoInitializeEx failed: " + spec::HresultName(hr);
     return std::nullopt;
   }
   IClassFactory* factory = nullptr;
@@ -143,7 +140,7 @@ std::optional<Implementation> LoadSystem(const CLSID& clsid, std::string* error)
   if (FAILED(hr) || factory == nullptr) {
     if (error != nullptr) {
       *error = "the system has no in-process server for " + GuidToString(clsid) +
-               " (CoGetClassObject: " + HresultText(hr) + ")";
+               " (CoGetClassObject: " + spec::HresultName(hr) + ")";
     }
     return std::nullopt;
   }
