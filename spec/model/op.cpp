@@ -1,10 +1,10 @@
-// spec/model/op.cpp: operation tables and the text trace format (op.h).
+// spec/model/op.cpp: the vocabulary's tables (op.h, vocabulary.h) and, for
+// now, the bridge between the Op's own fields and its typed call (calls.h).
 
-#include "op.h"
+#include "model/op.h"
 
 #include <charconv>
 #include <cstring>
-#include <type_traits>
 
 namespace dsalloc::spec {
 namespace {
@@ -14,305 +14,27 @@ constexpr IID kIidOther = {
 constexpr CLSID kClsidOther = {
     0x0badcafe, 0x4321, 0x8765, {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}};
 
-constexpr std::string_view kIidNames[kNumIids] = {"IUnknown",
-                                                  "IMemAllocator",
-                                                  "IMemAllocatorCallbackTemp",
-                                                  "IMemAllocatorNotifyCallbackTemp",
-                                                  "IMediaSample",
-                                                  "IMediaSample2",
-                                                  "IClassFactory",
-                                                  "IMemInputPin",
-                                                  "Other"};
-
-constexpr std::string_view kReactionNames[kNumReactions] = {
-    "None",          "GetFreeCount",  "GetBufferNoWait", "SetNotifyNull", "SetNotifyOther",
-    "SetNotifySelf", "ReleaseSample", "Commit",          "Decommit"};
-
-// The kind named `name` in a trace line: a sample op after "sample N", else
-// an allocator or factory op (config ops have their own syntax).
-std::optional<OpKind> FindOp(std::string_view name, bool sample) {
-  for (const OpInfo& info : kOpTable) {
-    bool in_scope = sample ? IsSampleOp(info.kind)
-                           : info.group == OpGroup::kAllocator || info.group == OpGroup::kFactory;
-    if (in_scope && info.name == name) return info.kind;
-  }
-  return std::nullopt;
-}
-
 // Media type table (op.h MakeMediaType).
 BYTE kFormat2[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
-// --- printing ---------------------------------------------------------------
+}  // namespace
 
-void Put(std::string& out, std::string_view s) {
+namespace fields {
+void PutWord(std::string& out, std::string_view word) {
   out += ' ';
-  out += s;
+  out += word;
 }
 void PutNum(std::string& out, int64_t v) {
   out += ' ';
   out += std::to_string(v);
 }
-void PutHex(std::string& out, uint32_t v) {
-  char buf[16];
+void PutHex(std::string& out, uint64_t v) {
+  char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
   out += "0x";
   out.append(buf, r.ptr);
 }
-void PutOptNum(std::string& out, bool is_null, int64_t v) {
-  if (is_null) {
-    Put(out, "-");
-  } else {
-    PutNum(out, v);
-  }
-}
-
-// --- parsing ------------------------------------------------------------------
-
-class Tokens {
- public:
-  explicit Tokens(std::string_view line) {
-    size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) {
-        ++i;
-      }
-      size_t j = i;
-      while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') {
-        ++j;
-      }
-      if (j > i) toks_.push_back(line.substr(i, j - i));
-      i = j;
-    }
-  }
-  bool Done() const { return pos_ >= toks_.size(); }
-  std::string_view Peek() const { return Done() ? "" : toks_[pos_]; }
-  std::string_view Next() { return Done() ? "" : toks_[pos_++]; }
-  bool Accept(std::string_view t) {
-    if (!Done() && toks_[pos_] == t) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-
- private:
-  std::vector<std::string_view> toks_;
-  size_t pos_ = 0;
-};
-
-template <typename T>
-bool ParseInt(std::string_view s, T* out) {
-  if (s.empty()) return false;
-  int base = 10;
-  bool neg = false;
-  if (s[0] == '-') {
-    neg = true;
-    s.remove_prefix(1);
-  }
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  }
-  if (s.empty()) return false;
-  uint64_t v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
-  // Two's complement wrap for the fixed-width target, as C casts do.
-  uint64_t bits = neg ? (~v + 1) : v;
-  *out = static_cast<T>(bits);
-  // Reject values that do not round-trip through T (too wide).
-  if (neg) {
-    if (static_cast<int64_t>(*out) > 0 || v > (uint64_t{1} << 63)) return false;
-    if constexpr (sizeof(T) < 8) {
-      if (v > (uint64_t{1} << (8 * sizeof(T) - 1))) return false;
-    }
-  } else if constexpr (sizeof(T) < 8) {
-    if (v > ((uint64_t{1} << (8 * sizeof(T))) - 1)) return false;
-  }
-  return true;
-}
-
-bool ParseNext(Tokens& t, int32_t* v) { return ParseInt(t.Next(), v); }
-// LONG is `long` on Windows: the same width as int32_t, another type.
-template <typename Long>
-requires(std::is_same_v<Long, LONG> && !std::is_same_v<LONG, int32_t>) bool ParseNext(Tokens& t,
-                                                                                      Long* v) {
-  int32_t value = 0;
-  if (!ParseNext(t, &value)) return false;
-  *v = value;
-  return true;
-}
-
-// "-" (NULL) or a number.
-bool ParseOptTime(Tokens& t, bool* is_null, int64_t* v) {
-  std::string_view s = t.Next();
-  if (s == "-") {
-    *is_null = true;
-    *v = 0;
-    return true;
-  }
-  *is_null = false;
-  return ParseInt(s, v);
-}
-
-// "*" (valid) or "-" (NULL) out-pointer.
-bool ParseOutPtr(Tokens& t, bool* is_null) {
-  std::string_view s = t.Next();
-  if (s == "*") {
-    *is_null = false;
-    return true;
-  }
-  if (s == "-") {
-    *is_null = true;
-    return true;
-  }
-  return false;
-}
-
-std::optional<Iid> ParseIid(std::string_view s) {
-  for (int i = 0; i < kNumIids; ++i) {
-    if (kIidNames[i] == s) return static_cast<Iid>(i);
-  }
-  return std::nullopt;
-}
-
-// Trailing flags common to many ops: "null", "oom".
-bool ParseTail(Tokens& t, Op& op, bool allow_null) {
-  while (!t.Done()) {
-    if (allow_null && t.Accept("null")) {
-      op.null_ptr1 = true;
-    } else if (t.Accept("oom")) {
-      op.oom = true;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
-void PutTail(std::string& out, const Op& op, bool has_null) {
-  if (has_null && op.null_ptr1) Put(out, "null");
-  if (op.oom) Put(out, "oom");
-}
-
-std::optional<Op> ParseSampleOp(Tokens& t, Op op) {
-  if (!ParseNext(t, &op.sample) || op.sample < 0) return std::nullopt;
-  std::optional<OpKind> kind = FindOp(t.Next(), true);
-  if (!kind) return std::nullopt;
-  op.kind = *kind;
-  bool ok = true;
-  switch (op.kind) {
-    case OpKind::kSampleQueryInterface: {
-      auto iid = ParseIid(t.Next());
-      if (!iid) return std::nullopt;
-      op.iid = *iid;
-      return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-    }
-    case OpKind::kGetPointer:
-    case OpKind::kGetMediaType:
-      return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-    case OpKind::kGetTime:
-    case OpKind::kGetMediaTime:
-      ok = ParseOutPtr(t, &op.null_ptr1) && ParseOutPtr(t, &op.null_ptr2);
-      break;
-    case OpKind::kSetTime:
-    case OpKind::kSetMediaTime:
-      ok = ParseOptTime(t, &op.null_ptr1, &op.t0) && ParseOptTime(t, &op.null_ptr2, &op.t1);
-      break;
-    case OpKind::kSetSyncPoint:
-    case OpKind::kSetPreroll:
-    case OpKind::kSetDiscontinuity:
-    case OpKind::kSetActualDataLength:
-      ok = ParseNext(t, &op.value);
-      break;
-    case OpKind::kSetMediaType: {
-      std::string_view s = t.Next();
-      if (s == "-") {
-        op.value = -1;
-      } else {
-        ok = ParseInt(s, &op.value) && op.value >= 0;
-      }
-      op.oom = t.Accept("oom");
-      break;
-    }
-    case OpKind::kGetProperties2:
-      ok = ParseInt(t.Next(), &op.cb);
-      if (ok) return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-      break;
-    case OpKind::kSetProperties2: {
-      ok = ParseInt(t.Next(), &op.cb);
-      Sample2Image& im = op.image;
-      auto field = [&](std::string_view key, auto* dst) {
-        std::string_view s = t.Next();
-        if (s.substr(0, key.size()) != key) return false;
-        return ParseInt(s.substr(key.size()), dst);
-      };
-      ok = ok && field("cbData=", &im.cbData) && field("tsf=", &im.dwTypeSpecificFlags) &&
-           field("flags=", &im.dwSampleFlags) && field("actual=", &im.lActual) &&
-           field("start=", &im.tStart) && field("stop=", &im.tStop) &&
-           field("stream=", &im.dwStreamId);
-      if (!ok) return std::nullopt;
-      std::string_view ty = t.Next();
-      if (ty == "type=-") {
-        im.media_type = -1;
-      } else if (ty.substr(0, 5) == "type=") {
-        if (!ParseInt(ty.substr(5), &im.media_type) || im.media_type < 0) {
-          return std::nullopt;
-        }
-      } else {
-        return std::nullopt;
-      }
-      std::string_view b = t.Next();
-      if (b == "buffer=null") {
-        im.pbBuffer = BufferPtr::kNull;
-      } else if (b == "buffer=own") {
-        im.pbBuffer = BufferPtr::kOwn;
-      } else if (b == "buffer=other") {
-        im.pbBuffer = BufferPtr::kOther;
-      } else {
-        return std::nullopt;
-      }
-      ok = field("size=", &im.cbBuffer);
-      if (ok) return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-      break;
-    }
-    case OpKind::kSampleAddRef:
-    case OpKind::kSampleRelease:
-    case OpKind::kGetSize:
-    case OpKind::kIsSyncPoint:
-    case OpKind::kIsPreroll:
-    case OpKind::kIsDiscontinuity:
-    case OpKind::kGetActualDataLength:
-      break;  // no arguments
-    // Not sample ops: FindOp(name, true) never returns these.
-    case OpKind::kSetProperties:
-    case OpKind::kGetProperties:
-    case OpKind::kCommit:
-    case OpKind::kDecommit:
-    case OpKind::kGetBuffer:
-    case OpKind::kReleaseBuffer:
-    case OpKind::kSetNotify:
-    case OpKind::kGetFreeCount:
-    case OpKind::kAddRef:
-    case OpKind::kRelease:
-    case OpKind::kQueryInterface:
-    case OpKind::kSetReaction:
-    case OpKind::kDllGetClassObject:
-    case OpKind::kCreateInstance:
-    case OpKind::kLockServer:
-    case OpKind::kDllCanUnloadNow:
-    case OpKind::kRepeat:
-    case OpKind::kRepeatEnd:
-    case OpKind::kCallbackRelease:
-    case OpKind::kCallbackHoldAllocator:
-    case OpKind::kCallbackReleaseAllocator:
-      return std::nullopt;
-  }
-  if (!ok || !t.Done()) return std::nullopt;
-  return op;
-}
-
-}  // namespace
+}  // namespace fields
 
 const IID& ToIID(Iid iid) {
   switch (iid) {
@@ -424,344 +146,224 @@ bool operator==(const Op& a, const Op& b) {
          a.image == b.image;
 }
 
-std::string ToString(const Op& op) {
-  std::string out;
-  if (op.thread != 0) {
-    out += '@';
-    out += std::to_string(op.thread);
-    out += ' ';
-  }
-  if (IsSampleOp(op.kind)) {
-    out += "sample ";
-    out += std::to_string(op.sample);
-    Put(out, OpKindName(op.kind));
-  } else if (GroupOf(op.kind) == OpGroup::kConfig) {
-    out += "callback ";
-    out += std::to_string(op.callback);
-    Put(out, "react");
-    Put(out, ReactionName(op.reaction));
-    if (op.reaction == Reaction::kSetNotifyOther || op.reaction == Reaction::kReleaseSample) {
-      PutNum(out, op.arg);
-    }
-    if (op.persistent) Put(out, "persistent");
-    return out;
-  } else if (GroupOf(op.kind) == OpGroup::kCallback) {
-    out += "callback ";
-    out += std::to_string(op.callback);
-    Put(out, OpKindName(op.kind));
-    return out;
-  } else if (op.kind == OpKind::kRepeat) {
-    out += "Repeat";
-    PutNum(out, op.value);
-    Put(out, "{");
-    return out;
-  } else {
-    out += OpKindName(op.kind);
-  }
+// --- the bridge (temporary): the Op's own fields <-> its typed call --------
+// Until the Op holds its call, call() builds it from the fields each kind
+// uses and MakeOp writes a call back into them; ToCall(MakeOp(c)) == c.
+
+Call Op::call() const {
+  const Op& op = *this;
   switch (op.kind) {
     case OpKind::kSetProperties:
-      PutNum(out, op.props.cBuffers);
-      PutNum(out, op.props.cbBuffer);
-      PutNum(out, op.props.cbAlign);
-      PutNum(out, op.props.cbPrefix);
-      if (op.null_ptr1) Put(out, "nullrequest");
-      if (op.null_ptr2) Put(out, "nullactual");
-      break;
+      return call::SetProperties{op.props.cBuffers, op.props.cbBuffer, op.props.cbAlign,
+                                 op.props.cbPrefix, op.null_ptr1, op.null_ptr2};
     case OpKind::kGetProperties:
-    case OpKind::kGetFreeCount:
-    case OpKind::kGetPointer:
-    case OpKind::kGetMediaType:
-      PutTail(out, op, true);
-      break;
+      return call::GetProperties{op.null_ptr1};
     case OpKind::kCommit:
-      PutTail(out, op, false);
-      break;
-    case OpKind::kGetBuffer: {
-      if (op.flags & AM_GBF_NOWAIT) Put(out, "nowait");
-      DWORD rest = op.flags & ~static_cast<DWORD>(AM_GBF_NOWAIT);
-      if (rest) {
-        out += " flags=";
-        PutHex(out, rest);
-      }
-      if (op.times) Put(out, "times");
-      PutTail(out, op, true);
-      break;
-    }
-    case OpKind::kReleaseBuffer:
-      if (op.buffer_arg == BufferArg::kNull) {
-        Put(out, "null");
-      } else if (op.buffer_arg == BufferArg::kForeign) {
-        Put(out, "foreign");
-      } else {
-        PutNum(out, op.sample);
-      }
-      break;
-    case OpKind::kSetNotify:
-      if (op.callback < 0) {
-        Put(out, "null");
-      } else {
-        PutNum(out, op.callback);
-      }
-      break;
-    case OpKind::kQueryInterface:
-    case OpKind::kSampleQueryInterface:
-      Put(out, IidName(op.iid));
-      PutTail(out, op, true);
-      break;
-    case OpKind::kGetTime:
-    case OpKind::kGetMediaTime:
-      Put(out, op.null_ptr1 ? "-" : "*");
-      Put(out, op.null_ptr2 ? "-" : "*");
-      break;
-    case OpKind::kSetTime:
-    case OpKind::kSetMediaTime:
-      PutOptNum(out, op.null_ptr1, op.t0);
-      PutOptNum(out, op.null_ptr2, op.t1);
-      break;
-    case OpKind::kSetSyncPoint:
-    case OpKind::kSetPreroll:
-    case OpKind::kSetDiscontinuity:
-    case OpKind::kSetActualDataLength:
-    case OpKind::kLockServer:
-      PutNum(out, op.value);
-      break;
-    case OpKind::kSetMediaType:
-      PutOptNum(out, op.value < 0, op.value);
-      PutTail(out, op, false);
-      break;
-    case OpKind::kGetProperties2:
-      PutNum(out, op.cb);
-      PutTail(out, op, true);
-      break;
-    case OpKind::kSetProperties2: {
-      const Sample2Image& im = op.image;
-      PutNum(out, op.cb);
-      out += " cbData=" + std::to_string(im.cbData);
-      out += " tsf=" + std::to_string(im.dwTypeSpecificFlags);
-      out += " flags=";
-      PutHex(out, im.dwSampleFlags);
-      out += " actual=" + std::to_string(im.lActual);
-      out += " start=" + std::to_string(im.tStart);
-      out += " stop=" + std::to_string(im.tStop);
-      out += " stream=" + std::to_string(im.dwStreamId);
-      out += im.media_type < 0 ? std::string(" type=-") : " type=" + std::to_string(im.media_type);
-      out += im.pbBuffer == BufferPtr::kNull  ? " buffer=null"
-             : im.pbBuffer == BufferPtr::kOwn ? " buffer=own"
-                                              : " buffer=other";
-      out += " size=" + std::to_string(im.cbBuffer);
-      PutTail(out, op, true);
-      break;
-    }
-    case OpKind::kDllGetClassObject:
-      Put(out, op.clsid == Clsid::kMemoryAllocator ? "MemoryAllocator" : "Other");
-      Put(out, IidName(op.iid));
-      PutTail(out, op, true);
-      break;
-    case OpKind::kCreateInstance:
-      Put(out, IidName(op.iid));
-      if (op.outer) Put(out, "outer");
-      PutTail(out, op, true);
-      break;
+      return call::Commit{};
     case OpKind::kDecommit:
+      return call::Decommit{};
+    case OpKind::kGetBuffer:
+      return call::GetBuffer{op.null_ptr1, op.times, op.flags};
+    case OpKind::kReleaseBuffer:
+      return call::ReleaseBuffer{op.buffer_arg, op.sample};
+    case OpKind::kSetNotify:
+      return call::SetNotify{op.callback};
+    case OpKind::kGetFreeCount:
+      return call::GetFreeCount{op.null_ptr1};
     case OpKind::kAddRef:
+      return call::AddRef{};
     case OpKind::kRelease:
-    case OpKind::kSampleAddRef:
-    case OpKind::kSampleRelease:
-    case OpKind::kGetSize:
-    case OpKind::kIsSyncPoint:
-    case OpKind::kIsPreroll:
-    case OpKind::kIsDiscontinuity:
-    case OpKind::kGetActualDataLength:
-    case OpKind::kDllCanUnloadNow:
-      break;  // no arguments
+      return call::Release{};
+    case OpKind::kQueryInterface:
+      return call::QueryInterface{op.iid, op.null_ptr1};
     case OpKind::kSetReaction:
+      return call::SetReaction{op.callback, op.reaction, op.arg, op.persistent};
+    case OpKind::kSampleAddRef:
+      return call::SampleAddRef{op.sample};
+    case OpKind::kSampleRelease:
+      return call::SampleRelease{op.sample};
+    case OpKind::kSampleQueryInterface:
+      return call::SampleQueryInterface{op.sample, op.iid, op.null_ptr1};
+    case OpKind::kGetPointer:
+      return call::GetPointer{op.sample, op.null_ptr1};
+    case OpKind::kGetSize:
+      return call::GetSize{op.sample};
+    case OpKind::kGetTime:
+      return call::GetTime{op.sample, op.null_ptr1, op.null_ptr2};
+    case OpKind::kSetTime:
+      return call::SetTime{op.sample, op.null_ptr1, op.null_ptr2, op.t0, op.t1};
+    case OpKind::kIsSyncPoint:
+      return call::IsSyncPoint{op.sample};
+    case OpKind::kSetSyncPoint:
+      return call::SetSyncPoint{op.sample, op.value};
+    case OpKind::kIsPreroll:
+      return call::IsPreroll{op.sample};
+    case OpKind::kSetPreroll:
+      return call::SetPreroll{op.sample, op.value};
+    case OpKind::kIsDiscontinuity:
+      return call::IsDiscontinuity{op.sample};
+    case OpKind::kSetDiscontinuity:
+      return call::SetDiscontinuity{op.sample, op.value};
+    case OpKind::kGetActualDataLength:
+      return call::GetActualDataLength{op.sample};
+    case OpKind::kSetActualDataLength:
+      return call::SetActualDataLength{op.sample, op.value};
+    case OpKind::kGetMediaType:
+      return call::GetMediaType{op.sample, op.null_ptr1};
+    case OpKind::kSetMediaType:
+      return call::SetMediaType{op.sample, op.value};
+    case OpKind::kGetMediaTime:
+      return call::GetMediaTime{op.sample, op.null_ptr1, op.null_ptr2};
+    case OpKind::kSetMediaTime:
+      return call::SetMediaTime{op.sample, op.null_ptr1, op.null_ptr2, op.t0, op.t1};
+    case OpKind::kGetProperties2:
+      return call::GetProperties2{op.sample, op.cb, op.null_ptr1};
+    case OpKind::kSetProperties2:
+      return call::SetProperties2{op.sample, op.cb, op.image, op.null_ptr1};
+    case OpKind::kDllGetClassObject:
+      return call::DllGetClassObject{op.clsid, op.iid, op.null_ptr1};
+    case OpKind::kCreateInstance:
+      return call::CreateInstance{op.outer, op.iid, op.null_ptr1};
+    case OpKind::kLockServer:
+      return call::LockServer{op.value};
+    case OpKind::kDllCanUnloadNow:
+      return call::DllCanUnloadNow{};
     case OpKind::kRepeat:
-    case OpKind::kCallbackRelease:
-    case OpKind::kCallbackHoldAllocator:
-    case OpKind::kCallbackReleaseAllocator:
-      break;  // printed above
+      return call::Repeat{op.value};
     case OpKind::kRepeatEnd:
-      break;  // the name alone: "}"
+      return call::RepeatEnd{};
+    case OpKind::kCallbackRelease:
+      return call::CallbackRelease{op.callback};
+    case OpKind::kCallbackHoldAllocator:
+      return call::CallbackHoldAllocator{op.callback};
+    case OpKind::kCallbackReleaseAllocator:
+      return call::CallbackReleaseAllocator{op.callback};
   }
-  return out;
+  return call::Commit{};
 }
 
-std::optional<Op> ParseOp(std::string_view line) {
-  Tokens t(line);
+Op MakeOp(const Call& c, uint8_t thread, bool oom) {
   Op op;
-  if (!t.Peek().empty() && t.Peek()[0] == '@') {
-    int32_t th = 0;
-    if (!ParseInt(t.Next().substr(1), &th) || th <= 0 || th >= kMaxThreads) {
-      return std::nullopt;
-    }
-    op.thread = static_cast<uint8_t>(th);
-  }
-  std::string_view head = t.Next();
-  if (head == "sample") return ParseSampleOp(t, op);
-  if (head == "Repeat" || head == "}") {
-    if (head == "Repeat") {
-      op.kind = OpKind::kRepeat;
-      if (!ParseNext(t, &op.value) || op.value < 1 || op.value > kMaxRepeat) return std::nullopt;
-      if (!t.Accept("{")) return std::nullopt;
-    } else {
-      op.kind = OpKind::kRepeatEnd;
-    }
-    if (!t.Done()) return std::nullopt;
-    return op;
-  }
-  if (head == "callback") {
-    int32_t cb = 0;
-    if (!ParseNext(t, &cb) || cb < 0 || cb >= kNumCallbacks) return std::nullopt;
-    op.callback = static_cast<int8_t>(cb);
-    if (!t.Accept("react")) {
-      // COM.CALLBACK.CLIENT, LIFE.CYCLE: "callback N Release" ...
-      std::string_view name = t.Next();
-      for (const OpInfo& info : kOpTable) {
-        if (info.group == OpGroup::kCallback && info.name == name) {
-          op.kind = info.kind;
-          return t.Done() ? std::optional<Op>(op) : std::nullopt;
-        }
-      }
-      return std::nullopt;
-    }
-    op.kind = OpKind::kSetReaction;
-    std::string_view r = t.Next();
-    int found = -1;
-    for (int i = 0; i < kNumReactions; ++i) {
-      if (kReactionNames[i] == r) found = i;
-    }
-    if (found < 0) return std::nullopt;
-    op.reaction = static_cast<Reaction>(found);
-    if (op.reaction == Reaction::kSetNotifyOther || op.reaction == Reaction::kReleaseSample) {
-      if (!ParseNext(t, &op.arg)) return std::nullopt;
-    }
-    op.persistent = t.Accept("persistent");
-    if (!t.Done()) return std::nullopt;
-    return op;
-  }
-  std::optional<OpKind> kind = FindOp(head, false);
-  if (!kind) return std::nullopt;
-  op.kind = *kind;
-  switch (op.kind) {
-    case OpKind::kSetProperties: {
-      if (!ParseNext(t, &op.props.cBuffers) || !ParseNext(t, &op.props.cbBuffer) ||
-          !ParseNext(t, &op.props.cbAlign) || !ParseNext(t, &op.props.cbPrefix)) {
-        return std::nullopt;
-      }
-      op.null_ptr1 = t.Accept("nullrequest");
-      op.null_ptr2 = t.Accept("nullactual");
-      break;
-    }
-    case OpKind::kGetProperties:
-    case OpKind::kGetFreeCount:
-      return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-    case OpKind::kCommit:
-      return ParseTail(t, op, false) ? std::optional<Op>(op) : std::nullopt;
-    case OpKind::kGetBuffer: {
-      if (t.Accept("nowait")) op.flags |= AM_GBF_NOWAIT;
-      std::string_view f = t.Peek();
-      if (f.substr(0, 6) == "flags=") {
-        t.Next();
-        DWORD rest = 0;
-        if (!ParseInt(f.substr(6), &rest) || rest == 0 || (rest & AM_GBF_NOWAIT)) {
-          return std::nullopt;
-        }
-        op.flags |= rest;
-      }
-      op.times = t.Accept("times");
-      return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-    }
-    case OpKind::kReleaseBuffer: {
-      std::string_view s = t.Next();
-      if (s == "null") {
-        op.buffer_arg = BufferArg::kNull;
-      } else if (s == "foreign") {
-        op.buffer_arg = BufferArg::kForeign;
-      } else if (!ParseInt(s, &op.sample) || op.sample < 0) {
-        return std::nullopt;
-      }
-      break;
-    }
-    case OpKind::kSetNotify: {
-      std::string_view s = t.Next();
-      int32_t cb = 0;
-      if (s == "null") {
-        op.callback = -1;
-      } else if (ParseInt(s, &cb) && cb >= 0 && cb < kNumCallbacks) {
-        op.callback = static_cast<int8_t>(cb);
-      } else {
-        return std::nullopt;
-      }
-      break;
-    }
-    case OpKind::kQueryInterface: {
-      auto iid = ParseIid(t.Next());
-      if (!iid) return std::nullopt;
-      op.iid = *iid;
-      return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-    }
-    case OpKind::kDllGetClassObject: {
-      std::string_view c = t.Next();
-      if (c == "MemoryAllocator") {
-        op.clsid = Clsid::kMemoryAllocator;
-      } else if (c == "Other") {
-        op.clsid = Clsid::kOther;
-      } else {
-        return std::nullopt;
-      }
-      auto iid = ParseIid(t.Next());
-      if (!iid) return std::nullopt;
-      op.iid = *iid;
-      return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-    }
-    case OpKind::kCreateInstance: {
-      auto iid = ParseIid(t.Next());
-      if (!iid) return std::nullopt;
-      op.iid = *iid;
-      op.outer = t.Accept("outer");
-      return ParseTail(t, op, true) ? std::optional<Op>(op) : std::nullopt;
-    }
-    case OpKind::kLockServer:
-      if (!ParseNext(t, &op.value)) return std::nullopt;
-      break;
-    case OpKind::kDecommit:
-    case OpKind::kAddRef:
-    case OpKind::kRelease:
-    case OpKind::kDllCanUnloadNow:
-      break;  // no arguments
-    // Not allocator or factory ops: FindOp(head, false) never returns these.
-    case OpKind::kSetReaction:
-    case OpKind::kSampleAddRef:
-    case OpKind::kSampleRelease:
-    case OpKind::kSampleQueryInterface:
-    case OpKind::kGetPointer:
-    case OpKind::kGetSize:
-    case OpKind::kGetTime:
-    case OpKind::kSetTime:
-    case OpKind::kIsSyncPoint:
-    case OpKind::kSetSyncPoint:
-    case OpKind::kIsPreroll:
-    case OpKind::kSetPreroll:
-    case OpKind::kIsDiscontinuity:
-    case OpKind::kSetDiscontinuity:
-    case OpKind::kGetActualDataLength:
-    case OpKind::kSetActualDataLength:
-    case OpKind::kGetMediaType:
-    case OpKind::kSetMediaType:
-    case OpKind::kGetMediaTime:
-    case OpKind::kSetMediaTime:
-    case OpKind::kGetProperties2:
-    case OpKind::kSetProperties2:
-    case OpKind::kRepeat:
-    case OpKind::kRepeatEnd:
-    case OpKind::kCallbackRelease:
-    case OpKind::kCallbackHoldAllocator:
-    case OpKind::kCallbackReleaseAllocator:
-      return std::nullopt;
-  }
-  if (!t.Done()) return std::nullopt;
+  op.kind = KindOf(c);
+  op.thread = thread;
+  op.oom = oom;
+  std::visit(
+      Overloaded{
+          [&](const call::SetProperties& x) {
+            op.props = x.Request();
+            op.null_ptr1 = x.null_pRequest;
+            op.null_ptr2 = x.null_pActual;
+          },
+          [&](const call::GetProperties& x) { op.null_ptr1 = x.null_pProps; },
+          [&](const call::GetBuffer& x) {
+            op.null_ptr1 = x.null_ppBuffer;
+            op.times = x.times;
+            op.flags = x.dwFlags;
+          },
+          [&](const call::ReleaseBuffer& x) {
+            op.buffer_arg = x.pBuffer;
+            op.sample = x.sample;
+          },
+          [&](const call::SetNotify& x) { op.callback = x.callback; },
+          [&](const call::GetFreeCount& x) { op.null_ptr1 = x.null_plBuffersFree; },
+          [&](const call::QueryInterface& x) {
+            op.iid = x.riid;
+            op.null_ptr1 = x.null_ppv;
+          },
+          [&](const call::SetReaction& x) {
+            op.callback = x.callback;
+            op.reaction = x.reaction;
+            op.arg = x.arg;
+            op.persistent = x.persistent;
+          },
+          [&](const call::SampleQueryInterface& x) {
+            op.sample = x.sample;
+            op.iid = x.riid;
+            op.null_ptr1 = x.null_ppv;
+          },
+          [&](const call::GetPointer& x) {
+            op.sample = x.sample;
+            op.null_ptr1 = x.null_ppBuffer;
+          },
+          [&](const call::GetTime& x) {
+            op.sample = x.sample;
+            op.null_ptr1 = x.null_pTimeStart;
+            op.null_ptr2 = x.null_pTimeEnd;
+          },
+          [&](const call::SetTime& x) {
+            op.sample = x.sample;
+            op.null_ptr1 = x.null_pTimeStart;
+            op.null_ptr2 = x.null_pTimeEnd;
+            op.t0 = x.tStart;
+            op.t1 = x.tEnd;
+          },
+          [&](const call::SetSyncPoint& x) {
+            op.sample = x.sample;
+            op.value = x.bIsSyncPoint;
+          },
+          [&](const call::SetPreroll& x) {
+            op.sample = x.sample;
+            op.value = x.bIsPreroll;
+          },
+          [&](const call::SetDiscontinuity& x) {
+            op.sample = x.sample;
+            op.value = x.bDiscontinuity;
+          },
+          [&](const call::SetActualDataLength& x) {
+            op.sample = x.sample;
+            op.value = x.lLen;
+          },
+          [&](const call::GetMediaType& x) {
+            op.sample = x.sample;
+            op.null_ptr1 = x.null_ppMediaType;
+          },
+          [&](const call::SetMediaType& x) {
+            op.sample = x.sample;
+            op.value = x.media_type;
+          },
+          [&](const call::GetMediaTime& x) {
+            op.sample = x.sample;
+            op.null_ptr1 = x.null_pTimeStart;
+            op.null_ptr2 = x.null_pTimeEnd;
+          },
+          [&](const call::SetMediaTime& x) {
+            op.sample = x.sample;
+            op.null_ptr1 = x.null_pTimeStart;
+            op.null_ptr2 = x.null_pTimeEnd;
+            op.t0 = x.tStart;
+            op.t1 = x.tEnd;
+          },
+          [&](const call::GetProperties2& x) {
+            op.sample = x.sample;
+            op.cb = x.cbProperties;
+            op.null_ptr1 = x.null_pbProperties;
+          },
+          [&](const call::SetProperties2& x) {
+            op.sample = x.sample;
+            op.cb = x.cbProperties;
+            op.image = x.image;
+            op.null_ptr1 = x.null_pbProperties;
+          },
+          [&](const call::DllGetClassObject& x) {
+            op.clsid = x.rclsid;
+            op.iid = x.riid;
+            op.null_ptr1 = x.null_ppv;
+          },
+          [&](const call::CreateInstance& x) {
+            op.outer = x.outer;
+            op.iid = x.riid;
+            op.null_ptr1 = x.null_ppv;
+          },
+          [&](const call::LockServer& x) { op.value = x.fLock; },
+          [&](const call::Repeat& x) { op.value = x.count; },
+          [&]<SampleCall C>(const C& x) { op.sample = x.sample; },
+          [&]<CallbackCall C>(const C& x) { op.callback = x.callback; },
+          [](const auto&) {},  // no arguments
+      },
+      c);
   return op;
 }
+
 
 std::optional<std::vector<Op>> ParseTrace(std::string_view text, int* bad_line) {
   std::vector<Op> ops;

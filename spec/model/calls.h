@@ -1,0 +1,596 @@
+// ---------------------------------------------------------------------------
+// File: spec/model/calls.h
+// ---------------------------------------------------------------------------
+//
+// One type per call the model knows, each declaring its arguments once.
+//
+// A call type holds the arguments of one COM call (or one test-callback or
+// checker action), named after the SDK's parameters, and says:
+//   kKind        its OpKind (its row in kOpTable: trace name and group);
+//   kOom         whether a trailing "oom" (fail the next allocation inside
+//                the call) belongs to its trace syntax;
+//   Fields()     its arguments in trace order, as field kinds
+//                (call_fields.h); the printer, the parser and the
+//                round-trip tests derive everything from this list.
+// A sample call's first member is `sample` (the target, printed "sample N
+// Name"); a callback call's is `callback` ("callback N Name").
+//
+// `Call` is the variant of them all, in OpKind order. Consumers that care
+// about every call dispatch with std::visit and an overload set (Overloaded
+// below), so a call a consumer does not handle is a compile error there; a
+// consumer that cares about a few says so with one explicit fallback.
+//
+// Threading: plain values. Errors: none (the parser rejects bad lines).
+
+#ifndef DSALLOC_SPEC_MODEL_CALLS_H_
+#define DSALLOC_SPEC_MODEL_CALLS_H_
+
+#include <cstdint>
+#include <tuple>
+#include <variant>
+
+#include "model/call_fields.h"
+#include "model/vocabulary.h"
+
+namespace dsalloc::spec {
+
+// std::visit(Overloaded{[](const call::Commit&) {...}, ...}, call).
+template <typename... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+namespace call {
+
+using fields::Bit;
+using fields::Index;
+using fields::Literal;
+using fields::Named;
+using fields::Num;
+using fields::NumIf;
+using fields::OptNum;
+using fields::OutPtr;
+using fields::RestBits;
+using fields::Tail;
+using fields::Word;
+
+// --- IMemAllocator, IMemAllocatorCallbackTemp (and their IUnknown) ---------
+
+struct SetProperties {  // SetProperties(pRequest, pActual)
+  static constexpr OpKind kKind = OpKind::kSetProperties;
+  static constexpr bool kOom = false;
+  LONG cBuffers = 0;
+  LONG cbBuffer = 0;
+  LONG cbAlign = 0;
+  LONG cbPrefix = 0;
+  bool null_pRequest = false;
+  bool null_pActual = false;
+  static constexpr auto Fields() {
+    return std::tuple{Num<&SetProperties::cBuffers>{},
+                      Num<&SetProperties::cbBuffer>{},
+                      Num<&SetProperties::cbAlign>{},
+                      Num<&SetProperties::cbPrefix>{},
+                      Word<&SetProperties::null_pRequest>{"nullrequest"},
+                      Word<&SetProperties::null_pActual>{"nullactual"}};
+  }
+  ALLOCATOR_PROPERTIES Request() const { return {cBuffers, cbBuffer, cbAlign, cbPrefix}; }
+  friend bool operator==(const SetProperties&, const SetProperties&) = default;
+};
+
+struct GetProperties {  // GetProperties(pProps)
+  static constexpr OpKind kKind = OpKind::kGetProperties;
+  static constexpr bool kOom = true;
+  bool null_pProps = false;
+  static constexpr auto Fields() { return std::tuple{Tail<&GetProperties::null_pProps>{"null"}}; }
+  friend bool operator==(const GetProperties&, const GetProperties&) = default;
+};
+
+struct Commit {
+  static constexpr OpKind kKind = OpKind::kCommit;
+  static constexpr bool kOom = true;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const Commit&, const Commit&) = default;
+};
+
+struct Decommit {
+  static constexpr OpKind kKind = OpKind::kDecommit;
+  static constexpr bool kOom = false;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const Decommit&, const Decommit&) = default;
+};
+
+// GetBuffer(ppBuffer, pStartTime, pEndTime, dwFlags); `times` passes
+// non-NULL start and end times.
+struct GetBuffer {
+  static constexpr OpKind kKind = OpKind::kGetBuffer;
+  static constexpr bool kOom = true;
+  bool null_ppBuffer = false;
+  bool times = false;
+  DWORD dwFlags = 0;
+  static constexpr auto Fields() {
+    return std::tuple{Bit<&GetBuffer::dwFlags>{"nowait", AM_GBF_NOWAIT},
+                      RestBits<&GetBuffer::dwFlags>{"flags=", AM_GBF_NOWAIT},
+                      Word<&GetBuffer::times>{"times"}, Tail<&GetBuffer::null_ppBuffer>{"null"}};
+  }
+  bool NoWait() const { return (dwFlags & AM_GBF_NOWAIT) != 0; }
+  friend bool operator==(const GetBuffer&, const GetBuffer&) = default;
+};
+
+// ReleaseBuffer's argument: "null", "foreign" or a sample index.
+struct BufferTarget {
+  template <typename C>
+  void Print(std::string& out, const C& c) const {
+    if (c.pBuffer == BufferArg::kNull) {
+      fields::PutWord(out, "null");
+    } else if (c.pBuffer == BufferArg::kForeign) {
+      fields::PutWord(out, "foreign");
+    } else {
+      fields::PutNum(out, c.sample);
+    }
+  }
+  template <typename C>
+  bool Parse(fields::Tokens& t, C& c) const {
+    std::string_view s = t.Next();
+    if (s == "null" || s == "foreign") {
+      c.pBuffer = s == "null" ? BufferArg::kNull : BufferArg::kForeign;
+      return true;
+    }
+    return fields::ParseInt(s, &c.sample) && c.sample >= 0;
+  }
+};
+
+// ReleaseBuffer(pBuffer): sample `sample` of the current generation, NULL,
+// or another allocator's sample.
+struct ReleaseBuffer {
+  static constexpr OpKind kKind = OpKind::kReleaseBuffer;
+  static constexpr bool kOom = false;
+  BufferArg pBuffer = BufferArg::kSample;
+  int32_t sample = 0;
+  static constexpr auto Fields() { return std::tuple{BufferTarget{}}; }
+  friend bool operator==(const ReleaseBuffer&, const ReleaseBuffer&) = default;
+};
+
+struct SetNotify {  // SetNotify(pNotify): test callback 0..2, -1 = NULL
+  static constexpr OpKind kKind = OpKind::kSetNotify;
+  static constexpr bool kOom = false;
+  int8_t callback = -1;
+  static constexpr auto Fields() {
+    return std::tuple{Index<&SetNotify::callback>{"null", "", kNumCallbacks - 1}};
+  }
+  friend bool operator==(const SetNotify&, const SetNotify&) = default;
+};
+
+struct GetFreeCount {  // GetFreeCount(plBuffersFree)
+  static constexpr OpKind kKind = OpKind::kGetFreeCount;
+  static constexpr bool kOom = true;
+  bool null_plBuffersFree = false;
+  static constexpr auto Fields() {
+    return std::tuple{Tail<&GetFreeCount::null_plBuffersFree>{"null"}};
+  }
+  friend bool operator==(const GetFreeCount&, const GetFreeCount&) = default;
+};
+
+struct AddRef {
+  static constexpr OpKind kKind = OpKind::kAddRef;
+  static constexpr bool kOom = false;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const AddRef&, const AddRef&) = default;
+};
+
+struct Release {
+  static constexpr OpKind kKind = OpKind::kRelease;
+  static constexpr bool kOom = false;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const Release&, const Release&) = default;
+};
+
+struct QueryInterface {  // QueryInterface(riid, ppv)
+  static constexpr OpKind kKind = OpKind::kQueryInterface;
+  static constexpr bool kOom = true;
+  Iid riid = Iid::kIUnknown;
+  bool null_ppv = false;
+  static constexpr auto Fields() {
+    return std::tuple{Named<&QueryInterface::riid>{kIidNames},
+                      Tail<&QueryInterface::null_ppv>{"null"}};
+  }
+  friend bool operator==(const QueryInterface&, const QueryInterface&) = default;
+};
+
+// --- test callback configuration: "callback N react Reaction [arg]" --------
+
+struct SetReaction {
+  static constexpr OpKind kKind = OpKind::kSetReaction;
+  static constexpr bool kOom = false;
+  int8_t callback = 0;
+  Reaction reaction = Reaction::kNone;
+  int32_t arg = 0;  // SetNotifyOther's callback, ReleaseSample's sample
+  bool persistent = false;
+  static bool HasArg(const SetReaction& c) {
+    return c.reaction == Reaction::kSetNotifyOther || c.reaction == Reaction::kReleaseSample;
+  }
+  static constexpr auto Fields() {
+    return std::tuple{Named<&SetReaction::reaction>{kReactionNames},
+                      NumIf<SetReaction, &SetReaction::arg>{&SetReaction::HasArg},
+                      Word<&SetReaction::persistent>{"persistent"}};
+  }
+  friend bool operator==(const SetReaction&, const SetReaction&) = default;
+};
+
+// --- IMediaSample (and its IUnknown) on sample `sample` ---------------------
+
+struct SampleAddRef {
+  static constexpr OpKind kKind = OpKind::kSampleAddRef;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const SampleAddRef&, const SampleAddRef&) = default;
+};
+
+struct SampleRelease {
+  static constexpr OpKind kKind = OpKind::kSampleRelease;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const SampleRelease&, const SampleRelease&) = default;
+};
+
+struct SampleQueryInterface {
+  static constexpr OpKind kKind = OpKind::kSampleQueryInterface;
+  static constexpr bool kOom = true;
+  int32_t sample = 0;
+  Iid riid = Iid::kIUnknown;
+  bool null_ppv = false;
+  static constexpr auto Fields() {
+    return std::tuple{Named<&SampleQueryInterface::riid>{kIidNames},
+                      Tail<&SampleQueryInterface::null_ppv>{"null"}};
+  }
+  friend bool operator==(const SampleQueryInterface&, const SampleQueryInterface&) = default;
+};
+
+struct GetPointer {
+  static constexpr OpKind kKind = OpKind::kGetPointer;
+  static constexpr bool kOom = true;
+  int32_t sample = 0;
+  bool null_ppBuffer = false;
+  static constexpr auto Fields() { return std::tuple{Tail<&GetPointer::null_ppBuffer>{"null"}}; }
+  friend bool operator==(const GetPointer&, const GetPointer&) = default;
+};
+
+struct GetSize {
+  static constexpr OpKind kKind = OpKind::kGetSize;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const GetSize&, const GetSize&) = default;
+};
+
+struct GetTime {  // GetTime(pTimeStart, pTimeEnd): "*" or "-" each
+  static constexpr OpKind kKind = OpKind::kGetTime;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  bool null_pTimeStart = false;
+  bool null_pTimeEnd = false;
+  static constexpr auto Fields() {
+    return std::tuple{OutPtr<&GetTime::null_pTimeStart>{}, OutPtr<&GetTime::null_pTimeEnd>{}};
+  }
+  friend bool operator==(const GetTime&, const GetTime&) = default;
+};
+
+struct SetTime {  // SetTime(pTimeStart, pTimeEnd): a time or "-" each
+  static constexpr OpKind kKind = OpKind::kSetTime;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  bool null_pTimeStart = false;
+  bool null_pTimeEnd = false;
+  REFERENCE_TIME tStart = 0;
+  REFERENCE_TIME tEnd = 0;
+  static constexpr auto Fields() {
+    return std::tuple{OptNum<&SetTime::null_pTimeStart, &SetTime::tStart>{},
+                      OptNum<&SetTime::null_pTimeEnd, &SetTime::tEnd>{}};
+  }
+  friend bool operator==(const SetTime&, const SetTime&) = default;
+};
+
+struct IsSyncPoint {
+  static constexpr OpKind kKind = OpKind::kIsSyncPoint;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const IsSyncPoint&, const IsSyncPoint&) = default;
+};
+
+struct SetSyncPoint {
+  static constexpr OpKind kKind = OpKind::kSetSyncPoint;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  int32_t bIsSyncPoint = 0;  // a BOOL: any value, as callers may pass
+  static constexpr auto Fields() { return std::tuple{Num<&SetSyncPoint::bIsSyncPoint>{}}; }
+  friend bool operator==(const SetSyncPoint&, const SetSyncPoint&) = default;
+};
+
+struct IsPreroll {
+  static constexpr OpKind kKind = OpKind::kIsPreroll;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const IsPreroll&, const IsPreroll&) = default;
+};
+
+struct SetPreroll {
+  static constexpr OpKind kKind = OpKind::kSetPreroll;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  int32_t bIsPreroll = 0;
+  static constexpr auto Fields() { return std::tuple{Num<&SetPreroll::bIsPreroll>{}}; }
+  friend bool operator==(const SetPreroll&, const SetPreroll&) = default;
+};
+
+struct IsDiscontinuity {
+  static constexpr OpKind kKind = OpKind::kIsDiscontinuity;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const IsDiscontinuity&, const IsDiscontinuity&) = default;
+};
+
+struct SetDiscontinuity {
+  static constexpr OpKind kKind = OpKind::kSetDiscontinuity;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  int32_t bDiscontinuity = 0;
+  static constexpr auto Fields() { return std::tuple{Num<&SetDiscontinuity::bDiscontinuity>{}}; }
+  friend bool operator==(const SetDiscontinuity&, const SetDiscontinuity&) = default;
+};
+
+struct GetActualDataLength {
+  static constexpr OpKind kKind = OpKind::kGetActualDataLength;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const GetActualDataLength&, const GetActualDataLength&) = default;
+};
+
+struct SetActualDataLength {
+  static constexpr OpKind kKind = OpKind::kSetActualDataLength;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  int32_t lLen = 0;
+  static constexpr auto Fields() { return std::tuple{Num<&SetActualDataLength::lLen>{}}; }
+  friend bool operator==(const SetActualDataLength&, const SetActualDataLength&) = default;
+};
+
+struct GetMediaType {
+  static constexpr OpKind kKind = OpKind::kGetMediaType;
+  static constexpr bool kOom = true;
+  int32_t sample = 0;
+  bool null_ppMediaType = false;
+  static constexpr auto Fields() {
+    return std::tuple{Tail<&GetMediaType::null_ppMediaType>{"null"}};
+  }
+  friend bool operator==(const GetMediaType&, const GetMediaType&) = default;
+};
+
+struct SetMediaType {  // SetMediaType(pMediaType): a media type id, -1 = NULL
+  static constexpr OpKind kKind = OpKind::kSetMediaType;
+  static constexpr bool kOom = true;
+  int32_t sample = 0;
+  int32_t media_type = -1;
+  static constexpr auto Fields() { return std::tuple{Index<&SetMediaType::media_type>{"-"}}; }
+  friend bool operator==(const SetMediaType&, const SetMediaType&) = default;
+};
+
+struct GetMediaTime {
+  static constexpr OpKind kKind = OpKind::kGetMediaTime;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  bool null_pTimeStart = false;
+  bool null_pTimeEnd = false;
+  static constexpr auto Fields() {
+    return std::tuple{OutPtr<&GetMediaTime::null_pTimeStart>{},
+                      OutPtr<&GetMediaTime::null_pTimeEnd>{}};
+  }
+  friend bool operator==(const GetMediaTime&, const GetMediaTime&) = default;
+};
+
+struct SetMediaTime {
+  static constexpr OpKind kKind = OpKind::kSetMediaTime;
+  static constexpr bool kOom = false;
+  int32_t sample = 0;
+  bool null_pTimeStart = false;
+  bool null_pTimeEnd = false;
+  LONGLONG tStart = 0;
+  LONGLONG tEnd = 0;
+  static constexpr auto Fields() {
+    return std::tuple{OptNum<&SetMediaTime::null_pTimeStart, &SetMediaTime::tStart>{},
+                      OptNum<&SetMediaTime::null_pTimeEnd, &SetMediaTime::tEnd>{}};
+  }
+  friend bool operator==(const SetMediaTime&, const SetMediaTime&) = default;
+};
+
+// --- IMediaSample2 on sample `sample` ---------------------------------------
+
+struct GetProperties2 {  // IMediaSample2::GetProperties(cbProperties, pbProperties)
+  static constexpr OpKind kKind = OpKind::kGetProperties2;
+  static constexpr bool kOom = true;
+  int32_t sample = 0;
+  DWORD cbProperties = 0;
+  bool null_pbProperties = false;
+  static constexpr auto Fields() {
+    return std::tuple{Num<&GetProperties2::cbProperties>{},
+                      Tail<&GetProperties2::null_pbProperties>{"null"}};
+  }
+  friend bool operator==(const GetProperties2&, const GetProperties2&) = default;
+};
+
+// IMediaSample2::SetProperties(cbProperties, pbProperties); `image` is the
+// AM_SAMPLE2_PROPERTIES pbProperties points at, pointers abstracted.
+struct SetProperties2 {
+  static constexpr OpKind kKind = OpKind::kSetProperties2;
+  static constexpr bool kOom = true;
+  int32_t sample = 0;
+  DWORD cbProperties = 0;
+  Sample2Image image;
+  bool null_pbProperties = false;
+  static constexpr auto Fields() {
+    using S = SetProperties2;
+    using I = Sample2Image;
+    return std::tuple{Num<&S::cbProperties>{},
+                      Num<&S::image, &I::cbData>{"cbData="},
+                      Num<&S::image, &I::dwTypeSpecificFlags>{"tsf="},
+                      Num<&S::image, &I::dwSampleFlags>{"flags=", true},
+                      Num<&S::image, &I::lActual>{"actual="},
+                      Num<&S::image, &I::tStart>{"start="},
+                      Num<&S::image, &I::tStop>{"stop="},
+                      Num<&S::image, &I::dwStreamId>{"stream="},
+                      Index<&S::image, &I::media_type>{"-", "type="},
+                      Named<&S::image, &I::pbBuffer>{kBufferPtrNames, "buffer="},
+                      Num<&S::image, &I::cbBuffer>{"size="},
+                      Tail<&S::null_pbProperties>{"null"}};
+  }
+  friend bool operator==(const SetProperties2&, const SetProperties2&) = default;
+};
+
+// --- the in-process server: DllGetClassObject, IClassFactory ----------------
+
+struct DllGetClassObject {  // DllGetClassObject(rclsid, riid, ppv)
+  static constexpr OpKind kKind = OpKind::kDllGetClassObject;
+  static constexpr bool kOom = true;
+  Clsid rclsid = Clsid::kMemoryAllocator;
+  Iid riid = Iid::kIUnknown;
+  bool null_ppv = false;
+  static constexpr auto Fields() {
+    return std::tuple{Named<&DllGetClassObject::rclsid>{kClsidNames},
+                      Named<&DllGetClassObject::riid>{kIidNames},
+                      Tail<&DllGetClassObject::null_ppv>{"null"}};
+  }
+  friend bool operator==(const DllGetClassObject&, const DllGetClassObject&) = default;
+};
+
+struct CreateInstance {  // IClassFactory::CreateInstance(pUnkOuter, riid, ppv)
+  static constexpr OpKind kKind = OpKind::kCreateInstance;
+  static constexpr bool kOom = true;
+  bool outer = false;  // pUnkOuter non-NULL
+  Iid riid = Iid::kIUnknown;
+  bool null_ppv = false;
+  static constexpr auto Fields() {
+    return std::tuple{Named<&CreateInstance::riid>{kIidNames},
+                      Word<&CreateInstance::outer>{"outer"},
+                      Tail<&CreateInstance::null_ppv>{"null"}};
+  }
+  friend bool operator==(const CreateInstance&, const CreateInstance&) = default;
+};
+
+struct LockServer {  // IClassFactory::LockServer(fLock)
+  static constexpr OpKind kKind = OpKind::kLockServer;
+  static constexpr bool kOom = false;
+  int32_t fLock = 0;
+  static constexpr auto Fields() { return std::tuple{Num<&LockServer::fLock>{}}; }
+  friend bool operator==(const LockServer&, const LockServer&) = default;
+};
+
+struct DllCanUnloadNow {
+  static constexpr OpKind kKind = OpKind::kDllCanUnloadNow;
+  static constexpr bool kOom = false;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const DllCanUnloadNow&, const DllCanUnloadNow&) = default;
+};
+
+// --- the checker's control flow: "Repeat N {" ... "}" -----------------------
+
+struct Repeat {
+  static constexpr OpKind kKind = OpKind::kRepeat;
+  static constexpr bool kOom = false;
+  int32_t count = 1;
+  static constexpr auto Fields() {
+    return std::tuple{Num<&Repeat::count>{"", false, 1, kMaxRepeat}, Literal{"{"}};
+  }
+  friend bool operator==(const Repeat&, const Repeat&) = default;
+};
+
+struct RepeatEnd {
+  static constexpr OpKind kKind = OpKind::kRepeatEnd;
+  static constexpr bool kOom = false;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const RepeatEnd&, const RepeatEnd&) = default;
+};
+
+// --- references to test callbacks: "callback N Name" -----------------------
+
+struct CallbackRelease {  // the client drops its own reference (COM.CALLBACK.CLIENT)
+  static constexpr OpKind kKind = OpKind::kCallbackRelease;
+  static constexpr bool kOom = false;
+  int8_t callback = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const CallbackRelease&, const CallbackRelease&) = default;
+};
+
+struct CallbackHoldAllocator {  // the callback AddRefs the allocator and keeps it (LIFE.CYCLE)
+  static constexpr OpKind kKind = OpKind::kCallbackHoldAllocator;
+  static constexpr bool kOom = false;
+  int8_t callback = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const CallbackHoldAllocator&, const CallbackHoldAllocator&) = default;
+};
+
+struct CallbackReleaseAllocator {  // the callback releases one reference it holds
+  static constexpr OpKind kKind = OpKind::kCallbackReleaseAllocator;
+  static constexpr bool kOom = false;
+  int8_t callback = 0;
+  static constexpr auto Fields() { return std::tuple{}; }
+  friend bool operator==(const CallbackReleaseAllocator&,
+                         const CallbackReleaseAllocator&) = default;
+};
+
+}  // namespace call
+
+// Every call, in OpKind order (checked below).
+using Call = std::variant<
+    call::SetProperties, call::GetProperties, call::Commit, call::Decommit, call::GetBuffer,
+    call::ReleaseBuffer, call::SetNotify, call::GetFreeCount, call::AddRef, call::Release,
+    call::QueryInterface, call::SetReaction, call::SampleAddRef, call::SampleRelease,
+    call::SampleQueryInterface, call::GetPointer, call::GetSize, call::GetTime, call::SetTime,
+    call::IsSyncPoint, call::SetSyncPoint, call::IsPreroll, call::SetPreroll,
+    call::IsDiscontinuity, call::SetDiscontinuity, call::GetActualDataLength,
+    call::SetActualDataLength, call::GetMediaType, call::SetMediaType, call::GetMediaTime,
+    call::SetMediaTime, call::GetProperties2, call::SetProperties2, call::DllGetClassObject,
+    call::CreateInstance, call::LockServer, call::DllCanUnloadNow, call::Repeat,
+    call::RepeatEnd, call::CallbackRelease, call::CallbackHoldAllocator,
+    call::CallbackReleaseAllocator>;
+
+namespace call_internal {
+template <size_t... I>
+constexpr bool KindsInOrder(std::index_sequence<I...>) {
+  return ((static_cast<size_t>(std::variant_alternative_t<I, Call>::kKind) == I) && ...);
+}
+}  // namespace call_internal
+static_assert(std::variant_size_v<Call> == static_cast<size_t>(kNumOpKinds),
+              "Call lists every OpKind");
+static_assert(call_internal::KindsInOrder(std::make_index_sequence<std::variant_size_v<Call>>()),
+              "Call's alternatives are in OpKind order");
+
+// The kind of a call: its row in kOpTable.
+inline OpKind KindOf(const Call& c) { return static_cast<OpKind>(c.index()); }
+
+// Whether a call is one of these types: Is<call::Commit>(c).
+template <typename T>
+bool Is(const Call& c) {
+  return std::holds_alternative<T>(c);
+}
+
+// A call on a sample (IMediaSample or IMediaSample2) names it by `sample`.
+template <typename T>
+concept SampleCall = requires(T c) {
+  { c.sample } -> std::same_as<int32_t&>;
+} && (Info(T::kKind).group == OpGroup::kSample || Info(T::kKind).group == OpGroup::kSample2);
+
+// A call on a test callback names it by `callback`.
+template <typename T>
+concept CallbackCall = requires(T c) {
+  { c.callback } -> std::same_as<int8_t&>;
+} && (Info(T::kKind).group == OpGroup::kCallback || Info(T::kKind).group == OpGroup::kConfig);
+
+}  // namespace dsalloc::spec
+
+#endif  // DSALLOC_SPEC_MODEL_CALLS_H_
