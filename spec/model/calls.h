@@ -551,13 +551,12 @@ using Call = std::variant<
     call::ReleaseBuffer, call::SetNotify, call::GetFreeCount, call::AddRef, call::Release,
     call::QueryInterface, call::SetReaction, call::SampleAddRef, call::SampleRelease,
     call::SampleQueryInterface, call::GetPointer, call::GetSize, call::GetTime, call::SetTime,
-    call::IsSyncPoint, call::SetSyncPoint, call::IsPreroll, call::SetPreroll,
-    call::IsDiscontinuity, call::SetDiscontinuity, call::GetActualDataLength,
-    call::SetActualDataLength, call::GetMediaType, call::SetMediaType, call::GetMediaTime,
-    call::SetMediaTime, call::GetProperties2, call::SetProperties2, call::DllGetClassObject,
-    call::CreateInstance, call::LockServer, call::DllCanUnloadNow, call::Repeat,
-    call::RepeatEnd, call::CallbackRelease, call::CallbackHoldAllocator,
-    call::CallbackReleaseAllocator>;
+    call::IsSyncPoint, call::SetSyncPoint, call::IsPreroll, call::SetPreroll, call::IsDiscontinuity,
+    call::SetDiscontinuity, call::GetActualDataLength, call::SetActualDataLength,
+    call::GetMediaType, call::SetMediaType, call::GetMediaTime, call::SetMediaTime,
+    call::GetProperties2, call::SetProperties2, call::DllGetClassObject, call::CreateInstance,
+    call::LockServer, call::DllCanUnloadNow, call::Repeat, call::RepeatEnd, call::CallbackRelease,
+    call::CallbackHoldAllocator, call::CallbackReleaseAllocator>;
 
 namespace call_internal {
 template <size_t... I>
@@ -583,13 +582,15 @@ bool Is(const Call& c) {
 template <typename T>
 concept SampleCall = requires(T c) {
   { c.sample } -> std::same_as<int32_t&>;
-} && (Info(T::kKind).group == OpGroup::kSample || Info(T::kKind).group == OpGroup::kSample2);
+}
+&&(Info(T::kKind).group == OpGroup::kSample || Info(T::kKind).group == OpGroup::kSample2);
 
 // A call on a test callback names it by `callback`.
 template <typename T>
 concept CallbackCall = requires(T c) {
   { c.callback } -> std::same_as<int8_t&>;
-} && (Info(T::kKind).group == OpGroup::kCallback || Info(T::kKind).group == OpGroup::kConfig);
+}
+&&(Info(T::kKind).group == OpGroup::kCallback || Info(T::kKind).group == OpGroup::kConfig);
 
 }  // namespace dsalloc::spec
 

@@ -155,7 +155,7 @@ Call Op::call() const {
   switch (op.kind) {
     case OpKind::kSetProperties:
       return call::SetProperties{op.props.cBuffers, op.props.cbBuffer, op.props.cbAlign,
-                                 op.props.cbPrefix, op.null_ptr1, op.null_ptr2};
+                                 op.props.cbPrefix, op.null_ptr1,      op.null_ptr2};
     case OpKind::kGetProperties:
       return call::GetProperties{op.null_ptr1};
     case OpKind::kCommit:
@@ -247,123 +247,121 @@ Op MakeOp(const Call& c, uint8_t thread, bool oom) {
   op.kind = KindOf(c);
   op.thread = thread;
   op.oom = oom;
-  std::visit(
-      Overloaded{
-          [&](const call::SetProperties& x) {
-            op.props = x.Request();
-            op.null_ptr1 = x.null_pRequest;
-            op.null_ptr2 = x.null_pActual;
-          },
-          [&](const call::GetProperties& x) { op.null_ptr1 = x.null_pProps; },
-          [&](const call::GetBuffer& x) {
-            op.null_ptr1 = x.null_ppBuffer;
-            op.times = x.times;
-            op.flags = x.dwFlags;
-          },
-          [&](const call::ReleaseBuffer& x) {
-            op.buffer_arg = x.pBuffer;
-            op.sample = x.sample;
-          },
-          [&](const call::SetNotify& x) { op.callback = x.callback; },
-          [&](const call::GetFreeCount& x) { op.null_ptr1 = x.null_plBuffersFree; },
-          [&](const call::QueryInterface& x) {
-            op.iid = x.riid;
-            op.null_ptr1 = x.null_ppv;
-          },
-          [&](const call::SetReaction& x) {
-            op.callback = x.callback;
-            op.reaction = x.reaction;
-            op.arg = x.arg;
-            op.persistent = x.persistent;
-          },
-          [&](const call::SampleQueryInterface& x) {
-            op.sample = x.sample;
-            op.iid = x.riid;
-            op.null_ptr1 = x.null_ppv;
-          },
-          [&](const call::GetPointer& x) {
-            op.sample = x.sample;
-            op.null_ptr1 = x.null_ppBuffer;
-          },
-          [&](const call::GetTime& x) {
-            op.sample = x.sample;
-            op.null_ptr1 = x.null_pTimeStart;
-            op.null_ptr2 = x.null_pTimeEnd;
-          },
-          [&](const call::SetTime& x) {
-            op.sample = x.sample;
-            op.null_ptr1 = x.null_pTimeStart;
-            op.null_ptr2 = x.null_pTimeEnd;
-            op.t0 = x.tStart;
-            op.t1 = x.tEnd;
-          },
-          [&](const call::SetSyncPoint& x) {
-            op.sample = x.sample;
-            op.value = x.bIsSyncPoint;
-          },
-          [&](const call::SetPreroll& x) {
-            op.sample = x.sample;
-            op.value = x.bIsPreroll;
-          },
-          [&](const call::SetDiscontinuity& x) {
-            op.sample = x.sample;
-            op.value = x.bDiscontinuity;
-          },
-          [&](const call::SetActualDataLength& x) {
-            op.sample = x.sample;
-            op.value = x.lLen;
-          },
-          [&](const call::GetMediaType& x) {
-            op.sample = x.sample;
-            op.null_ptr1 = x.null_ppMediaType;
-          },
-          [&](const call::SetMediaType& x) {
-            op.sample = x.sample;
-            op.value = x.media_type;
-          },
-          [&](const call::GetMediaTime& x) {
-            op.sample = x.sample;
-            op.null_ptr1 = x.null_pTimeStart;
-            op.null_ptr2 = x.null_pTimeEnd;
-          },
-          [&](const call::SetMediaTime& x) {
-            op.sample = x.sample;
-            op.null_ptr1 = x.null_pTimeStart;
-            op.null_ptr2 = x.null_pTimeEnd;
-            op.t0 = x.tStart;
-            op.t1 = x.tEnd;
-          },
-          [&](const call::GetProperties2& x) {
-            op.sample = x.sample;
-            op.cb = x.cbProperties;
-            op.null_ptr1 = x.null_pbProperties;
-          },
-          [&](const call::SetProperties2& x) {
-            op.sample = x.sample;
-            op.cb = x.cbProperties;
-            op.image = x.image;
-            op.null_ptr1 = x.null_pbProperties;
-          },
-          [&](const call::DllGetClassObject& x) {
-            op.clsid = x.rclsid;
-            op.iid = x.riid;
-            op.null_ptr1 = x.null_ppv;
-          },
-          [&](const call::CreateInstance& x) {
-            op.outer = x.outer;
-            op.iid = x.riid;
-            op.null_ptr1 = x.null_ppv;
-          },
-          [&](const call::LockServer& x) { op.value = x.fLock; },
-          [&](const call::Repeat& x) { op.value = x.count; },
-          [&]<SampleCall C>(const C& x) { op.sample = x.sample; },
-          [&]<CallbackCall C>(const C& x) { op.callback = x.callback; },
-          [](const auto&) {},  // no arguments
-      },
-      c);
+  std::visit(Overloaded{
+                 [&](const call::SetProperties& x) {
+                   op.props = x.Request();
+                   op.null_ptr1 = x.null_pRequest;
+                   op.null_ptr2 = x.null_pActual;
+                 },
+                 [&](const call::GetProperties& x) { op.null_ptr1 = x.null_pProps; },
+                 [&](const call::GetBuffer& x) {
+                   op.null_ptr1 = x.null_ppBuffer;
+                   op.times = x.times;
+                   op.flags = x.dwFlags;
+                 },
+                 [&](const call::ReleaseBuffer& x) {
+                   op.buffer_arg = x.pBuffer;
+                   op.sample = x.sample;
+                 },
+                 [&](const call::SetNotify& x) { op.callback = x.callback; },
+                 [&](const call::GetFreeCount& x) { op.null_ptr1 = x.null_plBuffersFree; },
+                 [&](const call::QueryInterface& x) {
+                   op.iid = x.riid;
+                   op.null_ptr1 = x.null_ppv;
+                 },
+                 [&](const call::SetReaction& x) {
+                   op.callback = x.callback;
+                   op.reaction = x.reaction;
+                   op.arg = x.arg;
+                   op.persistent = x.persistent;
+                 },
+                 [&](const call::SampleQueryInterface& x) {
+                   op.sample = x.sample;
+                   op.iid = x.riid;
+                   op.null_ptr1 = x.null_ppv;
+                 },
+                 [&](const call::GetPointer& x) {
+                   op.sample = x.sample;
+                   op.null_ptr1 = x.null_ppBuffer;
+                 },
+                 [&](const call::GetTime& x) {
+                   op.sample = x.sample;
+                   op.null_ptr1 = x.null_pTimeStart;
+                   op.null_ptr2 = x.null_pTimeEnd;
+                 },
+                 [&](const call::SetTime& x) {
+                   op.sample = x.sample;
+                   op.null_ptr1 = x.null_pTimeStart;
+                   op.null_ptr2 = x.null_pTimeEnd;
+                   op.t0 = x.tStart;
+                   op.t1 = x.tEnd;
+                 },
+                 [&](const call::SetSyncPoint& x) {
+                   op.sample = x.sample;
+                   op.value = x.bIsSyncPoint;
+                 },
+                 [&](const call::SetPreroll& x) {
+                   op.sample = x.sample;
+                   op.value = x.bIsPreroll;
+                 },
+                 [&](const call::SetDiscontinuity& x) {
+                   op.sample = x.sample;
+                   op.value = x.bDiscontinuity;
+                 },
+                 [&](const call::SetActualDataLength& x) {
+                   op.sample = x.sample;
+                   op.value = x.lLen;
+                 },
+                 [&](const call::GetMediaType& x) {
+                   op.sample = x.sample;
+                   op.null_ptr1 = x.null_ppMediaType;
+                 },
+                 [&](const call::SetMediaType& x) {
+                   op.sample = x.sample;
+                   op.value = x.media_type;
+                 },
+                 [&](const call::GetMediaTime& x) {
+                   op.sample = x.sample;
+                   op.null_ptr1 = x.null_pTimeStart;
+                   op.null_ptr2 = x.null_pTimeEnd;
+                 },
+                 [&](const call::SetMediaTime& x) {
+                   op.sample = x.sample;
+                   op.null_ptr1 = x.null_pTimeStart;
+                   op.null_ptr2 = x.null_pTimeEnd;
+                   op.t0 = x.tStart;
+                   op.t1 = x.tEnd;
+                 },
+                 [&](const call::GetProperties2& x) {
+                   op.sample = x.sample;
+                   op.cb = x.cbProperties;
+                   op.null_ptr1 = x.null_pbProperties;
+                 },
+                 [&](const call::SetProperties2& x) {
+                   op.sample = x.sample;
+                   op.cb = x.cbProperties;
+                   op.image = x.image;
+                   op.null_ptr1 = x.null_pbProperties;
+                 },
+                 [&](const call::DllGetClassObject& x) {
+                   op.clsid = x.rclsid;
+                   op.iid = x.riid;
+                   op.null_ptr1 = x.null_ppv;
+                 },
+                 [&](const call::CreateInstance& x) {
+                   op.outer = x.outer;
+                   op.iid = x.riid;
+                   op.null_ptr1 = x.null_ppv;
+                 },
+                 [&](const call::LockServer& x) { op.value = x.fLock; },
+                 [&](const call::Repeat& x) { op.value = x.count; },
+                 [&]<SampleCall C>(const C& x) { op.sample = x.sample; },
+                 [&]<CallbackCall C>(const C& x) { op.callback = x.callback; },
+                 [](const auto&) {},  // no arguments
+             },
+             c);
   return op;
 }
-
 
 std::optional<std::vector<Op>> ParseTrace(std::string_view text, int* bad_line) {
   std::vector<Op> ops;
