@@ -175,19 +175,14 @@ struct Word {
   }
 };
 
-// A trailing keyword ("null"): like Word, but the trailing keywords and the
-// Op's "oom" may come in any order (trace_text.cpp parses them together).
+// A trailing keyword ("null"): printed as a Word, but the trailing keywords
+// and the Op's "oom" may come in any order (trace_text.cpp takes them
+// together, through Accept).
 template <auto... Path>
-struct Tail {
-  std::string_view word;
-
-  template <typename C>
-  void Print(std::string& out, const C& c) const {
-    if (At<Path...>(c)) PutWord(out, word);
-  }
+struct Tail : Word<Path...> {
   template <typename C>
   bool Accept(Tokens& t, C& c) const {
-    if (At<Path...>(c) || !t.Accept(word)) return false;
+    if (At<Path...>(c) || !t.Accept(this->word)) return false;
     At<Path...>(c) = true;
     return true;
   }
