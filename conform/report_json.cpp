@@ -16,6 +16,7 @@
 //    "seconds", "exit_code"}
 
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -52,6 +53,38 @@ class Writer {
   void Integer(long long value) { Raw(std::to_string(value)); }
   void Bool(bool value) { Raw(value ? "true" : "false"); }
 
+  // "key": value, for each kind of value a report holds.
+  void Field(const std::string& key, const std::string& value) {
+    Key(key);
+    String(value);
+  }
+  void Field(const std::string& key, const char* value) { Field(key, std::string(value)); }
+  void Field(const std::string& key, double value) {
+    Key(key);
+    Number(value);
+  }
+  void Field(const std::string& key, bool value) {
+    Key(key);
+    Bool(value);
+  }
+  template <typename Int>
+  requires std::is_integral_v<Int> &&
+      (!std::is_same_v<Int, bool>)void Field(const std::string& key, Int value) {
+    Key(key);
+    Integer(static_cast<long long>(value));
+  }
+  // "key": [each element, written by write(element)].
+  template <typename T, typename Write>
+  void List(const std::string& key, const std::vector<T>& values, Write write) {
+    Key(key);
+    Open('[');
+    for (const T& value : values) write(*this, value);
+    Close(']');
+  }
+  void Field(const std::string& key, const std::vector<std::string>& values) {
+    List(key, values, [](Writer& w, const std::string& v) { w.String(v); });
+  }
+
   std::string Take() { return std::move(out_) + "\n"; }
 
  private:
@@ -74,92 +107,54 @@ class Writer {
   bool after_key_ = false;
 };
 
-void Strings(Writer& w, const std::string& key, const std::vector<std::string>& values) {
-  w.Key(key);
-  w.Open('[');
-  for (const std::string& value : values) w.String(value);
-  w.Close(']');
-}
-
 void WriteDivergence(Writer& w, const Divergence& d) {
   w.Open('{');
-  w.Key("rule");
-  w.String(d.rule);
-  w.Key("op");
-  w.String(d.op);
-  w.Key("expected");
-  w.String(d.expected);
-  w.Key("observed");
-  w.String(d.observed);
+  w.Field("rule", d.rule);
+  w.Field("op", d.op);
+  w.Field("expected", d.expected);
+  w.Field("observed", d.observed);
   w.Close('}');
 }
 
 void WriteCall(Writer& w, const TimelineCall& call) {
   w.Open('{');
-  w.Key("thread");
-  w.Integer(call.thread);
-  w.Key("call");
-  w.String(call.call);
-  w.Key("result");
-  w.String(call.result);
-  w.Key("invoked");
-  w.Integer(call.invoked);
-  w.Key("responded");
-  w.Integer(call.responded);
+  w.Field("thread", call.thread);
+  w.Field("call", call.call);
+  w.Field("result", call.result);
+  w.Field("invoked", call.invoked);
+  w.Field("responded", call.responded);
   w.Close('}');
 }
 
 void WriteResult(Writer& w, const CheckResult& r) {
   w.Open('{');
-  w.Key("phase");
-  w.String(PhaseName(r.phase));
-  w.Key("name");
-  w.String(r.name);
-  Strings(w, "rules", r.rules);
-  w.Key("status");
-  w.String(StatusName(r.status));
+  w.Field("phase", PhaseName(r.phase));
+  w.Field("name", r.name);
+  w.Field("rules", r.rules);
+  w.Field("status", StatusName(r.status));
   w.Key("divergence");
   WriteDivergence(w, r.divergence);
-  w.Key("detail");
-  w.String(r.detail);
-  w.Key("trace");
-  w.String(r.trace);
-  w.Key("trace_file");
-  w.String(r.trace_file);
-  Strings(w, "reproduce", r.reproduce);
-  w.Key("timeline");
-  w.Open('[');
-  for (const TimelineCall& call : r.timeline) WriteCall(w, call);
-  w.Close(']');
-  w.Key("seconds");
-  w.Number(r.seconds);
-  w.Key("work");
-  w.Integer(r.work);
+  w.Field("detail", r.detail);
+  w.Field("trace", r.trace);
+  w.Field("trace_file", r.trace_file);
+  w.Field("reproduce", r.reproduce);
+  w.List("timeline", r.timeline, WriteCall);
+  w.Field("seconds", r.seconds);
+  w.Field("work", r.work);
   w.Close('}');
 }
 
 void WriteVerdict(Writer& w, const RuleVerdict& v) {
   w.Open('{');
-  w.Key("rule");
-  w.String(v.rule);
-  w.Key("title");
-  w.String(v.title);
-  w.Key("status");
-  w.String(StatusName(v.status));
-  w.Key("phase");
-  w.String(v.phase);
-  w.Key("reason");
-  w.String(v.reason);
-  w.Key("results");
-  w.Open('[');
-  for (const int index : v.results) w.Integer(index);
-  w.Close(']');
-  w.Key("expected_failure");
-  w.Bool(v.expected_failure);
-  w.Key("expected_reason");
-  w.String(v.expected_reason);
-  w.Key("unexpected");
-  w.Bool(v.unexpected);
+  w.Field("rule", v.rule);
+  w.Field("title", v.title);
+  w.Field("status", StatusName(v.status));
+  w.Field("phase", v.phase);
+  w.Field("reason", v.reason);
+  w.List("results", v.results, [](Writer& w2, int index) { w2.Integer(index); });
+  w.Field("expected_failure", v.expected_failure);
+  w.Field("expected_reason", v.expected_reason);
+  w.Field("unexpected", v.unexpected);
   w.Close('}');
 }
 
@@ -168,39 +163,21 @@ void WriteVerdict(Writer& w, const RuleVerdict& v) {
 std::string Json(const Report& report) {
   Writer w;
   w.Open('{');
-  w.Key("implementation");
-  w.String(report.implementation);
-  w.Key("clsid");
-  w.String(report.clsid);
-  w.Key("profile");
-  w.String(report.profile);
-  Strings(w, "phases", report.phases);
-  w.Key("kit_version");
-  w.String(report.kit_version);
-  w.Key("spec_revision");
-  w.String(report.spec_revision);
-  w.Key("server_sha256");
-  w.String(report.server_sha256);
-  w.Key("seed");
-  w.Integer(static_cast<long long>(report.seed));
-  w.Key("command_line");
-  w.String(report.command_line);
-  w.Key("interrupted");
-  w.String(report.interrupted);
-  w.Key("results");
-  w.Open('[');
-  for (const CheckResult& result : report.results) WriteResult(w, result);
-  w.Close(']');
-  w.Key("rules");
-  w.Open('[');
-  for (const RuleVerdict& verdict : report.rules) WriteVerdict(w, verdict);
-  w.Close(']');
-  w.Key("seconds");
-  w.Number(report.seconds);
-  w.Key("exit_code");
-  w.Integer(report.exit_code);
-  w.Key("unpinned_failure");
-  w.Bool(report.unpinned_failure);
+  w.Field("implementation", report.implementation);
+  w.Field("clsid", report.clsid);
+  w.Field("profile", report.profile);
+  w.Field("phases", report.phases);
+  w.Field("kit_version", report.kit_version);
+  w.Field("spec_revision", report.spec_revision);
+  w.Field("server_sha256", report.server_sha256);
+  w.Field("seed", static_cast<long long>(report.seed));
+  w.Field("command_line", report.command_line);
+  w.Field("interrupted", report.interrupted);
+  w.List("results", report.results, WriteResult);
+  w.List("rules", report.rules, WriteVerdict);
+  w.Field("seconds", report.seconds);
+  w.Field("exit_code", report.exit_code);
+  w.Field("unpinned_failure", report.unpinned_failure);
   w.Close('}');
   return w.Take();
 }
