@@ -481,6 +481,197 @@ void KeepSelectedRules(Report* report, const NameFilter& rules) {
   report->exit_code = report->unpinned_failure || shown_unexpected ? 1 : 0;
 }
 
+// --list: the cases and the rules, one per line.
+int PrintList() {
+  std::printf("cases (%zu):\n", Cases().size());
+  for (const CaseInfo& c : Cases()) {
+    std::string rules;
+    for (const std::string& id : c.checks) rules += (rules.empty() ? "" : ", ") + id;
+    std::printf("  %-44s %s\n  %-44s   %s\n", c.name.c_str(), rules.c_str(), "", c.about.c_str());
+  }
+  std::printf("rules (%zu):\n", Rules().size());
+  for (const RuleInfo& r : Rules()) {
+    std::printf("  %-32s %s%s\n", r.id.c_str(), r.title.c_str(),
+                r.checkable ? "" : " (not checkable)");
+  }
+  return 0;
+}
+
+// The memory limit must leave the kit room to work: the embedded dsalloc,
+// checked under it, must pass (a limit too small is a usage error, not a
+// crash of the server). Returns an exit code, or -1 to go on.
+int CheckMemoryLimitFitsTheKit(Context& ctx, std::atomic<int>* serial) {
+  Job preflight;
+  preflight.name = "preflight";
+  preflight.request = "preflight";
+  preflight.timeout_s = 300;  // a loaded machine or a sanitizer build is slow, not broken
+  Runner::Ending ending;
+  CheckResult checked = Runner(ctx).Run(preflight, (*serial)++, &ending);
+  if (InterruptSignal() != 0) return 128 + InterruptSignal();
+  if (ending.recorded && checked.status == Status::kPass) return -1;
+  std::fprintf(stderr,
+               "dsalloc-conform: --memory-limit-mb %lld is too small for the kit itself: its "
+               "check of the embedded dsalloc under that limit did not pass (%s)\n",
+               ctx.options.memory_limit_mb,
+               ending.recorded ? "its peak resident memory was above the limit"
+                               : ("its child process: " + ending.outcome.Describe()).c_str());
+  return 2;
+}
+
+// The probe: can the server be loaded, and what does it offer? Returns an
+// exit code, or -1 to go on with *probed holding the probe's result.
+int ProbeServer(Context& ctx, std::atomic<int>* serial, CheckResult* probed) {
+  Job probe;
+  probe.name = "probe";
+  probe.request = "probe";
+  Runner::Ending ending;
+  const int probe_serial = (*serial)++;
+  *probed = Runner(ctx).Run(probe, probe_serial, &ending);
+  if (InterruptSignal() != 0) return 128 + InterruptSignal();
+  // Exit 2 only when the server cannot be used at all: the child could not
+  // load it (dlopen, or the COM exports missing), or the probe ran and
+  // failed (CreateInstance gave no allocator). A probe that crashes or
+  // hangs is the first finding about the implementation, not a usage
+  // error: the run goes on. Decided by how the child ended, not by words in
+  // its report (a crash's output may name CreateInstance too).
+  const ChildOutcome& how = ending.outcome;
+  bool unusable = (how.kind == ChildOutcome::Kind::kExited && how.code == kChildCannotLoad) ||
+                  (ending.recorded && probed->status == Status::kFail);
+  if (!unusable) return -1;
+  std::string output;
+  ReadFile(ctx.work_dir + "/" + std::to_string(probe_serial) + "-probe.out", &output);
+  std::fprintf(stderr, "dsalloc-conform: cannot use %s: %s\n",
+               ctx.options.server.empty() ? "the embedded dsalloc" : ctx.options.server.c_str(),
+               TrimEnd(output.empty() ? probed->detail : output).c_str());
+  return 2;
+}
+
+// The report's head: what was judged, how, with which kit.
+Report NewReport(const Options& options, const CheckResult& probed) {
+  Report report;
+  report.implementation = options.server.empty() ? "embedded dsalloc" : options.server;
+  // "system" (Windows) names no file: the probe says which module COM's
+  // choice was, e.g. "system (C:\windows\system32\quartz.dll)".
+  if (size_t at = probed.detail.find(" server=");
+      options.server == harness::kSystemServer && at != std::string::npos) {
+    report.implementation = probed.detail.substr(at + 8);
+  }
+  report.clsid =
+      options.clsid.empty() ? harness::GuidToString(CLSID_MemoryAllocator) : options.clsid;
+  report.profile = options.profile;
+  report.kit_version = KitVersion();
+  report.spec_revision = SpecRevision();
+  if (!options.server.empty() && options.server != harness::kSystemServer) {
+    report.server_sha256 = Sha256OfFile(options.server);
+  }
+  report.seed = options.seed;
+  report.command_line = options.command_line;
+  return report;
+}
+
+// The children one phase runs, and the unit its progress counts in.
+std::vector<Job> PhaseJobs(Phase phase, const Options& options, const Plan& plan, Report* report,
+                           const char** unit) {
+  std::vector<Job> jobs;
+  *unit = "cases";
+  if (phase == Phase::kCases) {
+    for (const CaseInfo* c : plan.selection.cases) {
+      if (SkipCase(plan.expect, *c, report)) continue;
+      Job job;
+      job.phase = phase;
+      job.name = c->name;
+      job.request = "case:" + c->name;
+      job.rules = c->checks;
+      job.trace = c->text;
+      job.timeout_s = options.case_timeout_s * (c->parallel ? 4 : 1);
+      job.replay_repeats = c->repeats;
+      jobs.push_back(job);
+    }
+  } else if (phase == Phase::kSequential || phase == Phase::kParallel) {
+    *unit = phase == Phase::kSequential ? "sequences" : "parallel cases";
+    // Two halves, one per core, with disjoint seeds.
+    int total = phase == Phase::kSequential ? options.sequential_runs : options.parallel_runs;
+    int parts = std::min(std::max(1, options.jobs), total);
+    for (int p = 0; p < parts; ++p) {
+      int runs = total / parts + (p < total % parts ? 1 : 0);
+      uint64_t seed = options.seed + static_cast<uint64_t>(p) * 1000003u;
+      Job job;
+      job.phase = phase;
+      job.name = std::string(PhaseName(phase)) + "-" + std::to_string(p + 1);
+      job.request =
+          std::string(PhaseName(phase)) + ":" + std::to_string(seed) + ":" + std::to_string(runs);
+      job.timeout_s = 900;
+      job.replay_repeats = phase == Phase::kSequential ? 3 : 20;
+      job.work = runs;
+      job.seed = seed;
+      jobs.push_back(job);
+    }
+  } else {
+    *unit = "cycles";
+    Job job;
+    job.phase = phase;
+    job.name = "soak";
+    job.request = "soak";
+    job.timeout_s = 900;
+    job.rules = {"NOTIFY.ONCE", "GEN.NOHANG"};
+    job.work = options.soak_cycles;
+    jobs.push_back(job);
+  }
+  return jobs;
+}
+
+// Replays every failure, Options::jobs at a time.
+void ConfirmFailures(Context& ctx, std::vector<CheckResult>& results, const std::vector<Job>& jobs,
+                     std::atomic<int>* serial) {
+  std::atomic<size_t> next{0};
+  auto confirm = [&] {
+    for (size_t i = next++; i < results.size(); i = next++) {
+      if (results[i].status != Status::kFail) continue;
+      ConfirmFailure(ctx, &results[i], jobs[i], serial);
+    }
+  };
+  std::vector<std::thread> confirmers;
+  for (int t = 0; t < std::max(1, ctx.options.jobs); ++t) confirmers.emplace_back(confirm);
+  for (std::thread& t : confirmers) t.join();
+}
+
+// The table on stdout (and with --verbose each failure's full report), then
+// the report files. Paths were checked before the run; a write can still
+// fail (a full disk): then say so, and return false.
+bool PrintAndWriteReports(const Options& options, const Report& report) {
+  std::fputs(TextTable(report).c_str(), stdout);
+  if (options.verbose) {
+    for (const CheckResult& r : report.results) {
+      if (r.status != Status::kFail && r.status != Status::kFlaky) continue;
+      std::printf("\n--- %s %s: full report\n%s\n", PhaseName(r.phase), r.name.c_str(),
+                  TrimEnd(r.detail).c_str());
+    }
+  }
+  bool written = true;
+  for (auto [path, text, what] :
+       {std::tuple{&options.junit, &JunitXml, "JUnit"}, std::tuple{&options.json, &Json, "JSON"},
+        std::tuple{&options.html, &Html, "HTML"}}) {
+    if (path->empty()) continue;
+    if (!WriteFile(*path, text(report))) {
+      std::fprintf(stderr, "dsalloc-conform: cannot write the %s report %s\n", what, path->c_str());
+      written = false;
+    }
+  }
+  return written;
+}
+
+// Traces: kept, and named, only when a failure was written; an empty
+// directory the kit made is removed.
+void KeepOrRemoveTraces(const Context& ctx, const Plan& plan) {
+  if (ctx.traces_written > 0) {
+    std::fprintf(stderr, "dsalloc-conform: %d failure trace(s) in %s\n", ctx.traces_written,
+                 ctx.trace_dir.c_str());
+  } else if (plan.trace_dir_made) {
+    std::error_code ec;
+    std::filesystem::remove(ctx.trace_dir, ec);  // only if empty
+  }
+}
+
 }  // namespace
 
 int RunKit(const Options& given) {
@@ -492,20 +683,7 @@ int RunKit(const Options& given) {
     std::fputs(VersionText().c_str(), stdout);
     return 0;
   }
-  if (given.list) {
-    std::printf("cases (%zu):\n", Cases().size());
-    for (const CaseInfo& c : Cases()) {
-      std::string rules;
-      for (const std::string& id : c.checks) rules += (rules.empty() ? "" : ", ") + id;
-      std::printf("  %-44s %s\n  %-44s   %s\n", c.name.c_str(), rules.c_str(), "", c.about.c_str());
-    }
-    std::printf("rules (%zu):\n", Rules().size());
-    for (const RuleInfo& r : Rules()) {
-      std::printf("  %-32s %s%s\n", r.id.c_str(), r.title.c_str(),
-                  r.checkable ? "" : " (not checkable)");
-    }
-    return 0;
-  }
+  if (given.list) return PrintList();
   // Every usage error before the first child (preflight.h).
   Options options = given;
   Plan plan;
@@ -529,76 +707,15 @@ int RunKit(const Options& given) {
   std::atomic<int> serial{0};
   const auto start = Clock::now();
 
-  // The memory limit must leave the kit room to work: the embedded dsalloc,
-  // checked under it, must pass (a limit too small is a usage error, not a
-  // crash of the server).
-  {
-    Job preflight;
-    preflight.name = "preflight";
-    preflight.request = "preflight";
-    preflight.timeout_s = 300;  // a loaded machine or a sanitizer build is slow, not broken
-    Runner::Ending ending;
-    CheckResult checked = Runner(ctx).Run(preflight, serial++, &ending);
-    if (InterruptSignal() != 0) return 128 + InterruptSignal();
-    if (!ending.recorded || checked.status != Status::kPass) {
-      std::fprintf(stderr,
-                   "dsalloc-conform: --memory-limit-mb %lld is too small for the kit itself: its "
-                   "check of the embedded dsalloc under that limit did not pass (%s)\n",
-                   options.memory_limit_mb,
-                   ending.recorded ? "its peak resident memory was above the limit"
-                                   : ("its child process: " + ending.outcome.Describe()).c_str());
-      return 2;
-    }
-  }
-
-  // The probe: can the server be loaded, and what does it offer?
-  Job probe;
-  probe.name = "probe";
-  probe.request = "probe";
-  Runner::Ending probe_ending;
-  const int probe_serial = serial++;
-  CheckResult probed = Runner(ctx).Run(probe, probe_serial, &probe_ending);
-  if (InterruptSignal() != 0) return 128 + InterruptSignal();
-  // Exit 2 only when the server cannot be used at all: the child could not
-  // load it (dlopen, or the COM exports missing), or the probe ran and
-  // failed (CreateInstance gave no allocator). A probe that crashes or
-  // hangs is the first finding about the implementation, not a usage
-  // error: the run goes on. Decided by how the child ended, not by words in
-  // its report (a crash's output may name CreateInstance too).
-  const ChildOutcome& how = probe_ending.outcome;
-  bool unusable = (how.kind == ChildOutcome::Kind::kExited && how.code == kChildCannotLoad) ||
-                  (probe_ending.recorded && probed.status == Status::kFail);
-  if (unusable) {
-    std::string output;
-    ReadFile(ctx.work_dir + "/" + std::to_string(probe_serial) + "-probe.out", &output);
-    std::fprintf(stderr, "dsalloc-conform: cannot use %s: %s\n",
-                 options.server.empty() ? "the embedded dsalloc" : options.server.c_str(),
-                 TrimEnd(output.empty() ? probed.detail : output).c_str());
-    return 2;
-  }
+  if (int exit = CheckMemoryLimitFitsTheKit(ctx, &serial); exit >= 0) return exit;
+  CheckResult probed;
+  if (int exit = ProbeServer(ctx, &serial, &probed); exit >= 0) return exit;
   if (!options.replay.empty()) return ReplayOne(ctx, &serial);
   ServerTraits traits;
   traits.callback_iface = probed.detail.find("callback_iface=1") != std::string::npos;
   traits.fault_injection = probed.detail.find("fault_injection=1") != std::string::npos;
 
-  Report report;
-  report.implementation = options.server.empty() ? "embedded dsalloc" : options.server;
-  // "system" (Windows) names no file: the probe says which module COM's
-  // choice was, e.g. "system (C:\windows\system32\quartz.dll)".
-  if (size_t at = probed.detail.find(" server=");
-      options.server == harness::kSystemServer && at != std::string::npos) {
-    report.implementation = probed.detail.substr(at + 8);
-  }
-  report.clsid =
-      options.clsid.empty() ? harness::GuidToString(CLSID_MemoryAllocator) : options.clsid;
-  report.profile = options.profile;
-  report.kit_version = KitVersion();
-  report.spec_revision = SpecRevision();
-  if (!options.server.empty() && options.server != harness::kSystemServer) {
-    report.server_sha256 = Sha256OfFile(options.server);
-  }
-  report.seed = options.seed;
-  report.command_line = options.command_line;
+  Report report = NewReport(options, probed);
   if (!options.quiet) {
     std::fprintf(stderr, "dsalloc-conform %s: %s, %s profile, seed %llu\n",
                  report.kit_version.c_str(), report.implementation.c_str(), options.profile.c_str(),
@@ -607,63 +724,10 @@ int RunKit(const Options& given) {
   for (Phase phase : options.phases) {
     if (InterruptSignal() != 0) break;
     report.phases.push_back(PhaseName(phase));
-    std::vector<Job> jobs;
-    const char* unit = "cases";
-    if (phase == Phase::kCases) {
-      for (const CaseInfo* c : plan.selection.cases) {
-        if (SkipCase(plan.expect, *c, &report)) continue;
-        Job job;
-        job.phase = phase;
-        job.name = c->name;
-        job.request = "case:" + c->name;
-        job.rules = c->checks;
-        job.trace = c->text;
-        job.timeout_s = options.case_timeout_s * (c->parallel ? 4 : 1);
-        job.replay_repeats = c->repeats;
-        jobs.push_back(job);
-      }
-    } else if (phase == Phase::kSequential || phase == Phase::kParallel) {
-      unit = phase == Phase::kSequential ? "sequences" : "parallel cases";
-      // Two halves, one per core, with disjoint seeds.
-      int total = phase == Phase::kSequential ? options.sequential_runs : options.parallel_runs;
-      int parts = std::min(std::max(1, options.jobs), total);
-      for (int p = 0; p < parts; ++p) {
-        int runs = total / parts + (p < total % parts ? 1 : 0);
-        uint64_t seed = options.seed + static_cast<uint64_t>(p) * 1000003u;
-        Job job;
-        job.phase = phase;
-        job.name = std::string(PhaseName(phase)) + "-" + std::to_string(p + 1);
-        job.request =
-            std::string(PhaseName(phase)) + ":" + std::to_string(seed) + ":" + std::to_string(runs);
-        job.timeout_s = 900;
-        job.replay_repeats = phase == Phase::kSequential ? 3 : 20;
-        job.work = runs;
-        job.seed = seed;
-        jobs.push_back(job);
-      }
-    } else {
-      unit = "cycles";
-      Job job;
-      job.phase = phase;
-      job.name = "soak";
-      job.request = "soak";
-      job.timeout_s = 900;
-      job.rules = {"NOTIFY.ONCE", "GEN.NOHANG"};
-      job.work = options.soak_cycles;
-      jobs.push_back(job);
-    }
+    const char* unit = "";
+    std::vector<Job> jobs = PhaseJobs(phase, options, plan, &report, &unit);
     std::vector<CheckResult> results = RunAll(ctx, jobs, PhaseName(phase), unit, &serial);
-    // Replay every failure, Options::jobs at a time.
-    std::atomic<size_t> next{0};
-    auto confirm = [&] {
-      for (size_t i = next++; i < results.size(); i = next++) {
-        if (results[i].status != Status::kFail) continue;
-        ConfirmFailure(ctx, &results[i], jobs[i], &serial);
-      }
-    };
-    std::vector<std::thread> confirmers;
-    for (int t = 0; t < std::max(1, options.jobs); ++t) confirmers.emplace_back(confirm);
-    for (std::thread& t : confirmers) t.join();
+    ConfirmFailures(ctx, results, jobs, &serial);
     for (CheckResult& r : results) report.results.push_back(std::move(r));
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -671,36 +735,11 @@ int RunKit(const Options& given) {
   if (interrupt != 0) report.interrupted = SignalName(interrupt);
   Judge(&report, traits, options.profile == "portable", plan.has_expect ? &plan.expect : nullptr);
   KeepSelectedRules(&report, plan.selection.rules);
+  // The report carries the exit status the process ends with.
+  if (interrupt != 0) report.exit_code = 128 + interrupt;
 
-  std::fputs(TextTable(report).c_str(), stdout);
-  if (options.verbose) {
-    for (const CheckResult& r : report.results) {
-      if (r.status != Status::kFail && r.status != Status::kFlaky) continue;
-      std::printf("\n--- %s %s: full report\n%s\n", PhaseName(r.phase), r.name.c_str(),
-                  TrimEnd(r.detail).c_str());
-    }
-  }
-  // Paths were checked before the run; a write can still fail (a full
-  // disk): then say so, and exit 2 as the summary cannot have known.
-  bool written = true;
-  for (auto [path, text, what] :
-       {std::tuple{&options.junit, &JunitXml, "JUnit"}, std::tuple{&options.json, &Json, "JSON"},
-        std::tuple{&options.html, &Html, "HTML"}}) {
-    if (path->empty()) continue;
-    if (!WriteFile(*path, text(report))) {
-      std::fprintf(stderr, "dsalloc-conform: cannot write the %s report %s\n", what, path->c_str());
-      written = false;
-    }
-  }
-  // Traces: kept, and named, only when a failure was written; an empty
-  // directory the kit made is removed.
-  if (ctx.traces_written > 0) {
-    std::fprintf(stderr, "dsalloc-conform: %d failure trace(s) in %s\n", ctx.traces_written,
-                 ctx.trace_dir.c_str());
-  } else if (plan.trace_dir_made) {
-    std::error_code ec;
-    std::filesystem::remove(ctx.trace_dir, ec);  // only if empty
-  }
+  const bool written = PrintAndWriteReports(options, report);
+  KeepOrRemoveTraces(ctx, plan);
   if (interrupt != 0) {
     std::fprintf(stderr, "dsalloc-conform: interrupted by %s; the reports hold what finished\n",
                  SignalName(interrupt));

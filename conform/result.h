@@ -94,7 +94,7 @@ struct Report {
   std::vector<CheckResult> results;
   std::vector<RuleVerdict> rules;  // SPEC.md order
   double seconds = 0;
-  int exit_code = 0;  // 0 pass (or as --expect says), 1 failures
+  int exit_code = 0;  // 0 pass (or as --expect says), 1 failures, 128+N interrupted by signal N
   // A check failed, unexcused, with no rule of SPEC.md to pin it on: the run
   // fails whichever rules the table shows (Judge).
   bool unpinned_failure = false;

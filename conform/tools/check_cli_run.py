@@ -106,8 +106,11 @@ def check_interrupts(kit_cmd, hostile, env, work, check, problems, wine=False):
         check(kit_proc.returncode == code, "%s: exit %s, not %d\n%s" % (
             sig.name, kit_proc.returncode, code, stderr[-800:]))
         if check(os.path.exists(report), "%s: no JSON report written" % sig.name):
-            check(json.load(open(report))["interrupted"] == sig.name,
+            written = json.load(open(report))
+            check(written["interrupted"] == sig.name,
                   "%s: the JSON report is not marked interrupted" % sig.name)
+            check(written["exit_code"] == code, "%s: the JSON report's exit_code is %s, not %d" % (
+                sig.name, written["exit_code"], code))
         check("INTERRUPTED" in stdout, "%s: the text report is not marked" % sig.name)
 
 
