@@ -25,7 +25,9 @@
 #ifndef DSALLOC_SPEC_MODEL_CALLS_H_
 #define DSALLOC_SPEC_MODEL_CALLS_H_
 
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <tuple>
 #include <variant>
 
@@ -60,6 +62,8 @@ using fields::Word;
 
 struct SetProperties {  // SetProperties(pRequest, pActual)
   static constexpr OpKind kKind = OpKind::kSetProperties;
+  static constexpr std::string_view kName = "SetProperties";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
   LONG cBuffers = 0;
   LONG cbBuffer = 0;
@@ -81,6 +85,8 @@ struct SetProperties {  // SetProperties(pRequest, pActual)
 
 struct GetProperties {  // GetProperties(pProps)
   static constexpr OpKind kKind = OpKind::kGetProperties;
+  static constexpr std::string_view kName = "GetProperties";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
   bool null_pProps = false;
   static constexpr auto Fields() { return std::tuple{Tail<&GetProperties::null_pProps>{"null"}}; }
@@ -89,6 +95,8 @@ struct GetProperties {  // GetProperties(pProps)
 
 struct Commit {
   static constexpr OpKind kKind = OpKind::kCommit;
+  static constexpr std::string_view kName = "Commit";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
   static constexpr auto Fields() { return std::tuple{}; }
   friend bool operator==(const Commit&, const Commit&) = default;
@@ -96,6 +104,8 @@ struct Commit {
 
 struct Decommit {
   static constexpr OpKind kKind = OpKind::kDecommit;
+  static constexpr std::string_view kName = "Decommit";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
   static constexpr auto Fields() { return std::tuple{}; }
   friend bool operator==(const Decommit&, const Decommit&) = default;
@@ -105,6 +115,8 @@ struct Decommit {
 // non-NULL start and end times.
 struct GetBuffer {
   static constexpr OpKind kKind = OpKind::kGetBuffer;
+  static constexpr std::string_view kName = "GetBuffer";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
   bool null_ppBuffer = false;
   bool times = false;
@@ -145,6 +157,8 @@ struct BufferTarget {
 // or another allocator's sample.
 struct ReleaseBuffer {
   static constexpr OpKind kKind = OpKind::kReleaseBuffer;
+  static constexpr std::string_view kName = "ReleaseBuffer";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
   BufferArg pBuffer = BufferArg::kSample;
   int32_t sample = 0;
@@ -154,6 +168,8 @@ struct ReleaseBuffer {
 
 struct SetNotify {  // SetNotify(pNotify): test callback 0..2, -1 = NULL
   static constexpr OpKind kKind = OpKind::kSetNotify;
+  static constexpr std::string_view kName = "SetNotify";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
   int8_t callback = -1;
   static constexpr auto Fields() {
@@ -164,6 +180,8 @@ struct SetNotify {  // SetNotify(pNotify): test callback 0..2, -1 = NULL
 
 struct GetFreeCount {  // GetFreeCount(plBuffersFree)
   static constexpr OpKind kKind = OpKind::kGetFreeCount;
+  static constexpr std::string_view kName = "GetFreeCount";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
   bool null_plBuffersFree = false;
   static constexpr auto Fields() {
@@ -174,6 +192,8 @@ struct GetFreeCount {  // GetFreeCount(plBuffersFree)
 
 struct AddRef {
   static constexpr OpKind kKind = OpKind::kAddRef;
+  static constexpr std::string_view kName = "AddRef";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
   static constexpr auto Fields() { return std::tuple{}; }
   friend bool operator==(const AddRef&, const AddRef&) = default;
@@ -181,6 +201,8 @@ struct AddRef {
 
 struct Release {
   static constexpr OpKind kKind = OpKind::kRelease;
+  static constexpr std::string_view kName = "Release";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
   static constexpr auto Fields() { return std::tuple{}; }
   friend bool operator==(const Release&, const Release&) = default;
@@ -188,6 +210,8 @@ struct Release {
 
 struct QueryInterface {  // QueryInterface(riid, ppv)
   static constexpr OpKind kKind = OpKind::kQueryInterface;
+  static constexpr std::string_view kName = "QueryInterface";
+  static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
   Iid riid = Iid::kIUnknown;
   bool null_ppv = false;
@@ -202,6 +226,8 @@ struct QueryInterface {  // QueryInterface(riid, ppv)
 
 struct SetReaction {
   static constexpr OpKind kKind = OpKind::kSetReaction;
+  static constexpr std::string_view kName = "react";
+  static constexpr OpGroup kGroup = OpGroup::kConfig;
   static constexpr bool kOom = false;
   int8_t callback = 0;
   Reaction reaction = Reaction::kNone;
@@ -222,6 +248,8 @@ struct SetReaction {
 
 struct SampleAddRef {
   static constexpr OpKind kKind = OpKind::kSampleAddRef;
+  static constexpr std::string_view kName = "AddRef";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -230,6 +258,8 @@ struct SampleAddRef {
 
 struct SampleRelease {
   static constexpr OpKind kKind = OpKind::kSampleRelease;
+  static constexpr std::string_view kName = "Release";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -238,6 +268,8 @@ struct SampleRelease {
 
 struct SampleQueryInterface {
   static constexpr OpKind kKind = OpKind::kSampleQueryInterface;
+  static constexpr std::string_view kName = "QueryInterface";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = true;
   int32_t sample = 0;
   Iid riid = Iid::kIUnknown;
@@ -251,6 +283,8 @@ struct SampleQueryInterface {
 
 struct GetPointer {
   static constexpr OpKind kKind = OpKind::kGetPointer;
+  static constexpr std::string_view kName = "GetPointer";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = true;
   int32_t sample = 0;
   bool null_ppBuffer = false;
@@ -260,6 +294,8 @@ struct GetPointer {
 
 struct GetSize {
   static constexpr OpKind kKind = OpKind::kGetSize;
+  static constexpr std::string_view kName = "GetSize";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -268,6 +304,8 @@ struct GetSize {
 
 struct GetTime {  // GetTime(pTimeStart, pTimeEnd): "*" or "-" each
   static constexpr OpKind kKind = OpKind::kGetTime;
+  static constexpr std::string_view kName = "GetTime";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   bool null_pTimeStart = false;
@@ -280,6 +318,8 @@ struct GetTime {  // GetTime(pTimeStart, pTimeEnd): "*" or "-" each
 
 struct SetTime {  // SetTime(pTimeStart, pTimeEnd): a time or "-" each
   static constexpr OpKind kKind = OpKind::kSetTime;
+  static constexpr std::string_view kName = "SetTime";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   bool null_pTimeStart = false;
@@ -295,6 +335,8 @@ struct SetTime {  // SetTime(pTimeStart, pTimeEnd): a time or "-" each
 
 struct IsSyncPoint {
   static constexpr OpKind kKind = OpKind::kIsSyncPoint;
+  static constexpr std::string_view kName = "IsSyncPoint";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -303,6 +345,8 @@ struct IsSyncPoint {
 
 struct SetSyncPoint {
   static constexpr OpKind kKind = OpKind::kSetSyncPoint;
+  static constexpr std::string_view kName = "SetSyncPoint";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   int32_t bIsSyncPoint = 0;  // a BOOL: any value, as callers may pass
@@ -312,6 +356,8 @@ struct SetSyncPoint {
 
 struct IsPreroll {
   static constexpr OpKind kKind = OpKind::kIsPreroll;
+  static constexpr std::string_view kName = "IsPreroll";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -320,6 +366,8 @@ struct IsPreroll {
 
 struct SetPreroll {
   static constexpr OpKind kKind = OpKind::kSetPreroll;
+  static constexpr std::string_view kName = "SetPreroll";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   int32_t bIsPreroll = 0;
@@ -329,6 +377,8 @@ struct SetPreroll {
 
 struct IsDiscontinuity {
   static constexpr OpKind kKind = OpKind::kIsDiscontinuity;
+  static constexpr std::string_view kName = "IsDiscontinuity";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -337,6 +387,8 @@ struct IsDiscontinuity {
 
 struct SetDiscontinuity {
   static constexpr OpKind kKind = OpKind::kSetDiscontinuity;
+  static constexpr std::string_view kName = "SetDiscontinuity";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   int32_t bDiscontinuity = 0;
@@ -346,6 +398,8 @@ struct SetDiscontinuity {
 
 struct GetActualDataLength {
   static constexpr OpKind kKind = OpKind::kGetActualDataLength;
+  static constexpr std::string_view kName = "GetActualDataLength";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -354,6 +408,8 @@ struct GetActualDataLength {
 
 struct SetActualDataLength {
   static constexpr OpKind kKind = OpKind::kSetActualDataLength;
+  static constexpr std::string_view kName = "SetActualDataLength";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   int32_t lLen = 0;
@@ -363,6 +419,8 @@ struct SetActualDataLength {
 
 struct GetMediaType {
   static constexpr OpKind kKind = OpKind::kGetMediaType;
+  static constexpr std::string_view kName = "GetMediaType";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = true;
   int32_t sample = 0;
   bool null_ppMediaType = false;
@@ -374,6 +432,8 @@ struct GetMediaType {
 
 struct SetMediaType {  // SetMediaType(pMediaType): a media type id, -1 = NULL
   static constexpr OpKind kKind = OpKind::kSetMediaType;
+  static constexpr std::string_view kName = "SetMediaType";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = true;
   int32_t sample = 0;
   int32_t media_type = -1;
@@ -383,6 +443,8 @@ struct SetMediaType {  // SetMediaType(pMediaType): a media type id, -1 = NULL
 
 struct GetMediaTime {
   static constexpr OpKind kKind = OpKind::kGetMediaTime;
+  static constexpr std::string_view kName = "GetMediaTime";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   bool null_pTimeStart = false;
@@ -396,6 +458,8 @@ struct GetMediaTime {
 
 struct SetMediaTime {
   static constexpr OpKind kKind = OpKind::kSetMediaTime;
+  static constexpr std::string_view kName = "SetMediaTime";
+  static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
   int32_t sample = 0;
   bool null_pTimeStart = false;
@@ -413,6 +477,8 @@ struct SetMediaTime {
 
 struct GetProperties2 {  // IMediaSample2::GetProperties(cbProperties, pbProperties)
   static constexpr OpKind kKind = OpKind::kGetProperties2;
+  static constexpr std::string_view kName = "GetProperties2";
+  static constexpr OpGroup kGroup = OpGroup::kSample2;
   static constexpr bool kOom = true;
   int32_t sample = 0;
   DWORD cbProperties = 0;
@@ -428,6 +494,8 @@ struct GetProperties2 {  // IMediaSample2::GetProperties(cbProperties, pbPropert
 // AM_SAMPLE2_PROPERTIES pbProperties points at, pointers abstracted.
 struct SetProperties2 {
   static constexpr OpKind kKind = OpKind::kSetProperties2;
+  static constexpr std::string_view kName = "SetProperties2";
+  static constexpr OpGroup kGroup = OpGroup::kSample2;
   static constexpr bool kOom = true;
   int32_t sample = 0;
   DWORD cbProperties = 0;
@@ -456,6 +524,8 @@ struct SetProperties2 {
 
 struct DllGetClassObject {  // DllGetClassObject(rclsid, riid, ppv)
   static constexpr OpKind kKind = OpKind::kDllGetClassObject;
+  static constexpr std::string_view kName = "DllGetClassObject";
+  static constexpr OpGroup kGroup = OpGroup::kFactory;
   static constexpr bool kOom = true;
   Clsid rclsid = Clsid::kMemoryAllocator;
   Iid riid = Iid::kIUnknown;
@@ -470,6 +540,8 @@ struct DllGetClassObject {  // DllGetClassObject(rclsid, riid, ppv)
 
 struct CreateInstance {  // IClassFactory::CreateInstance(pUnkOuter, riid, ppv)
   static constexpr OpKind kKind = OpKind::kCreateInstance;
+  static constexpr std::string_view kName = "CreateInstance";
+  static constexpr OpGroup kGroup = OpGroup::kFactory;
   static constexpr bool kOom = true;
   bool outer = false;  // pUnkOuter non-NULL
   Iid riid = Iid::kIUnknown;
@@ -484,6 +556,8 @@ struct CreateInstance {  // IClassFactory::CreateInstance(pUnkOuter, riid, ppv)
 
 struct LockServer {  // IClassFactory::LockServer(fLock)
   static constexpr OpKind kKind = OpKind::kLockServer;
+  static constexpr std::string_view kName = "LockServer";
+  static constexpr OpGroup kGroup = OpGroup::kFactory;
   static constexpr bool kOom = false;
   int32_t fLock = 0;
   static constexpr auto Fields() { return std::tuple{Num<&LockServer::fLock>{}}; }
@@ -492,6 +566,8 @@ struct LockServer {  // IClassFactory::LockServer(fLock)
 
 struct DllCanUnloadNow {
   static constexpr OpKind kKind = OpKind::kDllCanUnloadNow;
+  static constexpr std::string_view kName = "DllCanUnloadNow";
+  static constexpr OpGroup kGroup = OpGroup::kFactory;
   static constexpr bool kOom = false;
   static constexpr auto Fields() { return std::tuple{}; }
   friend bool operator==(const DllCanUnloadNow&, const DllCanUnloadNow&) = default;
@@ -501,6 +577,8 @@ struct DllCanUnloadNow {
 
 struct Repeat {
   static constexpr OpKind kKind = OpKind::kRepeat;
+  static constexpr std::string_view kName = "Repeat";
+  static constexpr OpGroup kGroup = OpGroup::kControl;
   static constexpr bool kOom = false;
   int32_t count = 1;
   static constexpr auto Fields() {
@@ -511,6 +589,8 @@ struct Repeat {
 
 struct RepeatEnd {
   static constexpr OpKind kKind = OpKind::kRepeatEnd;
+  static constexpr std::string_view kName = "}";
+  static constexpr OpGroup kGroup = OpGroup::kControl;
   static constexpr bool kOom = false;
   static constexpr auto Fields() { return std::tuple{}; }
   friend bool operator==(const RepeatEnd&, const RepeatEnd&) = default;
@@ -520,6 +600,8 @@ struct RepeatEnd {
 
 struct CallbackRelease {  // the client drops its own reference (COM.CALLBACK.CLIENT)
   static constexpr OpKind kKind = OpKind::kCallbackRelease;
+  static constexpr std::string_view kName = "Release";
+  static constexpr OpGroup kGroup = OpGroup::kCallback;
   static constexpr bool kOom = false;
   int8_t callback = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -528,6 +610,8 @@ struct CallbackRelease {  // the client drops its own reference (COM.CALLBACK.CL
 
 struct CallbackHoldAllocator {  // the callback AddRefs the allocator and keeps it (LIFE.CYCLE)
   static constexpr OpKind kKind = OpKind::kCallbackHoldAllocator;
+  static constexpr std::string_view kName = "HoldAllocator";
+  static constexpr OpGroup kGroup = OpGroup::kCallback;
   static constexpr bool kOom = false;
   int8_t callback = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -536,6 +620,8 @@ struct CallbackHoldAllocator {  // the callback AddRefs the allocator and keeps 
 
 struct CallbackReleaseAllocator {  // the callback releases one reference it holds
   static constexpr OpKind kKind = OpKind::kCallbackReleaseAllocator;
+  static constexpr std::string_view kName = "ReleaseAllocator";
+  static constexpr OpGroup kGroup = OpGroup::kCallback;
   static constexpr bool kOom = false;
   int8_t callback = 0;
   static constexpr auto Fields() { return std::tuple{}; }
@@ -558,15 +644,43 @@ using Call = std::variant<
     call::LockServer, call::DllCanUnloadNow, call::Repeat, call::RepeatEnd, call::CallbackRelease,
     call::CallbackHoldAllocator, call::CallbackReleaseAllocator>;
 
+// Each call's trace name and group, in Call's order: the table every
+// generic consumer reads (the parser finds a call by name in it).
+struct CallInfo {
+  std::string_view name;
+  OpGroup group;
+};
 namespace call_internal {
+template <size_t... I>
+constexpr std::array<CallInfo, sizeof...(I)> MakeCallInfos(std::index_sequence<I...>) {
+  return {{{std::variant_alternative_t<I, Call>::kName,
+            std::variant_alternative_t<I, Call>::kGroup}...}};
+}
 template <size_t... I>
 constexpr bool KindsInOrder(std::index_sequence<I...>) {
   return ((static_cast<size_t>(std::variant_alternative_t<I, Call>::kKind) == I) && ...);
 }
 }  // namespace call_internal
-static_assert(std::variant_size_v<Call> == static_cast<size_t>(kNumOpKinds),
-              "Call lists every OpKind");
-static_assert(call_internal::KindsInOrder(std::make_index_sequence<std::variant_size_v<Call>>()),
+inline constexpr size_t kNumCalls = std::variant_size_v<Call>;
+inline constexpr std::array<CallInfo, kNumCalls> kCalls =
+    call_internal::MakeCallInfos(std::make_index_sequence<kNumCalls>());
+inline constexpr const CallInfo& InfoOf(const Call& c) { return kCalls[c.index()]; }
+inline constexpr OpGroup GroupOf(const Call& c) { return InfoOf(c).group; }
+// IMediaSample or IMediaSample2: the call names a sample by `sample`.
+inline constexpr bool IsSampleCall(const Call& c) {
+  return GroupOf(c) == OpGroup::kSample || GroupOf(c) == OpGroup::kSample2;
+}
+
+// Until OpKind goes: the call types agree with kOpTable row by row.
+constexpr bool CallsMatchOpTable() {
+  if (kNumCalls != static_cast<size_t>(kNumOpKinds)) return false;
+  for (size_t i = 0; i < kNumCalls; ++i) {
+    if (kCalls[i].name != kOpTable[i].name || kCalls[i].group != kOpTable[i].group) return false;
+  }
+  return true;
+}
+static_assert(CallsMatchOpTable(), "calls.h and kOpTable disagree");
+static_assert(call_internal::KindsInOrder(std::make_index_sequence<kNumCalls>()),
               "Call's alternatives are in OpKind order");
 
 // The kind of a call: its row in kOpTable.

@@ -39,7 +39,7 @@ constexpr Head HeadOf(OpGroup g) {
 
 template <typename C>
 void PrintCall(std::string& out, const C& c, bool oom) {
-  constexpr Head head = HeadOf(Info(C::kKind).group);
+  constexpr Head head = HeadOf(C::kGroup);
   if constexpr (head == Head::kSample) {
     out += "sample ";
     out += std::to_string(c.sample);
@@ -49,7 +49,7 @@ void PrintCall(std::string& out, const C& c, bool oom) {
     out += std::to_string(c.callback);
     out += ' ';
   }
-  out += Info(C::kKind).name;
+  out += C::kName;
   std::apply([&](const auto&... f) { (f.Print(out, c), ...); }, C::Fields());
   if (C::kOom && oom) fields::PutWord(out, "oom");
 }
@@ -154,11 +154,11 @@ std::optional<Op> ParseOp(std::string_view line) {
     }
   }
   std::string_view name = t.Next();
-  for (const OpInfo& info : kOpTable) {
-    if (HeadOf(info.group) != head || info.name != name) continue;
+  for (size_t i = 0; i < kNumCalls; ++i) {
+    if (HeadOf(kCalls[i].group) != head || kCalls[i].name != name) continue;
     Call call;
     bool oom = false;
-    if (!kParsers[static_cast<size_t>(info.kind)](t, target, call, oom)) return std::nullopt;
+    if (!kParsers[i](t, target, call, oom)) return std::nullopt;
     return MakeOp(call, thread, oom);
   }
   return std::nullopt;
