@@ -34,6 +34,7 @@
 
 #include <comkit/class_factory.h>
 #include <dsalloc/dsalloc.h>
+#include <dsalloc/testing.h>
 
 #include "allocator.h"
 #include "internal/fault_injection.h"
