@@ -10,10 +10,10 @@
 #include <benchmark/benchmark.h>
 
 #include "benchmarks.h"
+#include "filter_callback.h"
 #include "peers/ffmpeg_pool.h"
 #include "peers/gst_pool.h"
 #include "pools.h"
-#include "test_callback.h"
 
 namespace dsalloc::bench {
 namespace {
@@ -32,7 +32,7 @@ void Cycle(benchmark::State& state) {
 
 void CycleWithCallback(benchmark::State& state) {
   DsallocPool pool(kCycleConfig);
-  CountingCallback callback;
+  FilterCallback callback;
   IMemAllocatorCallbackTemp* with_notify = nullptr;
   if (FAILED(pool.allocator()->QueryInterface(IID_IMemAllocatorCallbackTemp,
                                               reinterpret_cast<void**>(&with_notify))) ||

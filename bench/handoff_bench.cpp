@@ -17,10 +17,10 @@
 #include <benchmark/benchmark.h>
 
 #include "benchmarks.h"
+#include "filter_callback.h"
 #include "handoff.h"
 #include "peers/gst_pool.h"
 #include "pools.h"
-#include "test_callback.h"
 
 namespace dsalloc::bench {
 namespace {
@@ -58,7 +58,7 @@ void Handoff(benchmark::State& state, int buffers) {
 
 void NoWaitProducer(benchmark::State& state, int buffers) {
   DsallocPool pool(PoolConfig{buffers, 4096});
-  CountingCallback callback(/*wake=*/true);
+  FilterCallback callback(/*wake=*/true);
   IMemAllocatorCallbackTemp* with_notify = nullptr;
   if (FAILED(pool.allocator()->QueryInterface(IID_IMemAllocatorCallbackTemp,
                                               reinterpret_cast<void**>(&with_notify))) ||

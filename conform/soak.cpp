@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include <comkit/notify_callback_base.h>
+
 #include "keep_forever.h"
 #include "model/outcome.h"
 #include "mutex.h"
@@ -130,18 +132,18 @@ struct Traffic {
 
 class Soak;
 
-// A counting NotifyRelease callback. The soak holds one reference on the
+// A counting NotifyRelease callback that checks the rules on every call
+// (identity: comkit::NotifyCallbackBase). The soak holds one reference on the
 // first kCallbacks from creation until teardown, so their count never
 // reaches 0 before that. A disposable one (Churn) the soak lets go of as
 // soon as it is installed: the allocator then holds its last reference
 // (COM.CALLBACK.CLIENT), and the SetNotify that replaces it destroys it; a
 // call after that, or its death during a NotifyRelease, is reported
 // (COM.CALLBACK.DEAD).
-class CountingCallback final : public IMemAllocatorNotifyCallbackTemp {
+class SoakCallback final : public comkit::NotifyCallbackBase {
  public:
-  CountingCallback(Soak* soak, int index) : soak_(soak), index_(index) {}
+  SoakCallback(Soak* soak, int index) : soak_(soak), index_(index) {}
 
-  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override;
   ULONG STDMETHODCALLTYPE AddRef() override;
   ULONG STDMETHODCALLTYPE Release() override;
   HRESULT STDMETHODCALLTYPE NotifyRelease() override;
@@ -202,9 +204,9 @@ class Soak {
   long long cycles_done() const { return cycles_done_.load(); }
   bool aborted() const { return abort_.load(); }
   bool leak() const { return leak_.load(); }
-  const CountingCallback* installed() const { return installed_.load(); }
+  const SoakCallback* installed() const { return installed_.load(); }
   // The callback the controller's SetNotify now running was given.
-  const CountingCallback* setnotify_target() const { return setnotify_target_.load(); }
+  const SoakCallback* setnotify_target() const { return setnotify_target_.load(); }
 
   void Fail(const std::string& rule, const std::string& message) {
     {
@@ -281,13 +283,13 @@ class Soak {
   bool AwaitArrivals();
   void Account();
   void CheckQuiescent(const char* where);
-  void Install(CountingCallback* callback);
+  void Install(SoakCallback* callback);
   // A fresh callback (Churn, RaceRemoval), not installed yet.
-  CountingCallback* NewDisposable();
+  SoakCallback* NewDisposable();
   // SetNotify(callback) during an epoch (RaceRemoval): no Account(), which
   // reads the workers' counters; false on a failure.
-  bool SetNotifyRacing(CountingCallback* callback);
-  HRESULT CallSetNotify(CountingCallback* callback, const char* what);
+  bool SetNotifyRacing(SoakCallback* callback);
+  HRESULT CallSetNotify(SoakCallback* callback, const char* what);
   void Churn();
   void RaceRemoval();
   void QuiescentDecommit();
@@ -312,15 +314,15 @@ class Soak {
   LONG cbbuffer_ = 0;
   LONG min_cbuffers_ = 0;  // pool sizes used (controller only)
   LONG max_cbuffers_ = 0;
-  std::vector<std::unique_ptr<CountingCallback>> callbacks_;
-  std::atomic<CountingCallback*> installed_{nullptr};
-  std::atomic<const CountingCallback*> setnotify_target_{nullptr};
+  std::vector<std::unique_ptr<SoakCallback>> callbacks_;
+  std::atomic<SoakCallback*> installed_{nullptr};
+  std::atomic<const SoakCallback*> setnotify_target_{nullptr};
   long long disposables_ = 0;  // disposable callbacks installed (controller only)
   long long races_ = 0;        // RaceRemoval calls (controller only)
   // The callbacks RaceRemoval installed or removed in the epoch now
   // running, and per callback the releases of such epochs: each may or may
   // not have notified it (controller only).
-  std::vector<CountingCallback*> raced_;
+  std::vector<SoakCallback*> raced_;
   std::vector<long long> raced_slack_;
   std::vector<long long> expected_notifies_;  // controller only
   long long accounted_releases_ = 0;          // controller only
@@ -356,27 +358,16 @@ class Soak {
   size_t failures_dropped_ HARNESS_GUARDED_BY(failures_mu_) = 0;
 };
 
-// --- CountingCallback ---------------------------------------------------------
+// --- SoakCallback ---------------------------------------------------------
 
-HRESULT CountingCallback::QueryInterface(REFIID riid, void** ppv) {
-  if (ppv == nullptr) return E_POINTER;
-  if (riid == IID_IUnknown || riid == IID_IMemAllocatorNotifyCallbackTemp) {
-    *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
-    AddRef();
-    return S_OK;
-  }
-  *ppv = nullptr;
-  return E_NOINTERFACE;
-}
-
-void CountingCallback::DeadCall(const char* rule, const std::string& what) {
+void SoakCallback::DeadCall(const char* rule, const std::string& what) {
   soak_->Fail(rule, "callback #" + std::to_string(index_) +
                         " (let go of by the soak, the allocator held its last reference): "
                         "expected no call after its count reached 0 (destroyed), observed " +
                         what);
 }
 
-ULONG CountingCallback::AddRef() {
+ULONG SoakCallback::AddRef() {
   long before = refs_.fetch_add(1);
   if (before <= 0 && released_by_soak_.load()) {
     // Inside SetNotify(this): it released the callback it was given before
@@ -392,7 +383,7 @@ ULONG CountingCallback::AddRef() {
   return static_cast<ULONG>(before + 1);
 }
 
-ULONG CountingCallback::Release() {
+ULONG SoakCallback::Release() {
   long after = refs_.fetch_sub(1) - 1;
   if (after == 0 && released_by_soak_.load() && notifying_.load() > 0) {
     DeadCall("NOTIFY.SNAPSHOT", "its count reach 0 while a NotifyRelease on it was running");
@@ -411,7 +402,7 @@ ULONG CountingCallback::Release() {
   return static_cast<ULONG>(std::max(after, 0L));
 }
 
-HRESULT CountingCallback::NotifyRelease() {
+HRESULT SoakCallback::NotifyRelease() {
   notifying_.fetch_add(1);
   if (refs_.load() <= 0 && released_by_soak_.load()) {
     DeadCall("NOTIFY.SNAPSHOT", "NotifyRelease");
@@ -420,7 +411,7 @@ HRESULT CountingCallback::NotifyRelease() {
                                          ": expected no call after its final Release, "
                                          "observed NotifyRelease");
   }
-  const CountingCallback* now = soak_->installed();
+  const SoakCallback* now = soak_->installed();
   if (now != this && !raced_.load()) {
     soak_->Fail("NOTIFY.ONCE",
                 "expected NotifyRelease only on the installed callback (" +
@@ -707,10 +698,10 @@ void Soak::Account() {
     total += t.releases;
     cycles += t.cycles;
   }
-  if (CountingCallback* cb = installed_.load()) {
+  if (SoakCallback* cb = installed_.load()) {
     expected_notifies_[static_cast<size_t>(cb->index())] += total - accounted_releases_;
   }
-  for (CountingCallback* cb : raced_) {
+  for (SoakCallback* cb : raced_) {
     raced_slack_[static_cast<size_t>(cb->index())] += total - accounted_releases_;
   }
   raced_.clear();
@@ -725,7 +716,7 @@ void Soak::CheckQuiescent(const char* where) {
     Fail("ALLOC.BOUND", std::string(where) + ": the soak's count of samples out is " +
                             std::to_string(out_.load()) + " (soak bookkeeping)");
   }
-  const CountingCallback* now = installed_.load();
+  const SoakCallback* now = installed_.load();
   for (const auto& cb : callbacks_) {
     const long long expected = expected_notifies_[static_cast<size_t>(cb->index())];
     // A callback removed while releases raced it: each of those may or may
@@ -774,7 +765,7 @@ void Soak::CheckQuiescent(const char* where) {
   }
 }
 
-void Soak::Install(CountingCallback* callback) {
+void Soak::Install(SoakCallback* callback) {
   if (cb_alloc_ == nullptr) return;
   Account();
   HRESULT hr = CallSetNotify(callback, "SetNotify");
@@ -790,7 +781,7 @@ void Soak::Churn() {
   const uint64_t r = SplitMix(rng_);
   const int pick = static_cast<int>(r % (kCallbacks + 3));
   if (pick == kCallbacks + 1) {
-    CountingCallback* fresh = NewDisposable();
+    SoakCallback* fresh = NewDisposable();
     Install(fresh);
     if (installed_.load() != fresh) return;
     fresh->ReleaseOwn();
@@ -799,7 +790,7 @@ void Soak::Churn() {
     Install(fresh);
     return;
   }
-  CountingCallback* target = nullptr;
+  SoakCallback* target = nullptr;
   if (pick == kCallbacks + 2) {
     target = installed_.load();  // the same again (NULL again if none)
   } else if (pick < kCallbacks) {
@@ -815,7 +806,7 @@ void Soak::Churn() {
 // (NOTIFY.SNAPSHOT, COM.CALLBACK.DEAD: the base classes' unsynchronised
 // read does both). Only on the controller's thread, with the epoch started.
 void Soak::RaceRemoval() {
-  CountingCallback* cb = installed_.load();
+  SoakCallback* cb = installed_.load();
   if (cb == nullptr || !cb->released_by_soak() || cb_alloc_ == nullptr) return;
   while (awake_.load() < threads_ && !abort_.load()) std::this_thread::yield();
   for (int round = 0; !stop_.load(); ++round) {
@@ -825,7 +816,7 @@ void Soak::RaceRemoval() {
     ++races_;
     if (round + 1 == kRacesPerEpoch) return;
     // A fresh one, let go of at once, for the next round.
-    CountingCallback* fresh = NewDisposable();
+    SoakCallback* fresh = NewDisposable();
     fresh->MarkRaced();  // installed during the epoch: its count is a bound
     raced_.push_back(fresh);
     if (!SetNotifyRacing(fresh)) return;
@@ -834,9 +825,9 @@ void Soak::RaceRemoval() {
   }
 }
 
-CountingCallback* Soak::NewDisposable() {
+SoakCallback* Soak::NewDisposable() {
   const int index = static_cast<int>(callbacks_.size());
-  callbacks_.push_back(std::make_unique<CountingCallback>(this, index));
+  callbacks_.push_back(std::make_unique<SoakCallback>(this, index));
   expected_notifies_.push_back(0);
   raced_slack_.push_back(0);
   ++disposables_;
@@ -845,7 +836,7 @@ CountingCallback* Soak::NewDisposable() {
 
 // One SetNotify call, watched: the call slot (a stuck call is named) and
 // the target (what a callback destroyed meanwhile was given to), counted.
-HRESULT Soak::CallSetNotify(CountingCallback* callback, const char* what) {
+HRESULT Soak::CallSetNotify(SoakCallback* callback, const char* what) {
   CallSlot& slot = MySlot();
   setnotify_target_.store(callback);
   slot.Enter(what, nullptr);
@@ -856,7 +847,7 @@ HRESULT Soak::CallSetNotify(CountingCallback* callback, const char* what) {
   return hr;
 }
 
-bool Soak::SetNotifyRacing(CountingCallback* callback) {
+bool Soak::SetNotifyRacing(SoakCallback* callback) {
   HRESULT hr = CallSetNotify(callback, "SetNotify during the traffic");
   if (!ExpectHr(callback == nullptr ? "ALLOC.SETNOTIFY.NULL" : "ALLOC.SETNOTIFY.1",
                 "SetNotify during the traffic", S_OK, hr)) {
@@ -1014,7 +1005,7 @@ bool Soak::Setup() {
   if (!ExpectHr("ALLOC.COMMIT.3", "first Commit", S_OK, hr)) return false;
   if (cb_alloc_ != nullptr) {
     for (int i = 0; i < kCallbacks; ++i) {
-      callbacks_.push_back(std::make_unique<CountingCallback>(this, i));
+      callbacks_.push_back(std::make_unique<SoakCallback>(this, i));
     }
     expected_notifies_.assign(kCallbacks, 0);
     raced_slack_.assign(kCallbacks, 0);

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <comkit/class_factory.h>
+
 #include "implementation.h"
 
 namespace dsalloc::conform {
@@ -162,44 +164,17 @@ class WrappingAllocator final : public IMemAllocatorCallbackTemp {
   std::atomic<ULONG> refs_{1};
 };
 
-// One factory per swallowing rate; static, so its counts are not real.
+// A fresh embedded allocator behind a WrappingAllocator, queried for riid.
 template <long long kEvery>
-class WrappingFactory final : public IClassFactory {
- public:
-  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
-    if (ppv == nullptr) return E_POINTER;
-    if (riid == IID_IUnknown || riid == IID_IClassFactory) {
-      *ppv = static_cast<IClassFactory*>(this);
-      return S_OK;
-    }
-    *ppv = nullptr;
-    return E_NOINTERFACE;
-  }
-  ULONG STDMETHODCALLTYPE AddRef() override { return 2; }
-  ULONG STDMETHODCALLTYPE Release() override { return 1; }
-  HRESULT STDMETHODCALLTYPE CreateInstance(IUnknown* pUnkOuter, REFIID riid,
-                                           void** ppvObject) override {
-    if (ppvObject == nullptr) return E_POINTER;
-    *ppvObject = nullptr;
-    if (pUnkOuter != nullptr) return CLASS_E_NOAGGREGATION;
-    void* inner = nullptr;
-    HRESULT hr = harness::Embedded().CreateAllocator(IID_IMemAllocatorCallbackTemp, &inner);
-    if (FAILED(hr)) return hr;
-    auto* wrapper = new WrappingAllocator(static_cast<IMemAllocatorCallbackTemp*>(inner), kEvery);
-    hr = wrapper->QueryInterface(riid, ppvObject);
-    wrapper->Release();
-    return hr;
-  }
-  HRESULT STDMETHODCALLTYPE LockServer(BOOL) override { return S_OK; }
-
-  static HRESULT STDAPICALLTYPE GetClassObject(REFCLSID clsid, REFIID riid, LPVOID* ppv) {
-    static WrappingFactory factory;
-    if (ppv == nullptr) return E_POINTER;
-    *ppv = nullptr;
-    if (clsid != CLSID_MemoryAllocator) return CLASS_E_CLASSNOTAVAILABLE;
-    return factory.QueryInterface(riid, ppv);
-  }
-};
+HRESULT CreateWrapping(REFIID riid, void** ppv) {
+  void* inner = nullptr;
+  HRESULT hr = harness::Embedded().CreateAllocator(IID_IMemAllocatorCallbackTemp, &inner);
+  if (FAILED(hr)) return hr;
+  auto* wrapper = new WrappingAllocator(static_cast<IMemAllocatorCallbackTemp*>(inner), kEvery);
+  hr = wrapper->QueryInterface(riid, ppv);
+  wrapper->Release();
+  return hr;
+}
 
 template <long long kEvery>
 harness::Implementation WrappingImplementation() {
@@ -207,7 +182,8 @@ harness::Implementation WrappingImplementation() {
   impl.name = kEvery == 0 ? "embedded dsalloc behind a forwarding wrapper"
                           : "embedded dsalloc, every " + std::to_string(kEvery) +
                                 "th NotifyRelease swallowed";
-  impl.get_class_object = &WrappingFactory<kEvery>::GetClassObject;
+  // One factory per swallowing rate.
+  impl.get_class_object = &comkit::StaticClassFactory<&CreateWrapping<kEvery>>::GetClassObject;
   return impl;
 }
 

@@ -65,7 +65,8 @@ endforeach()
 # the kit's own polling (Wine does not enforce job limits).
 add_library(dsalloc_conform_hostile MODULE ${conform_dir}/tests/hostile_server.cpp)
 target_include_directories(dsalloc_conform_hostile PRIVATE ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(dsalloc_conform_hostile PRIVATE dsalloc::dsalloc_static dsalloc_warnings)
+target_link_libraries(dsalloc_conform_hostile PRIVATE
+  dsalloc::dsalloc_static dsalloc::comkit dsalloc_warnings)
 set_target_properties(dsalloc_conform_hostile PROPERTIES PREFIX "")
 foreach(mode allocate hang crash)
   dsalloc_windows_test(NAME conform.windows.hostile.${mode} PREFIX default

@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include <dsalloc/dsalloc.h>
+#include <dsalloc/testing.h>
 
 #include "model/outcome.h"
 

@@ -4,10 +4,22 @@
 //
 // Mutex, MutexLock and CondVar for the harness: std::mutex and
 // std::condition_variable with clang's thread-safety annotations, so the
-// harness's GUARDED_BY fields are checked at compile time (-Wthread-safety)
-// like the allocator's. The harness is a black-box client and does not reach
-// into src/internal, hence its own small copy of the idea; the macros carry
-// a HARNESS_ prefix so a file may include both.
+// harness's HARNESS_GUARDED_BY fields are checked at compile time
+// (-Wthread-safety) like the allocator's.
+//
+// Not the product's lock (src/internal/mutex.h, dsalloc::internal::Mutex),
+// on purpose, though the names match:
+//   - the harness is a black-box client: it never reaches into src/internal;
+//   - it needs what the product's lock does not have and should not grow:
+//     a condition variable with timed waits (watchdogs, helper threads);
+//   - the product's lock is a one-word futex lock tuned for the allocator's
+//     hot path, and its atomics become Relacy's in the schedule-exploring
+//     build (issue 24), where only threads under Relacy's scheduler may
+//     touch them; the harness's own threads are not;
+//   - plain std::mutex would drop the -Wthread-safety checks (libstdc++'s
+//     is not annotated).
+// Tell them apart by namespace (dsalloc::harness vs dsalloc::internal) and
+// macro prefix (HARNESS_ vs none); a file may include both.
 //
 // Threading: Mutex and CondVar are thread-safe; a MutexLock belongs to one
 // thread.

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <string>
 
+#include <comkit/class_factory.h>
+
 #include "implementation.h"
 #include "lockstep.h"
 #include "model/op.h"
@@ -68,44 +70,21 @@ class MiscountingAllocator final : public IMemAllocator {
   std::atomic<ULONG> own_{1};
 };
 
-class Factory : public IClassFactory {
- public:
-  STDMETHODIMP QueryInterface(REFIID riid, void** ppv) override {
-    if (ppv == nullptr) return E_POINTER;
-    *ppv = nullptr;
-    if (!IsEqualGUID(riid, IID_IUnknown) && !IsEqualGUID(riid, IID_IClassFactory)) {
-      return E_NOINTERFACE;
-    }
-    *ppv = this;
-    return S_OK;
-  }
-  STDMETHODIMP_(ULONG) AddRef() override { return 2; }  // static object
-  STDMETHODIMP_(ULONG) Release() override { return 1; }
-  STDMETHODIMP CreateInstance(IUnknown* outer, REFIID riid, void** ppv) override {
-    if (ppv == nullptr) return E_POINTER;
-    *ppv = nullptr;
-    if (outer != nullptr) return CLASS_E_NOAGGREGATION;
-    void* inner = nullptr;
-    HRESULT hr = Embedded().CreateAllocator(IID_IMemAllocator, &inner);
-    if (FAILED(hr)) return hr;
-    auto* wrapper = new MiscountingAllocator(static_cast<IMemAllocator*>(inner));
-    hr = wrapper->QueryInterface(riid, ppv);
-    wrapper->Release();
-    return hr;
-  }
-  STDMETHODIMP LockServer(BOOL) override { return S_OK; }
-};
-
-HRESULT STDAPICALLTYPE MiscountingGetClassObject(REFCLSID clsid, REFIID riid, void** ppv) {
-  static Factory factory;
-  if (!IsEqualGUID(clsid, CLSID_MemoryAllocator)) return CLASS_E_CLASSNOTAVAILABLE;
-  return factory.QueryInterface(riid, ppv);
+// A fresh embedded allocator behind a MiscountingAllocator, queried for riid.
+HRESULT CreateMiscounting(REFIID riid, void** ppv) {
+  void* inner = nullptr;
+  HRESULT hr = Embedded().CreateAllocator(IID_IMemAllocator, &inner);
+  if (FAILED(hr)) return hr;
+  auto* wrapper = new MiscountingAllocator(static_cast<IMemAllocator*>(inner));
+  hr = wrapper->QueryInterface(riid, ppv);
+  wrapper->Release();
+  return hr;
 }
 
 Implementation Miscounting() {
   Implementation impl = Embedded();
   impl.name = "embedded dsalloc, AddRef miscounting at 700";
-  impl.get_class_object = MiscountingGetClassObject;
+  impl.get_class_object = comkit::StaticClassFactory<&CreateMiscounting>::GetClassObject;
   impl.arm_allocation_failure = nullptr;
   return impl;
 }

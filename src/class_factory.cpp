@@ -5,6 +5,7 @@
 #include <new>
 
 #include <dsalloc/dsalloc.h>
+#include <dsalloc/testing.h>
 
 #include "allocator.h"
 #include "internal/fault_injection.h"

@@ -6,7 +6,7 @@
 // allocation until the operation succeeds, once with a single fault and once
 // with the fault left on, and check after each failure that nothing changed
 // and nothing leaked. The one seam used is the server's optional exported
-// test hook DsallocArmAllocationFailure (<dsalloc/dsalloc.h>); a server
+// test hook DsallocArmAllocationFailure (<dsalloc/testing.h>); a server
 // without it (DSALLOC_IMPL=<other.so>) skips these tests.
 
 #include <cstddef>

@@ -15,7 +15,8 @@ add_library(dsalloc_conform_hostile MODULE ${CMAKE_CURRENT_LIST_DIR}/hostile_ser
 # dsalloc's internals (allocator.h, internal/server_lock.h): the wrapper
 # creates the real allocator directly and joins its DllCanUnloadNow count.
 target_include_directories(dsalloc_conform_hostile PRIVATE ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(dsalloc_conform_hostile PRIVATE dsalloc::dsalloc_static dsalloc_warnings)
+target_link_libraries(dsalloc_conform_hostile PRIVATE
+  dsalloc::dsalloc_static dsalloc::comkit dsalloc_warnings)
 set_target_properties(dsalloc_conform_hostile PROPERTIES
   PREFIX lib
   LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/conform

@@ -32,7 +32,9 @@
 #include <new>
 #include <thread>
 
+#include <comkit/class_factory.h>
 #include <dsalloc/dsalloc.h>
+#include <dsalloc/testing.h>
 
 #include "allocator.h"
 #include "internal/fault_injection.h"
@@ -194,46 +196,15 @@ HRESULT CreateHostile(REFIID riid, void** ppv) {
   return hr;
 }
 
-class HostileFactory final : public IClassFactory {
- public:
-  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
-    if (ppv == nullptr) return E_POINTER;
-    if (riid == IID_IUnknown || riid == IID_IClassFactory) {
-      *ppv = static_cast<IClassFactory*>(this);
-      AddRef();
-      return S_OK;
-    }
-    *ppv = nullptr;
-    return E_NOINTERFACE;
-  }
-  ULONG STDMETHODCALLTYPE AddRef() override {
-    return refs_.fetch_add(1, std::memory_order_relaxed) + 1;
-  }
-  ULONG STDMETHODCALLTYPE Release() override {
-    ULONG left = refs_.fetch_sub(1, std::memory_order_acq_rel) - 1;
-    if (left == 0) delete this;
-    return left;
-  }
-  HRESULT STDMETHODCALLTYPE CreateInstance(IUnknown* outer, REFIID riid, void** ppv) override {
-    if (ppv == nullptr) return E_POINTER;
-    *ppv = nullptr;
-    if (outer != nullptr) return CLASS_E_NOAGGREGATION;
-    return CreateHostile(riid, ppv);
-  }
-  HRESULT STDMETHODCALLTYPE LockServer(BOOL lock) override {
-    if (lock) {
-      dsalloc::internal::LockServer();
-    } else {
-      dsalloc::internal::UnlockServer();
-    }
-    return S_OK;
-  }
-
- private:
-  ~HostileFactory() = default;
-  dsalloc::internal::ServerReference server_;
-  std::atomic<ULONG> refs_{1};
+// dsalloc's own object count and LockServer, which the wrapper joins.
+struct Server {
+  static void ObjectCreated() { dsalloc::internal::CountObject(); }
+  static void ObjectDestroyed() { dsalloc::internal::UncountObject(); }
+  static void Lock() { dsalloc::internal::LockServer(); }
+  static void Unlock() { dsalloc::internal::UnlockServer(); }
 };
+
+using HostileFactory = comkit::ServerClassFactory<&CreateHostile, Server>;
 
 }  // namespace
 
@@ -242,7 +213,7 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllGetClassObject(REFCLSID rclsid, R
   if (ppv == nullptr) return E_POINTER;
   *ppv = nullptr;
   if (!IsEqualCLSID(rclsid, CLSID_MemoryAllocator)) return CLASS_E_CLASSNOTAVAILABLE;
-  auto* factory = new (std::nothrow) HostileFactory();
+  IClassFactory* factory = HostileFactory::New();
   if (factory == nullptr) return E_OUTOFMEMORY;
   HRESULT hr = factory->QueryInterface(riid, ppv);
   factory->Release();

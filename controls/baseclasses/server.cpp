@@ -7,6 +7,7 @@
 #include "server.h"
 
 #include <dsalloc/dsalloc.h>  // the exported prototypes only; no dsalloc code
+#include <dsalloc/testing.h>
 
 #include <atomic>
 

@@ -9,8 +9,9 @@
 // DirectShow base classes provide (DeleteMediaType and friends), so a caller
 // can free what IMediaSample::GetMediaType returns.
 //
-// On Windows the server is dsalloc.dll, and these functions are all it
-// exports (src/dsalloc.def), undecorated on i686 too.
+// On Windows the server is dsalloc.dll, and these functions, with the test
+// hook of <dsalloc/testing.h>, are all it exports (src/dsalloc.def),
+// undecorated on i686 too.
 //
 // Threading: every function is thread-safe. Errors: HRESULTs as documented
 // per function; out-pointers are NULL on failure.
@@ -81,14 +82,6 @@ EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DllUnregisterServer();
 // Creates a new allocator (what CoCreateInstance(CLSID_MemoryAllocator, NULL,
 // CLSCTX_INPROC_SERVER, riid, ppv) does on Windows) and queries it for riid.
 EXTERN_C DSALLOC_API HRESULT STDAPICALLTYPE DsallocCreateMemoryAllocator(REFIID riid, LPVOID* ppv);
-
-// DsallocArmAllocationFailure()
-//
-// A test hook, looked up by name by checkers (an implementation without it
-// simply has no fault injection): makes the countdown-th allocation the
-// library attempts from now fail (1 = the next one), and every later one
-// too when sticky is nonzero; 0 disarms. Not for production use.
-EXTERN_C DSALLOC_API void STDAPICALLTYPE DsallocArmAllocationFailure(long countdown, int sticky);
 
 // Media type helpers with the base classes' names and semantics
 // (SEMANTICS 1.4): FreeMediaType releases the format block and pUnk of *pmt;

@@ -130,14 +130,7 @@ void CountingCallback::NoteLateCall() { late_calls_.fetch_add(1); }
 
 HRESULT CountingCallback::QueryInterface(REFIID riid, void** ppv) {
   if (refs_.load() <= 0) NoteLateCall();
-  if (ppv == nullptr) return E_POINTER;
-  if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
-    *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
-    AddRef();
-    return S_OK;
-  }
-  *ppv = nullptr;
-  return E_NOINTERFACE;
+  return NotifyCallbackBase::QueryInterface(riid, ppv);
 }
 
 ULONG CountingCallback::AddRef() {

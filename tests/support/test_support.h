@@ -12,7 +12,8 @@
 //                      by the environment variable DSALLOC_IMPL (dlopen),
 //                      e.g. a deliberately broken libdsalloc_variant_<kName>.so.
 //   CreateAllocator()  DllGetClassObject -> IClassFactory::CreateInstance.
-//   CountingCallback   an IMemAllocatorNotifyCallbackTemp that counts
+//   CountingCallback   an IMemAllocatorNotifyCallbackTemp (identity:
+//                      comkit::NotifyCallbackBase) that counts
 //                      AddRef/Release/NotifyRelease, records every call made
 //                      after its count reached 0, the count seen inside
 //                      NotifyRelease, and runs optional reactions inside
@@ -40,6 +41,7 @@
 #include <thread>
 #include <utility>
 
+#include <comkit/notify_callback_base.h>
 #include <dsalloc/strmif.h>
 
 #include "implementation.h"
@@ -146,13 +148,12 @@ void DeleteMediaTypeCopy(AM_MEDIA_TYPE* pmt);
 
 // --- CountingCallback -------------------------------------------------------
 
-class CountingCallback final : public IMemAllocatorNotifyCallbackTemp {
+class CountingCallback final : public comkit::NotifyCallbackBase {
  public:
   // The count starts at 1: the reference of the test that created it.
   CountingCallback() = default;
-  CountingCallback(const CountingCallback&) = delete;
-  CountingCallback& operator=(const CountingCallback&) = delete;
 
+  // NotifyCallbackBase's, counting a call on a released object first.
   HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override;
   ULONG STDMETHODCALLTYPE AddRef() override;
   ULONG STDMETHODCALLTYPE Release() override;

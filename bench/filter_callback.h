@@ -1,40 +1,33 @@
 // ---------------------------------------------------------------------------
-// File: bench/test_callback.h
+// File: bench/filter_callback.h
 // ---------------------------------------------------------------------------
 //
-// CountingCallback: an IMemAllocatorNotifyCallbackTemp as a filter writes
+// FilterCallback: an IMemAllocatorNotifyCallbackTemp as a filter writes
 // one (an atomic reference count, as InterlockedIncrement gives on Windows)
 // that counts notifications and can wake one waiting thread, for the
-// callback and NOWAIT-producer benchmarks. It lives on the benchmark's
-// stack: its last Release does not delete it.
+// callback and NOWAIT-producer benchmarks. Lean on purpose: the cycle it is
+// called in is what is measured, so it records nothing else (unlike the
+// tests' testing::CountingCallback). It lives on the benchmark's stack: its
+// last Release does not delete it.
 //
 // Threading: thread-safe. NotifyRelease runs on the releasing thread.
 
-#ifndef DSALLOC_BENCH_TEST_CALLBACK_H_
-#define DSALLOC_BENCH_TEST_CALLBACK_H_
+#ifndef DSALLOC_BENCH_FILTER_CALLBACK_H_
+#define DSALLOC_BENCH_FILTER_CALLBACK_H_
 
 #include <atomic>
 #include <cstdint>
 
+#include <comkit/notify_callback_base.h>
 #include <dsalloc/strmif.h>
 
 namespace dsalloc::bench {
 
-class CountingCallback final : public IMemAllocatorNotifyCallbackTemp {
+class FilterCallback final : public comkit::NotifyCallbackBase {
  public:
   // With wake, NotifyRelease also wakes a thread in WaitBeyond.
-  explicit CountingCallback(bool wake = false) : wake_(wake) {}
+  explicit FilterCallback(bool wake = false) : wake_(wake) {}
 
-  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
-    if (ppv == nullptr) return E_POINTER;
-    if (riid == IID_IUnknown || riid == IID_IMemAllocatorNotifyCallbackTemp) {
-      *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
-      AddRef();
-      return S_OK;
-    }
-    *ppv = nullptr;
-    return E_NOINTERFACE;
-  }
   ULONG STDMETHODCALLTYPE AddRef() override {
     return refs_.fetch_add(1, std::memory_order_relaxed) + 1;
   }
@@ -66,4 +59,4 @@ class CountingCallback final : public IMemAllocatorNotifyCallbackTemp {
 
 }  // namespace dsalloc::bench
 
-#endif  // DSALLOC_BENCH_TEST_CALLBACK_H_
+#endif  // DSALLOC_BENCH_FILTER_CALLBACK_H_
