@@ -30,6 +30,7 @@
 #include "model/outcome.h"
 #include "model/state.h"
 #include "model/step.h"
+#include "repeat_runner.h"
 
 namespace dsalloc::harness {
 namespace {
@@ -725,9 +726,9 @@ TEST(DriverVariantTest, DecommitWakesOneLeavesAWaiterBlocked) {
   EXPECT_TRUE(HasRule(vs, "GEN.NOHANG")) << Describe(vs);
 }
 
-// --- Repeat blocks (op.h), run by the Lockstep ---------------------------------
+// --- Repeat blocks (op.h), run by the RepeatRunner ----------------------------
 
-std::string RunLockstep(std::string_view text, Lockstep* lockstep) {
+std::string RunLockstep(std::string_view text, RepeatRunner* lockstep) {
   std::string report = lockstep->ApplyAll(Trace(text));
   return report.empty() ? lockstep->Finish() : report;
 }
@@ -745,19 +746,19 @@ constexpr std::string_view kThousandNotifyingReleases = R"(
 
 // checks: NOTIFY.ONCE
 TEST(LockstepRepeat, RunsTheBlockNTimes) {
-  Lockstep lockstep(Embedded(), spec::Profile::kStrict, Fast());
+  RepeatRunner lockstep(Embedded(), spec::Profile::kStrict, Fast());
   EXPECT_EQ(RunLockstep(kThousandNotifyingReleases, &lockstep), "");
-  EXPECT_EQ(lockstep.applied(), 3 + 2000 + 1);
-  EXPECT_EQ(lockstep.model().callbacks[0].notified, 1000u);
+  EXPECT_EQ(lockstep.lockstep().applied(), 3 + 2000 + 1);
+  EXPECT_EQ(lockstep.lockstep().model().callbacks[0].notified, 1000u);
 }
 
 TEST(LockstepRepeat, OpenBlockEndsWithTheTraceAndBlocksDoNotNest) {
-  Lockstep lockstep(Embedded(), spec::Profile::kStrict, Fast());
+  RepeatRunner lockstep(Embedded(), spec::Profile::kStrict, Fast());
   // The inner Repeat and the first "}" are ignored; the block stays open
   // to the end of the trace; the stray "}" after it changes nothing.
   EXPECT_EQ(RunLockstep("Repeat 3 {\nAddRef\nRepeat 5 {\n}\nAddRef\n", &lockstep), "");
-  EXPECT_EQ(lockstep.applied(), 6);
-  EXPECT_EQ(lockstep.model().client_refs, 7u);
+  EXPECT_EQ(lockstep.lockstep().applied(), 6);
+  EXPECT_EQ(lockstep.lockstep().model().client_refs, 7u);
 }
 
 // The conformance kit's kLoseOneNotifyInThousand drops every 1000th
@@ -766,7 +767,7 @@ TEST(LockstepRepeat, OpenBlockEndsWithTheTraceAndBlocksDoNotNest) {
 TEST(LockstepRepeat, ReachesTheThousandthNotification) {
   auto impl = Variant("kLoseOneNotifyInThousand");
   if (!impl) return;
-  Lockstep lockstep(*impl, spec::Profile::kStrict, Fast());
+  RepeatRunner lockstep(*impl, spec::Profile::kStrict, Fast());
   std::string report = RunLockstep(kThousandNotifyingReleases, &lockstep);
   // The release the model says notifies callback 0 did not.
   EXPECT_NE(report.find("round 1000 of Repeat 1000"), std::string::npos) << report;
