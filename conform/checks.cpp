@@ -10,7 +10,6 @@
 
 #include "choices.h"
 #include "driver.h"
-#include "lockstep.h"
 #include "model/op.h"
 #include "model/step.h"
 #include "native_cases.h"
@@ -20,6 +19,7 @@
 #include "parallel_gen.h"
 #include "progress.h"
 #include "record.h"
+#include "repeat_runner.h"
 
 namespace dsalloc::conform {
 namespace {
@@ -57,9 +57,10 @@ struct SequentialRun {
 SequentialRun RunSequence(const std::vector<spec::Op>& ops, const harness::Implementation& impl,
                           spec::Profile profile) {
   SequentialRun run;
-  harness::Lockstep lockstep(impl, profile, DriverOptions(true));
-  std::string report = lockstep.ApplyAll(ops);
-  if (report.empty()) report = lockstep.Finish();
+  harness::RepeatRunner runner(impl, profile, DriverOptions(true));
+  std::string report = runner.ApplyAll(ops);
+  if (report.empty()) report = runner.Finish();
+  const harness::Lockstep& lockstep = runner.lockstep();
   run.failed = !report.empty();
   run.report = report;
   run.divergence = lockstep.divergence();

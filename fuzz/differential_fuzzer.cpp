@@ -7,7 +7,7 @@
 //
 // The input decodes into ops (fuzz_input.h: every input is valid, one
 // record per op), which run on the executable model and on the
-// implementation in lockstep (harness::Lockstep). The first divergence in a
+// implementation in lockstep (harness::RepeatRunner). The first divergence in a
 // result, an out-parameter, a free count, a reference count or a
 // notification count, any driver violation (a callout under the lock, a
 // call on a released callback, a hang), and a leak or busy server at
@@ -21,14 +21,14 @@
 
 #include "fuzz_env.h"
 #include "fuzz_input.h"
-#include "lockstep.h"
+#include "repeat_runner.h"
 
 // checks: NOTIFY.ONCE, COM.CALLBACK.REFS, ALLOC.FREECOUNT, THREAD.NOLOCK, LIFE.DESTROY
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace dsalloc;
   std::vector<spec::Op> ops = fuzz::DecodeDifferential(data, size);
-  harness::Lockstep lockstep(fuzz::SelectedImplementation(), fuzz::SelectedProfile(),
-                             fuzz::DriverOptions());
+  harness::RepeatRunner lockstep(fuzz::SelectedImplementation(), fuzz::SelectedProfile(),
+                                 fuzz::DriverOptions());
   std::string report;
   size_t ran = 0;
   while (ran < ops.size() && report.empty()) report = lockstep.Apply(ops[ran++]);

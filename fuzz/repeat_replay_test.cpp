@@ -1,5 +1,5 @@
-// fuzz/repeat_replay_test.cpp: the Lockstep's replayed Repeat rounds
-// (lockstep.h, CloseRepeat) give exactly the verdicts of stepping the
+// fuzz/repeat_replay_test.cpp: the RepeatRunner's replayed Repeat rounds
+// (repeat_runner.h, CloseRepeat) give exactly the verdicts of stepping the
 // model through every round.
 //
 // Every differential corpus and regression input with a Repeat block runs
@@ -24,7 +24,7 @@
 
 #include "fuzz_env.h"
 #include "fuzz_input.h"
-#include "lockstep.h"
+#include "repeat_runner.h"
 
 // The variants leak by design (kLeakedSelfRef, kPhantomWaiter, ...), and
 // what this test compares is verdicts: LeakSanitizer's check at exit (the
@@ -43,7 +43,7 @@ struct Verdict {
 
 Verdict RunInput(const harness::Implementation& impl, spec::Profile profile,
                  const std::vector<spec::Op>& ops, bool replay) {
-  harness::Lockstep lockstep(impl, profile, DriverOptions());
+  harness::RepeatRunner lockstep(impl, profile, DriverOptions());
   lockstep.ReplayRepeatRounds(replay);
   Verdict v;
   for (const spec::Op& op : ops) {
@@ -51,8 +51,8 @@ Verdict RunInput(const harness::Implementation& impl, spec::Profile profile,
     if (!v.report.empty()) break;
   }
   if (v.report.empty()) v.report = lockstep.Finish();
-  v.applied = lockstep.applied();
-  v.skipped = lockstep.skipped();
+  v.applied = lockstep.lockstep().applied();
+  v.skipped = lockstep.lockstep().skipped();
   v.replayed_rounds = lockstep.replayed_rounds();
   return v;
 }

@@ -30,6 +30,7 @@
 #include "model/outcome.h"
 #include "model/state.h"
 #include "model/step.h"
+#include "repeat_runner.h"
 
 namespace dsalloc::harness {
 namespace {
@@ -725,9 +726,9 @@ TEST(DriverVariantTest, DecommitWakesOneLeavesAWaiterBlocked) {
   EXPECT_TRUE(HasRule(vs, "GEN.NOHANG")) << Describe(vs);
 }
 
-// --- Repeat blocks (op.h), run by the Lockstep ---------------------------------
+// --- Repeat blocks (op.h), run by the RepeatRunner ----------------------------
 
-std::string RunLockstep(std::string_view text, Lockstep* lockstep) {
+std::string RunLockstep(std::string_view text, RepeatRunner* lockstep) {
   std::string report = lockstep->ApplyAll(Trace(text));
   return report.empty() ? lockstep->Finish() : report;
 }
@@ -745,19 +746,19 @@ constexpr std::string_view kThousandNotifyingReleases = R"(
 
 // checks: NOTIFY.ONCE
 TEST(LockstepRepeat, RunsTheBlockNTimes) {
-  Lockstep lockstep(Embedded(), spec::Profile::kStrict, Fast());
+  RepeatRunner lockstep(Embedded(), spec::Profile::kStrict, Fast());
   EXPECT_EQ(RunLockstep(kThousandNotifyingReleases, &lockstep), "");
-  EXPECT_EQ(lockstep.applied(), 3 + 2000 + 1);
-  EXPECT_EQ(lockstep.model().callbacks[0].notified, 1000u);
+  EXPECT_EQ(lockstep.lockstep().applied(), 3 + 2000 + 1);
+  EXPECT_EQ(lockstep.lockstep().model().callbacks[0].notified, 1000u);
 }
 
 TEST(LockstepRepeat, OpenBlockEndsWithTheTraceAndBlocksDoNotNest) {
-  Lockstep lockstep(Embedded(), spec::Profile::kStrict, Fast());
+  RepeatRunner lockstep(Embedded(), spec::Profile::kStrict, Fast());
   // The inner Repeat and the first "}" are ignored; the block stays open
   // to the end of the trace; the stray "}" after it changes nothing.
   EXPECT_EQ(RunLockstep("Repeat 3 {\nAddRef\nRepeat 5 {\n}\nAddRef\n", &lockstep), "");
-  EXPECT_EQ(lockstep.applied(), 6);
-  EXPECT_EQ(lockstep.model().client_refs, 7u);
+  EXPECT_EQ(lockstep.lockstep().applied(), 6);
+  EXPECT_EQ(lockstep.lockstep().model().client_refs, 7u);
 }
 
 // The conformance kit's kLoseOneNotifyInThousand drops every 1000th
@@ -766,11 +767,51 @@ TEST(LockstepRepeat, OpenBlockEndsWithTheTraceAndBlocksDoNotNest) {
 TEST(LockstepRepeat, ReachesTheThousandthNotification) {
   auto impl = Variant("kLoseOneNotifyInThousand");
   if (!impl) return;
-  Lockstep lockstep(*impl, spec::Profile::kStrict, Fast());
+  RepeatRunner lockstep(*impl, spec::Profile::kStrict, Fast());
   std::string report = RunLockstep(kThousandNotifyingReleases, &lockstep);
   // The release the model says notifies callback 0 did not.
   EXPECT_NE(report.find("round 1000 of Repeat 1000"), std::string::npos) << report;
   EXPECT_NE(report.find("expected: hr=S_OK notify[cb0"), std::string::npos) << report;
+  // The same divergence as data, the report rendered from it.
+  const Divergence& d = lockstep.lockstep().divergence();
+  EXPECT_EQ(d.stage, DivergenceStage::kOp);
+  EXPECT_EQ(d.repeat_round, 1000);
+  EXPECT_EQ(d.repeat_count, 1000);
+  EXPECT_EQ(d.op, "sample 0 Release");
+  EXPECT_EQ(Report(d), report);
+}
+
+// --- Divergences as data (divergence.h) ---------------------------------------
+
+// A check that compares counts hands them over with its finding; the
+// report is rendered from the same data.
+// checks: ALLOC.FREECOUNT
+TEST(LockstepDivergence, CarriesTheCountsItCompared) {
+  auto impl = Variant("kFreeCountOffByOne");
+  if (!impl) return;
+  RepeatRunner runner(*impl, spec::Profile::kStrict, Fast());
+  std::string report = RunLockstep(
+      "SetProperties 2 16 1 0\nCommit\nGetBuffer nowait\n"
+      "sample 0 Release\nDecommit\n",
+      &runner);
+  const Divergence& d = runner.lockstep().divergence();
+  ASSERT_TRUE(d.diverged()) << report;
+  EXPECT_EQ(d.rule, "ALLOC.FREECOUNT");
+  EXPECT_EQ(d.stage, DivergenceStage::kAfterOp);
+  EXPECT_EQ(d.expected, "GetFreeCount as the model counts");
+  ASSERT_TRUE(d.counts.has_value());
+  EXPECT_NE(d.counts->observed, d.counts->expected);
+  EXPECT_EQ(d.counts->expected, runner.lockstep().model().FreeCount());
+  EXPECT_EQ(Report(d), report);
+  EXPECT_EQ(report.rfind("divergence after op ", 0), 0u) << report;
+}
+
+// A bare Lockstep judges API ops only: a Repeat block is a RepeatRunner's.
+TEST(LockstepDivergence, AControlOpIsNotALocksteps) {
+  Lockstep lockstep(Embedded(), spec::Profile::kStrict, Fast());
+  std::string report = lockstep.ApplyAll(Trace("Repeat 2 {\nAddRef\n}\n"));
+  EXPECT_EQ(lockstep.divergence().stage, DivergenceStage::kInternal);
+  EXPECT_EQ(report.rfind("internal: ", 0), 0u) << report;
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "implementation.h"
 #include "lockstep.h"
 #include "model/op.h"
+#include "repeat_runner.h"
 #include "thread_sleep.h"
 
 namespace dsalloc::harness {
@@ -200,7 +201,7 @@ TEST(ExpectationTest, ADirectCallThatReturnsGetsItsSample) {
   EXPECT_TRUE(driver.TakeViolations().empty());
 }
 
-// --- Lockstep: the lighter Repeat rounds ------------------------------------------
+// --- RepeatRunner: the lighter Repeat rounds --------------------------------------
 
 // Round 1000 of 1500 is not one of the sampled rounds (1, 2, every 64th,
 // the last): it is still compared in full.
@@ -211,7 +212,7 @@ TEST(LockstepRepeatRounds, AnUnsampledRoundIsStillCompared) {
       Load(std::string(DSALLOC_VARIANTS_DIR) + "/libdsalloc_variant_kLoseOneNotifyInThousand.so",
            &error);
   ASSERT_TRUE(impl) << error;
-  Lockstep lockstep(*impl, spec::Profile::kStrict);
+  RepeatRunner lockstep(*impl, spec::Profile::kStrict);
   int bad = 0;
   auto ops = spec::ParseTrace(R"(
     SetProperties 1 16 1 0

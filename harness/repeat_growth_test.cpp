@@ -1,6 +1,6 @@
 // harness/repeat_growth_test.cpp: a Repeat round that leaves the
 // allocator's reference count (or the server's lock count) higher each time
-// is replayed from a recorded round like any other (Lockstep::CloseRepeat),
+// is replayed from a recorded round like any other (RepeatRunner::CloseRepeat),
 // and what it returns is still checked in every round: an AddRef that
 // miscounts once, in a round no sampled round covers, is caught.
 
@@ -12,8 +12,8 @@
 #include <comkit/class_factory.h>
 
 #include "implementation.h"
-#include "lockstep.h"
 #include "model/op.h"
+#include "repeat_runner.h"
 
 namespace dsalloc::harness {
 namespace {
@@ -90,7 +90,7 @@ Implementation Miscounting() {
 }
 
 std::string RunTrace(const Implementation& impl, const std::string& trace, int* replayed) {
-  Lockstep lockstep(impl, spec::Profile::kStrict);
+  RepeatRunner lockstep(impl, spec::Profile::kStrict);
   int bad = 0;
   auto ops = spec::ParseTrace(trace, &bad);
   EXPECT_TRUE(ops.has_value()) << "line " << bad;

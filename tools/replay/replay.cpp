@@ -39,9 +39,9 @@
 
 #include "fuzz_input.h"
 #include "implementation.h"
-#include "lockstep.h"
 #include "model/op.h"
 #include "parallel/parallel_runner.h"
+#include "repeat_runner.h"
 
 namespace {
 
@@ -169,14 +169,15 @@ int main(int argc, char** argv) {
 int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
                      Detail detail) {
   using namespace dsalloc;
-  harness::Lockstep lockstep(harness::Selected(), profile);
+  harness::RepeatRunner runner(harness::Selected(), profile);
+  const harness::Lockstep& lockstep = runner.lockstep();
   std::printf("replaying %zu ops against %s (%s profile)\n", ops.size(),
               harness::Selected().name.c_str(),
               profile == spec::Profile::kStrict ? "strict" : "portable");
   std::string report;
   for (const spec::Op& op : ops) {
     int skipped = lockstep.skipped();
-    report = lockstep.Apply(op);
+    report = runner.Apply(op);
     const bool was_skipped = report.empty() && lockstep.skipped() > skipped;
     if (detail == Detail::kPerOp) {
       std::printf("  %-60s %s\n", spec::ToString(op).c_str(),
@@ -194,7 +195,7 @@ int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::P
     }
     if (!report.empty()) break;
   }
-  if (report.empty()) report = lockstep.Finish();
+  if (report.empty()) report = runner.Finish();
   if (!report.empty()) {
     std::printf("%s", report.c_str());
     std::printf("verdict: DIVERGED after %d ops\n", lockstep.applied());
