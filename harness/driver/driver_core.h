@@ -171,17 +171,26 @@ class Core final : public TestCallback::Host {
   // Every call, on the calling thread (driver_run.cpp): one std::visit
   // that passes the gates of the call's group and then calls its Run.
   void Execute(const spec::Call& call, bool oom, Outcome& o);
-  // Execute's gate for every call but the server's own: false, with
-  // o.hr set, when there is no allocator to call (creation failed, or
-  // Teardown released it: calling it could touch freed memory).
-  bool AllocatorCallable(Outcome& o);
-  // Execute's gate for every call: false, with o.hr set and GEN.NOHANG
-  // recorded, when a lock probe never returned (SettleProbe).
-  bool ProbeSettled(Outcome& o);
-  // Execute's gates for sample calls: both above, then the sample
-  // `sample` names; NULL, with o.hr set, when a gate is closed or the
-  // client does not hold the sample.
-  IMediaSample* CallableSample(int sample, Outcome& o);
+  // Execute's gates, inline: on every op's path. A gate that is closed sets
+  // o.hr (and records what it saw) and returns false or NULL.
+  // Every call but the server's own: there is an allocator to call.
+  bool AllocatorCallable(Outcome& o) {
+    return (alloc_ != nullptr && !torn_down_.load()) || NoAllocator(o);
+  }
+  // Every call: no lock probe is stuck (SettleProbe).
+  bool ProbeSettled(Outcome& o) { return SettleProbe() || ProbeStuck(o); }
+  // Sample calls: both above, and the client holds the sample named.
+  IMediaSample* CallableSample(int sample, Outcome& o) {
+    if (!AllocatorCallable(o) || !ProbeSettled(o)) return nullptr;
+    IMediaSample* s = book_.HeldSample(sample);
+    // Not held by the client: outside the domain (step.h), and the
+    // pointer may be dangling.
+    if (s == nullptr) o.hr = E_UNEXPECTED;
+    return s;
+  }
+  // The closed gates' outcomes (driver_run.cpp); false.
+  bool NoAllocator(Outcome& o);
+  bool ProbeStuck(Outcome& o);
 
   // One Run per call: Execute's std::visit needs each, so a call with no
   // driver code is a compile error there. `oom` (the op's fault injection)

@@ -132,25 +132,14 @@ void Core::Execute(const spec::Call& call, bool oom, Outcome& o) {
   std::visit(run, call);
 }
 
-bool Core::AllocatorCallable(Outcome& o) {
-  if (alloc_ != nullptr && !torn_down_.load()) return true;
+bool Core::NoAllocator(Outcome& o) {
   // No allocator (creation failed), or the world has ended (Teardown
   // released it): calling it could touch freed memory.
   o.hr = E_UNEXPECTED;
   return false;
 }
 
-IMediaSample* Core::CallableSample(int sample, Outcome& o) {
-  if (!AllocatorCallable(o) || !ProbeSettled(o)) return nullptr;
-  IMediaSample* s = book_.HeldSample(sample);
-  // Not held by the client: outside the domain (step.h), and the pointer
-  // may be dangling.
-  if (s == nullptr) o.hr = E_UNEXPECTED;
-  return s;
-}
-
-bool Core::ProbeSettled(Outcome& o) {
-  if (SettleProbe()) return true;
+bool Core::ProbeStuck(Outcome& o) {
   // GEN.NOHANG: the allocator has held its lock since a NotifyRelease
   // that returned long ago; nothing can be called safely any more.
   AddViolation("GEN.NOHANG", "a lock probe has not returned within " +
