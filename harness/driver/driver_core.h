@@ -41,12 +41,16 @@
 //   driver.cpp               - Driver; Core construction and destruction,
 //                              resolver, callback counts; live-driver counts
 //   driver_run.cpp           - Run, RunDirect and AwaitCompletions: where
-//                              an op runs; the buffer touch after it
+//                              an op runs; the buffer touch after it;
+//                              Execute: the std::visit that sends each
+//                              call to its Run, through its group's gates
 //   driver_touch.cpp         - TouchHeldBuffers (Options::touch_buffers)
-//   driver_allocator_ops.cpp - Execute: allocator ops
-//   driver_sample_ops.cpp    - IMediaSample ops
-//   driver_sample2_ops.cpp   - IMediaSample2 Get/SetProperties
-//   driver_factory_ops.cpp   - DllGetClassObject, CreateInstance, DllCanUnloadNow
+//   driver_allocator_ops.cpp - Run: IMemAllocator(CallbackTemp) calls and
+//                              the test callbacks' configuration/references
+//   driver_sample_ops.cpp    - Run: IMediaSample calls
+//   driver_sample2_ops.cpp   - Run: IMediaSample2 Get/SetProperties
+//   driver_factory_ops.cpp   - Run: DllGetClassObject, CreateInstance,
+//                              LockServer, DllCanUnloadNow
 //   driver_interfaces.cpp    - QueryInterface results: COM out-parameters
 //                              and identity
 //   driver_workers.cpp       - blocking GetBuffer on a worker or guarded
@@ -157,38 +161,112 @@ class Core final : public TestCallback::Host {
   // used) when not.
   bool InterfaceOutIsValid(std::string_view rule, HRESULT hr, void* p);
 
-  // One op on the calling thread, its notifications recorded into `o`
-  // (reset first).
-  void RunHere(const Op& op, Outcome& o);
+  // One call on the calling thread, its notifications recorded into `o`
+  // (reset first); `oom` is the op's (fault injection).
+  void RunHere(const spec::Call& call, bool oom, Outcome& o);
   // Options::touch_buffers: writes and reads back every byte of every
   // buffer the client holds (driver_touch.cpp). Off: does nothing.
   void TouchHeldBuffers();
 
-  // Every op kind, on the calling thread.
-  void Execute(const Op& op, Outcome& o);
-  void ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o);
-  void ExecuteFactoryOp(const Op& op, Outcome& o);
+  // Every call, on the calling thread (driver_run.cpp): one std::visit
+  // that passes the gates of the call's group and then calls its Run.
+  void Execute(const spec::Call& call, bool oom, Outcome& o);
+  // Execute's gates, inline: on every op's path. A gate that is closed sets
+  // o.hr (and records what it saw) and returns false or NULL.
+  // Every call but the server's own: there is an allocator to call.
+  bool AllocatorCallable(Outcome& o) {
+    return (alloc_ != nullptr && !torn_down_.load()) || NoAllocator(o);
+  }
+  // Every call: no lock probe is stuck (SettleProbe).
+  bool ProbeSettled(Outcome& o) { return SettleProbe() || ProbeStuck(o); }
+  // Sample calls: both above, and the client holds the sample named.
+  IMediaSample* CallableSample(int sample, Outcome& o) {
+    if (!AllocatorCallable(o) || !ProbeSettled(o)) return nullptr;
+    IMediaSample* s = book_.HeldSample(sample);
+    // Not held by the client: outside the domain (step.h), and the
+    // pointer may be dangling.
+    if (s == nullptr) o.hr = E_UNEXPECTED;
+    return s;
+  }
+  // The closed gates' outcomes (driver_run.cpp); false.
+  bool NoAllocator(Outcome& o);
+  bool ProbeStuck(Outcome& o);
+
+  // One Run per call: Execute's std::visit needs each, so a call with no
+  // driver code is a compile error there. `oom` (the op's fault injection)
+  // arms FaultScope around the part of the call that may be failed; the
+  // IMediaSample calls run inside the scope Execute arms.
+  // driver_allocator_ops.cpp: IMemAllocator, IMemAllocatorCallbackTemp.
+  void Run(const call::SetProperties& c, bool oom, Outcome& o);
+  void Run(const call::GetProperties& c, bool oom, Outcome& o);
+  void Run(const call::Commit& c, bool oom, Outcome& o);
+  void Run(const call::Decommit& c, bool oom, Outcome& o);
+  void Run(const call::GetBuffer& c, bool oom, Outcome& o);
+  void Run(const call::ReleaseBuffer& c, bool oom, Outcome& o);
+  void Run(const call::SetNotify& c, bool oom, Outcome& o);
+  void Run(const call::GetFreeCount& c, bool oom, Outcome& o);
+  void Run(const call::AddRef& c, bool oom, Outcome& o);
+  void Run(const call::Release& c, bool oom, Outcome& o);
+  void Run(const call::QueryInterface& c, bool oom, Outcome& o);
+  // driver_allocator_ops.cpp: the test callbacks (no fault scope).
+  void Run(const call::SetReaction& c, bool oom, Outcome& o);
+  void Run(const call::CallbackRelease& c, bool oom, Outcome& o);
+  void Run(const call::CallbackHoldAllocator& c, bool oom, Outcome& o);
+  void Run(const call::CallbackReleaseAllocator& c, bool oom, Outcome& o);
+  // driver_sample_ops.cpp: IMediaSample on sample `s`, which the client
+  // holds, inside Execute's fault scope.
+  void Run(const call::SampleAddRef& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SampleRelease& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SampleQueryInterface& c, IMediaSample* s, Outcome& o);
+  void Run(const call::GetPointer& c, IMediaSample* s, Outcome& o);
+  void Run(const call::GetSize& c, IMediaSample* s, Outcome& o);
+  void Run(const call::GetTime& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SetTime& c, IMediaSample* s, Outcome& o);
+  void Run(const call::IsSyncPoint& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SetSyncPoint& c, IMediaSample* s, Outcome& o);
+  void Run(const call::IsPreroll& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SetPreroll& c, IMediaSample* s, Outcome& o);
+  void Run(const call::IsDiscontinuity& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SetDiscontinuity& c, IMediaSample* s, Outcome& o);
+  void Run(const call::GetActualDataLength& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SetActualDataLength& c, IMediaSample* s, Outcome& o);
+  void Run(const call::GetMediaType& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SetMediaType& c, IMediaSample* s, Outcome& o);
+  void Run(const call::GetMediaTime& c, IMediaSample* s, Outcome& o);
+  void Run(const call::SetMediaTime& c, IMediaSample* s, Outcome& o);
+  // driver_sample2_ops.cpp: IMediaSample2 on sample `s`, which the client
+  // holds; the fault scope covers the call judged, not its second look.
+  void Run(const call::GetProperties2& c, IMediaSample* s, bool oom, Outcome& o);
+  void Run(const call::SetProperties2& c, IMediaSample* s, bool oom, Outcome& o);
+  // driver_factory_ops.cpp: the server's own entry points.
+  void Run(const call::DllGetClassObject& c, bool oom, Outcome& o);
+  void Run(const call::CreateInstance& c, bool oom, Outcome& o);
+  void Run(const call::LockServer& c, bool oom, Outcome& o);
+  void Run(const call::DllCanUnloadNow& c, bool oom, Outcome& o);
+
   // IClassFactory::LockServer on a factory got for the call and released.
   HRESULT CallLockServer(BOOL lock);
   // Teardown: undoes the LockServer(TRUE) calls the client did not undo, so
   // the server's idleness check sees only objects (FACTORY.UNLOAD).
   void UnlockServer();
-  void GetProperties2(const Op& op, IMediaSample* s, Outcome& o);
-  void SetProperties2(const Op& op, IMediaSample* s, Outcome& o);
-  void RunOnWorker(const Op& op, Driver::Expectation expect, Outcome& o);
+  // A GetBuffer that may block, on client thread `thread`'s worker.
+  void RunOnWorker(const call::GetBuffer& c, uint8_t thread, bool oom, Driver::Expectation expect,
+                   Outcome& o);
   // A GetBuffer expected to return, on the calling thread under the
   // watchdog (Options::direct_calls).
-  void RunGuarded(const Op& op, Outcome& o);
+  void RunGuarded(const spec::Call& call, bool oom, Outcome& o);
   // The loop of client thread `thread`'s worker (WorkerPool's body).
   void WorkerMain(Worker& w, int thread);
 
   // GetBuffer's call and its outcome, shared by the direct and worker paths.
-  HRESULT CallGetBuffer(const Op& op, IMediaSample** got);
-  void FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id, Outcome& o);
+  HRESULT CallGetBuffer(const call::GetBuffer& c, IMediaSample** got);
+  void FillGetBuffer(const call::GetBuffer& c, HRESULT hr, IMediaSample* got, int id, Outcome& o);
   // A successful QueryInterface's pointer: one more client reference in
   // the book when the model counts it, else released (driver_interfaces.cpp).
   void KeepAllocatorInterface(Iid iid, void* p);
-  void KeepSampleInterface(const Op& op, IMediaSample* s, void* p);
+  void KeepSampleInterface(const call::SampleQueryInterface& c, IMediaSample* s, void* p);
+  // The test callback a call names, or NULL with o.hr = E_INVALIDARG.
+  TestCallback* CallbackOf(int callback, Outcome& o);
 
   // IMemAllocatorCallbackTemp calls: through the cached pointer when the
   // allocator has one identity, else through a transient QueryInterface.

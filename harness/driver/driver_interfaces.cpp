@@ -51,20 +51,20 @@ void Core::KeepAllocatorInterface(Iid iid, void* p) {
   if (!keep) static_cast<IUnknown*>(p)->Release();
 }
 
-void Core::KeepSampleInterface(const Op& op, IMediaSample* s, void* p) {
+void Core::KeepSampleInterface(const call::SampleQueryInterface& c, IMediaSample* s, void* p) {
   bool sample_iid =
-      op.iid == Iid::kIUnknown || op.iid == Iid::kIMediaSample || op.iid == Iid::kIMediaSample2;
+      c.riid == Iid::kIUnknown || c.riid == Iid::kIMediaSample || c.riid == Iid::kIMediaSample2;
   bool same = p == static_cast<void*>(s);
   if (sample_iid && same) {
-    book_.AddSampleRef(op.sample);  // COM.SAMPLE.QI: one more reference
+    book_.AddSampleRef(c.sample);  // COM.SAMPLE.QI: one more reference
     return;
   }
   if (sample_iid) {
     // COM.SAMPLE.IDENTITY: the three IIDs give GetBuffer's pointer.
-    AddViolation("COM.SAMPLE.IDENTITY",
-                 "sample " + std::to_string(op.sample) + ": QueryInterface(" +
-                     std::string(spec::IidName(op.iid)) + ") gave " + PointerString(p) +
-                     ", GetBuffer gave " + PointerString(s));
+    AddViolation("COM.SAMPLE.IDENTITY", "sample " + std::to_string(c.sample) + ": QueryInterface(" +
+                                            std::string(spec::IidName(c.riid)) + ") gave " +
+                                            PointerString(p) + ", GetBuffer gave " +
+                                            PointerString(s));
   }
   static_cast<IUnknown*>(p)->Release();
 }

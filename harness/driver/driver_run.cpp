@@ -1,38 +1,53 @@
 // harness/driver/driver_run.cpp: the entry points of one op (driver.h Run,
 // RunDirect and AwaitCompletions): where it runs, which Outcome the
 // NotifyRelease calls it causes on this thread belong to (driver_core.h,
-// Recording), and the buffer touch after it (Options::touch_buffers).
+// Recording), the buffer touch after it (Options::touch_buffers), and
+// Execute, which sends each call to its own Run through its group's gates.
 
 #include "driver_core.h"
 
+#include <string>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "thread_sleep.h"
 
 namespace dsalloc::harness::driver_internal {
 
+namespace {
+
+// A call of one of the groups G (vocabulary.h OpGroup).
+template <typename T, spec::OpGroup... G>
+concept InGroup = ((spec::GroupOf(T::kKind) == G) || ...);
+
+using enum spec::OpGroup;
+
+}  // namespace
+
 void Core::Run(const Op& op, Driver::Expectation expect, Outcome& o) {
+  const spec::Call call = op.call();
   // Every GetBuffer that may block runs on a worker, on thread 0 too: a
   // GetBuffer that blocks when it must not (a phantom waiter took the
   // sample) then costs `settle`, not the checker's life. One the checker
   // expects to return may run here, bounded by the watchdog instead.
+  const auto* get_buffer = std::get_if<call::GetBuffer>(&call);
   const bool may_block =
-      op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT) && ok() && !torn_down_.load();
+      get_buffer != nullptr && !get_buffer->NoWait() && ok() && !torn_down_.load();
   if (!may_block) {
-    RunHere(op, o);
+    RunHere(call, op.oom, o);
   } else if (expect == Driver::Expectation::kReturns && options_.direct_calls) {
-    RunGuarded(op, o);
+    RunGuarded(call, op.oom, o);
   } else {
-    RunOnWorker(op, expect, o);
+    RunOnWorker(*get_buffer, op.thread, op.oom, expect, o);
   }
   TouchHeldBuffers();
 }
 
 Outcome Core::RunDirect(const Op& op) {
   Outcome o;
-  RunHere(op, o);
+  RunHere(op.call(), op.oom, o);
   TouchHeldBuffers();
   return o;
 }
@@ -86,10 +101,52 @@ bool Core::WaitersStayAsleep(size_t count, std::chrono::milliseconds extra,
   return true;
 }
 
-void Core::RunHere(const Op& op, Outcome& o) {
+void Core::RunHere(const spec::Call& call, bool oom, Outcome& o) {
   o.Reset();
   RecorderScope scope(this, &o);
-  Execute(op, o);
+  Execute(call, oom, o);
+}
+
+void Core::Execute(const spec::Call& call, bool oom, Outcome& o) {
+  // Each group's gates, then the call's own Run (driver_core.h).
+  const auto run = spec::Overloaded{
+      [&](const call::Repeat&) { o.hr = E_UNEXPECTED; },  // the checker runs Repeat blocks (op.h)
+      [&](const call::RepeatEnd&) { o.hr = E_UNEXPECTED; },
+      [&]<InGroup<kFactory> T>(const T& c) {  // the server's own: no allocator needed
+        if (ProbeSettled(o)) Run(c, oom, o);
+      },
+      [&]<InGroup<kAllocator, kConfig, kCallback> T>(const T& c) {
+        if (AllocatorCallable(o) && ProbeSettled(o)) Run(c, oom, o);
+      },
+      [&]<InGroup<kSample> T>(const T& c) {
+        IMediaSample* s = CallableSample(c.sample, o);
+        if (s == nullptr) return;
+        FaultScope fault(impl_.arm_allocation_failure, oom);
+        Run(c, s, o);
+      },
+      [&]<InGroup<kSample2> T>(const T& c) {  // arms its own fault scope
+        IMediaSample* s = CallableSample(c.sample, o);
+        if (s != nullptr) Run(c, s, oom, o);
+      },
+  };
+  std::visit(run, call);
+}
+
+bool Core::NoAllocator(Outcome& o) {
+  // No allocator (creation failed), or the world has ended (Teardown
+  // released it): calling it could touch freed memory.
+  o.hr = E_UNEXPECTED;
+  return false;
+}
+
+bool Core::ProbeStuck(Outcome& o) {
+  // GEN.NOHANG: the allocator has held its lock since a NotifyRelease
+  // that returned long ago; nothing can be called safely any more.
+  AddViolation("GEN.NOHANG", "a lock probe has not returned within " +
+                                 std::to_string(options_.hang_timeout.count()) +
+                                 " ms: the allocator's lock is never released");
+  o.hr = E_UNEXPECTED;
+  return false;
 }
 
 }  // namespace dsalloc::harness::driver_internal

@@ -1,6 +1,7 @@
-// harness/driver/driver_sample2_ops.cpp: IMediaSample2::GetProperties and
-// SetProperties on a sample the client holds (driver_core.h), including how
-// much of AM_SAMPLE2_PROPERTIES a GetProperties call wrote.
+// harness/driver/driver_sample2_ops.cpp: the Run of IMediaSample2's
+// GetProperties and SetProperties on a sample the client holds
+// (driver_core.h; Execute in driver_run.cpp looks the sample up), including
+// how much of AM_SAMPLE2_PROPERTIES a GetProperties call wrote.
 
 #include <algorithm>
 #include <cstddef>
@@ -105,36 +106,37 @@ SentinelBuffers& ThreadsSentinelBuffers() {
 
 }  // namespace
 
-void Core::GetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
+void Core::Run(const call::GetProperties2& c, IMediaSample* s, bool oom, Outcome& o) {
   IMediaSample2* s2 = QueryMediaSample2(s, o);
   if (s2 == nullptr) return;
-  if (op.null_ptr1) {
-    FaultScope fault(impl_.arm_allocation_failure, op.oom);
-    o.hr = s2->GetProperties(op.cb, nullptr);
+  const DWORD cb = c.cbProperties;
+  if (c.null_pbProperties) {
+    FaultScope fault(impl_.arm_allocation_failure, oom);
+    o.hr = s2->GetProperties(cb, nullptr);
     s2->Release();
     return;
   }
   // The caller claims cb bytes; the buffer holds kRoom (a conforming server
   // writes at most sizeof), so a server that writes cb bytes stays inside
   // it unless cb is larger still.
-  size_t room = std::max<size_t>(kSample2Size, std::min<size_t>(op.cb, kRoom));
+  size_t room = std::max<size_t>(kSample2Size, std::min<size_t>(cb, kRoom));
   SentinelBuffers& buffers = ThreadsSentinelBuffers();
   BYTE* first = buffers.first.data();
   BYTE* second = buffers.second.data();
   {
-    FaultScope fault(impl_.arm_allocation_failure, op.oom);
-    o.hr = s2->GetProperties(op.cb, first);
+    FaultScope fault(impl_.arm_allocation_failure, oom);
+    o.hr = s2->GetProperties(cb, first);
   }
   // A second call with the complementary sentinel: a byte is written iff it
   // differs from the sentinel in either call (none can equal both).
-  HRESULT again = s2->GetProperties(op.cb, second);
+  HRESULT again = s2->GetProperties(cb, second);
   size_t extent = buffers.WrittenExtent(room);
   AM_SAMPLE2_PROPERTIES image;
   std::memcpy(&image, first, std::min(extent, kSample2Size));
   buffers.Restore(extent);
   size_t written = extent;
   if (written > 0 && written < kSample2Size) {
-    written = std::min<size_t>(WithPadding(written), std::max<size_t>(op.cb, written));
+    written = std::min<size_t>(WithPadding(written), std::max<size_t>(cb, written));
   }
   if (written == 0 || FAILED(o.hr) || FAILED(again)) {
     if (written > 0) {
@@ -174,10 +176,10 @@ void Core::GetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
   im.cbBuffer = image.cbBuffer;
 }
 
-void Core::SetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
+void Core::Run(const call::SetProperties2& c, IMediaSample* s, bool oom, Outcome& o) {
   IMediaSample2* s2 = QueryMediaSample2(s, o);
   if (s2 == nullptr) return;
-  const spec::Sample2Image& im = op.image;
+  const spec::Sample2Image& im = c.image;
   AM_MEDIA_TYPE mt;
   if (im.media_type >= 0 && im.media_type < spec::kNumMediaTypes) {
     mt = spec::MakeMediaType(im.media_type);
@@ -200,11 +202,12 @@ void Core::SetProperties2(const Op& op, IMediaSample* s, Outcome& o) {
                                                           : other_buffer;
   props.cbBuffer = im.cbBuffer;
   // As large as cb claims (capped), zero beyond the structure.
-  std::vector<BYTE> bytes(std::max<size_t>(kSample2Size, std::min<size_t>(op.cb, 1u << 16)), 0);
+  std::vector<BYTE> bytes(
+      std::max<size_t>(kSample2Size, std::min<size_t>(c.cbProperties, 1u << 16)), 0);
   std::memcpy(bytes.data(), &props, sizeof props);
   {
-    FaultScope fault(impl_.arm_allocation_failure, op.oom);
-    o.hr = s2->SetProperties(op.cb, op.null_ptr1 ? nullptr : bytes.data());
+    FaultScope fault(impl_.arm_allocation_failure, oom);
+    o.hr = s2->SetProperties(c.cbProperties, c.null_pbProperties ? nullptr : bytes.data());
   }
   s2->Release();
 }

@@ -1,6 +1,7 @@
-// harness/driver/driver_sample_ops.cpp: the IMediaSample ops on a sample the client
-// holds (driver_core.h); IMediaSample2's Get/SetProperties are in
-// driver_sample2_ops.cpp.
+// harness/driver/driver_sample_ops.cpp: the Run of each IMediaSample call on
+// a sample the client holds (driver_core.h; Execute in driver_run.cpp looks
+// the sample up and arms the fault scope); IMediaSample2's Get/SetProperties
+// are in driver_sample2_ops.cpp.
 
 #include "driver_core.h"
 
@@ -17,149 +18,141 @@ void FreeMediaTypeCopy(AM_MEDIA_TYPE* mt) {
   CoTaskMemFree(mt);
 }
 
+// GetTime or GetMediaTime (`get`): which of the two out-parameters it
+// wrote, each asked again with the second sentinel if it still holds the
+// first (driver_support.h).
+template <typename GetTimes, typename Get>
+void ReadTimes(const GetTimes& c, Get get, Outcome& o) {
+  int64_t start = kSentinelTime, end = kSentinelTime;
+  int64_t* ps = c.null_pTimeStart ? nullptr : &start;
+  int64_t* pe = c.null_pTimeEnd ? nullptr : &end;
+  o.hr = get(ps, pe);
+  bool start_written = start != kSentinelTime;
+  bool end_written = end != kSentinelTime;
+  if ((ps != nullptr && !start_written) || (pe != nullptr && !end_written)) {
+    int64_t start2 = kSentinelTime2, end2 = kSentinelTime2;
+    get(ps != nullptr ? &start2 : nullptr, pe != nullptr ? &end2 : nullptr);
+    start_written = start_written || start2 != kSentinelTime2;
+    end_written = end_written || end2 != kSentinelTime2;
+  }
+  if (ps != nullptr && start_written) {
+    o.written |= spec::kOutStart;
+    o.start = start;
+  }
+  if (pe != nullptr && end_written) {
+    o.written |= spec::kOutEnd;
+    o.end = end;
+  }
+}
+
+// SetTime or SetMediaTime (`set`) with the call's times, each NULL or not.
+template <typename SetTimes, typename Set>
+void WriteTimes(const SetTimes& c, Set set, Outcome& o) {
+  int64_t start = c.tStart, end = c.tEnd;
+  o.hr = set(c.null_pTimeStart ? nullptr : &start, c.null_pTimeEnd ? nullptr : &end);
+}
+
 }  // namespace
 
-void Core::ExecuteSampleOp(const Op& op, IMediaSample* s, Outcome& o) {
-  FaultScope fault(impl_.arm_allocation_failure, op.oom && op.kind != OpKind::kGetProperties2 &&
-                                                     op.kind != OpKind::kSetProperties2);
-  auto flag = [&](HRESULT hr) { o.hr = hr; };
-  switch (op.kind) {
-    case OpKind::kSampleAddRef: {
-      ULONG refs = s->AddRef();
-      book_.AddSampleRef(op.sample);
-      o.value = refs;  // COM.SAMPLE.ADDREF
-      return;
-    }
-    case OpKind::kSampleRelease: {
-      book_.DropSampleRef(op.sample);
-      o.value = s->Release();  // COM.SAMPLE.RELEASE; may notify
-      return;
-    }
-    case OpKind::kSampleQueryInterface: {
-      void* p = Sentinel<void>();
-      o.hr = s->QueryInterface(spec::ToIID(op.iid), op.null_ptr1 ? nullptr : &p);
-      if (op.null_ptr1 || p == Sentinel<void>()) return;
-      o.written |= spec::kOutInterface;
-      if (!InterfaceOutIsValid("COM.SAMPLE.QI.MISS", o.hr, p)) return;
-      if (SUCCEEDED(o.hr)) KeepSampleInterface(op, s, p);
-      return;
-    }
-    case OpKind::kGetPointer: {
-      BYTE* p = Sentinel<BYTE>();
-      o.hr = s->GetPointer(op.null_ptr1 ? nullptr : &p);
-      if (op.null_ptr1 || p == Sentinel<BYTE>()) return;
-      o.written |= spec::kOutPointer;
-      // Alignment, stability and overlap are the checker's to judge from
-      // the address (Lockstep::CheckBufferPlacement): only it knows the
-      // model's generation and layout.
-      o.pointer = reinterpret_cast<uintptr_t>(p);
-      o.sample = Observed(op.sample);
-      return;
-    }
-    case OpKind::kGetSize:
-      o.value = s->GetSize();
-      return;
-    case OpKind::kGetTime:
-    case OpKind::kGetMediaTime: {
-      int64_t start = kSentinelTime, end = kSentinelTime;
-      int64_t* ps = op.null_ptr1 ? nullptr : &start;
-      int64_t* pe = op.null_ptr2 ? nullptr : &end;
-      auto get = [&](int64_t* a, int64_t* b) {
-        return op.kind == OpKind::kGetTime ? s->GetTime(a, b) : s->GetMediaTime(a, b);
-      };
-      o.hr = get(ps, pe);
-      bool start_written = start != kSentinelTime;
-      bool end_written = end != kSentinelTime;
-      if ((ps != nullptr && !start_written) || (pe != nullptr && !end_written)) {
-        int64_t start2 = kSentinelTime2, end2 = kSentinelTime2;
-        get(ps != nullptr ? &start2 : nullptr, pe != nullptr ? &end2 : nullptr);
-        start_written = start_written || start2 != kSentinelTime2;
-        end_written = end_written || end2 != kSentinelTime2;
-      }
-      if (ps != nullptr && start_written) {
-        o.written |= spec::kOutStart;
-        o.start = start;
-      }
-      if (pe != nullptr && end_written) {
-        o.written |= spec::kOutEnd;
-        o.end = end;
-      }
-      return;
-    }
-    case OpKind::kSetTime:
-    case OpKind::kSetMediaTime: {
-      int64_t start = op.t0, end = op.t1;
-      int64_t* ps = op.null_ptr1 ? nullptr : &start;
-      int64_t* pe = op.null_ptr2 ? nullptr : &end;
-      o.hr = op.kind == OpKind::kSetTime ? s->SetTime(ps, pe) : s->SetMediaTime(ps, pe);
-      return;
-    }
-    case OpKind::kIsSyncPoint:
-      return flag(s->IsSyncPoint());
-    case OpKind::kSetSyncPoint:
-      return flag(s->SetSyncPoint(op.value));
-    case OpKind::kIsPreroll:
-      return flag(s->IsPreroll());
-    case OpKind::kSetPreroll:
-      return flag(s->SetPreroll(op.value));
-    case OpKind::kIsDiscontinuity:
-      return flag(s->IsDiscontinuity());
-    case OpKind::kSetDiscontinuity:
-      return flag(s->SetDiscontinuity(op.value));
-    case OpKind::kGetActualDataLength:
-      o.value = s->GetActualDataLength();
-      return;
-    case OpKind::kSetActualDataLength:
-      return flag(s->SetActualDataLength(op.value));
-    case OpKind::kGetMediaType: {
-      AM_MEDIA_TYPE* mt = Sentinel<AM_MEDIA_TYPE>();
-      o.hr = s->GetMediaType(op.null_ptr1 ? nullptr : &mt);
-      if (op.null_ptr1 || mt == Sentinel<AM_MEDIA_TYPE>()) return;
-      o.written |= spec::kOutMediaType;
-      o.media_type = static_cast<int8_t>(spec::MediaTypeId(mt));  // -1: NULL
-      FreeMediaTypeCopy(mt);  // SAMPLE.GETTYPE.COPY: the caller owns it
-      return;
-    }
-    case OpKind::kSetMediaType: {
-      if (op.value >= spec::kNumMediaTypes) {
-        o.hr = E_INVALIDARG;
-        return;
-      }
-      AM_MEDIA_TYPE mt;
-      if (op.value >= 0) mt = spec::MakeMediaType(op.value);
-      o.hr = s->SetMediaType(op.value < 0 ? nullptr : &mt);
-      return;
-    }
-    case OpKind::kGetProperties2:
-      GetProperties2(op, s, o);
-      return;
-    case OpKind::kSetProperties2:
-      SetProperties2(op, s, o);
-      return;
-    case OpKind::kSetProperties:
-    case OpKind::kGetProperties:
-    case OpKind::kCommit:
-    case OpKind::kDecommit:
-    case OpKind::kGetBuffer:
-    case OpKind::kReleaseBuffer:
-    case OpKind::kSetNotify:
-    case OpKind::kGetFreeCount:
-    case OpKind::kAddRef:
-    case OpKind::kRelease:
-    case OpKind::kQueryInterface:
-    case OpKind::kSetReaction:
-    case OpKind::kDllGetClassObject:
-    case OpKind::kCreateInstance:
-    case OpKind::kLockServer:
-    case OpKind::kDllCanUnloadNow:
-    case OpKind::kRepeat:
-    case OpKind::kRepeatEnd:
-    case OpKind::kCallbackRelease:
-    case OpKind::kCallbackHoldAllocator:
-    case OpKind::kCallbackReleaseAllocator:
-      o.hr = E_UNEXPECTED;
-      return;
+void Core::Run(const call::SampleAddRef& c, IMediaSample* s, Outcome& o) {
+  ULONG refs = s->AddRef();
+  book_.AddSampleRef(c.sample);
+  o.value = refs;  // COM.SAMPLE.ADDREF
+}
+
+void Core::Run(const call::SampleRelease& c, IMediaSample* s, Outcome& o) {
+  book_.DropSampleRef(c.sample);
+  o.value = s->Release();  // COM.SAMPLE.RELEASE; may notify
+}
+
+void Core::Run(const call::SampleQueryInterface& c, IMediaSample* s, Outcome& o) {
+  void* p = Sentinel<void>();
+  o.hr = s->QueryInterface(spec::ToIID(c.riid), c.null_ppv ? nullptr : &p);
+  if (c.null_ppv || p == Sentinel<void>()) return;
+  o.written |= spec::kOutInterface;
+  if (!InterfaceOutIsValid("COM.SAMPLE.QI.MISS", o.hr, p)) return;
+  if (SUCCEEDED(o.hr)) KeepSampleInterface(c, s, p);
+}
+
+void Core::Run(const call::GetPointer& c, IMediaSample* s, Outcome& o) {
+  BYTE* p = Sentinel<BYTE>();
+  o.hr = s->GetPointer(c.null_ppBuffer ? nullptr : &p);
+  if (c.null_ppBuffer || p == Sentinel<BYTE>()) return;
+  o.written |= spec::kOutPointer;
+  // Alignment, stability and overlap are the checker's to judge from the
+  // address (Lockstep::CheckBufferPlacement): only it knows the model's
+  // generation and layout.
+  o.pointer = reinterpret_cast<uintptr_t>(p);
+  o.sample = Observed(c.sample);
+}
+
+void Core::Run(const call::GetSize&, IMediaSample* s, Outcome& o) { o.value = s->GetSize(); }
+
+void Core::Run(const call::GetTime& c, IMediaSample* s, Outcome& o) {
+  ReadTimes(
+      c, [s](int64_t* a, int64_t* b) { return s->GetTime(a, b); }, o);
+}
+
+void Core::Run(const call::SetTime& c, IMediaSample* s, Outcome& o) {
+  WriteTimes(
+      c, [s](int64_t* a, int64_t* b) { return s->SetTime(a, b); }, o);
+}
+
+void Core::Run(const call::IsSyncPoint&, IMediaSample* s, Outcome& o) { o.hr = s->IsSyncPoint(); }
+
+void Core::Run(const call::SetSyncPoint& c, IMediaSample* s, Outcome& o) {
+  o.hr = s->SetSyncPoint(c.bIsSyncPoint);
+}
+
+void Core::Run(const call::IsPreroll&, IMediaSample* s, Outcome& o) { o.hr = s->IsPreroll(); }
+
+void Core::Run(const call::SetPreroll& c, IMediaSample* s, Outcome& o) {
+  o.hr = s->SetPreroll(c.bIsPreroll);
+}
+
+void Core::Run(const call::IsDiscontinuity&, IMediaSample* s, Outcome& o) {
+  o.hr = s->IsDiscontinuity();
+}
+
+void Core::Run(const call::SetDiscontinuity& c, IMediaSample* s, Outcome& o) {
+  o.hr = s->SetDiscontinuity(c.bDiscontinuity);
+}
+
+void Core::Run(const call::GetActualDataLength&, IMediaSample* s, Outcome& o) {
+  o.value = s->GetActualDataLength();
+}
+
+void Core::Run(const call::SetActualDataLength& c, IMediaSample* s, Outcome& o) {
+  o.hr = s->SetActualDataLength(c.lLen);
+}
+
+void Core::Run(const call::GetMediaType& c, IMediaSample* s, Outcome& o) {
+  AM_MEDIA_TYPE* mt = Sentinel<AM_MEDIA_TYPE>();
+  o.hr = s->GetMediaType(c.null_ppMediaType ? nullptr : &mt);
+  if (c.null_ppMediaType || mt == Sentinel<AM_MEDIA_TYPE>()) return;
+  o.written |= spec::kOutMediaType;
+  o.media_type = static_cast<int8_t>(spec::MediaTypeId(mt));  // -1: NULL
+  FreeMediaTypeCopy(mt);  // SAMPLE.GETTYPE.COPY: the caller owns it
+}
+
+void Core::Run(const call::SetMediaType& c, IMediaSample* s, Outcome& o) {
+  if (c.media_type >= spec::kNumMediaTypes) {
+    o.hr = E_INVALIDARG;
+    return;
   }
+  AM_MEDIA_TYPE mt;
+  if (c.media_type >= 0) mt = spec::MakeMediaType(c.media_type);
+  o.hr = s->SetMediaType(c.media_type < 0 ? nullptr : &mt);
+}
+
+void Core::Run(const call::GetMediaTime& c, IMediaSample* s, Outcome& o) {
+  ReadTimes(
+      c, [s](int64_t* a, int64_t* b) { return s->GetMediaTime(a, b); }, o);
+}
+
+void Core::Run(const call::SetMediaTime& c, IMediaSample* s, Outcome& o) {
+  WriteTimes(
+      c, [s](int64_t* a, int64_t* b) { return s->SetMediaTime(a, b); }, o);
 }
 
 }  // namespace dsalloc::harness::driver_internal

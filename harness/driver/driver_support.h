@@ -31,11 +31,12 @@
 namespace dsalloc::harness::driver_internal {
 
 using Clock = std::chrono::steady_clock;
+// The typed calls (spec/model/calls.h): call::Commit, call::GetBuffer...
+namespace call = spec::call;
 using spec::Completion;
 using spec::Iid;
 using spec::Notification;
 using spec::Op;
-using spec::OpKind;
 using spec::Outcome;
 using spec::Reaction;
 using spec::SampleHandle;

@@ -89,7 +89,7 @@ struct Worker {
   bool abandoned HARNESS_GUARDED_BY(mu) = false;  // Run gave up: a Completion
   bool stop HARNESS_GUARDED_BY(mu) = false;
   bool exited HARNESS_GUARDED_BY(mu) = false;
-  Op op HARNESS_GUARDED_BY(mu);
+  spec::call::GetBuffer call HARNESS_GUARDED_BY(mu);  // the call posted
   HRESULT hr HARNESS_GUARDED_BY(mu) = S_OK;
   IMediaSample* got HARNESS_GUARDED_BY(mu) = nullptr;
   int id HARNESS_GUARDED_BY(mu) = -1;

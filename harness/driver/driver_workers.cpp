@@ -14,22 +14,23 @@
 #include "watchdog.h"
 
 namespace dsalloc::harness::driver_internal {
-HRESULT Core::CallGetBuffer(const Op& op, IMediaSample** got) {
+HRESULT Core::CallGetBuffer(const call::GetBuffer& c, IMediaSample** got) {
   // ALLOC.GETBUFFER.FLAGS: the times are ignored; any values will do.
   REFERENCE_TIME start = 100, end = 200;
   *got = Sentinel<IMediaSample>();
-  return alloc_->GetBuffer(op.null_ptr1 ? nullptr : got, op.times ? &start : nullptr,
-                           op.times ? &end : nullptr, op.flags);
+  return alloc_->GetBuffer(c.null_ppBuffer ? nullptr : got, c.times ? &start : nullptr,
+                           c.times ? &end : nullptr, c.dwFlags);
 }
 
-void Core::FillGetBuffer(const Op& op, HRESULT hr, IMediaSample* got, int id, Outcome& o) {
+void Core::FillGetBuffer(const call::GetBuffer& c, HRESULT hr, IMediaSample* got, int id,
+                         Outcome& o) {
   o.hr = hr;
-  if (op.null_ptr1 || got == Sentinel<IMediaSample>()) return;
+  if (c.null_ppBuffer || got == Sentinel<IMediaSample>()) return;
   o.written |= spec::kOutSample;  // ALLOC.GETBUFFER.CLEAR: NULL counts
   o.sample = Observed(id);
 }
 
-void Core::RunGuarded(const Op& op, Outcome& o) {
+void Core::RunGuarded(const spec::Call& call, bool oom, Outcome& o) {
   WatchGuard guard(options_.hang_timeout, [this] {
     // GEN.NOHANG: a sample was free, yet the call waits. Decommit wakes
     // every waiter (ALLOC.DECOMMIT.WAKE), so the checker's thread gets back.
@@ -39,19 +40,20 @@ void Core::RunGuarded(const Op& op, Outcome& o) {
                                    "decommitted the allocator to wake it");
     alloc_->Decommit();
   });
-  RunHere(op, o);
+  RunHere(call, oom, o);
 }
 
-void Core::RunOnWorker(const Op& op, Driver::Expectation expect, Outcome& o) {
+void Core::RunOnWorker(const call::GetBuffer& c, uint8_t thread, bool oom,
+                       Driver::Expectation expect, Outcome& o) {
   o.Reset();
-  Worker* w = op.thread < spec::kMaxThreads ? workers_.Get(op.thread) : nullptr;
+  Worker* w = thread < spec::kMaxThreads ? workers_.Get(thread) : nullptr;
   if (w == nullptr) {
     o.hr = E_INVALIDARG;
     return;
   }
   // Armed while Run waits: a GetBuffer still blocked afterwards allocates
   // nothing until it is woken, and later ops must not see the fault.
-  FaultScope fault(impl_.arm_allocation_failure, op.oom);
+  FaultScope fault(impl_.arm_allocation_failure, oom);
   MutexLock lock(w->mu);
   if (w->busy) {
     // Thread T is still blocked: outside the model's domain (step.h).
@@ -63,7 +65,7 @@ void Core::RunOnWorker(const Op& op, Driver::Expectation expect, Outcome& o) {
   w->started = false;
   w->finished = false;
   w->abandoned = false;
-  w->op = op;
+  w->call = c;
   w->job_finished.store(false);
   w->job_posted.store(true);
   w->cv.NotifyAll();
@@ -104,7 +106,7 @@ void Core::RunOnWorker(const Op& op, Driver::Expectation expect, Outcome& o) {
     IMediaSample* got = w->got;
     lock.Unlock();
     book_.MarkSampleCollected(id);
-    FillGetBuffer(op, hr, got, id, o);
+    FillGetBuffer(c, hr, got, id, o);
     return;
   }
   // ALLOC.GETBUFFER.WAIT: the call is blocked; its result will be a
@@ -117,7 +119,7 @@ void Core::WorkerMain(Worker& w, int thread) {
   w.tid.store(harness::CurrentThreadId());
   for (;;) {
     SpinFor(kHandOverSpin, [&w] { return w.job_posted.load(); });
-    Op op;
+    call::GetBuffer c;
     {
       MutexLock lock(w.mu);
       while (!w.has_job && !w.stop) lock.Wait(w.cv);
@@ -129,11 +131,11 @@ void Core::WorkerMain(Worker& w, int thread) {
       w.has_job = false;
       w.job_posted.store(false);
       w.started = true;
-      op = w.op;
+      c = w.call;
       w.cv.NotifyAll();
     }
     IMediaSample* got = nullptr;
-    HRESULT hr = CallGetBuffer(op, &got);
+    HRESULT hr = CallGetBuffer(c, &got);
     int id = book_.RegisterReturnedSample(hr, got, /*in_flight=*/true);  // held once collected
     bool completion;
     {
