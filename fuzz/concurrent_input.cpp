@@ -16,82 +16,90 @@ namespace call = spec::call;
 using spec::Call;
 using spec::Op;
 
-// A call a thread list may hold. The parallel runner checks no domain (a
-// NULL out-pointer that native code crashes on would be run as it is), so
-// thread lists keep to the vocabulary the parallel properties use
-// (props/parallel_gen.cpp): no reactions, factory ops, fault injection or
-// NULL pointers; small valid allocator properties; sample calls on slots.
 template <typename C, typename... Cs>
 concept OneOf = (std::same_as<C, Cs> || ...);
 
-Call ForThread(const Call& in) {
-  return std::visit(
-      spec::Overloaded{
-          [](const call::GetBuffer& c) -> Call {
-    return call::GetBuffer{false, false, c.dwFlags & AM_GBF_NOWAIT};
-          },
-          [](const call::SetProperties& c) -> Call {
-    // Small valid requests (1-4 buffers, so threads compete); a value
-    // already small and valid is kept (the seeds' traces use them).
-    auto fold = [](LONG v, LONG lo, LONG hi) {
-      return v >= lo && v <= hi ? v : lo + static_cast<LONG>(static_cast<ULONG>(v) % (hi - lo + 1));
-    };
-    LONG align = c.cbAlign == 1 || c.cbAlign == 16 || c.cbAlign == 64 ? c.cbAlign
-                 : (static_cast<ULONG>(c.cbAlign) & 1) != 0           ? 1
-                                                                      : 16;
-    return call::SetProperties{fold(c.cBuffers, 1, 4),
-                               fold(c.cbBuffer, 0, 4096),
-                               align,
-                               fold(c.cbPrefix, 0, 8),
-                               false,
-                               false};
-          },
-          [](const call::QueryInterface& c) -> Call {
-    const bool kept = c.riid == spec::Iid::kIMediaSample || c.riid == spec::Iid::kIMemAllocator ||
-                      c.riid == spec::Iid::kIMemAllocatorCallbackTemp;
-    return call::QueryInterface{kept ? c.riid : spec::Iid::kIUnknown, false};
-          },
-          [](const call::SetNotify& c) -> Call {
-    return c; },
-          []<typename C>
-            requires OneOf<C, call::Commit, call::Decommit, call::GetProperties, call::AddRef,
-                           call::Release>
-          (const C&) -> Call { return C{};
+// ThreadCall(c): the call a thread list makes in place of c. The parallel
+// runner checks no domain (a NULL out-pointer that native code crashes on
+// would be run as it is), so thread lists keep to the vocabulary the
+// parallel properties use (props/parallel_gen.cpp): no reactions, factory
+// ops, fault injection or NULL pointers; small valid allocator properties;
+// sample calls on slots.
+//
+// Every other call (reactions, the callbacks' references, factory calls,
+// Repeat, the other sample calls) is outside that vocabulary: it becomes
+// GetFreeCount, so the op count stays.
+template <typename C>
+Call ThreadCall(const C&) {
+  return call::GetFreeCount{};
 }
-, []<typename C>
-requires OneOf<C, call::SampleAddRef, call::SampleRelease, call::GetPointer,
-               call::GetActualDataLength, call::IsSyncPoint, call::GetTime, call::GetMediaType>(
-    const C& c)
-->Call {
+
+template <OneOf<call::Commit, call::Decommit, call::GetProperties, call::AddRef, call::Release> C>
+Call ThreadCall(const C&) {
+  return C{};
+}
+
+template <OneOf<call::SampleAddRef, call::SampleRelease, call::GetPointer,
+                call::GetActualDataLength, call::IsSyncPoint, call::GetTime, call::GetMediaType>
+              C>
+Call ThreadCall(const C& c) {
   C out{};
   out.sample = c.sample % kSlotRange;
   return out;
 }
-,
-    [](const call::SetActualDataLength& c) -> Call {
-      constexpr int32_t kLengths[] = {0, 10, 64, 65, 100, 101, 5000};
-      return call::SetActualDataLength{c.sample % kSlotRange,
-                                       kLengths[static_cast<uint32_t>(c.lLen) % 7]};
-    },
-    [](const call::SetSyncPoint& c) -> Call {
-      return call::SetSyncPoint{c.sample % kSlotRange, c.bIsSyncPoint != 0 ? 1 : 0};
-    },
-    [](const call::SetTime& c) -> Call {
-      call::SetTime out = c;
-      out.sample = c.sample % kSlotRange;
-      return out;
-    },
-    [](const call::SetMediaType& c) -> Call {
-      return call::SetMediaType{c.sample % kSlotRange, c.media_type};
-    },
-    // Every other call (reactions, callbacks' references, factory calls,
-    // Repeat, the other sample calls) is outside the parallel vocabulary:
-    // it becomes GetFreeCount, so the op count stays.
-    [](const auto&) -> Call { return call::GetFreeCount{}; },
-}  // namespace
-,
-      in);
-}  // namespace dsalloc::fuzz
+
+Call ThreadCall(const call::GetBuffer& c) {
+  return call::GetBuffer{false, false, c.dwFlags & AM_GBF_NOWAIT};
+}
+
+Call ThreadCall(const call::SetProperties& c) {
+  // Small valid requests (1-4 buffers, so threads compete); a value already
+  // small and valid is kept (the seeds' traces use them).
+  auto fold = [](LONG v, LONG lo, LONG hi) {
+    return v >= lo && v <= hi ? v : lo + static_cast<LONG>(static_cast<ULONG>(v) % (hi - lo + 1));
+  };
+  LONG align = c.cbAlign == 1 || c.cbAlign == 16 || c.cbAlign == 64 ? c.cbAlign
+               : (static_cast<ULONG>(c.cbAlign) & 1) != 0           ? 1
+                                                                    : 16;
+  return call::SetProperties{fold(c.cBuffers, 1, 4),
+                             fold(c.cbBuffer, 0, 4096),
+                             align,
+                             fold(c.cbPrefix, 0, 8),
+                             false,
+                             false};
+}
+
+Call ThreadCall(const call::QueryInterface& c) {
+  const bool kept = c.riid == spec::Iid::kIMediaSample || c.riid == spec::Iid::kIMemAllocator ||
+                    c.riid == spec::Iid::kIMemAllocatorCallbackTemp;
+  return call::QueryInterface{kept ? c.riid : spec::Iid::kIUnknown, false};
+}
+
+Call ThreadCall(const call::SetNotify& c) { return c; }
+
+Call ThreadCall(const call::SetActualDataLength& c) {
+  constexpr int32_t kLengths[] = {0, 10, 64, 65, 100, 101, 5000};
+  return call::SetActualDataLength{c.sample % kSlotRange,
+                                   kLengths[static_cast<uint32_t>(c.lLen) % 7]};
+}
+
+Call ThreadCall(const call::SetSyncPoint& c) {
+  return call::SetSyncPoint{c.sample % kSlotRange, c.bIsSyncPoint != 0 ? 1 : 0};
+}
+
+Call ThreadCall(const call::SetTime& c) {
+  call::SetTime out = c;
+  out.sample = c.sample % kSlotRange;
+  return out;
+}
+
+Call ThreadCall(const call::SetMediaType& c) {
+  return call::SetMediaType{c.sample % kSlotRange, c.media_type};
+}
+
+Call ForThread(const Call& in) {
+  return std::visit([](const auto& c) { return ThreadCall(c); }, in);
+}
 
 // An op the prefix may hold: the same vocabulary as a thread list (the
 // threads' calls must stay in the domain of every state the prefix can
