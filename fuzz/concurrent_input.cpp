@@ -3,117 +3,102 @@
 #include "concurrent_input.h"
 
 #include <algorithm>
+#include <concepts>
 #include <cstring>
+#include <variant>
 
 #include "fuzz_input.h"
 
 namespace dsalloc::fuzz {
 namespace {
 
+namespace call = spec::call;
+using spec::Call;
 using spec::Op;
-using spec::OpKind;
 
-// An op a thread list may hold. The parallel runner checks no domain (a
-// NULL out-pointer that native code crashes on would be run as it is), so
-// thread lists keep to the vocabulary the parallel properties use
-// (props/parallel_gen.cpp): no reactions, factory ops, fault injection or
-// NULL pointers; small valid allocator properties; sample ops on slots.
-// Anything else becomes GetFreeCount, so the op count stays.
-Op ForThread(const Op& in, int thread) {
-  Op op;
-  op.kind = OpKind::kGetFreeCount;
-  switch (in.kind) {
-    case OpKind::kGetBuffer:
-      op = spec::MakeGetBuffer((in.flags & AM_GBF_NOWAIT) != 0);
-      break;
-    case OpKind::kSetProperties: {
-      // Small valid requests (1-4 buffers, so threads compete); a value
-      // already small and valid is kept (the seeds' traces use them).
-      const ALLOCATOR_PROPERTIES& p = in.props;
-      auto fold = [](LONG v, LONG lo, LONG hi) {
-        return v >= lo && v <= hi ? v
-                                  : lo + static_cast<LONG>(static_cast<ULONG>(v) % (hi - lo + 1));
-      };
-      LONG align = p.cbAlign == 1 || p.cbAlign == 16 || p.cbAlign == 64 ? p.cbAlign
-                   : (static_cast<ULONG>(p.cbAlign) & 1) != 0           ? 1
-                                                                        : 16;
-      op = spec::MakeSetProperties(fold(p.cBuffers, 1, 4), fold(p.cbBuffer, 0, 4096), align,
-                                   fold(p.cbPrefix, 0, 8));
-      break;
-    }
-    case OpKind::kQueryInterface:
-      op = spec::MakeSimple(in.kind);
-      op.iid = in.iid == spec::Iid::kIMediaSample || in.iid == spec::Iid::kIMemAllocator ||
-                       in.iid == spec::Iid::kIMemAllocatorCallbackTemp
-                   ? in.iid
-                   : spec::Iid::kIUnknown;
-      break;
-    case OpKind::kSetNotify:
-      op = spec::MakeSetNotify(in.callback);
-      break;
-    case OpKind::kCommit:
-    case OpKind::kDecommit:
-    case OpKind::kGetProperties:
-    case OpKind::kAddRef:
-    case OpKind::kRelease:
-      op = spec::MakeSimple(in.kind);
-      break;
-    case OpKind::kSampleAddRef:
-    case OpKind::kSampleRelease:
-    case OpKind::kGetPointer:
-    case OpKind::kGetActualDataLength:
-    case OpKind::kIsSyncPoint:
-    case OpKind::kGetTime:
-    case OpKind::kGetMediaType:
-      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
-      break;
-    case OpKind::kSetActualDataLength: {
-      constexpr int32_t kLengths[] = {0, 10, 64, 65, 100, 101, 5000};
-      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
-      op.value = kLengths[static_cast<uint32_t>(in.value) % 7];
-      break;
-    }
-    case OpKind::kSetSyncPoint:
-      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
-      op.value = in.value != 0 ? 1 : 0;
-      break;
-    case OpKind::kSetTime:
-      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
-      op.null_ptr1 = in.null_ptr1;
-      op.null_ptr2 = in.null_ptr2;
-      op.t0 = in.t0;
-      op.t1 = in.t1;
-      break;
-    case OpKind::kSetMediaType:
-      op = spec::MakeSampleOp(in.kind, in.sample % kSlotRange);
-      op.value = in.value;
-      break;
-    case OpKind::kReleaseBuffer:
-    case OpKind::kGetFreeCount:
-    case OpKind::kSetReaction:
-    case OpKind::kSampleQueryInterface:
-    case OpKind::kGetSize:
-    case OpKind::kIsPreroll:
-    case OpKind::kSetPreroll:
-    case OpKind::kIsDiscontinuity:
-    case OpKind::kSetDiscontinuity:
-    case OpKind::kGetMediaTime:
-    case OpKind::kSetMediaTime:
-    case OpKind::kGetProperties2:
-    case OpKind::kSetProperties2:
-    case OpKind::kDllGetClassObject:
-    case OpKind::kCreateInstance:
-    case OpKind::kLockServer:
-    case OpKind::kDllCanUnloadNow:
-    case OpKind::kRepeat:
-    case OpKind::kRepeatEnd:
-    case OpKind::kCallbackRelease:
-    case OpKind::kCallbackHoldAllocator:
-    case OpKind::kCallbackReleaseAllocator:
-      break;  // GetFreeCount
-  }
-  op.thread = static_cast<uint8_t>(thread);
-  return op;
+template <typename C, typename... Cs>
+concept OneOf = (std::same_as<C, Cs> || ...);
+
+// ThreadCall(c): the call a thread list makes in place of c. The parallel
+// runner checks no domain (a NULL out-pointer that native code crashes on
+// would be run as it is), so thread lists keep to the vocabulary the
+// parallel properties use (props/parallel_gen.cpp): no reactions, factory
+// ops, fault injection or NULL pointers; small valid allocator properties;
+// sample calls on slots.
+//
+// Every other call (reactions, the callbacks' references, factory calls,
+// Repeat, the other sample calls) is outside that vocabulary: it becomes
+// GetFreeCount, so the op count stays.
+template <typename C>
+Call ThreadCall(const C&) {
+  return call::GetFreeCount{};
+}
+
+template <OneOf<call::Commit, call::Decommit, call::GetProperties, call::AddRef, call::Release> C>
+Call ThreadCall(const C&) {
+  return C{};
+}
+
+template <OneOf<call::SampleAddRef, call::SampleRelease, call::GetPointer,
+                call::GetActualDataLength, call::IsSyncPoint, call::GetTime, call::GetMediaType>
+              C>
+Call ThreadCall(const C& c) {
+  C out{};
+  out.sample = c.sample % kSlotRange;
+  return out;
+}
+
+Call ThreadCall(const call::GetBuffer& c) {
+  return call::GetBuffer{false, false, c.dwFlags & AM_GBF_NOWAIT};
+}
+
+Call ThreadCall(const call::SetProperties& c) {
+  // Small valid requests (1-4 buffers, so threads compete); a value already
+  // small and valid is kept (the seeds' traces use them).
+  auto fold = [](LONG v, LONG lo, LONG hi) {
+    return v >= lo && v <= hi ? v : lo + static_cast<LONG>(static_cast<ULONG>(v) % (hi - lo + 1));
+  };
+  LONG align = c.cbAlign == 1 || c.cbAlign == 16 || c.cbAlign == 64 ? c.cbAlign
+               : (static_cast<ULONG>(c.cbAlign) & 1) != 0           ? 1
+                                                                    : 16;
+  return call::SetProperties{fold(c.cBuffers, 1, 4),
+                             fold(c.cbBuffer, 0, 4096),
+                             align,
+                             fold(c.cbPrefix, 0, 8),
+                             false,
+                             false};
+}
+
+Call ThreadCall(const call::QueryInterface& c) {
+  const bool kept = c.riid == spec::Iid::kIMediaSample || c.riid == spec::Iid::kIMemAllocator ||
+                    c.riid == spec::Iid::kIMemAllocatorCallbackTemp;
+  return call::QueryInterface{kept ? c.riid : spec::Iid::kIUnknown, false};
+}
+
+Call ThreadCall(const call::SetNotify& c) { return c; }
+
+Call ThreadCall(const call::SetActualDataLength& c) {
+  constexpr int32_t kLengths[] = {0, 10, 64, 65, 100, 101, 5000};
+  return call::SetActualDataLength{c.sample % kSlotRange,
+                                   kLengths[static_cast<uint32_t>(c.lLen) % 7]};
+}
+
+Call ThreadCall(const call::SetSyncPoint& c) {
+  return call::SetSyncPoint{c.sample % kSlotRange, c.bIsSyncPoint != 0 ? 1 : 0};
+}
+
+Call ThreadCall(const call::SetTime& c) {
+  call::SetTime out = c;
+  out.sample = c.sample % kSlotRange;
+  return out;
+}
+
+Call ThreadCall(const call::SetMediaType& c) {
+  return call::SetMediaType{c.sample % kSlotRange, c.media_type};
+}
+
+Call ForThread(const Call& in) {
+  return std::visit([](const auto& c) { return ThreadCall(c); }, in);
 }
 
 // An op the prefix may hold: the same vocabulary as a thread list (the
@@ -123,9 +108,9 @@ Op ForThread(const Op& in, int thread) {
 // checker's thread. The client may also let go of a callback there
 // (COM.CALLBACK.CLIENT), so that the threads race a release that notifies it
 // against a SetNotify that destroys it.
-Op ForPrefix(const Op& op) {
-  if (op.kind == OpKind::kCallbackRelease) return spec::MakeCallbackOp(op.kind, op.callback);
-  return ForThread(op, 0);
+Op ForPrefix(const Call& in) {
+  if (spec::Is<call::CallbackRelease>(in)) return spec::MakeOp(in);
+  return spec::MakeOp(ForThread(in));
 }
 
 // A thread-list record's schedule hint (concurrent_input.h): byte 1's bits
@@ -158,13 +143,13 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];
     if (op.thread == 0) {
-      if (in.c.prefix.size() < kMaxPrefix) in.c.prefix.push_back(ForPrefix(op));
+      if (in.c.prefix.size() < kMaxPrefix) in.c.prefix.push_back(ForPrefix(op.call()));
       continue;
     }
     int t = (op.thread - 1) % threads;
     auto& list = in.c.threads[static_cast<size_t>(t)];
     if (list.size() < kMaxPerThread) {
-      list.push_back(ForThread(op, t + 1));
+      list.push_back(spec::MakeOp(ForThread(op.call()), static_cast<uint8_t>(t + 1)));
       in.c.hints[static_cast<size_t>(t)].push_back(HintOf(data, size, 1 + i * kRecordSize));
     }
   }

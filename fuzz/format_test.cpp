@@ -16,6 +16,7 @@
 namespace dsalloc::fuzz {
 namespace {
 
+namespace call = spec::call;
 using props::parallel::ParallelCase;
 using props::parallel::ScheduleHint;
 using spec::Op;
@@ -72,9 +73,12 @@ TEST(FuzzFormat, EncodeInvertsDecode) {
 
 TEST(ConcurrentFormat, HintsSurviveTheRoundTrip) {
   ParallelCase c;
-  c.prefix = {spec::MakeSetProperties(2, 16, 1, 0), spec::MakeSimple(spec::OpKind::kCommit)};
-  c.threads = {{spec::MakeGetBuffer(false), spec::MakeSampleOp(spec::OpKind::kSampleRelease, 0)},
-               {spec::MakeGetBuffer(true), spec::MakeSimple(spec::OpKind::kGetFreeCount)}};
+  c.prefix = {spec::MakeOp(call::SetProperties{2, 16, 1, 0, false, false}),
+              spec::MakeOp(call::Commit{})};
+  c.threads = {
+      {spec::MakeOp(call::GetBuffer{false, false, 0}), spec::MakeOp(call::SampleRelease{0})},
+      {spec::MakeOp(call::GetBuffer{false, false, AM_GBF_NOWAIT}),
+       spec::MakeOp(call::GetFreeCount{false})}};
   c.hints = {{ScheduleHint::kYield, ScheduleHint::kLongSpin},
              {ScheduleHint::kNone, ScheduleHint::kShortSpin}};
   std::vector<uint8_t> bytes = EncodeConcurrent(c);
@@ -86,7 +90,7 @@ TEST(ConcurrentFormat, HintsSurviveTheRoundTrip) {
     ASSERT_EQ(in.c.threads[t].size(), 2u);
     ASSERT_EQ(in.c.hints[t].size(), 2u);
     for (size_t k = 0; k < 2; ++k) {
-      EXPECT_EQ(in.c.threads[t][k].kind, c.threads[t][k].kind);
+      EXPECT_EQ(spec::KindOf(in.c.threads[t][k].call()), spec::KindOf(c.threads[t][k].call()));
       EXPECT_EQ(in.c.hints[t][k], c.hints[t][k]) << "thread " << t << " op " << k;
     }
   }

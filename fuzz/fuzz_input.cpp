@@ -1,17 +1,25 @@
-// fuzz/fuzz_input.cpp: records <-> ops (fuzz_input.h).
+// fuzz/fuzz_input.cpp: records <-> ops (fuzz_input.h). Byte 0 picks the
+// call type (its index in spec::Call, kOpTable order); each call type has one
+// decoder (Read) and one encoder (Write) below, so a call type added without
+// its place in the format is a compile error here.
 
 #include "fuzz_input.h"
 
 #include <algorithm>
+#include <array>
+#include <concepts>
 #include <cstring>
 #include <iterator>
+#include <utility>
+#include <variant>
 
 namespace dsalloc::fuzz {
 namespace {
 
+namespace call = spec::call;
+using spec::Call;
 using spec::Op;
 using spec::OpGroup;
-using spec::OpKind;
 
 // Byte 1.
 constexpr uint8_t kBitNull1 = 1 << 0;
@@ -25,8 +33,14 @@ constexpr uint8_t kBitBool = 1 << 6;
 // (COM.CALLBACK.CLIENT, LIFE.CYCLE): every input written before they came
 // (the seed corpora, the regressions) decodes as it did.
 constexpr uint8_t kBitExtended = 1 << 7;
-constexpr int kFirstExtended = static_cast<int>(OpKind::kCallbackRelease);
+constexpr int kFirstExtended = static_cast<int>(call::CallbackRelease::kKind);
 constexpr int kNumExtended = spec::kNumOpKinds - kFirstExtended;
+// Both moduli are part of the format: a call added to spec::Call changes
+// what byte 0 selects in every record written before it, so it comes with
+// its own way into the selector (and the corpora re-encoded, format_test.cpp
+// updated), not by shifting these.
+static_assert(kFirstExtended == 39 && kNumExtended == 3,
+              "a new call changes the fuzz byte format's selector (fuzz_input.h)");
 // Repeat N without the boolean bit: 1 <= N <= kSmallRepeat.
 constexpr uint32_t kSmallRepeat = 16;
 
@@ -55,7 +69,7 @@ uint16_t PutTime16(REFERENCE_TIME t, bool* exact) {
   return 0;
 }
 
-int32_t Field(const uint8_t* r, int i) {
+int32_t ReadField(const uint8_t* r, int i) {
   uint32_t v = 0;
   for (int k = 3; k >= 0; --k) v = (v << 8) | r[4 + 4 * i + k];
   return static_cast<int32_t>(v);
@@ -66,9 +80,9 @@ void PutField(uint8_t* r, int i, int32_t value) {
   for (int k = 0; k < 4; ++k) r[4 + 4 * i + k] = static_cast<uint8_t>(v >> (8 * k));
 }
 
-int64_t Time(const uint8_t* r, int i) {
-  uint64_t lo = static_cast<uint32_t>(Field(r, i));
-  uint64_t hi = static_cast<uint32_t>(Field(r, i + 1));
+int64_t ReadTime(const uint8_t* r, int i) {
+  uint64_t lo = static_cast<uint32_t>(ReadField(r, i));
+  uint64_t hi = static_cast<uint32_t>(ReadField(r, i + 1));
   return static_cast<int64_t>(lo | (hi << 32));
 }
 
@@ -109,39 +123,363 @@ void CapRequest(ALLOCATOR_PROPERTIES& p) {
   }
 }
 
-bool HasPtr1(OpKind kind) { return !spec::Info(kind).ptr1.empty(); }
-bool HasPtr2(OpKind kind) { return !spec::Info(kind).ptr2.empty(); }
-// The ops whose fault injection the model describes (as props/op_gen.cpp).
-bool TakesOom(const Op& op) {
-  if (op.kind == OpKind::kSetMediaType) return op.value >= 0;
-  return op.kind == OpKind::kCommit || op.kind == OpKind::kGetMediaType ||
-         op.kind == OpKind::kSetProperties2;
+// One record as the decoders read it (the layout in fuzz_input.h).
+class In {
+ public:
+  explicit In(const uint8_t* r) : r_(r) {}
+  bool Null1() const { return (r_[1] & kBitNull1) != 0; }
+  bool Null2() const { return (r_[1] & kBitNull2) != 0; }
+  bool Oom() const { return (r_[1] & kBitOom) != 0; }
+  uint8_t Thread() const { return static_cast<uint8_t>((r_[1] >> kThreadShift) & 3); }
+  bool Blocking() const { return (r_[1] & kBitBlocking) != 0; }
+  bool Bool() const { return (r_[1] & kBitBool) != 0; }
+  uint8_t S() const { return r_[2]; }
+  uint8_t T() const { return r_[3]; }
+  int32_t Field(int i) const { return ReadField(r_, i); }
+  int64_t Time(int i) const { return ReadTime(r_, i); }
+
+ private:
+  const uint8_t* r_;
+};
+
+// One record as the encoders write it: bytes 1-3 gathered here, fields
+// stored at once; *exact (if given) cleared where the format approximates.
+struct Out {
+  uint8_t* r;
+  bool* exact;
+  uint8_t bits = 0;
+  uint8_t s = 0;
+  uint8_t t = 0;
+  void Null1(bool null) { Set(kBitNull1, null); }
+  void Null2(bool null) { Set(kBitNull2, null); }
+  void Blocking(bool on) { Set(kBitBlocking, on); }
+  void Bool(bool on) { Set(kBitBool, on); }
+  void Set(uint8_t bit, bool on) {
+    if (on) bits |= bit;
+  }
+  void Field(int i, int32_t value) { PutField(r, i, value); }
+  void Time(int i, int64_t value) { PutTime(r, i, value); }
+};
+
+template <typename C, typename... Cs>
+concept OneOf = (std::same_as<C, Cs> || ...);
+
+// A call that declares no arguments (calls.h: empty Fields()) has nothing in
+// the record beyond its selector and target: the one place the format has
+// nothing to say about a call. Every other call needs its Read and Write.
+template <typename C>
+concept NoArguments = std::tuple_size_v<decltype(C::Fields())>
+== 0;
+
+// --- decoders: what the record says beyond the call's target (DecodeAs
+// reads a sample call's `sample` and a callback call's `callback` from s) --
+
+template <NoArguments C>
+void Read(const In&, C&) {}
+
+void Read(const In& in, call::SetProperties& c) {
+  ALLOCATOR_PROPERTIES p = {in.Field(0), in.Field(1), in.Field(2), in.Field(3)};
+  CapRequest(p);
+  c.cBuffers = p.cBuffers;
+  c.cbBuffer = p.cbBuffer;
+  c.cbAlign = p.cbAlign;
+  c.cbPrefix = p.cbPrefix;
+  c.null_pRequest = in.Null1();
+  c.null_pActual = in.Null2();
+}
+
+void Read(const In& in, call::GetProperties& c) { c.null_pProps = in.Null1(); }
+
+void Read(const In& in, call::GetBuffer& c) {
+  c.dwFlags = static_cast<DWORD>(in.Field(0)) & ~static_cast<DWORD>(AM_GBF_NOWAIT);
+  if (!in.Blocking()) c.dwFlags |= AM_GBF_NOWAIT;
+  c.times = in.Bool();
+  c.null_ppBuffer = in.Null1();
+}
+
+void Read(const In& in, call::ReleaseBuffer& c) {
+  switch (in.T() % 4) {
+    case 2:
+      c.pBuffer = spec::BufferArg::kNull;
+      break;
+    case 3:
+      c.pBuffer = spec::BufferArg::kForeign;
+      break;
+    default:
+      c.sample = in.S() % kSampleRange;
+  }
+}
+
+void Read(const In& in, call::SetNotify& c) {
+  c.callback = static_cast<int8_t>(in.S() % (spec::kNumCallbacks + 1) - 1);
+}
+
+void Read(const In& in, call::GetFreeCount& c) { c.null_plBuffersFree = in.Null1(); }
+
+template <OneOf<call::QueryInterface, call::SampleQueryInterface> C>
+void Read(const In& in, C& c) {
+  c.riid = static_cast<spec::Iid>(in.T() % spec::kNumIids);
+  c.null_ppv = in.Null1();
+}
+
+void Read(const In& in, call::SetReaction& c) {
+  c.reaction = static_cast<spec::Reaction>(in.T() % spec::kNumReactions);
+  if (c.reaction == spec::Reaction::kSetNotifyOther) {
+    c.arg = Fold(in.Field(0), spec::kNumCallbacks);
+  } else if (c.reaction == spec::Reaction::kReleaseSample) {
+    c.arg = Fold(in.Field(0), kSampleRange);
+  }
+  c.persistent = in.Bool();
+}
+
+void Read(const In& in, call::GetPointer& c) { c.null_ppBuffer = in.Null1(); }
+
+template <OneOf<call::GetTime, call::GetMediaTime> C>
+void Read(const In& in, C& c) {
+  c.null_pTimeStart = in.Null1();
+  c.null_pTimeEnd = in.Null2();
+}
+
+template <OneOf<call::SetTime, call::SetMediaTime> C>
+void Read(const In& in, C& c) {
+  c.null_pTimeStart = in.Null1();
+  c.null_pTimeEnd = in.Null2();
+  if (!c.null_pTimeStart) c.tStart = in.Time(0);
+  if (!c.null_pTimeEnd) c.tEnd = in.Time(2);
+}
+
+void Read(const In& in, call::SetSyncPoint& c) { c.bIsSyncPoint = in.Field(0); }
+void Read(const In& in, call::SetPreroll& c) { c.bIsPreroll = in.Field(0); }
+void Read(const In& in, call::SetDiscontinuity& c) { c.bDiscontinuity = in.Field(0); }
+void Read(const In& in, call::SetActualDataLength& c) { c.lLen = in.Field(0); }
+void Read(const In& in, call::GetMediaType& c) { c.null_ppMediaType = in.Null1(); }
+
+void Read(const In& in, call::SetMediaType& c) {
+  c.media_type = in.T() % (spec::kNumMediaTypes + 1) - 1;
+}
+
+void Read(const In& in, call::GetProperties2& c) {
+  c.cbProperties = static_cast<DWORD>(in.Field(0));
+  c.null_pbProperties = in.Null1();
+}
+
+void Read(const In& in, call::SetProperties2& c) {
+  c.cbProperties = static_cast<DWORD>(in.Field(0));
+  spec::Sample2Image& im = c.image;
+  im.cbData = static_cast<DWORD>(in.Field(1));
+  im.dwTypeSpecificFlags = static_cast<DWORD>(in.Field(2));
+  im.dwSampleFlags = static_cast<DWORD>(in.Field(3));
+  im.lActual = in.Field(4);
+  im.cbBuffer = in.Field(5);
+  uint32_t times = static_cast<uint32_t>(in.Field(6));
+  im.tStart = Time16(static_cast<uint16_t>(times));
+  im.tStop = Time16(static_cast<uint16_t>(times >> 16));
+  const uint8_t t = in.T();
+  im.media_type = static_cast<int8_t>(t % (spec::kNumMediaTypes + 1) - 1);
+  im.pbBuffer = static_cast<spec::BufferPtr>(((t >> 2) & 3) % 3);
+  im.dwStreamId = t >> 4;
+  c.null_pbProperties = in.Null1();
+}
+
+void Read(const In& in, call::DllGetClassObject& c) {
+  c.rclsid = (in.T() & 1) ? spec::Clsid::kOther : spec::Clsid::kMemoryAllocator;
+  c.riid = static_cast<spec::Iid>(in.S() % spec::kNumIids);
+  c.null_ppv = in.Null1();
+}
+
+void Read(const In& in, call::CreateInstance& c) {
+  c.riid = static_cast<spec::Iid>(in.S() % spec::kNumIids);
+  c.outer = in.Bool();
+  c.null_ppv = in.Null1();
+}
+
+void Read(const In& in, call::LockServer& c) { c.fLock = in.Field(0); }
+
+void Read(const In& in, call::Repeat& c) {
+  // A few rounds unless the boolean bit asks for up to kMaxRepeat.
+  uint32_t range = in.Bool() ? spec::kMaxRepeat : kSmallRepeat;
+  c.count = 1 + static_cast<int32_t>(static_cast<uint32_t>(in.Field(0)) % range);
+}
+
+// --- encoders: the inverse of each decoder (EncodeAs writes the selector,
+// the target, the thread and the oom bit) --------------------------------
+
+template <NoArguments C>
+void Write(const C&, Out&) {}
+
+void Write(const call::SetProperties& c, Out& out) {
+  out.Field(0, c.cBuffers);
+  out.Field(1, c.cbBuffer);
+  out.Field(2, c.cbAlign);
+  out.Field(3, c.cbPrefix);
+  out.Null1(c.null_pRequest);
+  out.Null2(c.null_pActual);
+}
+
+void Write(const call::GetProperties& c, Out& out) { out.Null1(c.null_pProps); }
+
+void Write(const call::GetBuffer& c, Out& out) {
+  out.Field(0, static_cast<int32_t>(c.dwFlags & ~static_cast<DWORD>(AM_GBF_NOWAIT)));
+  out.Blocking(!c.NoWait());
+  out.Bool(c.times);
+  out.Null1(c.null_ppBuffer);
+}
+
+void Write(const call::ReleaseBuffer& c, Out& out) {
+  out.s = static_cast<uint8_t>(c.sample);
+  out.t = c.pBuffer == spec::BufferArg::kNull ? 2 : c.pBuffer == spec::BufferArg::kForeign ? 3 : 0;
+}
+
+void Write(const call::SetNotify& c, Out& out) { out.s = static_cast<uint8_t>(c.callback + 1); }
+void Write(const call::GetFreeCount& c, Out& out) { out.Null1(c.null_plBuffersFree); }
+
+template <OneOf<call::QueryInterface, call::SampleQueryInterface> C>
+void Write(const C& c, Out& out) {
+  out.t = static_cast<uint8_t>(c.riid);
+  out.Null1(c.null_ppv);
+}
+
+void Write(const call::SetReaction& c, Out& out) {
+  out.t = static_cast<uint8_t>(c.reaction);
+  out.Field(0, c.arg);
+  out.Bool(c.persistent);
+}
+
+void Write(const call::GetPointer& c, Out& out) { out.Null1(c.null_ppBuffer); }
+
+template <OneOf<call::GetTime, call::GetMediaTime> C>
+void Write(const C& c, Out& out) {
+  out.Null1(c.null_pTimeStart);
+  out.Null2(c.null_pTimeEnd);
+}
+
+template <OneOf<call::SetTime, call::SetMediaTime> C>
+void Write(const C& c, Out& out) {
+  out.Time(0, c.tStart);
+  out.Time(2, c.tEnd);
+  out.Null1(c.null_pTimeStart);
+  out.Null2(c.null_pTimeEnd);
+}
+
+void Write(const call::SetSyncPoint& c, Out& out) { out.Field(0, c.bIsSyncPoint); }
+void Write(const call::SetPreroll& c, Out& out) { out.Field(0, c.bIsPreroll); }
+void Write(const call::SetDiscontinuity& c, Out& out) { out.Field(0, c.bDiscontinuity); }
+void Write(const call::SetActualDataLength& c, Out& out) { out.Field(0, c.lLen); }
+void Write(const call::GetMediaType& c, Out& out) { out.Null1(c.null_ppMediaType); }
+void Write(const call::SetMediaType& c, Out& out) {
+  out.t = static_cast<uint8_t>(c.media_type + 1);
+}
+
+void Write(const call::GetProperties2& c, Out& out) {
+  out.Field(0, static_cast<int32_t>(c.cbProperties));
+  out.Null1(c.null_pbProperties);
+}
+
+void Write(const call::SetProperties2& c, Out& out) {
+  const spec::Sample2Image& im = c.image;
+  out.Field(0, static_cast<int32_t>(c.cbProperties));
+  out.Field(1, static_cast<int32_t>(im.cbData));
+  out.Field(2, static_cast<int32_t>(im.dwTypeSpecificFlags));
+  out.Field(3, static_cast<int32_t>(im.dwSampleFlags));
+  out.Field(4, im.lActual);
+  out.Field(5, im.cbBuffer);
+  uint32_t times =
+      PutTime16(im.tStart, out.exact) | (uint32_t{PutTime16(im.tStop, out.exact)} << 16);
+  out.Field(6, static_cast<int32_t>(times));
+  out.t = static_cast<uint8_t>((im.media_type + 1) | (static_cast<int>(im.pbBuffer) << 2) |
+                               ((im.dwStreamId & 15) << 4));
+  out.Null1(c.null_pbProperties);
+}
+
+void Write(const call::DllGetClassObject& c, Out& out) {
+  out.s = static_cast<uint8_t>(c.riid);
+  out.t = c.rclsid == spec::Clsid::kOther ? 1 : 0;
+  out.Null1(c.null_ppv);
+}
+
+void Write(const call::CreateInstance& c, Out& out) {
+  out.s = static_cast<uint8_t>(c.riid);
+  out.Bool(c.outer);
+  out.Null1(c.null_ppv);
+}
+
+void Write(const call::LockServer& c, Out& out) { out.Field(0, c.fLock); }
+
+void Write(const call::Repeat& c, Out& out) {
+  out.Field(0, c.count - 1);
+  out.Bool(c.count > static_cast<int32_t>(kSmallRepeat));
+}
+
+// --- the record as a whole -------------------------------------------------
+
+// The calls whose fault injection the model describes (as props/op_gen.cpp);
+// for the others the oom bit means nothing.
+template <typename C>
+bool TakesOom(const C&) {
+  return OneOf<C, call::Commit, call::GetMediaType, call::SetProperties2>;
+}
+bool TakesOom(const call::SetMediaType& c) { return c.media_type >= 0; }
+
+template <typename C>
+Op DecodeAs(const In& in) {
+  C c{};
+  if constexpr (spec::SampleCall<C>) c.sample = in.S() % kSampleRange;
+  if constexpr (spec::CallbackCall<C>) {
+    c.callback = static_cast<int8_t>(in.S() % spec::kNumCallbacks);
+  }
+  Read(in, c);
+  // "Repeat N {" and "}" are the checker's control flow, on no client thread.
+  const uint8_t thread = spec::GroupOf(C::kKind) == OpGroup::kControl ? 0 : in.Thread();
+  return spec::MakeOp(c, thread, TakesOom(c) && in.Oom());
+}
+
+// Byte 0 (and the extended bit) -> the decoder of Call's alternative of that
+// index (calls.h keeps Call in OpKind order).
+using DecodeFn = Op (*)(const In&);
+template <size_t... I>
+constexpr std::array<DecodeFn, sizeof...(I)> MakeDecoders(std::index_sequence<I...>) {
+  return {&DecodeAs<std::variant_alternative_t<I, Call>>...};
+}
+constexpr auto kDecoders = MakeDecoders(std::make_index_sequence<std::variant_size_v<Call>>());
+
+template <typename C>
+void EncodeAs(const C& c, Out& out) {
+  constexpr int kIndex = static_cast<int>(C::kKind);
+  out.r[0] = static_cast<uint8_t>(kIndex >= kFirstExtended ? kIndex - kFirstExtended : kIndex);
+  out.Set(kBitExtended, kIndex >= kFirstExtended);
+  if constexpr (spec::SampleCall<C>) out.s = static_cast<uint8_t>(c.sample);
+  if constexpr (spec::CallbackCall<C>) out.s = static_cast<uint8_t>(c.callback);
+  Write(c, out);
 }
 
 void CapRepeats(std::vector<Op>& ops) {
   struct Block {
     size_t at;      // index of its "Repeat"
     size_t length;  // API ops in it
+    int32_t count;  // its N
   };
   std::vector<Block> blocks;
   size_t once = 0;  // ops run if every block ran once
   int depth = 0;    // 0: outside a block; > 1: inside an ignored inner one
   for (size_t i = 0; i < ops.size(); ++i) {
-    if (spec::GroupOf(ops[i].kind) != OpGroup::kControl) {
+    const Call c = ops[i].call();
+    if (spec::GroupOf(spec::KindOf(c)) != OpGroup::kControl) {
       ++once;
       if (depth > 0) ++blocks.back().length;
-    } else if (ops[i].kind == OpKind::kRepeat) {
-      if (depth++ == 0) blocks.push_back({i, 0});
+    } else if (const auto* repeat = std::get_if<call::Repeat>(&c)) {
+      if (depth++ == 0) blocks.push_back({i, 0, repeat->count});
     } else if (depth > 0) {
       --depth;
     }
   }
   size_t left = kMaxRunOps > once ? kMaxRunOps - once : 0;
   for (const Block& b : blocks) {
-    Op& repeat = ops[b.at];
     size_t extra = b.length == 0 ? 0 : left / b.length;  // rounds beyond the first
-    size_t rounds = std::min<size_t>(static_cast<size_t>(repeat.value), 1 + extra);
-    if (b.length > 0) repeat.value = static_cast<int32_t>(rounds);
+    size_t rounds = std::min<size_t>(static_cast<size_t>(b.count), 1 + extra);
+    if (b.length > 0) {
+      Op& repeat = ops[b.at];
+      repeat = spec::MakeOp(call::Repeat{static_cast<int32_t>(rounds)}, repeat.thread, repeat.oom);
+    }
     left -= (rounds - 1) * b.length;
   }
 }
@@ -149,134 +487,9 @@ void CapRepeats(std::vector<Op>& ops) {
 }  // namespace
 
 Op DecodeRecord(const uint8_t* r) {
-  Op op;
-  const uint8_t bits = r[1];
-  op.kind = (bits & kBitExtended) ? static_cast<OpKind>(kFirstExtended + r[0] % kNumExtended)
-                                  : static_cast<OpKind>(r[0] % kFirstExtended);
-  const uint8_t s = r[2];
-  const uint8_t t = r[3];
-  op.thread = (bits >> kThreadShift) & 3;
-  if (spec::IsSampleOp(op.kind)) op.sample = s % kSampleRange;
-  switch (op.kind) {
-    case OpKind::kSetProperties:
-      op.props = {Field(r, 0), Field(r, 1), Field(r, 2), Field(r, 3)};
-      CapRequest(op.props);
-      break;
-    case OpKind::kGetBuffer:
-      op.flags = static_cast<DWORD>(Field(r, 0)) & ~static_cast<DWORD>(AM_GBF_NOWAIT);
-      if (!(bits & kBitBlocking)) op.flags |= AM_GBF_NOWAIT;
-      op.times = (bits & kBitBool) != 0;
-      break;
-    case OpKind::kReleaseBuffer:
-      switch (t % 4) {
-        case 2:
-          op.buffer_arg = spec::BufferArg::kNull;
-          break;
-        case 3:
-          op.buffer_arg = spec::BufferArg::kForeign;
-          break;
-        default:
-          op.sample = s % kSampleRange;
-      }
-      break;
-    case OpKind::kSetNotify:
-      op.callback = static_cast<int8_t>(s % (spec::kNumCallbacks + 1) - 1);
-      break;
-    case OpKind::kCallbackRelease:
-    case OpKind::kCallbackHoldAllocator:
-    case OpKind::kCallbackReleaseAllocator:
-      op.callback = static_cast<int8_t>(s % spec::kNumCallbacks);
-      break;
-    case OpKind::kQueryInterface:
-    case OpKind::kSampleQueryInterface:
-      op.iid = static_cast<spec::Iid>(t % spec::kNumIids);
-      break;
-    case OpKind::kSetReaction:
-      op.callback = static_cast<int8_t>(s % spec::kNumCallbacks);
-      op.reaction = static_cast<spec::Reaction>(t % spec::kNumReactions);
-      if (op.reaction == spec::Reaction::kSetNotifyOther) {
-        op.arg = Fold(Field(r, 0), spec::kNumCallbacks);
-      } else if (op.reaction == spec::Reaction::kReleaseSample) {
-        op.arg = Fold(Field(r, 0), kSampleRange);
-      }
-      op.persistent = (bits & kBitBool) != 0;
-      break;
-    case OpKind::kSetTime:
-    case OpKind::kSetMediaTime:
-      if (!(bits & kBitNull1)) op.t0 = Time(r, 0);
-      if (!(bits & kBitNull2)) op.t1 = Time(r, 2);
-      break;
-    case OpKind::kSetSyncPoint:
-    case OpKind::kSetPreroll:
-    case OpKind::kSetDiscontinuity:
-    case OpKind::kSetActualDataLength:
-    case OpKind::kLockServer:
-      op.value = Field(r, 0);
-      break;
-    case OpKind::kSetMediaType:
-      op.value = t % (spec::kNumMediaTypes + 1) - 1;
-      break;
-    case OpKind::kGetProperties2:
-      op.cb = static_cast<DWORD>(Field(r, 0));
-      break;
-    case OpKind::kSetProperties2: {
-      op.cb = static_cast<DWORD>(Field(r, 0));
-      spec::Sample2Image& im = op.image;
-      im.cbData = static_cast<DWORD>(Field(r, 1));
-      im.dwTypeSpecificFlags = static_cast<DWORD>(Field(r, 2));
-      im.dwSampleFlags = static_cast<DWORD>(Field(r, 3));
-      im.lActual = Field(r, 4);
-      im.cbBuffer = Field(r, 5);
-      uint32_t times = static_cast<uint32_t>(Field(r, 6));
-      im.tStart = Time16(static_cast<uint16_t>(times));
-      im.tStop = Time16(static_cast<uint16_t>(times >> 16));
-      im.media_type = static_cast<int8_t>(t % (spec::kNumMediaTypes + 1) - 1);
-      im.pbBuffer = static_cast<spec::BufferPtr>(((t >> 2) & 3) % 3);
-      im.dwStreamId = t >> 4;
-      break;
-    }
-    case OpKind::kDllGetClassObject:
-      op.clsid = (t & 1) ? spec::Clsid::kOther : spec::Clsid::kMemoryAllocator;
-      op.iid = static_cast<spec::Iid>(s % spec::kNumIids);
-      break;
-    case OpKind::kCreateInstance:
-      op.iid = static_cast<spec::Iid>(s % spec::kNumIids);
-      op.outer = (bits & kBitBool) != 0;
-      break;
-    case OpKind::kRepeat: {
-      // A few rounds unless the boolean bit asks for up to kMaxRepeat.
-      uint32_t range = (bits & kBitBool) ? spec::kMaxRepeat : kSmallRepeat;
-      op.value = 1 + static_cast<int32_t>(static_cast<uint32_t>(Field(r, 0)) % range);
-      op.thread = 0;
-      break;
-    }
-    case OpKind::kRepeatEnd:
-      op.thread = 0;
-      break;
-    case OpKind::kGetProperties:
-    case OpKind::kCommit:
-    case OpKind::kDecommit:
-    case OpKind::kGetFreeCount:
-    case OpKind::kAddRef:
-    case OpKind::kRelease:
-    case OpKind::kSampleAddRef:
-    case OpKind::kSampleRelease:
-    case OpKind::kGetPointer:
-    case OpKind::kGetSize:
-    case OpKind::kGetTime:
-    case OpKind::kIsSyncPoint:
-    case OpKind::kIsPreroll:
-    case OpKind::kIsDiscontinuity:
-    case OpKind::kGetActualDataLength:
-    case OpKind::kGetMediaType:
-    case OpKind::kGetMediaTime:
-    case OpKind::kDllCanUnloadNow:
-      break;  // no arguments beyond the pointer bits
-  }
-  if (HasPtr1(op.kind)) op.null_ptr1 = (bits & kBitNull1) != 0;
-  if (HasPtr2(op.kind)) op.null_ptr2 = (bits & kBitNull2) != 0;
-  if (TakesOom(op)) op.oom = (bits & kBitOom) != 0;
-  return op;
+  const int index =
+      (r[1] & kBitExtended) ? kFirstExtended + r[0] % kNumExtended : r[0] % kFirstExtended;
+  return kDecoders[static_cast<size_t>(index)](In(r));
 }
 
 std::vector<Op> Decode(const uint8_t* data, size_t size) {
@@ -292,119 +505,13 @@ std::vector<Op> Decode(const uint8_t* data, size_t size) {
 
 void EncodeRecord(const Op& op, uint8_t* r, bool* exact) {
   std::memset(r, 0, kRecordSize);
-  const int kind = static_cast<int>(op.kind);
-  r[0] = static_cast<uint8_t>(kind >= kFirstExtended ? kind - kFirstExtended : kind);
-  uint8_t bits = static_cast<uint8_t>((op.thread & 3) << kThreadShift);
-  if (kind >= kFirstExtended) bits |= kBitExtended;
-  if (op.null_ptr1) bits |= kBitNull1;
-  if (op.null_ptr2) bits |= kBitNull2;
-  if (op.oom) bits |= kBitOom;
-  uint8_t s = static_cast<uint8_t>(op.sample);
-  uint8_t t = 0;
-  switch (op.kind) {
-    case OpKind::kSetProperties:
-      PutField(r, 0, op.props.cBuffers);
-      PutField(r, 1, op.props.cbBuffer);
-      PutField(r, 2, op.props.cbAlign);
-      PutField(r, 3, op.props.cbPrefix);
-      break;
-    case OpKind::kGetBuffer:
-      PutField(r, 0, static_cast<int32_t>(op.flags & ~static_cast<DWORD>(AM_GBF_NOWAIT)));
-      if (!(op.flags & AM_GBF_NOWAIT)) bits |= kBitBlocking;
-      if (op.times) bits |= kBitBool;
-      break;
-    case OpKind::kReleaseBuffer:
-      t = op.buffer_arg == spec::BufferArg::kNull      ? 2
-          : op.buffer_arg == spec::BufferArg::kForeign ? 3
-                                                       : 0;
-      break;
-    case OpKind::kSetNotify:
-      s = static_cast<uint8_t>(op.callback + 1);
-      break;
-    case OpKind::kCallbackRelease:
-    case OpKind::kCallbackHoldAllocator:
-    case OpKind::kCallbackReleaseAllocator:
-      s = static_cast<uint8_t>(op.callback);
-      break;
-    case OpKind::kQueryInterface:
-    case OpKind::kSampleQueryInterface:
-      t = static_cast<uint8_t>(op.iid);
-      break;
-    case OpKind::kSetReaction:
-      s = static_cast<uint8_t>(op.callback);
-      t = static_cast<uint8_t>(op.reaction);
-      PutField(r, 0, op.arg);
-      if (op.persistent) bits |= kBitBool;
-      break;
-    case OpKind::kSetTime:
-    case OpKind::kSetMediaTime:
-      PutTime(r, 0, op.t0);
-      PutTime(r, 2, op.t1);
-      break;
-    case OpKind::kSetSyncPoint:
-    case OpKind::kSetPreroll:
-    case OpKind::kSetDiscontinuity:
-    case OpKind::kSetActualDataLength:
-    case OpKind::kLockServer:
-      PutField(r, 0, op.value);
-      break;
-    case OpKind::kSetMediaType:
-      t = static_cast<uint8_t>(op.value + 1);
-      break;
-    case OpKind::kGetProperties2:
-      PutField(r, 0, static_cast<int32_t>(op.cb));
-      break;
-    case OpKind::kSetProperties2: {
-      const spec::Sample2Image& im = op.image;
-      PutField(r, 0, static_cast<int32_t>(op.cb));
-      PutField(r, 1, static_cast<int32_t>(im.cbData));
-      PutField(r, 2, static_cast<int32_t>(im.dwTypeSpecificFlags));
-      PutField(r, 3, static_cast<int32_t>(im.dwSampleFlags));
-      PutField(r, 4, im.lActual);
-      PutField(r, 5, im.cbBuffer);
-      uint32_t times = PutTime16(im.tStart, exact) | (uint32_t{PutTime16(im.tStop, exact)} << 16);
-      PutField(r, 6, static_cast<int32_t>(times));
-      t = static_cast<uint8_t>((im.media_type + 1) | (static_cast<int>(im.pbBuffer) << 2) |
-                               ((im.dwStreamId & 15) << 4));
-      break;
-    }
-    case OpKind::kDllGetClassObject:
-      s = static_cast<uint8_t>(op.iid);
-      t = op.clsid == spec::Clsid::kOther ? 1 : 0;
-      break;
-    case OpKind::kCreateInstance:
-      s = static_cast<uint8_t>(op.iid);
-      if (op.outer) bits |= kBitBool;
-      break;
-    case OpKind::kRepeat:
-      PutField(r, 0, op.value - 1);
-      if (op.value > static_cast<int32_t>(kSmallRepeat)) bits |= kBitBool;
-      break;
-    case OpKind::kRepeatEnd:
-      break;
-    case OpKind::kGetProperties:
-    case OpKind::kCommit:
-    case OpKind::kDecommit:
-    case OpKind::kGetFreeCount:
-    case OpKind::kAddRef:
-    case OpKind::kRelease:
-    case OpKind::kSampleAddRef:
-    case OpKind::kSampleRelease:
-    case OpKind::kGetPointer:
-    case OpKind::kGetSize:
-    case OpKind::kGetTime:
-    case OpKind::kIsSyncPoint:
-    case OpKind::kIsPreroll:
-    case OpKind::kIsDiscontinuity:
-    case OpKind::kGetActualDataLength:
-    case OpKind::kGetMediaType:
-    case OpKind::kGetMediaTime:
-    case OpKind::kDllCanUnloadNow:
-      break;
-  }
-  r[1] = bits;
-  r[2] = s;
-  r[3] = t;
+  Out out{r, exact};
+  out.bits = static_cast<uint8_t>((op.thread & 3) << kThreadShift);
+  out.Set(kBitOom, op.oom);
+  std::visit([&](const auto& c) { EncodeAs(c, out); }, op.call());
+  r[1] = out.bits;
+  r[2] = out.s;
+  r[3] = out.t;
   if (exact != nullptr && !(DecodeRecord(r) == op)) *exact = false;
 }
 
