@@ -31,13 +31,12 @@ inline int32_t* SampleArg(spec::Call& call) {
 
 // The call's `sample`; empty for a call on no sample.
 inline std::optional<int32_t> SampleOf(const spec::Call& call) {
-  return std::visit(spec::Overloaded{
-                        []<spec::SampleCall C>(const C& c) -> std::optional<int32_t> {
-                          return c.sample;
-                        },
-                        [](const auto&) -> std::optional<int32_t> { return {}; },  // none
-                    },
-                    call);
+  return std::visit(
+      spec::Overloaded{
+          []<spec::SampleCall C>(const C& c) -> std::optional<int32_t> { return c.sample; },
+          [](const auto&) -> std::optional<int32_t> { return {}; },  // none
+      },
+      call);
 }
 
 }  // namespace dsalloc::props::parallel
