@@ -11,8 +11,8 @@
 namespace dsalloc::props {
 namespace {
 
+namespace call = spec::call;
 using spec::Op;
-using spec::OpKind;
 
 constexpr DWORD kSample2Size = sizeof(AM_SAMPLE2_PROPERTIES);
 
@@ -73,19 +73,19 @@ bool Waiting(const spec::State& s, uint8_t thread) {
 }
 
 Op DrawGetBuffer(Choices& c, const spec::State& s) {
-  Op op;
-  op.kind = OpKind::kGetBuffer;
+  call::GetBuffer get;
+  uint8_t thread = 0;
   // Ignored flag bits (ALLOC.GETBUFFER.FLAGS) and times, now and then.
   if (c.OneIn(4)) {
-    op.flags = c.Element<DWORD>(
+    get.dwFlags = c.Element<DWORD>(
         {AM_GBF_PREVFRAMESKIPPED, AM_GBF_NOTASYNCPOINT, AM_GBF_NODDSURFACELOCK, 0x80000000u});
   }
-  op.times = c.OneIn(4);
-  op.null_ptr1 = c.OneIn(20);
+  get.times = c.OneIn(4);
+  get.null_ppBuffer = c.OneIn(20);
   bool wont_block_caller = s.state != spec::AllocState::kCommitted || !s.free_list.empty();
   int mode = c.InRange(0, 2);
   if (mode == 0 || (mode == 1 && !wont_block_caller)) {
-    op.flags |= AM_GBF_NOWAIT;
+    get.dwFlags |= AM_GBF_NOWAIT;
   } else if (mode == 2) {
     // A blocking call on a client thread that is free to block
     // (ALLOC.GETBUFFER.WAIT); the driver runs it on a worker.
@@ -94,30 +94,29 @@ Op DrawGetBuffer(Choices& c, const spec::State& s) {
       if (!Waiting(s, t)) idle.push_back(t);
     }
     if (idle.empty()) {
-      op.flags |= AM_GBF_NOWAIT;
+      get.dwFlags |= AM_GBF_NOWAIT;
     } else {
-      op.thread = c.ElementOf(idle);
+      thread = c.ElementOf(idle);
     }
   }
-  return op;
+  return spec::MakeOp(get, thread);
 }
 
 Op DrawReaction(Choices& c, const spec::State&) {
-  Op op;
-  op.kind = OpKind::kSetReaction;
-  op.callback = c.InRange<int8_t>(0, spec::kNumCallbacks - 1);
-  op.reaction = c.Element<spec::Reaction>(
+  call::SetReaction r;
+  r.callback = c.InRange<int8_t>(0, spec::kNumCallbacks - 1);
+  r.reaction = c.Element<spec::Reaction>(
       {spec::Reaction::kNone, spec::Reaction::kGetFreeCount, spec::Reaction::kGetBufferNoWait,
        spec::Reaction::kSetNotifyNull, spec::Reaction::kSetNotifyOther,
        spec::Reaction::kSetNotifySelf, spec::Reaction::kReleaseSample, spec::Reaction::kCommit,
        spec::Reaction::kDecommit});
-  if (op.reaction == spec::Reaction::kSetNotifyOther) {
-    op.arg = c.InRange(0, spec::kNumCallbacks - 1);
-  } else if (op.reaction == spec::Reaction::kReleaseSample) {
-    op.arg = c.InRange(0, 3);
+  if (r.reaction == spec::Reaction::kSetNotifyOther) {
+    r.arg = c.InRange(0, spec::kNumCallbacks - 1);
+  } else if (r.reaction == spec::Reaction::kReleaseSample) {
+    r.arg = c.InRange(0, 3);
   }
-  op.persistent = c.OneIn(4);
-  return op;
+  r.persistent = c.OneIn(4);
+  return spec::MakeOp(r);
 }
 
 spec::Iid DrawIid(Choices& c) {
@@ -134,21 +133,102 @@ int64_t DrawTime(Choices& c) {
              : c.Element<int64_t>({INT64_MIN, INT64_MAX, int64_t{1} << 32, (int64_t{1} << 31) + 7});
 }
 
+// --- the methods of a held sample (DrawSampleOp) ----------------------------
+// Each draws the arguments of one call on `sample`; `rare_null` is the
+// NULL out-pointer DrawSampleOp drew for whichever call takes one.
+using SampleDraw = Op (*)(Choices& c, const spec::State& s, int32_t sample, bool rare_null);
+
+// A call whose only argument is its sample.
+template <typename C>
+Op DrawPlain(Choices&, const spec::State&, int32_t sample, bool) {
+  return spec::MakeOp(C{sample});
+}
+
+Op DrawSampleQueryInterface(Choices& c, const spec::State&, int32_t sample, bool rare_null) {
+  call::SampleQueryInterface qi{sample};
+  qi.riid = DrawIid(c);
+  qi.null_ppv = rare_null;
+  return spec::MakeOp(qi);
+}
+
+Op DrawGetPointer(Choices&, const spec::State&, int32_t sample, bool rare_null) {
+  return spec::MakeOp(call::GetPointer{sample, rare_null});
+}
+
+// GetTime, GetMediaTime: either out-pointer may be NULL.
+template <typename C>
+Op DrawGetTimes(Choices& c, const spec::State&, int32_t sample, bool rare_null) {
+  C get{sample};
+  get.null_pTimeStart = rare_null;
+  get.null_pTimeEnd = c.OneIn(15);
+  return spec::MakeOp(get);
+}
+
+// SetTime, SetMediaTime: NULL start or end now and then, times near zero or
+// at the edges of 64 bits.
+template <typename C>
+Op DrawSetTimes(Choices& c, const spec::State&, int32_t sample, bool) {
+  C set{sample};
+  set.null_pTimeStart = c.OneIn(5);
+  set.null_pTimeEnd = c.OneIn(4);
+  if (!set.null_pTimeStart) set.tStart = DrawTime(c);
+  if (!set.null_pTimeEnd) set.tEnd = DrawTime(c);
+  return spec::MakeOp(set);
+}
+
+// SetSyncPoint, SetPreroll, SetDiscontinuity: a BOOL, any value.
+template <typename C, int32_t C::*kFlag>
+Op DrawSetFlag(Choices& c, const spec::State&, int32_t sample, bool) {
+  C set{sample};
+  set.*kFlag = c.Element<int32_t>({0, 1, 1, -1, 42});
+  return spec::MakeOp(set);
+}
+
+Op DrawSetActualDataLength(Choices& c, const spec::State& s, int32_t sample, bool) {
+  call::SetActualDataLength set{sample};
+  set.lLen = c.Pick({4, 1}) == 0 ? c.InRange<int32_t>(0, s.props.cbBuffer)
+                                 : c.Element<int32_t>({-1, s.props.cbBuffer + 1, INT_MAX, INT_MIN});
+  return spec::MakeOp(set);
+}
+
+Op DrawGetMediaType(Choices& c, const spec::State&, int32_t sample, bool rare_null) {
+  call::GetMediaType get{sample, rare_null};
+  const bool oom = c.OneIn(10);
+  return spec::MakeOp(get, 0, oom);
+}
+
+Op DrawSetMediaType(Choices& c, const spec::State&, int32_t sample, bool) {
+  call::SetMediaType set{sample};
+  set.media_type = c.InRange<int32_t>(-1, spec::kNumMediaTypes - 1);
+  const bool oom = set.media_type >= 0 && c.OneIn(10);
+  return spec::MakeOp(set, 0, oom);
+}
+
+Op DrawGetProperties2(Choices& c, const spec::State&, int32_t sample, bool rare_null) {
+  call::GetProperties2 get{sample};
+  get.cbProperties =
+      c.Element<DWORD>({0, 4, 12, 16, 36, 48, kSample2Size, kSample2Size, kSample2Size + 8});
+  get.null_pbProperties = rare_null;
+  return spec::MakeOp(get);
+}
+
 // IMediaSample2::SetProperties payload: usually a plausible image, with one
 // field made hostile now and then (SAMPLE2.SETPROPS.*).
-void FillSetProperties2(Choices& c, const spec::State& s, const spec::SampleState& x, Op& op) {
+Op DrawSetProperties2(Choices& c, const spec::State& s, int32_t sample, bool) {
+  call::SetProperties2 set;
+  set.sample = sample;
   switch (c.Pick({3, 2, 1})) {
     case 0:
-      op.cb = kSample2Size;
+      set.cbProperties = kSample2Size;
       break;
     case 1:
-      op.cb = c.Element<DWORD>({0, 4, 8, 12, 16, 24, 32, 36, 48, 56, 64});
+      set.cbProperties = c.Element<DWORD>({0, 4, 8, 12, 16, 24, 32, 36, 48, 56, 64});
       break;
     default:
-      op.cb = c.Element<DWORD>({kSample2Size + 1, 1000});
+      set.cbProperties = c.Element<DWORD>({kSample2Size + 1, 1000});
       break;
   }
-  spec::Sample2Image& im = op.image;
+  spec::Sample2Image& im = set.image;
   im.cbData = c.Pick({4, 1}) == 0 ? kSample2Size : c.Element<DWORD>({0, 16, 1000});
   im.dwTypeSpecificFlags = c.Element<DWORD>({0, 0, 1, 0xFFFFFFFFu});
   im.dwSampleFlags = c.Pick({4, 1}) == 0 ? c.InRange<DWORD>(0, 0x1FF)
@@ -162,152 +242,70 @@ void FillSetProperties2(Choices& c, const spec::State& s, const spec::SampleStat
   im.pbBuffer = c.Element<spec::BufferPtr>(
       {spec::BufferPtr::kOwn, spec::BufferPtr::kNull, spec::BufferPtr::kOther});
   im.cbBuffer = c.Element<LONG>({0, s.props.cbBuffer, s.props.cbBuffer, s.props.cbBuffer + 1, -1});
-  op.null_ptr1 = c.OneIn(25);
-  op.oom = c.OneIn(20);
-  (void)x;
+  set.null_pbProperties = c.OneIn(25);
+  const bool oom = c.OneIn(20);
+  return spec::MakeOp(set, 0, oom);
 }
 
+// A method of a held sample other than Release (DrawReleaseSample): the
+// sample, then the method, then a NULL out-pointer for those that take one.
 Op DrawSampleOp(Choices& c, const spec::State& s) {
-  Op op;
-  op.sample = DrawHeldSample(c, s);
-  const spec::SampleState& x = s.samples[static_cast<size_t>(op.sample)];
-  op.kind = c.WeightedElement<OpKind>({
-      {2, OpKind::kSampleAddRef},
-      {1, OpKind::kSampleQueryInterface},
-      {2, OpKind::kGetPointer},
-      {1, OpKind::kGetSize},
-      {2, OpKind::kGetTime},
-      {3, OpKind::kSetTime},
-      {1, OpKind::kIsSyncPoint},
-      {1, OpKind::kSetSyncPoint},
-      {1, OpKind::kIsPreroll},
-      {1, OpKind::kSetPreroll},
-      {1, OpKind::kIsDiscontinuity},
-      {1, OpKind::kSetDiscontinuity},
-      {1, OpKind::kGetActualDataLength},
-      {2, OpKind::kSetActualDataLength},
-      {2, OpKind::kGetMediaType},
-      {3, OpKind::kSetMediaType},
-      {2, OpKind::kGetMediaTime},
-      {2, OpKind::kSetMediaTime},
-      {2, OpKind::kGetProperties2},
-      {3, OpKind::kSetProperties2},
+  const int32_t sample = DrawHeldSample(c, s);
+  const SampleDraw draw = c.WeightedElement<SampleDraw>({
+      {2, DrawPlain<call::SampleAddRef>},
+      {1, DrawSampleQueryInterface},
+      {2, DrawGetPointer},
+      {1, DrawPlain<call::GetSize>},
+      {2, DrawGetTimes<call::GetTime>},
+      {3, DrawSetTimes<call::SetTime>},
+      {1, DrawPlain<call::IsSyncPoint>},
+      {1, DrawSetFlag<call::SetSyncPoint, &call::SetSyncPoint::bIsSyncPoint>},
+      {1, DrawPlain<call::IsPreroll>},
+      {1, DrawSetFlag<call::SetPreroll, &call::SetPreroll::bIsPreroll>},
+      {1, DrawPlain<call::IsDiscontinuity>},
+      {1, DrawSetFlag<call::SetDiscontinuity, &call::SetDiscontinuity::bDiscontinuity>},
+      {1, DrawPlain<call::GetActualDataLength>},
+      {2, DrawSetActualDataLength},
+      {2, DrawGetMediaType},
+      {3, DrawSetMediaType},
+      {2, DrawGetTimes<call::GetMediaTime>},
+      {2, DrawSetTimes<call::SetMediaTime>},
+      {2, DrawGetProperties2},
+      {3, DrawSetProperties2},
   });
-  bool rare_null = c.OneIn(15);
-  switch (op.kind) {
-    case OpKind::kSampleQueryInterface:
-      op.iid = DrawIid(c);
-      op.null_ptr1 = rare_null;
-      break;
-    case OpKind::kGetPointer:
-      op.null_ptr1 = rare_null;
-      break;
-    case OpKind::kGetTime:
-    case OpKind::kGetMediaTime:
-      op.null_ptr1 = rare_null;
-      op.null_ptr2 = c.OneIn(15);
-      break;
-    case OpKind::kSetTime:
-    case OpKind::kSetMediaTime:
-      op.null_ptr1 = c.OneIn(5);
-      op.null_ptr2 = c.OneIn(4);
-      if (!op.null_ptr1) op.t0 = DrawTime(c);
-      if (!op.null_ptr2) op.t1 = DrawTime(c);
-      break;
-    case OpKind::kSetSyncPoint:
-    case OpKind::kSetPreroll:
-    case OpKind::kSetDiscontinuity:
-      op.value = c.Element<int32_t>({0, 1, 1, -1, 42});
-      break;
-    case OpKind::kSetActualDataLength:
-      op.value = c.Pick({4, 1}) == 0
-                     ? c.InRange<int32_t>(0, s.props.cbBuffer)
-                     : c.Element<int32_t>({-1, s.props.cbBuffer + 1, INT_MAX, INT_MIN});
-      break;
-    case OpKind::kGetMediaType:
-      op.null_ptr1 = rare_null;
-      op.oom = c.OneIn(10);
-      break;
-    case OpKind::kSetMediaType:
-      op.value = c.InRange<int32_t>(-1, spec::kNumMediaTypes - 1);
-      op.oom = op.value >= 0 && c.OneIn(10);
-      break;
-    case OpKind::kGetProperties2:
-      op.cb =
-          c.Element<DWORD>({0, 4, 12, 16, 36, 48, kSample2Size, kSample2Size, kSample2Size + 8});
-      op.null_ptr1 = rare_null;
-      break;
-    case OpKind::kSetProperties2:
-      FillSetProperties2(c, s, x, op);
-      break;
-    case OpKind::kSampleAddRef:
-    case OpKind::kSampleRelease:
-    case OpKind::kGetSize:
-    case OpKind::kIsSyncPoint:
-    case OpKind::kIsPreroll:
-    case OpKind::kIsDiscontinuity:
-    case OpKind::kGetActualDataLength:
-      break;  // no arguments
-    // Not sample ops: the weighted list above never picks these.
-    case OpKind::kSetProperties:
-    case OpKind::kGetProperties:
-    case OpKind::kCommit:
-    case OpKind::kDecommit:
-    case OpKind::kGetBuffer:
-    case OpKind::kReleaseBuffer:
-    case OpKind::kSetNotify:
-    case OpKind::kGetFreeCount:
-    case OpKind::kAddRef:
-    case OpKind::kRelease:
-    case OpKind::kQueryInterface:
-    case OpKind::kSetReaction:
-    case OpKind::kDllGetClassObject:
-    case OpKind::kCreateInstance:
-    case OpKind::kLockServer:
-    case OpKind::kDllCanUnloadNow:
-    case OpKind::kRepeat:
-    case OpKind::kRepeatEnd:
-    case OpKind::kCallbackRelease:
-    case OpKind::kCallbackHoldAllocator:
-    case OpKind::kCallbackReleaseAllocator:
-      break;
-  }
-  return op;
+  const bool rare_null = c.OneIn(15);
+  return draw(c, s, sample, rare_null);
 }
 
 Op DrawReleaseBuffer(Choices& c, const spec::State& s) {
-  Op op;
-  op.kind = OpKind::kReleaseBuffer;
+  call::ReleaseBuffer release;
   int pick = c.InRange(0, 3);
   if (pick == 0) {
-    op.buffer_arg = spec::BufferArg::kNull;
+    release.pBuffer = spec::BufferArg::kNull;
   } else if (pick == 1) {
-    op.buffer_arg = spec::BufferArg::kForeign;
+    release.pBuffer = spec::BufferArg::kForeign;
   } else if (!s.samples.empty()) {
     // Held or free: both are misuse (ALLOC.RELEASEBUFFER.MISUSE).
-    op.sample = c.InRange<int32_t>(0, static_cast<int32_t>(s.samples.size()) - 1);
+    release.sample = c.InRange<int32_t>(0, static_cast<int32_t>(s.samples.size()) - 1);
   } else {
-    op.buffer_arg = spec::BufferArg::kNull;
+    release.pBuffer = spec::BufferArg::kNull;
   }
-  return op;
+  return spec::MakeOp(release);
 }
 
 Op DrawAllocatorCom(Choices& c, const spec::State& s) {
-  Op op;
   int pick = c.InRange(0, 9);
-  if (pick < 3) {
-    op.kind = OpKind::kAddRef;
-  } else if (pick < 5) {
+  if (pick < 3) return spec::MakeOp(call::AddRef{});
+  if (pick < 5) {
     // Releasing the client's last reference ends the allocator's client
     // life (LIFE.SELFREF keeps it alive while committed): keep it rare.
-    op.kind = OpKind::kRelease;
-    if (s.client_refs == 1 && !c.OneIn(6)) op.kind = OpKind::kAddRef;
-  } else {
-    op.kind = OpKind::kQueryInterface;
-    op.iid = DrawIid(c);
-    op.null_ptr1 = c.OneIn(15);
+    if (s.client_refs == 1 && !c.OneIn(6)) return spec::MakeOp(call::AddRef{});
+    return spec::MakeOp(call::Release{});
   }
-  return op;
+  call::QueryInterface qi;
+  qi.riid = DrawIid(c);
+  qi.null_ppv = c.OneIn(15);
+  return spec::MakeOp(qi);
 }
 
 // The callbacks' lifetime (COM.CALLBACK.CLIENT, LIFE.CYCLE): the client lets
@@ -324,57 +322,63 @@ Op DrawCallbackLifetime(Choices& c, const spec::State& s) {
   }
   int pick = c.InRange(0, 5);
   if (pick >= 4 && !holding.empty()) {
-    return spec::MakeCallbackOp(OpKind::kCallbackReleaseAllocator, c.ElementOf(holding));
+    return spec::MakeOp(call::CallbackReleaseAllocator{c.ElementOf(holding)});
   }
   if (pick == 3 && !alive.empty()) {
-    return spec::MakeCallbackOp(OpKind::kCallbackHoldAllocator, c.ElementOf(alive));
+    return spec::MakeOp(call::CallbackHoldAllocator{c.ElementOf(alive)});
   }
   int8_t target = held.empty() ? int8_t{0} : c.ElementOf(held);
   if (s.callback >= 0 && s.callbacks[s.callback].client_held && pick < 2) target = s.callback;
-  return spec::MakeCallbackOp(OpKind::kCallbackRelease, target);
+  return spec::MakeOp(call::CallbackRelease{target});
+}
+
+// --- the in-process server (DrawFactory) ------------------------------------
+
+Op DrawDllGetClassObject(Choices& c, const spec::State&) {
+  call::DllGetClassObject get;
+  get.rclsid = c.Element<spec::Clsid>({spec::Clsid::kMemoryAllocator, spec::Clsid::kOther});
+  get.riid = c.Element<spec::Iid>({spec::Iid::kIClassFactory, spec::Iid::kIUnknown,
+                                   spec::Iid::kIMemAllocator, spec::Iid::kIMemAllocatorCallbackTemp,
+                                   spec::Iid::kOther});
+  get.null_ppv = c.OneIn(10);
+  return spec::MakeOp(get);
+}
+
+Op DrawCreateInstance(Choices& c, const spec::State&) {
+  call::CreateInstance create;
+  create.riid = DrawIid(c);
+  create.outer = c.OneIn(5);
+  create.null_ppv = c.OneIn(10);
+  return spec::MakeOp(create);
+}
+
+// With locks held, mostly an unlock; with none, mostly a lock, and now and
+// then an unlock with none held (strict: ignored; portable: not checked,
+// InDomain drops it). Locks left held are undone by the driver's Teardown,
+// so DllCanUnloadNow stays judged by the model.
+Op DrawLockServer(Choices& c, const spec::State& s) {
+  return spec::MakeOp(
+      call::LockServer{s.server_locks > 0 ? c.Element({0, 0, 1}) : c.Element({1, 1, 1, 0})});
 }
 
 Op DrawFactory(Choices& c, const spec::State& s) {
-  Op op;
-  op.kind = c.Element<OpKind>({OpKind::kDllGetClassObject, OpKind::kCreateInstance,
-                               OpKind::kLockServer, OpKind::kDllCanUnloadNow});
-  if (op.kind == OpKind::kDllGetClassObject) {
-    op.clsid = c.Element<spec::Clsid>({spec::Clsid::kMemoryAllocator, spec::Clsid::kOther});
-    op.iid = c.Element<spec::Iid>({spec::Iid::kIClassFactory, spec::Iid::kIUnknown,
-                                   spec::Iid::kIMemAllocator, spec::Iid::kIMemAllocatorCallbackTemp,
-                                   spec::Iid::kOther});
-    op.null_ptr1 = c.OneIn(10);
-  } else if (op.kind == OpKind::kCreateInstance) {
-    op.iid = DrawIid(c);
-    op.outer = c.OneIn(5);
-    op.null_ptr1 = c.OneIn(10);
-  } else if (op.kind == OpKind::kLockServer) {
-    // With locks held, mostly an unlock; with none, mostly a lock, and now
-    // and then an unlock with none held (strict: ignored; portable: not
-    // checked, InDomain drops it). Locks left held are undone by the
-    // driver's Teardown, so DllCanUnloadNow stays judged by the model.
-    op.value = s.server_locks > 0 ? c.Element({0, 0, 1}) : c.Element({1, 1, 1, 0});
-  }
-  return op;
+  using Draw = Op (*)(Choices&, const spec::State&);
+  const Draw draw = c.Element<Draw>(
+      {DrawDllGetClassObject, DrawCreateInstance, DrawLockServer,
+       [](Choices&, const spec::State&) { return spec::MakeOp(call::DllCanUnloadNow{}); }});
+  return draw(c, s);
 }
 
 Op DrawSetPropertiesOp(Choices& c, const spec::State&) {
-  Op op = spec::MakeSetProperties(0, 0, 0, 0);
-  op.props = DrawAllocatorProperties(c);
-  op.null_ptr1 = c.OneIn(25);
-  op.null_ptr2 = c.OneIn(25);
-  return op;
-}
-
-Op DrawSimple(Choices& c, OpKind kind, bool null_sometimes, bool oom_sometimes) {
-  Op op = spec::MakeSimple(kind);
-  if (null_sometimes) op.null_ptr1 = c.OneIn(15);
-  if (oom_sometimes) op.oom = c.OneIn(12);
-  return op;
+  const ALLOCATOR_PROPERTIES p = DrawAllocatorProperties(c);
+  call::SetProperties set{p.cBuffers, p.cbBuffer, p.cbAlign, p.cbPrefix};
+  set.null_pRequest = c.OneIn(25);
+  set.null_pActual = c.OneIn(25);
+  return spec::MakeOp(set);
 }
 
 Op DrawReleaseSample(Choices& c, const spec::State& s) {
-  return spec::MakeSampleOp(OpKind::kSampleRelease, DrawHeldSample(c, s));
+  return spec::MakeOp(call::SampleRelease{DrawHeldSample(c, s)});
 }
 
 // A callback the client let go of may be passed only while installed
@@ -385,7 +389,7 @@ Op DrawSetNotify(Choices& c, const spec::State& s) {
   for (int8_t cb = 0; cb < spec::kNumCallbacks; ++cb) {
     if (s.callbacks[cb].client_held || s.callback == cb) usable.push_back(cb);
   }
-  return spec::MakeSetNotify(c.ElementOf(usable));
+  return spec::MakeOp(call::SetNotify{c.ElementOf(usable)});
 }
 
 }  // namespace
@@ -413,14 +417,15 @@ Op DrawOp(Choices& c, const spec::State& s) {
       {weight(alive, decommitted ? 6 : 1), DrawSetPropertiesOp},
       {weight(alive, 1),
        [](Choices& c, const spec::State&) {
-         return DrawSimple(c, OpKind::kGetProperties, true, false);
+         return spec::MakeOp(call::GetProperties{c.OneIn(15)});
        }},
       {weight(alive, decommitted ? 6 : 2),
-       [](Choices& c, const spec::State&) { return DrawSimple(c, OpKind::kCommit, false, true); }},
-      {weight(alive, 2),
        [](Choices& c, const spec::State&) {
-         return DrawSimple(c, OpKind::kDecommit, false, false);
+         const bool oom = c.OneIn(12);
+         return spec::MakeOp(call::Commit{}, 0, oom);
        }},
+      {weight(alive, 2),
+       [](Choices&, const spec::State&) { return spec::MakeOp(call::Decommit{}); }},
       {weight(alive, 8), DrawGetBuffer},
       {weight(held, 10), DrawReleaseSample},
       {weight(held, 12), DrawSampleOp},
@@ -428,7 +433,7 @@ Op DrawOp(Choices& c, const spec::State& s) {
       {weight(alive, 3), DrawSetNotify},
       {weight(alive, 2),
        [](Choices& c, const spec::State&) {
-         return DrawSimple(c, OpKind::kGetFreeCount, true, false);
+         return spec::MakeOp(call::GetFreeCount{c.OneIn(15)});
        }},
       {weight(alive, 2), DrawReaction},
       {weight(alive, 2), DrawAllocatorCom},

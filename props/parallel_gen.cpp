@@ -13,8 +13,8 @@
 namespace dsalloc::props::parallel {
 namespace {
 
+namespace call = spec::call;
 using spec::Op;
-using spec::OpKind;
 
 // min..max ops from `draw` (the count sized, as rc::gen::inRange was).
 template <typename Draw>
@@ -34,18 +34,18 @@ Op DrawSetProperties(Choices& c, bool allow_zero = true) {
                          : c.Element<LONG>({1, 64, 100, 4096});
   LONG align = c.Element<LONG>({1, 16, 64});
   LONG prefix = c.WeightedElement<LONG>({{5, 0}, {1, 8}});
-  return spec::MakeSetProperties(count, size, align, prefix);
+  return spec::MakeOp(call::SetProperties{count, size, align, prefix});
 }
 
 Op DrawSetNotify(Choices& c) {
-  return spec::MakeSetNotify(c.InRange<int8_t>(-1, spec::kNumCallbacks - 1));
+  return spec::MakeOp(call::SetNotify{c.InRange<int8_t>(-1, spec::kNumCallbacks - 1)});
 }
 
 Op DrawQueryInterface(Choices& c) {
-  Op op = spec::MakeSimple(OpKind::kQueryInterface);
-  op.iid = c.Element<spec::Iid>({spec::Iid::kIUnknown, spec::Iid::kIMemAllocator,
-                                 spec::Iid::kIMemAllocatorCallbackTemp, spec::Iid::kIMediaSample});
-  return op;
+  call::QueryInterface qi;
+  qi.riid = c.Element<spec::Iid>({spec::Iid::kIUnknown, spec::Iid::kIMemAllocator,
+                                  spec::Iid::kIMemAllocatorCallbackTemp, spec::Iid::kIMediaSample});
+  return spec::MakeOp(qi);
 }
 
 // Which sample a sample op names: a slot or index in [first, last], drawn
@@ -55,59 +55,69 @@ struct Samples {
   int last;
 };
 
+// The methods of DrawSampleMethod, each drawing its arguments for `sample`.
+using MethodDraw = Op (*)(Choices& c, int32_t sample);
+
+// A method whose only argument is its sample.
+template <typename C>
+Op Plain(Choices&, int32_t sample) {
+  return spec::MakeOp(C{sample});
+}
+
+Op SetActualDataLength(Choices& c, int32_t sample) {
+  // 65 and 101: one past a common cbBuffer (SAMPLE.LENGTH.RANGE).
+  return spec::MakeOp(
+      call::SetActualDataLength{sample, c.Element<int32_t>({0, 10, 64, 65, 100, 101, 5000})});
+}
+
+Op SetSyncPoint(Choices& c, int32_t sample) {
+  return spec::MakeOp(call::SetSyncPoint{sample, c.Bool() ? 1 : 0});
+}
+
+Op SetTime(Choices& c, int32_t sample) {
+  int form = c.InRange(0, 2);
+  call::SetTime set{sample};
+  set.null_pTimeStart = form == 0;  // SetTime(NULL, ...)
+  set.null_pTimeEnd = form == 1;    // SetTime(start, NULL)
+  if (!set.null_pTimeStart) set.tStart = 100;
+  if (form == 2) set.tEnd = 200;
+  return spec::MakeOp(set);
+}
+
+Op SetMediaType(Choices& c, int32_t sample) {
+  return spec::MakeOp(call::SetMediaType{sample, c.InRange(-1, spec::kNumMediaTypes - 1)});
+}
+
 // Sample methods other than Release on a sample from `samples`, each method
 // equally likely (as rc::gen::oneOf); the sample is drawn after the method.
 Op DrawSampleMethod(Choices& c, Samples samples) {
-  size_t method = c.Index(10);
+  const MethodDraw method = c.Element<MethodDraw>({
+      Plain<call::SampleAddRef>,
+      Plain<call::GetPointer>,
+      Plain<call::GetActualDataLength>,
+      SetActualDataLength,
+      Plain<call::IsSyncPoint>,
+      SetSyncPoint,
+      SetTime,
+      Plain<call::GetTime>,
+      SetMediaType,
+      Plain<call::GetMediaType>,
+  });
   int s = c.InRange(samples.first, samples.last);
-  switch (method) {
-    case 0:
-      return spec::MakeSampleOp(OpKind::kSampleAddRef, s);
-    case 1:
-      return spec::MakeSampleOp(OpKind::kGetPointer, s);
-    case 2:
-      return spec::MakeSampleOp(OpKind::kGetActualDataLength, s);
-    case 3: {
-      Op op = spec::MakeSampleOp(OpKind::kSetActualDataLength, s);
-      // 65 and 101: one past a common cbBuffer (SAMPLE.LENGTH.RANGE).
-      op.value = c.Element<int32_t>({0, 10, 64, 65, 100, 101, 5000});
-      return op;
-    }
-    case 4:
-      return spec::MakeSampleOp(OpKind::kIsSyncPoint, s);
-    case 5: {
-      Op op = spec::MakeSampleOp(OpKind::kSetSyncPoint, s);
-      op.value = c.Bool() ? 1 : 0;
-      return op;
-    }
-    case 6: {
-      int form = c.InRange(0, 2);
-      Op op = spec::MakeSampleOp(OpKind::kSetTime, s);
-      op.null_ptr1 = form == 0;  // SetTime(NULL, ...)
-      op.null_ptr2 = form == 1;  // SetTime(start, NULL)
-      if (!op.null_ptr1) op.t0 = 100;
-      if (form == 2) op.t1 = 200;
-      return op;
-    }
-    case 7:
-      return spec::MakeSampleOp(OpKind::kGetTime, s);
-    case 8: {
-      Op op = spec::MakeSampleOp(OpKind::kSetMediaType, s);
-      op.value = c.InRange(-1, spec::kNumMediaTypes - 1);
-      return op;
-    }
-    default:
-      return spec::MakeSampleOp(OpKind::kGetMediaType, s);
-  }
+  return method(c, s);
+}
+
+Op GetBuffer(bool nowait) {
+  call::GetBuffer get;
+  if (nowait) get.dwFlags = AM_GBF_NOWAIT;
+  return spec::MakeOp(get);
 }
 
 // GetBuffer, blocking now and then: a blocking one waits for another
 // thread's release (ALLOC.RELEASEBUFFER.HANDOFF, THREAD.NOLOSTWAKE) or, if
 // none comes, for the runner's Decommit (ALLOC.DECOMMIT.WAKE); too many
 // would make most runs end in that Decommit, which costs a quiet spell.
-Op DrawGetBuffer(Choices& c) {
-  return spec::MakeGetBuffer(c.WeightedElement<bool>({{3, true}, {1, false}}));
-}
+Op DrawGetBuffer(Choices& c) { return GetBuffer(c.WeightedElement<bool>({{3, true}, {1, false}})); }
 
 // Allocator ops of a parallel list (no Release: see DrawChunk).
 Op DrawAllocatorOp(Choices& c) {
@@ -115,15 +125,15 @@ Op DrawAllocatorOp(Choices& c) {
     case 0:
       return DrawGetBuffer(c);
     case 1:
-      return spec::MakeSimple(OpKind::kGetFreeCount);
+      return spec::MakeOp(call::GetFreeCount{});
     case 2:
       return DrawSetNotify(c);
     case 3:
-      return spec::MakeSimple(OpKind::kDecommit);
+      return spec::MakeOp(call::Decommit{});
     case 4:
-      return spec::MakeSimple(OpKind::kCommit);
+      return spec::MakeOp(call::Commit{});
     case 5:
-      return spec::MakeSimple(OpKind::kGetProperties);
+      return spec::MakeOp(call::GetProperties{});
     case 6:
       return DrawSetProperties(c);
     default:
@@ -131,26 +141,23 @@ Op DrawAllocatorOp(Choices& c) {
   }
 }
 
-// A slot placeholder: "the slot of this chunk's own GetBuffer", resolved by
-// DrawThreadList.
-constexpr int32_t kOwnSlot = -1;
-
 // A few ops that belong together. Mostly "use a sample": GetBuffer, 0-2
 // sample methods on it, usually its Release (the release is what races with
 // the other threads' GetBuffer, GetFreeCount, SetNotify and Decommit),
 // sometimes with a Decommit before it, so that the release completes a
 // pending decommit (ALLOC.RELEASEBUFFER.COMPLETE, NOTIFY.ONCE in P).
-std::vector<Op> DrawChunk(Choices& c) {
+// `own` is the slot the chunk's own GetBuffer will fill.
+std::vector<Op> DrawChunk(Choices& c, int32_t own) {
   switch (c.Pick({6, 5, 1, 1})) {
     case 0: {
       std::vector<Op> ops = {DrawGetBuffer(c)};
-      std::vector<Op> methods = DrawOps(c, 0, 2, [](Choices& c2) {
-        return DrawSampleMethod(c2, {kOwnSlot, kOwnSlot});
+      std::vector<Op> methods = DrawOps(c, 0, 2, [own](Choices& c2) {
+        return DrawSampleMethod(c2, {own, own});
       });
       ops.insert(ops.end(), methods.begin(), methods.end());
       int end = c.WeightedElement<int>({{1, 0}, {4, 1}, {1, 2}});
-      if (end == 2) ops.push_back(spec::MakeSimple(OpKind::kDecommit));
-      if (end >= 1) ops.push_back(spec::MakeSampleOp(OpKind::kSampleRelease, kOwnSlot));
+      if (end == 2) ops.push_back(spec::MakeOp(call::Decommit{}));
+      if (end >= 1) ops.push_back(spec::MakeOp(call::SampleRelease{own}));
       return ops;
     }
     case 1:
@@ -158,13 +165,13 @@ std::vector<Op> DrawChunk(Choices& c) {
     case 2:
       // A sample op on an earlier slot (maybe released: then skipped).
       if (c.Pick({2, 1}) == 0) {
-        return {spec::MakeSampleOp(OpKind::kSampleRelease, c.InRange(0, 2))};
+        return {spec::MakeOp(call::SampleRelease{c.InRange(0, 2)})};
       }
       return {DrawSampleMethod(c, {0, 2})};
     default:
       // The client's count never reaches 0 in parallel: a Release always
       // follows this thread's own AddRef (and the runner skips any other).
-      return {spec::MakeSimple(OpKind::kAddRef), spec::MakeSimple(OpKind::kRelease)};
+      return {spec::MakeOp(call::AddRef{}), spec::MakeOp(call::Release{})};
   }
 }
 
@@ -178,11 +185,9 @@ std::vector<Op> DrawThreadList(Choices& c) {
   for (int i = 0; i < chunks; ++i) {
     // Chunks past the sixth op would be cut off unseen: not drawn.
     if (ops.size() == 6) break;
-    int own = get_buffers;
-    for (Op op : DrawChunk(c)) {
+    for (const Op& op : DrawChunk(c, get_buffers)) {
       if (ops.size() == 6) break;
-      if (op.kind == OpKind::kGetBuffer) ++get_buffers;
-      if (op.sample == kOwnSlot) op.sample = own;
+      if (spec::Is<call::GetBuffer>(op.call())) ++get_buffers;
       ops.push_back(op);
     }
   }
@@ -194,23 +199,22 @@ std::vector<Op> DrawThreadList(Choices& c) {
 Op DrawPrefixOp(Choices& c) {
   switch (c.Pick({4, 3, 2, 1, 1, 1, 1, 1})) {
     case 0:
-      return spec::MakeGetBuffer(true);
+      return GetBuffer(true);
     case 1:
       return DrawSetNotify(c);
     case 2:
-      return spec::MakeSampleOp(OpKind::kSampleRelease, c.InRange(0, 3));
+      return spec::MakeOp(call::SampleRelease{c.InRange(0, 3)});
     case 3:
       return DrawSampleMethod(c, {0, 3});
     case 4:
-      return spec::MakeSimple(OpKind::kDecommit);
+      return spec::MakeOp(call::Decommit{});
     case 5:
-      return spec::MakeSimple(OpKind::kCommit);
+      return spec::MakeOp(call::Commit{});
     case 6:
       return DrawSetProperties(c);
     default:
       // COM.CALLBACK.CLIENT: the client lets go of a callback.
-      return spec::MakeCallbackOp(OpKind::kCallbackRelease,
-                                  c.InRange<int8_t>(0, spec::kNumCallbacks - 1));
+      return spec::MakeOp(call::CallbackRelease{c.InRange<int8_t>(0, spec::kNumCallbacks - 1)});
   }
 }
 
@@ -224,11 +228,11 @@ std::vector<Op> DrawPrefix(Choices& c) {
   Op props = DrawSetProperties(c, false);
   int callback = c.InRange(-1, spec::kNumCallbacks - 1);
   bool let_go = c.WeightedElement<bool>({{2, false}, {1, true}});
-  std::vector<Op> ops = {props, spec::MakeSimple(OpKind::kCommit)};
+  std::vector<Op> ops = {props, spec::MakeOp(call::Commit{})};
   if (callback >= 0) {
     auto cb = static_cast<int8_t>(callback);
-    ops.push_back(spec::MakeSetNotify(cb));
-    if (let_go) ops.push_back(spec::MakeCallbackOp(OpKind::kCallbackRelease, cb));
+    ops.push_back(spec::MakeOp(call::SetNotify{cb}));
+    if (let_go) ops.push_back(spec::MakeOp(call::CallbackRelease{cb}));
   }
   std::vector<Op> rest = DrawOps(c, 0, 5, DrawPrefixOp);
   ops.insert(ops.end(), rest.begin(), rest.end());

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <rapidcheck/state.h>
@@ -56,8 +57,9 @@ struct OpCommand : rc::state::Command<spec::State, Sut> {
   void checkPreconditions(const spec::State& s) const override {
     RC_PRE(spec::InDomain(s, op, spec::Profile::kStrict));
     // A blocking GetBuffer on thread 0 would block the checker itself.
-    if (op.kind == spec::OpKind::kGetBuffer && op.thread == 0 && !op.null_ptr1 &&
-        !(op.flags & AM_GBF_NOWAIT)) {
+    const spec::Call call = op.call();
+    const auto* get = std::get_if<spec::call::GetBuffer>(&call);
+    if (get != nullptr && op.thread == 0 && !get->null_ppBuffer && !get->NoWait()) {
       RC_PRE(s.state != spec::AllocState::kCommitted || !s.free_list.empty());
     }
   }

@@ -115,7 +115,7 @@ std::string Unsupported(const CheckInput& in) {
     return "the start state has blocked GetBuffer calls, which the history cannot complete";
   }
   for (const Event& e : in.history) {
-    if (e.op.kind == spec::OpKind::kSetReaction) {
+    if (spec::Is<spec::call::SetReaction>(e.op.call())) {
       return "the history configures a reaction: " + spec::ToString(e.op) + " (caveat b)";
     }
     if (e.invoked >= e.responded) {
@@ -139,6 +139,17 @@ std::string ObservedText(const spec::Outcome& o) {
     text.replace(at, gen.size(), "(#");
   }
   return text;
+}
+
+// The observed sample a call names (SampleBinding::ToModel maps it): a
+// sample call's, or ReleaseBuffer's; 0 for a call that names none.
+int32_t NamedSample(const spec::Call& call) {
+  return std::visit(spec::Overloaded{
+                        []<spec::SampleCall C>(const C& c) { return c.sample; },
+                        [](const spec::call::ReleaseBuffer& c) { return c.sample; },
+                        [](const auto&) { return int32_t{0}; },  // names no sample
+                    },
+                    call);
 }
 
 class Search {
@@ -179,6 +190,9 @@ class Search {
   // (Event::took_effect_before).
   std::vector<uint64_t> before_;
   std::vector<int> overlap_;  // calls overlapping each call
+  // AddRef and Release calls: each returns the allocator's reference count,
+  // which overlapping calls may move (caveat d).
+  uint64_t refcount_calls_ = 0;
   uint64_t all_ = 0;
   std::unordered_set<Key, KeyHash> failed_;
   std::vector<size_t> order_;
@@ -216,6 +230,10 @@ void Search::Run() {
       if (h_[j].responded < h_[i].invoked) pred_[i] |= uint64_t{1} << j;
       if (h_[j].took_effect_before <= h_[i].invoked) before_[i] |= uint64_t{1} << j;
       if (h_[j].invoked < h_[i].responded && h_[i].invoked < h_[j].responded) ++overlap_[i];
+    }
+    const spec::Call c = h_[i].op.call();
+    if (spec::Is<spec::call::AddRef>(c) || spec::Is<spec::call::Release>(c)) {
+      refcount_calls_ |= uint64_t{1} << i;
     }
   }
   all_ = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
@@ -265,9 +283,7 @@ void Search::Relax(size_t i, spec::Outcome* expected) const {
     if (o.refs_at_entry >= lo && o.refs_at_entry <= hi) e.refs_at_entry = o.refs_at_entry;
   }
   // (d) the allocator's own reference count.
-  const spec::OpKind kind = h_[i].op.kind;
-  if ((kind == spec::OpKind::kAddRef || kind == spec::OpKind::kRelease) &&
-      std::llabs(observed.value - expected->value) <= 2 * k) {
+  if ((refcount_calls_ >> i & 1) && std::llabs(observed.value - expected->value) <= 2 * k) {
     expected->value = observed.value;
   }
 }
@@ -370,7 +386,7 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
       if (recording()) {
         best_attempts_.push_back(
             {i, "",
-             "names observed sample " + std::to_string(e.op.sample) +
+             "names observed sample " + std::to_string(NamedSample(e.op.call())) +
                  ", which this order does not bind to a sample of generation " +
                  std::to_string(s.generation)});
       }

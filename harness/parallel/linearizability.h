@@ -50,8 +50,8 @@ namespace dsalloc::props::parallel {
 // The search keeps the set of linearized calls in a 64-bit mask.
 inline constexpr size_t kMaxEvents = 64;
 
-// One completed call. `op.thread` is the calling thread; `op.sample` (for
-// sample ops) is an OBSERVED id (driver.h); `outcome` is what the Driver
+// One completed call. `op.thread` is the calling thread; the sample a
+// sample call names is an OBSERVED id (driver.h); `outcome` is what the Driver
 // observed, handles in observed ids. `invoked` < `responded`, both read
 // from the same global counter (the order is what matters, not the values).
 struct Event {

@@ -20,28 +20,35 @@
 #include "keep_forever.h"
 #include "lockstep.h"
 #include "mutex.h"
+#include "parallel/sample_arg.h"
 #include "sample_binding.h"
 #include "thread_sleep.h"
 
 namespace dsalloc::props::parallel {
 namespace {
 
+namespace call = spec::call;
 using spec::Op;
-using spec::OpKind;
 using SteadyClock = std::chrono::steady_clock;
-
-using spec::IsSampleOp;
 
 // The callbacks the prefix let go of (COM.CALLBACK.CLIENT).
 std::array<bool, spec::kNumCallbacks> ReleasedByPrefix(const ParallelCase& c) {
   std::array<bool, spec::kNumCallbacks> released{};
   for (const Op& op : c.prefix) {
-    if (op.kind == OpKind::kCallbackRelease && op.callback >= 0 &&
-        op.callback < spec::kNumCallbacks) {
-      released[op.callback] = true;
+    const spec::Call prefix_call = op.call();
+    const auto* release = std::get_if<call::CallbackRelease>(&prefix_call);
+    if (release != nullptr && release->callback >= 0 && release->callback < spec::kNumCallbacks) {
+      released[release->callback] = true;
     }
   }
   return released;
+}
+
+// Whether `c` is a SetNotify passing a callback the prefix let go of.
+bool PassesReleased(const spec::Call& c, const std::array<bool, spec::kNumCallbacks>& released) {
+  const auto* set = std::get_if<call::SetNotify>(&c);
+  return set != nullptr && set->callback >= 0 && set->callback < spec::kNumCallbacks &&
+         released[set->callback];
 }
 
 // Why a case cannot be run in parallel (caveat (b) of linearizability.cpp),
@@ -51,13 +58,15 @@ std::string Malformed(const ParallelCase& c) {
     return "a parallel case needs 1.." + std::to_string(kMaxParallelThreads) + " thread lists";
   }
   for (const Op& op : c.prefix) {
+    const spec::Call prefix_call = op.call();
     // A reaction configured in the prefix would still run in the parallel
     // phase, where it is not atomic with its release (caveat b).
-    if (op.kind == OpKind::kSetReaction && op.reaction != spec::Reaction::kNone) {
+    const auto* reaction = std::get_if<call::SetReaction>(&prefix_call);
+    if (reaction != nullptr && reaction->reaction != spec::Reaction::kNone) {
       return "the prefix configures a reaction: " + spec::ToString(op);
     }
     // A Repeat block still open when the threads start would end after them.
-    if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+    if (spec::GroupOf(spec::KindOf(prefix_call)) == spec::OpGroup::kControl) {
       return "a parallel case has no Repeat blocks: " + spec::ToString(op);
     }
   }
@@ -66,16 +75,16 @@ std::string Malformed(const ParallelCase& c) {
   const std::array<bool, spec::kNumCallbacks> released = ReleasedByPrefix(c);
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
-      if (op.kind == OpKind::kSetReaction) return "a parallel list configures a reaction";
-      if (spec::GroupOf(op.kind) == spec::OpGroup::kCallback) {
+      const spec::Call list_call = op.call();
+      const spec::OpGroup group = spec::GroupOf(spec::KindOf(list_call));
+      if (spec::Is<call::SetReaction>(list_call)) return "a parallel list configures a reaction";
+      if (group == spec::OpGroup::kCallback) {
         return "a parallel list changes a callback's references: " + spec::ToString(op);
       }
-      if (op.kind == OpKind::kSetNotify && op.callback >= 0 && op.callback < spec::kNumCallbacks &&
-          released[op.callback]) {
+      if (PassesReleased(list_call, released)) {
         return "a parallel list passes a callback the client let go of: " + spec::ToString(op);
       }
-      if (op.oom || spec::GroupOf(op.kind) == spec::OpGroup::kFactory ||
-          spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+      if (op.oom || group == spec::OpGroup::kFactory || group == spec::OpGroup::kControl) {
         return "a parallel list has an op outside the parallel vocabulary: " + spec::ToString(op);
       }
     }
@@ -101,6 +110,35 @@ struct Worker {
   std::atomic<bool> waiting{false};  // that call is a blocking GetBuffer
   std::atomic<bool> finished{false};
   std::atomic<int> tid{0};  // CurrentThreadId() (thread_sleep.h), set before `ready`
+
+  // Counts the references a call that ran gave or took (`id`: the observed
+  // sample of a sample call, o: what it returned).
+  void Count(const spec::Call& c, const spec::Outcome& o, int id) {
+    std::visit(spec::Overloaded{
+                   [&](const call::GetBuffer&) {
+                     if (o.hr == S_OK && o.sample.valid()) {
+                       slots.push_back(o.sample.index);
+                       ++refs[o.sample.index];
+                     } else {
+                       slots.push_back(-1);
+                     }
+                   },
+                   [&](const call::SampleAddRef&) { ++refs[id]; },
+                   [&](const call::SampleQueryInterface&) {
+                     if (o.hr == S_OK) ++refs[id];
+                   },
+                   [&](const call::SampleRelease&) { --refs[id]; },
+                   [&](const call::AddRef&) { ++allocator_refs; },
+                   [&](const call::QueryInterface&) {
+                     if (o.hr == S_OK) ++allocator_refs;
+                   },
+                   [&](const call::Release&) { --allocator_refs; },
+                   // Every other call leaves the thread's references alone
+                   // (no reactions run in the parallel phase).
+                   [](const auto&) {},
+               },
+               c);
+  }
 };
 
 // Everything the worker threads touch. RunOnce owns it; if a thread never
@@ -202,39 +240,39 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
     if ((spins & 0xFF) == 0xFF) std::this_thread::yield();
   }
   for (size_t k = 0; k < list.size(); ++k) {
-    Op op = list[k];
     Jitter(rng, 64);
     FollowHint(p.hints[t], k);
-    op.thread = thread;
+    spec::Call c = list[k].call();
     int id = -1;
-    if (IsSampleOp(op.kind)) {
-      if (op.sample < 0 || op.sample >= static_cast<int>(w.slots.size()) ||
-          w.slots[static_cast<size_t>(op.sample)] < 0) {
+    if (int32_t* slot = SampleArg(c)) {
+      if (*slot < 0 || *slot >= static_cast<int>(w.slots.size()) ||
+          w.slots[static_cast<size_t>(*slot)] < 0) {
         ++w.skipped;  // no such slot, or its GetBuffer failed
         continue;
       }
-      id = w.slots[static_cast<size_t>(op.sample)];
+      id = w.slots[static_cast<size_t>(*slot)];
       if (w.refs[id] == 0) {
         ++w.skipped;  // released: outside the model's domain (step.h)
         continue;
       }
-      op.sample = id;
+      *slot = id;
     }
-    if (op.kind == OpKind::kRelease && w.allocator_refs == 0) {
+    if (spec::Is<call::Release>(c) && w.allocator_refs == 0) {
       ++w.skipped;  // never drop the client's own reference in parallel
       continue;
     }
     if (p.no_callback_interface &&
-        (op.kind == OpKind::kSetNotify || op.kind == OpKind::kGetFreeCount)) {
+        (spec::Is<call::SetNotify>(c) || spec::Is<call::GetFreeCount>(c))) {
       ++w.skipped;
       continue;
     }
     Event e;
-    e.op = op;
+    e.op = spec::MakeOp(c, thread, list[k].oom);
     e.source = static_cast<int>(k);
     // A blocking GetBuffer may wait for another thread's release, or for
     // the runner's Decommit (RunOnce) if nothing else can wake it.
-    const bool blocking = op.kind == OpKind::kGetBuffer && !(op.flags & AM_GBF_NOWAIT);
+    const auto* get = std::get_if<call::GetBuffer>(&c);
+    const bool blocking = get != nullptr && !get->NoWait();
     w.at.store(static_cast<int>(k));
     w.event_at.store(w.events.size());
     // Stamped before `waiting` is set: a call the runner sees waiting was
@@ -249,75 +287,11 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
         }
       }
     }
-    e.outcome = driver.RunDirect(op);
+    e.outcome = driver.RunDirect(e.op);
     e.responded = clock.fetch_add(1);
     if (blocking) w.waiting.store(false);
     p.last_progress.store(NowNs());
-    const spec::Outcome& o = e.outcome;
-    switch (op.kind) {
-      case OpKind::kGetBuffer:
-        if (o.hr == S_OK && o.sample.valid()) {
-          w.slots.push_back(o.sample.index);
-          ++w.refs[o.sample.index];
-        } else {
-          w.slots.push_back(-1);
-        }
-        break;
-      case OpKind::kSampleAddRef:
-        ++w.refs[id];
-        break;
-      case OpKind::kSampleQueryInterface:
-        if (o.hr == S_OK) ++w.refs[id];
-        break;
-      case OpKind::kSampleRelease:
-        --w.refs[id];
-        break;
-      case OpKind::kAddRef:
-        ++w.allocator_refs;
-        break;
-      case OpKind::kQueryInterface:
-        if (o.hr == S_OK) ++w.allocator_refs;
-        break;
-      case OpKind::kRelease:
-        --w.allocator_refs;
-        break;
-      case OpKind::kSetProperties:
-      case OpKind::kGetProperties:
-      case OpKind::kCommit:
-      case OpKind::kDecommit:
-      case OpKind::kReleaseBuffer:
-      case OpKind::kSetNotify:
-      case OpKind::kGetFreeCount:
-      case OpKind::kSetReaction:
-      case OpKind::kGetPointer:
-      case OpKind::kGetSize:
-      case OpKind::kGetTime:
-      case OpKind::kSetTime:
-      case OpKind::kIsSyncPoint:
-      case OpKind::kSetSyncPoint:
-      case OpKind::kIsPreroll:
-      case OpKind::kSetPreroll:
-      case OpKind::kIsDiscontinuity:
-      case OpKind::kSetDiscontinuity:
-      case OpKind::kGetActualDataLength:
-      case OpKind::kSetActualDataLength:
-      case OpKind::kGetMediaType:
-      case OpKind::kSetMediaType:
-      case OpKind::kGetMediaTime:
-      case OpKind::kSetMediaTime:
-      case OpKind::kGetProperties2:
-      case OpKind::kSetProperties2:
-      case OpKind::kDllGetClassObject:
-      case OpKind::kCreateInstance:
-      case OpKind::kLockServer:
-      case OpKind::kDllCanUnloadNow:
-      case OpKind::kRepeat:
-      case OpKind::kRepeatEnd:
-      case OpKind::kCallbackRelease:
-      case OpKind::kCallbackHoldAllocator:
-      case OpKind::kCallbackReleaseAllocator:
-        break;
-    }
+    w.Count(c, e.outcome, id);
     w.events.push_back(std::move(e));
   }
   Signal(p, w.finished, true);
@@ -333,7 +307,7 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
     if (id >= 0) ids.insert(id);
   }
   for (const Event& e : history) {
-    if (IsSampleOp(e.op.kind)) ids.insert(e.op.sample);
+    if (const std::optional<int32_t> sample = SampleOf(e.op.call())) ids.insert(*sample);
     if ((e.outcome.written & (spec::kOutSample | spec::kOutPointer)) && e.outcome.sample.valid()) {
       ids.insert(e.outcome.sample.index);
     }
@@ -478,8 +452,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
         }
         lock.Unlock();
         Event e;
-        e.op = spec::MakeSimple(OpKind::kDecommit);
-        e.op.thread = kRunnerThread;
+        e.op = spec::MakeOp(call::Decommit{}, kRunnerThread);
         e.invoked = p.clock.fetch_add(1);
         for (const auto& [t, k] : must_wake) {
           if (proven) waiting_at_decommit.emplace_back(t, p.workers[t].event_at.load(), e.invoked);
@@ -600,7 +573,7 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   }
   {
     // The client still holds its reference (lists balance AddRef/Release).
-    spec::Outcome props = driver.RunDirect(spec::MakeSimple(OpKind::kGetProperties));
+    spec::Outcome props = driver.RunDirect(spec::MakeOp(call::GetProperties{}));
     if (props.hr == S_OK && (props.written & spec::kOutProps)) q.props = props.props;
   }
   in.quiescence = std::move(q);
@@ -626,7 +599,7 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       if (r.final_state.generation == start.generation &&
           std::memcmp(&r.final_state.props, &start.props, sizeof start.props) == 0) {
         for (const Event& e : in.history) {
-          if (e.op.kind != spec::OpKind::kGetPointer) continue;
+          if (!spec::Is<call::GetPointer>(e.op.call())) continue;
           placement = lockstep.CheckBufferPlacement(e.outcome);
           if (!placement.empty()) break;
         }
@@ -642,8 +615,8 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       // sample lost from or duplicated on the free list shows here even
       // when no list happened to ask (Apply compares the count after every
       // op; it is a no-op for an implementation without the interface).
-      std::string fin = lockstep.Apply(spec::MakeSimple(spec::OpKind::kGetFreeCount));
-      if (fin.empty()) fin = lockstep.Apply(spec::MakeSimple(spec::OpKind::kGetProperties));
+      std::string fin = lockstep.Apply(spec::MakeOp(call::GetFreeCount{}));
+      if (fin.empty()) fin = lockstep.Apply(spec::MakeOp(call::GetProperties{}));
       if (fin.empty()) fin = lockstep.Finish();
       for (std::string_view rule : lockstep.rules_applied()) result->rules_applied.insert(rule);
       if (!fin.empty()) {
@@ -710,9 +683,8 @@ void PassOnlyHeldCallbacks(ParallelCase& c) {
   const std::array<bool, spec::kNumCallbacks> released = ReleasedByPrefix(c);
   for (std::vector<Op>& list : c.threads) {
     for (Op& op : list) {
-      if (op.kind == OpKind::kSetNotify && op.callback >= 0 && op.callback < spec::kNumCallbacks &&
-          released[op.callback]) {
-        op.callback = -1;
+      if (PassesReleased(op.call(), released)) {
+        op = spec::MakeOp(call::SetNotify{-1}, op.thread, op.oom);
       }
     }
   }

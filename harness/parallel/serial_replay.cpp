@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "model/op.h"
+#include "parallel/sample_arg.h"
 
 namespace dsalloc::props::parallel {
 namespace {
@@ -18,17 +19,17 @@ class Joiner {
  public:
   explicit Joiner(size_t threads) : slots_(threads) {}
 
-  void Append(size_t t, spec::Op op) {
+  void Append(size_t t, const spec::Op& op) {
+    spec::Call c = op.call();
     // A slot the thread has not filled yet names no sample, and the runner
     // skips the op; keep it out of range so it still does.
-    if (spec::IsSampleOp(op.kind) && op.sample >= 0) {
-      const auto k = static_cast<size_t>(op.sample);
-      op.sample = k < slots_[t].size() ? slots_[t][k] : kNoSlot;
+    if (int32_t* slot = SampleArg(c); slot != nullptr && *slot >= 0) {
+      const auto k = static_cast<size_t>(*slot);
+      *slot = k < slots_[t].size() ? slots_[t][k] : kNoSlot;
     }
     // Each GetBuffer fills a slot, whatever it returned (parallel_runner.h).
-    if (op.kind == spec::OpKind::kGetBuffer) slots_[t].push_back(filled_++);
-    op.thread = 1;
-    list_.push_back(op);
+    if (spec::Is<spec::call::GetBuffer>(c)) slots_[t].push_back(filled_++);
+    list_.push_back(spec::MakeOp(c, 1, op.oom));
   }
 
   ParallelCase Case(const ParallelCase& c) && {
