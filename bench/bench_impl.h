@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "implementation.h"
+#include "harness/implementation.h"
 
 namespace dsalloc::bench {
 

@@ -16,10 +16,10 @@
 
 #include "bench_impl.h"
 #include "benchmarks.h"
-#include "lockstep.h"
-#include "model/op.h"
-#include "model/step.h"
-#include "op_gen.h"
+#include "harness/lockstep.h"
+#include "props/op_gen.h"
+#include "spec/model/op.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::bench {
 namespace {

@@ -9,10 +9,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/peers/ffmpeg_pool.h"
+#include "bench/peers/gst_pool.h"
 #include "benchmarks.h"
 #include "filter_callback.h"
-#include "peers/ffmpeg_pool.h"
-#include "peers/gst_pool.h"
 #include "pools.h"
 
 namespace dsalloc::bench {

@@ -16,10 +16,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/peers/gst_pool.h"
 #include "benchmarks.h"
 #include "filter_callback.h"
 #include "handoff.h"
-#include "peers/gst_pool.h"
 #include "pools.h"
 
 namespace dsalloc::bench {

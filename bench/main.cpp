@@ -12,9 +12,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/peers/gst_pool.h"
 #include "bench_impl.h"
 #include "benchmarks.h"
-#include "peers/gst_pool.h"
 
 namespace {
 

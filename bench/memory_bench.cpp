@@ -22,9 +22,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/peers/ffmpeg_pool.h"
+#include "bench/peers/gst_pool.h"
 #include "benchmarks.h"
-#include "peers/ffmpeg_pool.h"
-#include "peers/gst_pool.h"
 #include "pools.h"
 
 namespace dsalloc::bench {

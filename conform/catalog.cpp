@@ -7,8 +7,8 @@
 #include <optional>
 #include <sstream>
 
-#include "model/op.h"
 #include "native_cases.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::conform {
 namespace {

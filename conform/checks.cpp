@@ -8,18 +8,18 @@
 #include <optional>
 #include <set>
 
-#include "choices.h"
-#include "driver.h"
-#include "model/op.h"
-#include "model/step.h"
+#include "harness/driver.h"
+#include "harness/parallel/parallel_runner.h"
+#include "harness/parallel/serial_replay.h"
+#include "harness/repeat_runner.h"
 #include "native_cases.h"
-#include "op_gen.h"
-#include "parallel/parallel_runner.h"
-#include "parallel/serial_replay.h"
-#include "parallel_gen.h"
 #include "progress.h"
+#include "props/choices.h"
+#include "props/op_gen.h"
+#include "props/parallel_gen.h"
 #include "record.h"
-#include "repeat_runner.h"
+#include "spec/model/op.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::conform {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "checks.h"
 #include "child_process.h"
-#include "implementation.h"
+#include "harness/implementation.h"
 #include "kit.h"
 #include "platform.h"
 #include "progress.h"

@@ -18,14 +18,14 @@
 
 #include "catalog.h"
 #include "child_process.h"
-#include "implementation.h"
-#include "model/op.h"
+#include "harness/implementation.h"
 #include "platform.h"
 #include "preflight.h"
 #include "progress.h"
 #include "record.h"
 #include "report.h"
 #include "sha256.h"
+#include "spec/model/op.h"
 #include "verdict.h"
 #include "version.h"
 

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "model/outcome.h"
+#include "spec/model/outcome.h"
 
 namespace dsalloc::conform {
 namespace {

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "catalog.h"
-#include "implementation.h"
-#include "model/state.h"
+#include "harness/implementation.h"
 #include "result.h"
+#include "spec/model/state.h"
 
 namespace dsalloc::conform {
 

@@ -7,7 +7,7 @@
 #include <limits>
 #include <string_view>
 
-#include "implementation.h"
+#include "harness/implementation.h"
 
 namespace dsalloc::conform {
 namespace {

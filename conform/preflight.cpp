@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "implementation.h"
+#include "harness/implementation.h"
 #include "platform.h"
 #include "record.h"
 

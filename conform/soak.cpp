@@ -23,9 +23,9 @@
 
 #include <comkit/notify_callback_base.h>
 
-#include "keep_forever.h"
-#include "model/outcome.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
+#include "harness/keep_forever.h"
+#include "spec/model/outcome.h"
 
 namespace dsalloc::conform {
 namespace {

@@ -73,7 +73,7 @@
 #include <utility>
 #include <vector>
 
-#include "implementation.h"
+#include "harness/implementation.h"
 
 namespace dsalloc::conform {
 

@@ -18,7 +18,7 @@
 
 #include <comkit/class_factory.h>
 
-#include "implementation.h"
+#include "harness/implementation.h"
 
 namespace dsalloc::conform {
 namespace {

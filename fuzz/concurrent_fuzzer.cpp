@@ -23,7 +23,7 @@
 
 #include "concurrent_input.h"
 #include "fuzz_env.h"
-#include "parallel/parallel_runner.h"
+#include "harness/parallel/parallel_runner.h"
 
 // checks: THREAD.SAFE, THREAD.NOLOSTWAKE, NOTIFY.ONCE, ALLOC.BOUND, GEN.NOHANG
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

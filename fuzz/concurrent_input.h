@@ -34,7 +34,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "parallel/parallel_runner.h"
+#include "harness/parallel/parallel_runner.h"
 
 namespace dsalloc::fuzz {
 

@@ -21,7 +21,7 @@
 
 #include "fuzz_env.h"
 #include "fuzz_input.h"
-#include "repeat_runner.h"
+#include "harness/repeat_runner.h"
 
 // checks: NOTIFY.ONCE, COM.CALLBACK.REFS, ALLOC.FREECOUNT, THREAD.NOLOCK, LIFE.DESTROY
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

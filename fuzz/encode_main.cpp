@@ -24,7 +24,7 @@
 
 #include "concurrent_input.h"
 #include "fuzz_input.h"
-#include "model/op.h"
+#include "spec/model/op.h"
 
 namespace {
 

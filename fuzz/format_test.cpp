@@ -11,7 +11,7 @@
 
 #include "concurrent_input.h"
 #include "fuzz_input.h"
-#include "model/op.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::fuzz {
 namespace {

@@ -30,10 +30,10 @@
 #include <string_view>
 #include <vector>
 
-#include "driver.h"
-#include "implementation.h"
-#include "model/op.h"
-#include "model/state.h"
+#include "harness/driver.h"
+#include "harness/implementation.h"
+#include "spec/model/op.h"
+#include "spec/model/state.h"
 
 namespace dsalloc::fuzz {
 

@@ -50,7 +50,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/op.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::fuzz {
 

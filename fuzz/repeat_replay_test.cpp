@@ -25,7 +25,7 @@
 
 #include "fuzz_env.h"
 #include "fuzz_input.h"
-#include "repeat_runner.h"
+#include "harness/repeat_runner.h"
 
 // The variants leak by design (kLeakedSelfRef, kPhantomWaiter, ...), and
 // what this test compares is verdicts: LeakSanitizer's check at exit (the

@@ -18,7 +18,7 @@
 
 #include "fuzz_env.h"
 #include "fuzz_input.h"
-#include "model/op.h"
+#include "spec/model/op.h"
 
 namespace {
 

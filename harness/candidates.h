@@ -27,10 +27,10 @@
 #include <utility>
 #include <vector>
 
-#include "model/op.h"
-#include "model/state.h"
-#include "model/step.h"
 #include "sample_binding.h"
+#include "spec/model/op.h"
+#include "spec/model/state.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::harness {
 

@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "model/op.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::harness {
 

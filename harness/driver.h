@@ -82,9 +82,9 @@
 #include <vector>
 
 #include "implementation.h"
-#include "model/op.h"
-#include "model/outcome.h"
-#include "model/state.h"
+#include "spec/model/op.h"
+#include "spec/model/outcome.h"
+#include "spec/model/state.h"
 
 namespace dsalloc::harness {
 

@@ -26,11 +26,11 @@
 
 #include "implementation.h"
 #include "lockstep.h"
-#include "model/op.h"
-#include "model/outcome.h"
-#include "model/state.h"
-#include "model/step.h"
 #include "repeat_runner.h"
+#include "spec/model/op.h"
+#include "spec/model/outcome.h"
+#include "spec/model/state.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::harness {
 namespace {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
 
 namespace dsalloc::harness {
 

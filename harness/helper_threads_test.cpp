@@ -20,8 +20,8 @@
 #include "helper_thread.h"
 #include "implementation.h"
 #include "lockstep.h"
-#include "model/op.h"
 #include "repeat_runner.h"
+#include "spec/model/op.h"
 #include "thread_sleep.h"
 
 namespace dsalloc::harness {

@@ -18,7 +18,7 @@
 #include <dsalloc/dsalloc.h>
 #include <dsalloc/testing.h>
 
-#include "model/outcome.h"
+#include "spec/model/outcome.h"
 
 namespace dsalloc::harness {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
 
 namespace dsalloc::harness {
 

@@ -46,10 +46,10 @@
 #include "divergence.h"
 #include "driver.h"
 #include "implementation.h"
-#include "model/op.h"
-#include "model/state.h"
-#include "model/step.h"
 #include "sample_binding.h"
+#include "spec/model/op.h"
+#include "spec/model/state.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::harness {
 

@@ -12,8 +12,8 @@
 #include <comkit/class_factory.h>
 
 #include "implementation.h"
-#include "model/op.h"
 #include "repeat_runner.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::harness {
 namespace {

@@ -25,8 +25,8 @@
 #include <utility>
 #include <vector>
 
-#include "model/op.h"
-#include "model/outcome.h"
+#include "spec/model/op.h"
+#include "spec/model/outcome.h"
 
 namespace dsalloc::harness {
 

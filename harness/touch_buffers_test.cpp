@@ -23,7 +23,7 @@
 
 #include "implementation.h"
 #include "memory_errors.h"
-#include "model/op.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::harness {
 namespace {

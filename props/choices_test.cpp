@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "choices.h"
-#include "model/op.h"
-#include "model/step.h"
 #include "op_gen.h"
 #include "parallel_gen.h"
+#include "spec/model/op.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::props {
 namespace {

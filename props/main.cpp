@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "implementation.h"
+#include "harness/implementation.h"
 #include "props_options.h"
 
 int main(int argc, char** argv) {

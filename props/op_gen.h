@@ -27,8 +27,8 @@
 #define DSALLOC_PROPS_OP_GEN_H_
 
 #include "choices.h"
-#include "model/op.h"
-#include "model/state.h"
+#include "spec/model/op.h"
+#include "spec/model/state.h"
 
 namespace rc {
 template <typename T>

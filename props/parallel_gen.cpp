@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "model/op.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::props::parallel {
 namespace {

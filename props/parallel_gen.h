@@ -22,7 +22,7 @@
 #define DSALLOC_PROPS_PARALLEL_GEN_H_
 
 #include "choices.h"
-#include "parallel/parallel_runner.h"
+#include "harness/parallel/parallel_runner.h"
 
 namespace rc {
 template <typename T>

@@ -25,12 +25,12 @@
 #include <string>
 #include <vector>
 
-#include "implementation.h"
-#include "model/op.h"
-#include "parallel/parallel_runner.h"
+#include "harness/implementation.h"
+#include "harness/parallel/parallel_runner.h"
 #include "parallel_gen.h"
 #include "property_check.h"
 #include "props_options.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::props::parallel {
 

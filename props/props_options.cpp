@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string_view>
 
-#include "implementation.h"
+#include "harness/implementation.h"
 
 namespace dsalloc::props {
 namespace {

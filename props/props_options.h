@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "driver.h"
-#include "model/op.h"
-#include "model/state.h"
+#include "harness/driver.h"
+#include "spec/model/op.h"
+#include "spec/model/state.h"
 
 namespace dsalloc::props {
 

@@ -15,11 +15,11 @@
 
 #include <rapidcheck/state.h>
 
-#include "lockstep.h"
-#include "model/step.h"
+#include "harness/lockstep.h"
 #include "op_gen.h"
 #include "property_check.h"
 #include "props_options.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::props {
 namespace {

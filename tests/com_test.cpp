@@ -11,7 +11,7 @@
 #include <dsalloc/dsalloc.h>
 #include <gtest/gtest.h>
 
-#include "fixture.h"
+#include "tests/support/fixture.h"
 
 namespace dsalloc::testing {
 namespace {

@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fixture.h"
+#include "tests/support/fixture.h"
 
 namespace dsalloc::testing {
 namespace {

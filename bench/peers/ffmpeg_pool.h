@@ -15,7 +15,7 @@ extern "C" {
 #include <libavutil/buffer.h>
 }
 
-#include "pools.h"
+#include "bench/pools.h"
 
 namespace dsalloc::bench {
 

@@ -1,6 +1,6 @@
 // GStreamer's one-time setup for the benchmarks; see gst_pool.h.
 
-#include "peers/gst_pool.h"
+#include "bench/peers/gst_pool.h"
 
 #include <cstdlib>
 

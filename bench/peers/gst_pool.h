@@ -13,7 +13,7 @@
 
 #include <gst/gst.h>
 
-#include "pools.h"
+#include "bench/pools.h"
 
 namespace dsalloc::bench {
 

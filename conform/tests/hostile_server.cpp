@@ -36,9 +36,9 @@
 #include <dsalloc/dsalloc.h>
 #include <dsalloc/testing.h>
 
-#include "allocator.h"
-#include "internal/fault_injection.h"
-#include "internal/server_lock.h"
+#include "src/allocator.h"
+#include "src/internal/fault_injection.h"
+#include "src/internal/server_lock.h"
 
 namespace {
 

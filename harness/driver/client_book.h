@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "driver_support.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
 
 namespace dsalloc::harness::driver_internal {
 

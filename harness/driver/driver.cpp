@@ -2,7 +2,7 @@
 // Core, and the Core's construction and destruction. What the Core is, its
 // locking rule and where each of its parts lives: driver_core.h.
 
-#include "driver.h"
+#include "harness/driver.h"
 
 #include <cstdlib>
 #include <map>
@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "driver_core.h"
-#include "keep_forever.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
+#include "harness/keep_forever.h"
 #include "test_callback.h"
 
 namespace dsalloc::harness::driver_internal {

@@ -71,12 +71,12 @@
 #include <vector>
 
 #include "client_book.h"
-#include "driver.h"
 #include "driver_support.h"
 #include "driver_threads.h"
 #include "foreign_sample.h"
+#include "harness/annotated_mutex.h"
+#include "harness/driver.h"
 #include "lock_probe.h"
-#include "mutex.h"
 #include "test_callback.h"
 #include "violation_log.h"
 #include "worker_pool.h"

@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "thread_sleep.h"
+#include "harness/thread_sleep.h"
 
 namespace dsalloc::harness::driver_internal {
 

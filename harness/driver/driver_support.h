@@ -24,9 +24,9 @@
 #include <map>
 #include <string>
 
-#include "driver.h"
-#include "keep_forever.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
+#include "harness/driver.h"
+#include "harness/keep_forever.h"
 
 namespace dsalloc::harness::driver_internal {
 

@@ -26,9 +26,9 @@
 #include <thread>
 
 #include "driver_support.h"
-#include "helper_thread.h"
-#include "mutex.h"
-#include "thread_sleep.h"
+#include "harness/annotated_mutex.h"
+#include "harness/helper_thread.h"
+#include "harness/thread_sleep.h"
 
 namespace dsalloc::harness::driver_internal {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "driver_core.h"
-#include "thread_sleep.h"
+#include "harness/thread_sleep.h"
 #include "watchdog.h"
 
 namespace dsalloc::harness::driver_internal {

@@ -6,7 +6,7 @@
 
 #include <utility>
 
-#include "keep_forever.h"
+#include "harness/keep_forever.h"
 
 namespace dsalloc::harness::driver_internal {
 

@@ -19,8 +19,8 @@
 #ifndef DSALLOC_HARNESS_DRIVER_FOREIGN_SAMPLE_H_
 #define DSALLOC_HARNESS_DRIVER_FOREIGN_SAMPLE_H_
 
-#include "implementation.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
+#include "harness/implementation.h"
 
 namespace dsalloc::harness::driver_internal {
 

@@ -30,7 +30,7 @@
 #include <utility>
 
 #include "driver_threads.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
 
 namespace dsalloc::harness::driver_internal {
 

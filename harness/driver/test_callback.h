@@ -40,8 +40,8 @@
 
 #include <dsalloc/strmif.h>
 
-#include "model/op.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::harness {
 

@@ -19,8 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "driver.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
+#include "harness/driver.h"
 
 namespace dsalloc::harness::driver_internal {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
 
 namespace dsalloc::harness::driver_internal {
 namespace {

@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "driver_threads.h"
-#include "model/op.h"
-#include "mutex.h"
+#include "harness/annotated_mutex.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::harness::driver_internal {
 

@@ -16,8 +16,8 @@
 
 #include <gtest/gtest.h>
 
-#include "model/op.h"
-#include "parallel/parallel_runner.h"
+#include "harness/parallel/parallel_runner.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::props::parallel {
 

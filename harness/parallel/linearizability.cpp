@@ -63,8 +63,8 @@
 #include <sstream>
 #include <unordered_set>
 
-#include "driver.h"
-#include "model/step.h"
+#include "harness/driver.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::props::parallel {
 namespace {

@@ -40,10 +40,10 @@
 #include <utility>
 #include <vector>
 
-#include "model/op.h"
-#include "model/outcome.h"
-#include "model/state.h"
-#include "sample_binding.h"
+#include "harness/sample_binding.h"
+#include "spec/model/op.h"
+#include "spec/model/outcome.h"
+#include "spec/model/state.h"
 
 namespace dsalloc::props::parallel {
 

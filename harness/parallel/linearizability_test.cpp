@@ -19,11 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "driver.h"
+#include "harness/driver.h"
+#include "harness/sample_binding.h"
 #include "linearizability.h"
-#include "model/op.h"
-#include "model/step.h"
-#include "sample_binding.h"
+#include "spec/model/op.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::props::parallel {
 namespace {

@@ -16,13 +16,13 @@
 #include <thread>
 #include <tuple>
 
-#include "helper_thread.h"
-#include "keep_forever.h"
-#include "lockstep.h"
-#include "mutex.h"
-#include "parallel/sample_arg.h"
-#include "sample_binding.h"
-#include "thread_sleep.h"
+#include "harness/annotated_mutex.h"
+#include "harness/helper_thread.h"
+#include "harness/keep_forever.h"
+#include "harness/lockstep.h"
+#include "harness/parallel/sample_arg.h"
+#include "harness/sample_binding.h"
+#include "harness/thread_sleep.h"
 
 namespace dsalloc::props::parallel {
 namespace {

@@ -52,12 +52,12 @@
 #include <string>
 #include <vector>
 
-#include "driver.h"
-#include "implementation.h"
+#include "harness/driver.h"
+#include "harness/implementation.h"
+#include "harness/lockstep.h"
 #include "linearizability.h"
-#include "lockstep.h"
-#include "model/op.h"
-#include "model/state.h"
+#include "spec/model/op.h"
+#include "spec/model/state.h"
 
 namespace dsalloc::props::parallel {
 

@@ -1,7 +1,7 @@
 // harness/parallel/parallel_runner_test.cpp: the parallel runner's own
 // promises, on real threads against the embedded dsalloc.
 
-#include "parallel/parallel_runner.h"
+#include "harness/parallel/parallel_runner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,10 +11,10 @@
 
 #include <gtest/gtest.h>
 
-#include "implementation.h"
-#include "model/op.h"
-#include "parallel/case_of_trace.h"
-#include "thread_sleep.h"
+#include "harness/implementation.h"
+#include "harness/parallel/case_of_trace.h"
+#include "harness/thread_sleep.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::props::parallel {
 namespace {

@@ -16,7 +16,7 @@
 #include <optional>
 #include <variant>
 
-#include "model/calls.h"
+#include "spec/model/calls.h"
 
 namespace dsalloc::props::parallel {
 

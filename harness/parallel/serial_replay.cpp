@@ -1,13 +1,13 @@
 // harness/parallel/serial_replay.cpp: single-threaded replays of a parallel
 // case (serial_replay.h).
 
-#include "parallel/serial_replay.h"
+#include "harness/parallel/serial_replay.h"
 
 #include <algorithm>
 #include <numeric>
 
-#include "model/op.h"
-#include "parallel/sample_arg.h"
+#include "harness/parallel/sample_arg.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::props::parallel {
 namespace {

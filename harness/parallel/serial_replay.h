@@ -33,9 +33,9 @@
 #include <string>
 #include <vector>
 
-#include "implementation.h"
-#include "parallel/linearizability.h"
-#include "parallel/parallel_runner.h"
+#include "harness/implementation.h"
+#include "harness/parallel/linearizability.h"
+#include "harness/parallel/parallel_runner.h"
 
 namespace dsalloc::props::parallel {
 

@@ -3,7 +3,7 @@
 // (serial_replay.h; issue 21: a SetActualDataLength bug was reported as
 // "THREAD.SAFE FAIL parallel" with a one-thread history).
 
-#include "parallel/serial_replay.h"
+#include "harness/parallel/serial_replay.h"
 
 #include <optional>
 #include <string>
@@ -11,9 +11,9 @@
 
 #include <gtest/gtest.h>
 
-#include "implementation.h"
-#include "model/op.h"
-#include "parallel/case_of_trace.h"
+#include "harness/implementation.h"
+#include "harness/parallel/case_of_trace.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::props::parallel {
 namespace {

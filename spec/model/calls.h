@@ -31,8 +31,8 @@
 #include <tuple>
 #include <variant>
 
-#include "model/call_fields.h"
-#include "model/vocabulary.h"
+#include "spec/model/call_fields.h"
+#include "spec/model/vocabulary.h"
 
 namespace dsalloc::spec {
 

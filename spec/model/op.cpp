@@ -1,7 +1,7 @@
 // spec/model/op.cpp: the vocabulary's tables (op.h, vocabulary.h) and, for
 // now, the bridge between the Op's own fields and its typed call (calls.h).
 
-#include "model/op.h"
+#include "spec/model/op.h"
 
 #include <charconv>
 #include <cstring>

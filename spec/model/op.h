@@ -76,8 +76,8 @@
 
 #include <dsalloc/strmif.h>
 
-#include "model/calls.h"
-#include "model/vocabulary.h"
+#include "spec/model/calls.h"
+#include "spec/model/vocabulary.h"
 
 #include <cstddef>
 #include <cstdint>

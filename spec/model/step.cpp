@@ -2,11 +2,11 @@
 // and InDomain around the engine (step_engine.h, which says where each
 // call's part lives), and the engine's dispatch of a call to its Apply.
 
-#include "model/step.h"
+#include "spec/model/step.h"
 
 #include <utility>
 
-#include "model/step_engine.h"
+#include "spec/model/step_engine.h"
 
 namespace dsalloc::spec {
 namespace step_internal {

@@ -3,7 +3,7 @@
 // gives back or takes (COM.CALLBACK.CLIENT, LIFE.CYCLE), and the
 // allocator's references on callbacks (COM.CALLBACK.REFS).
 
-#include "model/step_engine.h"
+#include "spec/model/step_engine.h"
 
 namespace dsalloc::spec::step_internal {
 

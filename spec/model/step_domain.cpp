@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "model/step_engine.h"
+#include "spec/model/step_engine.h"
 
 namespace dsalloc::spec::step_internal {
 namespace {

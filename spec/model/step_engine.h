@@ -41,10 +41,10 @@
 #include <string_view>
 #include <vector>
 
-#include "model/calls.h"
-#include "model/outcome.h"
-#include "model/state.h"
-#include "model/step.h"
+#include "spec/model/calls.h"
+#include "spec/model/outcome.h"
+#include "spec/model/state.h"
+#include "spec/model/step.h"
 
 namespace dsalloc::spec::step_internal {
 

@@ -1,7 +1,7 @@
 // spec/model/step_factory.cpp: the model's in-process server
 // (step_engine.h): DllGetClassObject, IClassFactory and DllCanUnloadNow.
 
-#include "model/step_engine.h"
+#include "spec/model/step_engine.h"
 
 namespace dsalloc::spec::step_internal {
 

@@ -3,7 +3,7 @@
 // it to a waiter or pushes it on the free list, and the installed callback
 // gets NotifyRelease, running its reaction as a re-entrant client call.
 
-#include "model/step_engine.h"
+#include "spec/model/step_engine.h"
 
 namespace dsalloc::spec::step_internal {
 

@@ -7,7 +7,7 @@
 #include <array>
 #include <utility>
 
-#include "model/op.h"
+#include "spec/model/op.h"
 
 namespace dsalloc::spec {
 namespace {

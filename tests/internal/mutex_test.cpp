@@ -4,7 +4,7 @@
 // parallel properties, TSan) cover it through the COM surface; these pin
 // the lock alone, where a lost wake-up shows as a hang (ctest's timeout).
 
-#include "internal/mutex.h"
+#include "src/internal/mutex.h"
 
 #include <gtest/gtest.h>
 

@@ -44,7 +44,7 @@
 #include <comkit/notify_callback_base.h>
 #include <dsalloc/strmif.h>
 
-#include "implementation.h"
+#include "harness/implementation.h"
 
 namespace dsalloc::testing {
 

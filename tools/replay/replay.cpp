@@ -37,11 +37,11 @@
 #include <string>
 #include <vector>
 
-#include "fuzz_input.h"
-#include "implementation.h"
-#include "model/op.h"
-#include "parallel/parallel_runner.h"
-#include "repeat_runner.h"
+#include "fuzz/fuzz_input.h"
+#include "harness/implementation.h"
+#include "harness/parallel/parallel_runner.h"
+#include "harness/repeat_runner.h"
+#include "spec/model/op.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // ---------------------------------------------------------------------------
-// File: harness/mutex.h
+// File: harness/annotated_mutex.h
 // ---------------------------------------------------------------------------
 //
 // Mutex, MutexLock and CondVar for the harness: std::mutex and
