@@ -93,8 +93,7 @@ struct OpCommand : rc::state::Command<State, Sut> {
   }
   void checkPreconditions(const State& s) const override {
     RC_PRE(spec::InDomain(s, op, spec::Profile::kStrict));
-    if (op.kind == spec::OpKind::kGetBuffer && op.thread == 0 && !op.null_ptr1 &&
-        !(op.flags & AM_GBF_NOWAIT)) {
+    if (spec::MayBlockThread0(op)) {
       RC_PRE(s.state != spec::AllocState::kCommitted || !s.free_list.empty());
     }
   }

@@ -269,9 +269,8 @@ CheckResult ExploreSequential(const harness::Implementation& impl, spec::Profile
       spec::Op op = props::DrawOp(choices, model);
       if (!fault_injection) op.oom = false;
       if (!spec::InDomain(model, op, spec::Profile::kStrict)) continue;
-      bool blocking = op.kind == spec::OpKind::kGetBuffer && op.thread == 0 && !op.null_ptr1 &&
-                      !(op.flags & AM_GBF_NOWAIT);
-      if (blocking && model.state == spec::AllocState::kCommitted && model.free_list.empty()) {
+      if (spec::MayBlockThread0(op) && model.state == spec::AllocState::kCommitted &&
+          model.free_list.empty()) {
         continue;
       }
       spec::StepStrict(model, op);

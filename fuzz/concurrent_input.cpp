@@ -143,13 +143,13 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < ops.size(); ++i) {
     const Op& op = ops[i];
     if (op.thread == 0) {
-      if (in.c.prefix.size() < kMaxPrefix) in.c.prefix.push_back(ForPrefix(op.call()));
+      if (in.c.prefix.size() < kMaxPrefix) in.c.prefix.push_back(ForPrefix(op.call));
       continue;
     }
     int t = (op.thread - 1) % threads;
     auto& list = in.c.threads[static_cast<size_t>(t)];
     if (list.size() < kMaxPerThread) {
-      list.push_back(spec::MakeOp(ForThread(op.call()), static_cast<uint8_t>(t + 1)));
+      list.push_back(spec::MakeOp(ForThread(op.call), static_cast<uint8_t>(t + 1)));
       in.c.hints[static_cast<size_t>(t)].push_back(HintOf(data, size, 1 + i * kRecordSize));
     }
   }

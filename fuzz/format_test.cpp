@@ -90,7 +90,7 @@ TEST(ConcurrentFormat, HintsSurviveTheRoundTrip) {
     ASSERT_EQ(in.c.threads[t].size(), 2u);
     ASSERT_EQ(in.c.hints[t].size(), 2u);
     for (size_t k = 0; k < 2; ++k) {
-      EXPECT_EQ(spec::KindOf(in.c.threads[t][k].call()), spec::KindOf(c.threads[t][k].call()));
+      EXPECT_EQ(spec::KindOf(in.c.threads[t][k].call), spec::KindOf(c.threads[t][k].call));
       EXPECT_EQ(in.c.hints[t][k], c.hints[t][k]) << "thread " << t << " op " << k;
     }
   }

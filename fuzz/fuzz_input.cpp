@@ -462,7 +462,7 @@ void CapRepeats(std::vector<Op>& ops) {
   size_t once = 0;  // ops run if every block ran once
   int depth = 0;    // 0: outside a block; > 1: inside an ignored inner one
   for (size_t i = 0; i < ops.size(); ++i) {
-    const Call c = ops[i].call();
+    const Call c = ops[i].call;
     if (spec::GroupOf(spec::KindOf(c)) != OpGroup::kControl) {
       ++once;
       if (depth > 0) ++blocks.back().length;
@@ -508,7 +508,7 @@ void EncodeRecord(const Op& op, uint8_t* r, bool* exact) {
   Out out{r, exact};
   out.bits = static_cast<uint8_t>((op.thread & 3) << kThreadShift);
   out.Set(kBitOom, op.oom);
-  std::visit([&](const auto& c) { EncodeAs(c, out); }, op.call());
+  std::visit([&](const auto& c) { EncodeAs(c, out); }, op.call);
   r[1] = out.bits;
   r[2] = out.s;
   r[3] = out.t;

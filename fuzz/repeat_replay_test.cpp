@@ -98,11 +98,11 @@ std::vector<std::pair<std::string, std::vector<spec::Op>>> RepeatInputs() {
       // on timing (the portable model may allow both outcomes), so two runs
       // of it need not agree, replay or not.
       auto may_block = [](const spec::Op& op) {
-        const spec::Call c = op.call();
+        const spec::Call c = op.call;
         const auto* get = std::get_if<spec::call::GetBuffer>(&c);
         return get != nullptr && op.thread != 0 && !get->NoWait();
       };
-      auto repeat = [](const spec::Op& op) { return spec::Is<spec::call::Repeat>(op.call()); };
+      auto repeat = [](const spec::Op& op) { return spec::Is<spec::call::Repeat>(op.call); };
       if (std::any_of(ops.begin(), ops.end(), repeat) &&
           std::none_of(ops.begin(), ops.end(), may_block)) {
         inputs.emplace_back(file.filename().string(), std::move(ops));

@@ -58,11 +58,6 @@ std::vector<Op> Trace(std::string_view text) {
   return ops.value_or(std::vector<Op>{});
 }
 
-bool NamesSample(const Op& op) {
-  if (op.kind == OpKind::kReleaseBuffer) return op.buffer_arg == spec::BufferArg::kSample;
-  return spec::IsSampleOp(op.kind);
-}
-
 std::string Describe(const std::vector<Violation>& vs) {
   std::string s;
   for (const Violation& v : vs) s += "  " + v.rule + ": " + v.detail + "\n";
@@ -96,9 +91,9 @@ class Twin {
     ASSERT_TRUE(spec::InDomain(model_, op, spec::Profile::kStrict));
     generation_ = model_.generation;
     Op observed_op = op;
-    if (NamesSample(op)) {
-      observed_op.sample = Id(generation_, op.sample);
-      ASSERT_GE(observed_op.sample, 0) << "test binding misses a sample";
+    if (int32_t* sample = spec::NamedSample(observed_op.call)) {
+      *sample = Id(generation_, *sample);
+      ASSERT_GE(*sample, 0) << "test binding misses a sample";
     }
     Outcome expected = Translate(spec::StepStrict(model_, op));
     Outcome observed = driver_.Run(observed_op);
@@ -113,7 +108,7 @@ class Twin {
     std::sort(observed.completions.begin(), observed.completions.end(), by_thread);
     EXPECT_TRUE(observed.SameObservable(expected))
         << "expected " << spec::ToString(expected) << "\nobserved " << spec::ToString(observed);
-    if (op.kind == OpKind::kGetPointer && (observed.written & spec::kOutPointer)) {
+    if (spec::Is<spec::call::GetPointer>(op.call) && (observed.written & spec::kOutPointer)) {
       // ALLOC.SAMPLE.LAYOUT, the checker's half of GetPointer.
       uintptr_t prefix_start = observed.pointer - model_.props.cbPrefix;
       EXPECT_EQ(prefix_start % expected.pointer_align, 0u);
@@ -490,10 +485,8 @@ TEST(DriverTest, ObservedIdsSurviveReallocation) {
   }
   EXPECT_EQ(driver.ClientSampleRefs(0), 1u);
   EXPECT_EQ(driver.ClientSampleRefs(1), 1u);
-  Op release = spec::MakeSampleOp(OpKind::kSampleRelease, 0);
-  driver.Run(release);
-  release.sample = 1;
-  driver.Run(release);
+  driver.Run(spec::MakeSampleOp(OpKind::kSampleRelease, 0));
+  driver.Run(spec::MakeSampleOp(OpKind::kSampleRelease, 1));
   driver.Run(spec::MakeSimple(OpKind::kDecommit));
   driver.Run(spec::MakeSetProperties(3, 32, 1, 0));
   driver.Run(spec::MakeSimple(OpKind::kCommit));
@@ -529,12 +522,8 @@ TEST(DriverTest, RunDirectConcurrently) {
           ++failures;
           continue;
         }
-        Op op = spec::MakeSampleOp(OpKind::kSetSyncPoint, o.sample.index);
-        op.thread = t;
-        op.value = 1;
-        driver.RunDirect(op);
-        op.kind = OpKind::kSampleRelease;
-        Outcome r = driver.RunDirect(op);
+        driver.RunDirect(spec::MakeOp(spec::call::SetSyncPoint{o.sample.index, 1}, t));
+        Outcome r = driver.RunDirect(spec::MakeOp(spec::call::SampleRelease{o.sample.index}, t));
         if (r.notifications.size() != 1 || r.notifications[0].reaction_hr != S_OK) {
           ++failures;
         }

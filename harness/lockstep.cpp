@@ -92,7 +92,7 @@ spec::Outcome& Lockstep::Run(const spec::Op& call, Driver::Expectation expect) {
 
 std::string Lockstep::Apply(const spec::Op& op, StepRecord* record) {
   if (divergence_.diverged()) return report_;
-  if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+  if (spec::GroupOf(op.call) == spec::OpGroup::kControl) {
     Divergence d;
     d.stage = DivergenceStage::kInternal;
     d.finding.detail = "Repeat blocks are a RepeatRunner's, not Lockstep's: " + spec::ToString(op);
@@ -156,7 +156,7 @@ bool Lockstep::MakePlan(const spec::Op& op, Plan* plan) {
   if (op.oom && !driver_->SupportsFaultInjection()) {
     return false;  // the implementation has no hook to fail an allocation
   }
-  if (op.kind == spec::OpKind::kDllCanUnloadNow && !driver_->ServerIdleAtStart()) {
+  if (spec::Is<spec::call::DllCanUnloadNow>(op.call) && !driver_->ServerIdleAtStart()) {
     return false;  // objects of an earlier run are alive: not judgeable
   }
   if (profile_ == spec::Profile::kStrict && candidates_.size() == 1) {
@@ -186,7 +186,7 @@ bool Lockstep::StepInPlace(const spec::Op& op, Plan* plan) {
   plan->generation_before = lead.model.generation;
   plan->had_waiters = !lead.model.waiters.empty();
   in_flight_generation_ = lead.model.generation;  // until JudgeInPlace
-  if (op.kind == spec::OpKind::kGetBuffer && op.thread == 0) {
+  if (spec::Is<spec::call::GetBuffer>(op.call) && op.thread == 0) {
     scratch_ = lead.model;
     plan->outcome = spec::StepStrict(scratch_, op);
     // The driver runs thread 0's calls on the caller's own thread, so a

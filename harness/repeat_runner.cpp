@@ -20,14 +20,14 @@ bool SameToTheDriver(const spec::Outcome& a, const spec::Outcome& b) {
 
 std::string RepeatRunner::Apply(const spec::Op& op) {
   if (lockstep_.divergence().diverged()) return lockstep_.report();
-  if (spec::GroupOf(op.kind) == spec::OpGroup::kControl) {
+  if (spec::GroupOf(op.call) == spec::OpGroup::kControl) {
     // op.h "Repeat": blocks do not nest; a stray "}" is ignored.
-    if (op.kind == spec::OpKind::kRepeat) {
+    if (const auto* repeat = std::get_if<spec::call::Repeat>(&op.call)) {
       if (repeat_open_) {
         ++repeat_ignored_;  // an inner block: its "Repeat" and "}" are ignored
       } else {
         repeat_open_ = true;
-        repeat_count_ = std::clamp(op.value, 1, spec::kMaxRepeat);
+        repeat_count_ = std::clamp(repeat->count, 1, spec::kMaxRepeat);
         repeat_body_.clear();
       }
     } else if (repeat_ignored_ > 0) {

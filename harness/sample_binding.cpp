@@ -8,12 +8,6 @@
 namespace dsalloc::harness {
 namespace {
 
-// Whether op names a sample through op.sample.
-bool NamesSample(const spec::Op& op) {
-  if (spec::IsSampleOp(op.kind)) return true;
-  return op.kind == spec::OpKind::kReleaseBuffer && op.buffer_arg == spec::BufferArg::kSample;
-}
-
 // Completions that happen together (Decommit waking every waiter) have no
 // defined order between real threads, so both sides are compared sorted by
 // thread; a thread is in at most one completion per op.
@@ -43,20 +37,22 @@ spec::SampleHandle SampleBinding::ModelHandle(int id) const {
 bool SampleBinding::ToObserved(uint32_t generation, const spec::Op& model_op,
                                spec::Op* observed_op) const {
   *observed_op = model_op;
-  if (!NamesSample(model_op)) return true;
-  int id = ObservedId(generation, model_op.sample);
+  int32_t* sample = spec::NamedSample(observed_op->call);
+  if (sample == nullptr) return true;
+  int id = ObservedId(generation, *sample);
   if (id < 0) return false;
-  observed_op->sample = id;
+  *sample = id;
   return true;
 }
 
 bool SampleBinding::ToModel(uint32_t generation, const spec::Op& observed_op,
                             spec::Op* model_op) const {
   *model_op = observed_op;
-  if (!NamesSample(observed_op)) return true;
-  spec::SampleHandle h = ModelHandle(observed_op.sample);
+  int32_t* sample = spec::NamedSample(model_op->call);
+  if (sample == nullptr) return true;
+  spec::SampleHandle h = ModelHandle(*sample);
   if (!h.valid() || h.generation != generation) return false;
-  model_op->sample = h.index;
+  *sample = h.index;
   return true;
 }
 

@@ -81,9 +81,8 @@ std::string SequentialTrace(uint64_t seed) {
   for (int k = 0; k < 400; ++k) {
     spec::Op op = DrawOp(c, model);
     if (!spec::InDomain(model, op, spec::Profile::kStrict)) continue;
-    bool blocking = op.kind == spec::OpKind::kGetBuffer && op.thread == 0 && !op.null_ptr1 &&
-                    !(op.flags & AM_GBF_NOWAIT);
-    if (blocking && model.state == spec::AllocState::kCommitted && model.free_list.empty()) {
+    if (spec::MayBlockThread0(op) && model.state == spec::AllocState::kCommitted &&
+        model.free_list.empty()) {
       continue;
     }
     spec::StepStrict(model, op);

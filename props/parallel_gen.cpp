@@ -187,7 +187,7 @@ std::vector<Op> DrawThreadList(Choices& c) {
     if (ops.size() == 6) break;
     for (const Op& op : DrawChunk(c, get_buffers)) {
       if (ops.size() == 6) break;
-      if (spec::Is<call::GetBuffer>(op.call())) ++get_buffers;
+      if (spec::Is<call::GetBuffer>(op.call)) ++get_buffers;
       ops.push_back(op);
     }
   }

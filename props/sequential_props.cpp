@@ -57,9 +57,7 @@ struct OpCommand : rc::state::Command<spec::State, Sut> {
   void checkPreconditions(const spec::State& s) const override {
     RC_PRE(spec::InDomain(s, op, spec::Profile::kStrict));
     // A blocking GetBuffer on thread 0 would block the checker itself.
-    const spec::Call call = op.call();
-    const auto* get = std::get_if<spec::call::GetBuffer>(&call);
-    if (get != nullptr && op.thread == 0 && !get->null_ppBuffer && !get->NoWait()) {
+    if (spec::MayBlockThread0(op)) {
       RC_PRE(s.state != spec::AllocState::kCommitted || !s.free_list.empty());
     }
   }

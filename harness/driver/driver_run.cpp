@@ -27,7 +27,7 @@ using enum spec::OpGroup;
 }  // namespace
 
 void Core::Run(const Op& op, Driver::Expectation expect, Outcome& o) {
-  const spec::Call call = op.call();
+  const spec::Call call = op.call;
   // Every GetBuffer that may block runs on a worker, on thread 0 too: a
   // GetBuffer that blocks when it must not (a phantom waiter took the
   // sample) then costs `settle`, not the checker's life. One the checker
@@ -47,7 +47,7 @@ void Core::Run(const Op& op, Driver::Expectation expect, Outcome& o) {
 
 Outcome Core::RunDirect(const Op& op) {
   Outcome o;
-  RunHere(op.call(), op.oom, o);
+  RunHere(op.call, op.oom, o);
   TouchHeldBuffers();
   return o;
 }

@@ -115,7 +115,7 @@ std::string Unsupported(const CheckInput& in) {
     return "the start state has blocked GetBuffer calls, which the history cannot complete";
   }
   for (const Event& e : in.history) {
-    if (spec::Is<spec::call::SetReaction>(e.op.call())) {
+    if (spec::Is<spec::call::SetReaction>(e.op.call)) {
       return "the history configures a reaction: " + spec::ToString(e.op) + " (caveat b)";
     }
     if (e.invoked >= e.responded) {
@@ -231,7 +231,7 @@ void Search::Run() {
       if (h_[j].took_effect_before <= h_[i].invoked) before_[i] |= uint64_t{1} << j;
       if (h_[j].invoked < h_[i].responded && h_[i].invoked < h_[j].responded) ++overlap_[i];
     }
-    const spec::Call c = h_[i].op.call();
+    const spec::Call c = h_[i].op.call;
     if (spec::Is<spec::call::AddRef>(c) || spec::Is<spec::call::Release>(c)) {
       refcount_calls_ |= uint64_t{1} << i;
     }
@@ -386,7 +386,7 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
       if (recording()) {
         best_attempts_.push_back(
             {i, "",
-             "names observed sample " + std::to_string(NamedSample(e.op.call())) +
+             "names observed sample " + std::to_string(NamedSample(e.op.call)) +
                  ", which this order does not bind to a sample of generation " +
                  std::to_string(s.generation)});
       }

@@ -100,9 +100,10 @@ std::vector<Event> Record(const World& w, const std::vector<Call>& calls,
   for (size_t i : order) {
     Op op = Parse(calls[i].line);
     Op observed_op = op;
-    if (spec::IsSampleOp(op.kind)) {
-      observed_op.sample = ObservedIdOf(s.Handle(op.sample));
-    }
+    std::visit(spec::Overloaded{
+                   [&]<spec::SampleCall C>(C& x) { x.sample = ObservedIdOf(s.Handle(x.sample)); },
+                   [](auto&) {}},  // names no sample
+               observed_op.call);
     spec::Transitions ts = spec::Step(s, op, spec::Profile::kStrict);
     EXPECT_EQ(ts.size(), 1u) << calls[i].line;
     if (ts.empty()) return events;

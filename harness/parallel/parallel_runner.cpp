@@ -35,7 +35,7 @@ using SteadyClock = std::chrono::steady_clock;
 std::array<bool, spec::kNumCallbacks> ReleasedByPrefix(const ParallelCase& c) {
   std::array<bool, spec::kNumCallbacks> released{};
   for (const Op& op : c.prefix) {
-    const spec::Call prefix_call = op.call();
+    const spec::Call prefix_call = op.call;
     const auto* release = std::get_if<call::CallbackRelease>(&prefix_call);
     if (release != nullptr && release->callback >= 0 && release->callback < spec::kNumCallbacks) {
       released[release->callback] = true;
@@ -58,7 +58,7 @@ std::string Malformed(const ParallelCase& c) {
     return "a parallel case needs 1.." + std::to_string(kMaxParallelThreads) + " thread lists";
   }
   for (const Op& op : c.prefix) {
-    const spec::Call prefix_call = op.call();
+    const spec::Call prefix_call = op.call;
     // A reaction configured in the prefix would still run in the parallel
     // phase, where it is not atomic with its release (caveat b).
     const auto* reaction = std::get_if<call::SetReaction>(&prefix_call);
@@ -75,7 +75,7 @@ std::string Malformed(const ParallelCase& c) {
   const std::array<bool, spec::kNumCallbacks> released = ReleasedByPrefix(c);
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
-      const spec::Call list_call = op.call();
+      const spec::Call list_call = op.call;
       const spec::OpGroup group = spec::GroupOf(spec::KindOf(list_call));
       if (spec::Is<call::SetReaction>(list_call)) return "a parallel list configures a reaction";
       if (group == spec::OpGroup::kCallback) {
@@ -242,7 +242,7 @@ void RunWorker(Phase& p, size_t t, unsigned seed) {
   for (size_t k = 0; k < list.size(); ++k) {
     Jitter(rng, 64);
     FollowHint(p.hints[t], k);
-    spec::Call c = list[k].call();
+    spec::Call c = list[k].call;
     int id = -1;
     if (int32_t* slot = SampleArg(c)) {
       if (*slot < 0 || *slot >= static_cast<int>(w.slots.size()) ||
@@ -307,7 +307,7 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
     if (id >= 0) ids.insert(id);
   }
   for (const Event& e : history) {
-    if (const std::optional<int32_t> sample = SampleOf(e.op.call())) ids.insert(*sample);
+    if (const std::optional<int32_t> sample = SampleOf(e.op.call)) ids.insert(*sample);
     if ((e.outcome.written & (spec::kOutSample | spec::kOutPointer)) && e.outcome.sample.valid()) {
       ids.insert(e.outcome.sample.index);
     }
@@ -599,7 +599,7 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       if (r.final_state.generation == start.generation &&
           std::memcmp(&r.final_state.props, &start.props, sizeof start.props) == 0) {
         for (const Event& e : in.history) {
-          if (!spec::Is<call::GetPointer>(e.op.call())) continue;
+          if (!spec::Is<call::GetPointer>(e.op.call)) continue;
           placement = lockstep.CheckBufferPlacement(e.outcome);
           if (!placement.empty()) break;
         }
@@ -683,7 +683,7 @@ void PassOnlyHeldCallbacks(ParallelCase& c) {
   const std::array<bool, spec::kNumCallbacks> released = ReleasedByPrefix(c);
   for (std::vector<Op>& list : c.threads) {
     for (Op& op : list) {
-      if (PassesReleased(op.call(), released)) {
+      if (PassesReleased(op.call, released)) {
         op = spec::MakeOp(call::SetNotify{-1}, op.thread, op.oom);
       }
     }

@@ -69,8 +69,8 @@ TEST(ParallelRunner, ThreadsPassOnlyCallbacksTheClientHolds) {
   EXPECT_TRUE(refused.failed);
   EXPECT_NE(refused.report.find("let go of"), std::string::npos) << refused.report;
   PassOnlyHeldCallbacks(c);
-  EXPECT_EQ(c.threads[1][0].callback, -1);
-  EXPECT_EQ(c.threads[1][1].callback, 1);  // still held: unchanged
+  EXPECT_EQ(std::get<spec::call::SetNotify>(c.threads[1][0].call).callback, -1);
+  EXPECT_EQ(std::get<spec::call::SetNotify>(c.threads[1][1].call).callback, 1);  // still held
   RunResult result = RunParallelCase(harness::Embedded(), c, options);
   EXPECT_FALSE(result.failed) << result.report;
 }

@@ -20,7 +20,7 @@ class Joiner {
   explicit Joiner(size_t threads) : slots_(threads) {}
 
   void Append(size_t t, const spec::Op& op) {
-    spec::Call c = op.call();
+    spec::Call c = op.call;
     // A slot the thread has not filled yet names no sample, and the runner
     // skips the op; keep it out of range so it still does.
     if (int32_t* slot = SampleArg(c); slot != nullptr && *slot >= 0) {

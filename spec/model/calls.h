@@ -706,6 +706,18 @@ concept CallbackCall = requires(T c) {
 }
 &&(Info(T::kKind).group == OpGroup::kCallback || Info(T::kKind).group == OpGroup::kConfig);
 
+// The sample a call names by index: a sample call's target, or
+// ReleaseBuffer's pBuffer when it is a sample; nullptr when it names none.
+inline int32_t* NamedSample(Call& c) {
+  return std::visit(Overloaded{[]<SampleCall C>(C& x) -> int32_t* { return &x.sample; },
+                               [](call::ReleaseBuffer& x) -> int32_t* {
+                                 return x.pBuffer == BufferArg::kSample ? &x.sample : nullptr;
+                               },
+                               [](auto&) -> int32_t* { return nullptr; }},  // names none
+                    c);
+}
+inline const int32_t* NamedSample(const Call& c) { return NamedSample(const_cast<Call&>(c)); }
+
 }  // namespace dsalloc::spec
 
 #endif  // DSALLOC_SPEC_MODEL_CALLS_H_

@@ -89,46 +89,29 @@
 
 namespace dsalloc::spec {
 
-// One operation. Only the fields its kind uses are meaningful; the others
-// keep their defaults so that == and the trace round-trip are exact.
+// One operation: a call (calls.h) made by client thread `thread`; `oom`
+// asks the driver to fail the next allocation inside it (fault injection,
+// for the calls whose syntax takes it: the call's kOom).
 struct Op {
-  OpKind kind = OpKind::kCommit;
+  Call call = call::Commit{};
   uint8_t thread = 0;  // calling client thread, 0..kMaxThreads-1
-  // The op's first and second nullable pointer parameter is passed as NULL.
-  // Which C parameter that is comes from the op's kOpTable row (OpInfo::ptr1,
-  // ptr2): pRequest/pActual for SetProperties, ppv, ppBuffer, pTimeStart/
-  // pTimeEnd... An op whose row names none keeps them false.
-  bool null_ptr1 = false;
-  bool null_ptr2 = false;
-  bool oom = false;                           // driver fails the next allocation in this call
-  int32_t sample = 0;                         // sample index (current generation)
-  ALLOCATOR_PROPERTIES props = {0, 0, 0, 0};  // SetProperties request
-  DWORD flags = 0;                            // GetBuffer dwFlags
-  bool times = false;                         // GetBuffer passes non-NULL start/end times
-  BufferArg buffer_arg = BufferArg::kSample;  // ReleaseBuffer
-  int8_t callback = -1;                       // SetNotify (-1 = NULL), SetReaction and
-                                              // kCallback ops' target
-  Reaction reaction = Reaction::kNone;        // SetReaction
-  int32_t arg = 0;                            // SetReaction argument
-  bool persistent = false;                    // SetReaction
-  Iid iid = Iid::kIUnknown;                   // QueryInterface, factory
-  Clsid clsid = Clsid::kMemoryAllocator;
-  bool outer = false;      // CreateInstance with pUnkOuter
-  int64_t t0 = 0, t1 = 0;  // SetTime / SetMediaTime values (unless null_ptr*)
-  int32_t value = 0;       // SetActualDataLength, Set*(BOOL), LockServer's
-                           // fLock, media type id (SetMediaType; -1 = NULL),
-                           // Repeat's N
-  DWORD cb = 0;            // Get/SetProperties2 cbProperties
-  Sample2Image image;      // SetProperties2 payload
-  friend bool operator==(const Op& a, const Op& b);  // every field
-
-  // The typed call (calls.h) this op makes.
-  Call call() const;
+  bool oom = false;
+  friend bool operator==(const Op&, const Op&) = default;
 };
 
-// The op that makes call `c` on client thread `thread`; `oom` fails the next
-// allocation inside it (fault injection).
-Op MakeOp(const Call& c, uint8_t thread = 0, bool oom = false);
+// The op that makes call `c` on client thread `thread`.
+inline Op MakeOp(const Call& c, uint8_t thread = 0, bool oom = false) { return Op{c, thread, oom}; }
+inline OpKind KindOf(const Op& op) { return KindOf(op.call); }
+
+// A GetBuffer that may wait for a sample, made on thread 0: the checker's
+// own thread, which it would block while the pool is empty.
+inline bool MayBlockThread0(const Op& op) {
+  const auto* get = std::get_if<call::GetBuffer>(&op.call);
+  return get != nullptr && op.thread == 0 && !get->null_ppBuffer && !get->NoWait();
+}
+
+// A call of kind `kind` with every argument at its default.
+Call DefaultCall(OpKind kind);
 
 // Convenience constructors for the common ops (tests, generators).
 Op MakeSetProperties(LONG c, LONG size, LONG align, LONG prefix);

@@ -128,7 +128,7 @@ std::string ToString(const Op& op) {
     out += std::to_string(op.thread);
     out += ' ';
   }
-  std::visit([&](const auto& c) { PrintCall(out, c, op.oom); }, op.call());
+  std::visit([&](const auto& c) { PrintCall(out, c, op.oom); }, op.call);
   return out;
 }
 
