@@ -1,5 +1,5 @@
 // fuzz/fuzz_input.cpp: records <-> ops (fuzz_input.h). Byte 0 picks the
-// call type (its index in spec::Call, kOpTable order); each call type has one
+// call type (its index in spec::Call); each call type has one
 // decoder (Read) and one encoder (Write) below, so a call type added without
 // its place in the format is a compile error here.
 
@@ -29,12 +29,12 @@ constexpr int kThreadShift = 3;  // two bits
 constexpr uint8_t kBitBlocking = 1 << 5;
 constexpr uint8_t kBitBool = 1 << 6;
 // Byte 0 selects among the ops that existed before the callback-lifetime
-// ops (kOpTable up to "}"), unless this bit says it selects among those
+// ops (spec::Call up to "}"), unless this bit says it selects among those
 // (COM.CALLBACK.CLIENT, LIFE.CYCLE): every input written before they came
 // (the seed corpora, the regressions) decodes as it did.
 constexpr uint8_t kBitExtended = 1 << 7;
-constexpr int kFirstExtended = static_cast<int>(call::CallbackRelease::kKind);
-constexpr int kNumExtended = spec::kNumOpKinds - kFirstExtended;
+constexpr int kFirstExtended = static_cast<int>(spec::kIndexOf<call::CallbackRelease>);
+constexpr int kNumExtended = static_cast<int>(spec::kNumCalls) - kFirstExtended;
 // Both moduli are part of the format: a call added to spec::Call changes
 // what byte 0 selects in every record written before it, so it comes with
 // its own way into the selector (and the corpora re-encoded, format_test.cpp
@@ -429,12 +429,12 @@ Op DecodeAs(const In& in) {
   }
   Read(in, c);
   // "Repeat N {" and "}" are the checker's control flow, on no client thread.
-  const uint8_t thread = spec::GroupOf(C::kKind) == OpGroup::kControl ? 0 : in.Thread();
+  const uint8_t thread = C::kGroup == OpGroup::kControl ? 0 : in.Thread();
   return spec::MakeOp(c, thread, TakesOom(c) && in.Oom());
 }
 
 // Byte 0 (and the extended bit) -> the decoder of Call's alternative of that
-// index (calls.h keeps Call in OpKind order).
+// index in spec::Call.
 using DecodeFn = Op (*)(const In&);
 template <size_t... I>
 constexpr std::array<DecodeFn, sizeof...(I)> MakeDecoders(std::index_sequence<I...>) {
@@ -444,7 +444,7 @@ constexpr auto kDecoders = MakeDecoders(std::make_index_sequence<std::variant_si
 
 template <typename C>
 void EncodeAs(const C& c, Out& out) {
-  constexpr int kIndex = static_cast<int>(C::kKind);
+  constexpr int kIndex = static_cast<int>(spec::kIndexOf<C>);
   out.r[0] = static_cast<uint8_t>(kIndex >= kFirstExtended ? kIndex - kFirstExtended : kIndex);
   out.Set(kBitExtended, kIndex >= kFirstExtended);
   if constexpr (spec::SampleCall<C>) out.s = static_cast<uint8_t>(c.sample);
@@ -463,7 +463,7 @@ void CapRepeats(std::vector<Op>& ops) {
   int depth = 0;    // 0: outside a block; > 1: inside an ignored inner one
   for (size_t i = 0; i < ops.size(); ++i) {
     const Call c = ops[i].call;
-    if (spec::GroupOf(spec::KindOf(c)) != OpGroup::kControl) {
+    if (spec::GroupOf(c) != OpGroup::kControl) {
       ++once;
       if (depth > 0) ++blocks.back().length;
     } else if (const auto* repeat = std::get_if<call::Repeat>(&c)) {

@@ -12,12 +12,12 @@
 // whole record inserts or erases one op. Record layout:
 //
 //   byte 0      op selector: the call type (spec::Call's alternative,
-//               kOpTable order) = byte % 39 (up to "}"), or with bit 7 of
+//               in its order) = byte % 39 (up to "}"), or with bit 7 of
 //               byte 1: the callback-lifetime ops (CallbackRelease +
 //               byte % 3), so inputs written before those ops existed
 //               decode as they did
 //   byte 1      bits: 0 and 1 the call's first and second NULL pointer
-//               (kOpTable's ptr1, ptr2), 2 oom, 3-4 calling thread
+//               (its null_ members in declaration order), 2 oom, 3-4 calling thread
 //               (0..3), 5 GetBuffer blocks (no AM_GBF_NOWAIT), 6 the op's
 //               boolean (GetBuffer times, reaction persistent,
 //               CreateInstance outer, Repeat N up to kMaxRepeat instead of

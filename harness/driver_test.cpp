@@ -36,7 +36,6 @@ namespace dsalloc::harness {
 namespace {
 
 using spec::Op;
-using spec::OpKind;
 using spec::Outcome;
 using spec::SampleHandle;
 
@@ -485,13 +484,13 @@ TEST(DriverTest, ObservedIdsSurviveReallocation) {
   }
   EXPECT_EQ(driver.ClientSampleRefs(0), 1u);
   EXPECT_EQ(driver.ClientSampleRefs(1), 1u);
-  driver.Run(spec::MakeSampleOp(OpKind::kSampleRelease, 0));
-  driver.Run(spec::MakeSampleOp(OpKind::kSampleRelease, 1));
-  driver.Run(spec::MakeSimple(OpKind::kDecommit));
-  driver.Run(spec::MakeSetProperties(3, 32, 1, 0));
-  driver.Run(spec::MakeSimple(OpKind::kCommit));
+  driver.Run(spec::MakeOp(spec::call::SampleRelease{0}));
+  driver.Run(spec::MakeOp(spec::call::SampleRelease{1}));
+  driver.Run(spec::MakeOp(spec::call::Decommit{}));
+  driver.Run(spec::MakeOp(spec::call::SetProperties{3, 32, 1, 0}));
+  driver.Run(spec::MakeOp(spec::call::Commit{}));
   for (int i = 0; i < 3; ++i) {
-    Outcome o = driver.Run(spec::MakeGetBuffer(true));
+    Outcome o = driver.Run(spec::MakeOp(spec::call::GetBuffer{.dwFlags = AM_GBF_NOWAIT}));
     ASSERT_EQ(o.hr, S_OK);
     ASSERT_TRUE(o.sample.valid());
     EXPECT_EQ(o.sample.generation, kObservedGeneration);
@@ -508,16 +507,16 @@ TEST(DriverTest, ObservedIdsSurviveReallocation) {
 // checks: THREAD.SAFE
 TEST(DriverTest, RunDirectConcurrently) {
   Driver driver(Embedded(), Fast());
-  driver.Run(spec::MakeSetProperties(4, 16, 1, 0));
-  driver.Run(spec::MakeSimple(OpKind::kCommit));
-  driver.Run(spec::MakeSetNotify(0));
-  driver.Run(spec::MakeReaction(0, spec::Reaction::kGetFreeCount, 0, true));
+  driver.Run(spec::MakeOp(spec::call::SetProperties{4, 16, 1, 0}));
+  driver.Run(spec::MakeOp(spec::call::Commit{}));
+  driver.Run(spec::MakeOp(spec::call::SetNotify{0}));
+  driver.Run(spec::MakeOp(spec::call::SetReaction{0, spec::Reaction::kGetFreeCount, 0, true}));
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (uint8_t t = 1; t <= 3; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 200; ++i) {
-        Outcome o = driver.RunDirect(spec::MakeGetBuffer(false, t));
+        Outcome o = driver.RunDirect(spec::MakeOp(spec::call::GetBuffer{}, t));
         if (o.hr != S_OK || !o.sample.valid()) {
           ++failures;
           continue;
@@ -546,18 +545,19 @@ void MeasureOpCost(bool probe_lock, bool nowait) {
   Driver::Options options = Fast();
   options.probe_lock = probe_lock;
   Driver driver(Embedded(), options);
-  driver.Run(spec::MakeSetProperties(2, 64, 1, 0));
-  driver.Run(spec::MakeSimple(OpKind::kCommit));
-  driver.Run(spec::MakeSetNotify(0));
+  driver.Run(spec::MakeOp(spec::call::SetProperties{2, 64, 1, 0}));
+  driver.Run(spec::MakeOp(spec::call::Commit{}));
+  driver.Run(spec::MakeOp(spec::call::SetNotify{0}));
   constexpr int kRounds = 2500;  // 4 ops each
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kRounds; ++i) {
-    Outcome o = driver.Run(spec::MakeGetBuffer(nowait));
+    Outcome o = driver.Run(
+        spec::MakeOp(spec::call::GetBuffer{.dwFlags = nowait ? DWORD{AM_GBF_NOWAIT} : DWORD{0}}));
     ASSERT_EQ(o.hr, S_OK);
     int id = o.sample.index;
-    driver.Run(spec::MakeSampleOp(OpKind::kGetSize, id));
-    driver.Run(spec::MakeSampleOp(OpKind::kIsSyncPoint, id));
-    driver.Run(spec::MakeSampleOp(OpKind::kSampleRelease, id));
+    driver.Run(spec::MakeOp(spec::call::GetSize{id}));
+    driver.Run(spec::MakeOp(spec::call::IsSyncPoint{id}));
+    driver.Run(spec::MakeOp(spec::call::SampleRelease{id}));
   }
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                   start)
@@ -605,7 +605,7 @@ TEST(DriverVariantTest, NotifyUnderLockTripsTheLockProbe) {
     callback 0 react GetFreeCount
     GetBuffer nowait
   )");
-  Outcome o = driver.Run(spec::MakeSampleOp(OpKind::kSampleRelease, 0));
+  Outcome o = driver.Run(spec::MakeOp(spec::call::SampleRelease{0}));
   ASSERT_EQ(o.notifications.size(), 1u);
   EXPECT_EQ(o.notifications[0].reaction_hr, E_ABORT);  // skipped: would deadlock
   std::vector<Violation> vs = driver.TakeViolations();
@@ -704,9 +704,9 @@ TEST(DriverVariantTest, DecommitWakesOneLeavesAWaiterBlocked) {
     Commit
     GetBuffer nowait
   )");
-  EXPECT_TRUE(driver.Run(spec::MakeGetBuffer(false, 1)).blocked);
-  EXPECT_TRUE(driver.Run(spec::MakeGetBuffer(false, 2)).blocked);
-  driver.Run(spec::MakeSimple(OpKind::kDecommit));
+  EXPECT_TRUE(driver.Run(spec::MakeOp(spec::call::GetBuffer{}, 1)).blocked);
+  EXPECT_TRUE(driver.Run(spec::MakeOp(spec::call::GetBuffer{}, 2)).blocked);
+  driver.Run(spec::MakeOp(spec::call::Decommit{}));
   // ALLOC.DECOMMIT.WAKE: the model expects both; one stays asleep.
   EXPECT_EQ(driver.AwaitCompletions(2).size(), 1u);
   driver.Teardown(true);

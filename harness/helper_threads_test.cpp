@@ -29,7 +29,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using spec::Op;
-using spec::OpKind;
 
 // --- HelperThread -----------------------------------------------------------------
 

@@ -103,7 +103,7 @@ Finding Lockstep::ProbeNewBuffers(const spec::Outcome& observed) {
   }
   const spec::State& m = candidates_.front().model;
   for (int id : handed_out) {
-    spec::Outcome pointer = driver_->Run(spec::MakeSampleOp(spec::OpKind::kGetPointer, id));
+    spec::Outcome pointer = driver_->Run(spec::MakeOp(spec::call::GetPointer{id}));
     if (pointer.hr != S_OK || !(pointer.written & spec::kOutPointer)) {
       return Finding{"SAMPLE.POINTER",
                      "GetPointer on a sample just handed out gave " + spec::HresultName(pointer.hr),
@@ -165,7 +165,7 @@ Finding Lockstep::CheckFreeCount() {
   if (profile_ == spec::Profile::kPortable && m.traits[spec::kTraitCallbackIface] != 1) {
     return {};
   }
-  spec::Op probe = spec::MakeSimple(spec::OpKind::kGetFreeCount);
+  spec::Op probe = spec::MakeOp(spec::call::GetFreeCount{});
   spec::Outcome& observed = free_count_probe_;
   driver_->RunInto(probe, Driver::Expectation::kUnknown, &observed);
   // The lead's count, before Retain may leave only the lead.

@@ -20,7 +20,7 @@ namespace {
 
 // A call of one of the groups G (vocabulary.h OpGroup).
 template <typename T, spec::OpGroup... G>
-concept InGroup = ((spec::GroupOf(T::kKind) == G) || ...);
+concept InGroup = ((T::kGroup == G) || ...);
 
 using enum spec::OpGroup;
 

@@ -66,7 +66,7 @@ std::string Malformed(const ParallelCase& c) {
       return "the prefix configures a reaction: " + spec::ToString(op);
     }
     // A Repeat block still open when the threads start would end after them.
-    if (spec::GroupOf(spec::KindOf(prefix_call)) == spec::OpGroup::kControl) {
+    if (spec::GroupOf(prefix_call) == spec::OpGroup::kControl) {
       return "a parallel case has no Repeat blocks: " + spec::ToString(op);
     }
   }
@@ -76,7 +76,7 @@ std::string Malformed(const ParallelCase& c) {
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
       const spec::Call list_call = op.call;
-      const spec::OpGroup group = spec::GroupOf(spec::KindOf(list_call));
+      const spec::OpGroup group = spec::GroupOf(list_call);
       if (spec::Is<call::SetReaction>(list_call)) return "a parallel list configures a reaction";
       if (group == spec::OpGroup::kCallback) {
         return "a parallel list changes a callback's references: " + spec::ToString(op);

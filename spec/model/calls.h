@@ -6,7 +6,8 @@
 //
 // A call type holds the arguments of one COM call (or one test-callback or
 // checker action), named after the SDK's parameters, and says:
-//   kKind        its OpKind (its row in kOpTable: trace name and group);
+//   kName        its trace name (unique within its group's line head);
+//   kGroup       the object it is called on, which fixes the line's head;
 //   kOom         whether a trailing "oom" (fail the next allocation inside
 //                the call) belongs to its trace syntax;
 //   Fields()     its arguments in trace order, as field kinds
@@ -15,7 +16,8 @@
 // A sample call's first member is `sample` (the target, printed "sample N
 // Name"); a callback call's is `callback` ("callback N Name").
 //
-// `Call` is the variant of them all, in OpKind order. Consumers that care
+// `Call` is the variant of them all; kCalls is its name and group table.
+// Consumers that care
 // about every call dispatch with std::visit and an overload set (Overloaded
 // below), so a call a consumer does not handle is a compile error there; a
 // consumer that cares about a few says so with one explicit fallback.
@@ -61,7 +63,6 @@ using fields::Word;
 // --- IMemAllocator, IMemAllocatorCallbackTemp (and their IUnknown) ---------
 
 struct SetProperties {  // SetProperties(pRequest, pActual)
-  static constexpr OpKind kKind = OpKind::kSetProperties;
   static constexpr std::string_view kName = "SetProperties";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
@@ -84,7 +85,6 @@ struct SetProperties {  // SetProperties(pRequest, pActual)
 };
 
 struct GetProperties {  // GetProperties(pProps)
-  static constexpr OpKind kKind = OpKind::kGetProperties;
   static constexpr std::string_view kName = "GetProperties";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
@@ -94,7 +94,6 @@ struct GetProperties {  // GetProperties(pProps)
 };
 
 struct Commit {
-  static constexpr OpKind kKind = OpKind::kCommit;
   static constexpr std::string_view kName = "Commit";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
@@ -103,7 +102,6 @@ struct Commit {
 };
 
 struct Decommit {
-  static constexpr OpKind kKind = OpKind::kDecommit;
   static constexpr std::string_view kName = "Decommit";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
@@ -114,7 +112,6 @@ struct Decommit {
 // GetBuffer(ppBuffer, pStartTime, pEndTime, dwFlags); `times` passes
 // non-NULL start and end times.
 struct GetBuffer {
-  static constexpr OpKind kKind = OpKind::kGetBuffer;
   static constexpr std::string_view kName = "GetBuffer";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
@@ -156,7 +153,6 @@ struct BufferTarget {
 // ReleaseBuffer(pBuffer): sample `sample` of the current generation, NULL,
 // or another allocator's sample.
 struct ReleaseBuffer {
-  static constexpr OpKind kKind = OpKind::kReleaseBuffer;
   static constexpr std::string_view kName = "ReleaseBuffer";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
@@ -167,7 +163,6 @@ struct ReleaseBuffer {
 };
 
 struct SetNotify {  // SetNotify(pNotify): test callback 0..2, -1 = NULL
-  static constexpr OpKind kKind = OpKind::kSetNotify;
   static constexpr std::string_view kName = "SetNotify";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
@@ -179,7 +174,6 @@ struct SetNotify {  // SetNotify(pNotify): test callback 0..2, -1 = NULL
 };
 
 struct GetFreeCount {  // GetFreeCount(plBuffersFree)
-  static constexpr OpKind kKind = OpKind::kGetFreeCount;
   static constexpr std::string_view kName = "GetFreeCount";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
@@ -191,7 +185,6 @@ struct GetFreeCount {  // GetFreeCount(plBuffersFree)
 };
 
 struct AddRef {
-  static constexpr OpKind kKind = OpKind::kAddRef;
   static constexpr std::string_view kName = "AddRef";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
@@ -200,7 +193,6 @@ struct AddRef {
 };
 
 struct Release {
-  static constexpr OpKind kKind = OpKind::kRelease;
   static constexpr std::string_view kName = "Release";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = false;
@@ -209,7 +201,6 @@ struct Release {
 };
 
 struct QueryInterface {  // QueryInterface(riid, ppv)
-  static constexpr OpKind kKind = OpKind::kQueryInterface;
   static constexpr std::string_view kName = "QueryInterface";
   static constexpr OpGroup kGroup = OpGroup::kAllocator;
   static constexpr bool kOom = true;
@@ -225,7 +216,6 @@ struct QueryInterface {  // QueryInterface(riid, ppv)
 // --- test callback configuration: "callback N react Reaction [arg]" --------
 
 struct SetReaction {
-  static constexpr OpKind kKind = OpKind::kSetReaction;
   static constexpr std::string_view kName = "react";
   static constexpr OpGroup kGroup = OpGroup::kConfig;
   static constexpr bool kOom = false;
@@ -247,7 +237,6 @@ struct SetReaction {
 // --- IMediaSample (and its IUnknown) on sample `sample` ---------------------
 
 struct SampleAddRef {
-  static constexpr OpKind kKind = OpKind::kSampleAddRef;
   static constexpr std::string_view kName = "AddRef";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -257,7 +246,6 @@ struct SampleAddRef {
 };
 
 struct SampleRelease {
-  static constexpr OpKind kKind = OpKind::kSampleRelease;
   static constexpr std::string_view kName = "Release";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -267,7 +255,6 @@ struct SampleRelease {
 };
 
 struct SampleQueryInterface {
-  static constexpr OpKind kKind = OpKind::kSampleQueryInterface;
   static constexpr std::string_view kName = "QueryInterface";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = true;
@@ -282,7 +269,6 @@ struct SampleQueryInterface {
 };
 
 struct GetPointer {
-  static constexpr OpKind kKind = OpKind::kGetPointer;
   static constexpr std::string_view kName = "GetPointer";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = true;
@@ -293,7 +279,6 @@ struct GetPointer {
 };
 
 struct GetSize {
-  static constexpr OpKind kKind = OpKind::kGetSize;
   static constexpr std::string_view kName = "GetSize";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -303,7 +288,6 @@ struct GetSize {
 };
 
 struct GetTime {  // GetTime(pTimeStart, pTimeEnd): "*" or "-" each
-  static constexpr OpKind kKind = OpKind::kGetTime;
   static constexpr std::string_view kName = "GetTime";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -317,7 +301,6 @@ struct GetTime {  // GetTime(pTimeStart, pTimeEnd): "*" or "-" each
 };
 
 struct SetTime {  // SetTime(pTimeStart, pTimeEnd): a time or "-" each
-  static constexpr OpKind kKind = OpKind::kSetTime;
   static constexpr std::string_view kName = "SetTime";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -334,7 +317,6 @@ struct SetTime {  // SetTime(pTimeStart, pTimeEnd): a time or "-" each
 };
 
 struct IsSyncPoint {
-  static constexpr OpKind kKind = OpKind::kIsSyncPoint;
   static constexpr std::string_view kName = "IsSyncPoint";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -344,7 +326,6 @@ struct IsSyncPoint {
 };
 
 struct SetSyncPoint {
-  static constexpr OpKind kKind = OpKind::kSetSyncPoint;
   static constexpr std::string_view kName = "SetSyncPoint";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -355,7 +336,6 @@ struct SetSyncPoint {
 };
 
 struct IsPreroll {
-  static constexpr OpKind kKind = OpKind::kIsPreroll;
   static constexpr std::string_view kName = "IsPreroll";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -365,7 +345,6 @@ struct IsPreroll {
 };
 
 struct SetPreroll {
-  static constexpr OpKind kKind = OpKind::kSetPreroll;
   static constexpr std::string_view kName = "SetPreroll";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -376,7 +355,6 @@ struct SetPreroll {
 };
 
 struct IsDiscontinuity {
-  static constexpr OpKind kKind = OpKind::kIsDiscontinuity;
   static constexpr std::string_view kName = "IsDiscontinuity";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -386,7 +364,6 @@ struct IsDiscontinuity {
 };
 
 struct SetDiscontinuity {
-  static constexpr OpKind kKind = OpKind::kSetDiscontinuity;
   static constexpr std::string_view kName = "SetDiscontinuity";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -397,7 +374,6 @@ struct SetDiscontinuity {
 };
 
 struct GetActualDataLength {
-  static constexpr OpKind kKind = OpKind::kGetActualDataLength;
   static constexpr std::string_view kName = "GetActualDataLength";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -407,7 +383,6 @@ struct GetActualDataLength {
 };
 
 struct SetActualDataLength {
-  static constexpr OpKind kKind = OpKind::kSetActualDataLength;
   static constexpr std::string_view kName = "SetActualDataLength";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -418,7 +393,6 @@ struct SetActualDataLength {
 };
 
 struct GetMediaType {
-  static constexpr OpKind kKind = OpKind::kGetMediaType;
   static constexpr std::string_view kName = "GetMediaType";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = true;
@@ -431,7 +405,6 @@ struct GetMediaType {
 };
 
 struct SetMediaType {  // SetMediaType(pMediaType): a media type id, -1 = NULL
-  static constexpr OpKind kKind = OpKind::kSetMediaType;
   static constexpr std::string_view kName = "SetMediaType";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = true;
@@ -442,7 +415,6 @@ struct SetMediaType {  // SetMediaType(pMediaType): a media type id, -1 = NULL
 };
 
 struct GetMediaTime {
-  static constexpr OpKind kKind = OpKind::kGetMediaTime;
   static constexpr std::string_view kName = "GetMediaTime";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -457,7 +429,6 @@ struct GetMediaTime {
 };
 
 struct SetMediaTime {
-  static constexpr OpKind kKind = OpKind::kSetMediaTime;
   static constexpr std::string_view kName = "SetMediaTime";
   static constexpr OpGroup kGroup = OpGroup::kSample;
   static constexpr bool kOom = false;
@@ -476,7 +447,6 @@ struct SetMediaTime {
 // --- IMediaSample2 on sample `sample` ---------------------------------------
 
 struct GetProperties2 {  // IMediaSample2::GetProperties(cbProperties, pbProperties)
-  static constexpr OpKind kKind = OpKind::kGetProperties2;
   static constexpr std::string_view kName = "GetProperties2";
   static constexpr OpGroup kGroup = OpGroup::kSample2;
   static constexpr bool kOom = true;
@@ -493,7 +463,6 @@ struct GetProperties2 {  // IMediaSample2::GetProperties(cbProperties, pbPropert
 // IMediaSample2::SetProperties(cbProperties, pbProperties); `image` is the
 // AM_SAMPLE2_PROPERTIES pbProperties points at, pointers abstracted.
 struct SetProperties2 {
-  static constexpr OpKind kKind = OpKind::kSetProperties2;
   static constexpr std::string_view kName = "SetProperties2";
   static constexpr OpGroup kGroup = OpGroup::kSample2;
   static constexpr bool kOom = true;
@@ -523,7 +492,6 @@ struct SetProperties2 {
 // --- the in-process server: DllGetClassObject, IClassFactory ----------------
 
 struct DllGetClassObject {  // DllGetClassObject(rclsid, riid, ppv)
-  static constexpr OpKind kKind = OpKind::kDllGetClassObject;
   static constexpr std::string_view kName = "DllGetClassObject";
   static constexpr OpGroup kGroup = OpGroup::kFactory;
   static constexpr bool kOom = true;
@@ -539,7 +507,6 @@ struct DllGetClassObject {  // DllGetClassObject(rclsid, riid, ppv)
 };
 
 struct CreateInstance {  // IClassFactory::CreateInstance(pUnkOuter, riid, ppv)
-  static constexpr OpKind kKind = OpKind::kCreateInstance;
   static constexpr std::string_view kName = "CreateInstance";
   static constexpr OpGroup kGroup = OpGroup::kFactory;
   static constexpr bool kOom = true;
@@ -555,7 +522,6 @@ struct CreateInstance {  // IClassFactory::CreateInstance(pUnkOuter, riid, ppv)
 };
 
 struct LockServer {  // IClassFactory::LockServer(fLock)
-  static constexpr OpKind kKind = OpKind::kLockServer;
   static constexpr std::string_view kName = "LockServer";
   static constexpr OpGroup kGroup = OpGroup::kFactory;
   static constexpr bool kOom = false;
@@ -565,7 +531,6 @@ struct LockServer {  // IClassFactory::LockServer(fLock)
 };
 
 struct DllCanUnloadNow {
-  static constexpr OpKind kKind = OpKind::kDllCanUnloadNow;
   static constexpr std::string_view kName = "DllCanUnloadNow";
   static constexpr OpGroup kGroup = OpGroup::kFactory;
   static constexpr bool kOom = false;
@@ -576,7 +541,6 @@ struct DllCanUnloadNow {
 // --- the checker's control flow: "Repeat N {" ... "}" -----------------------
 
 struct Repeat {
-  static constexpr OpKind kKind = OpKind::kRepeat;
   static constexpr std::string_view kName = "Repeat";
   static constexpr OpGroup kGroup = OpGroup::kControl;
   static constexpr bool kOom = false;
@@ -588,7 +552,6 @@ struct Repeat {
 };
 
 struct RepeatEnd {
-  static constexpr OpKind kKind = OpKind::kRepeatEnd;
   static constexpr std::string_view kName = "}";
   static constexpr OpGroup kGroup = OpGroup::kControl;
   static constexpr bool kOom = false;
@@ -599,7 +562,6 @@ struct RepeatEnd {
 // --- references to test callbacks: "callback N Name" -----------------------
 
 struct CallbackRelease {  // the client drops its own reference (COM.CALLBACK.CLIENT)
-  static constexpr OpKind kKind = OpKind::kCallbackRelease;
   static constexpr std::string_view kName = "Release";
   static constexpr OpGroup kGroup = OpGroup::kCallback;
   static constexpr bool kOom = false;
@@ -609,7 +571,6 @@ struct CallbackRelease {  // the client drops its own reference (COM.CALLBACK.CL
 };
 
 struct CallbackHoldAllocator {  // the callback AddRefs the allocator and keeps it (LIFE.CYCLE)
-  static constexpr OpKind kKind = OpKind::kCallbackHoldAllocator;
   static constexpr std::string_view kName = "HoldAllocator";
   static constexpr OpGroup kGroup = OpGroup::kCallback;
   static constexpr bool kOom = false;
@@ -619,7 +580,6 @@ struct CallbackHoldAllocator {  // the callback AddRefs the allocator and keeps 
 };
 
 struct CallbackReleaseAllocator {  // the callback releases one reference it holds
-  static constexpr OpKind kKind = OpKind::kCallbackReleaseAllocator;
   static constexpr std::string_view kName = "ReleaseAllocator";
   static constexpr OpGroup kGroup = OpGroup::kCallback;
   static constexpr bool kOom = false;
@@ -631,7 +591,8 @@ struct CallbackReleaseAllocator {  // the callback releases one reference it hol
 
 }  // namespace call
 
-// Every call, in OpKind order (checked below).
+// Every call. The order is the fuzzers' byte format (fuzz/fuzz_input.h):
+// a new call goes at the end.
 using Call = std::variant<
     call::SetProperties, call::GetProperties, call::Commit, call::Decommit, call::GetBuffer,
     call::ReleaseBuffer, call::SetNotify, call::GetFreeCount, call::AddRef, call::Release,
@@ -656,14 +617,19 @@ constexpr std::array<CallInfo, sizeof...(I)> MakeCallInfos(std::index_sequence<I
   return {{{std::variant_alternative_t<I, Call>::kName,
             std::variant_alternative_t<I, Call>::kGroup}...}};
 }
-template <size_t... I>
-constexpr bool KindsInOrder(std::index_sequence<I...>) {
-  return ((static_cast<size_t>(std::variant_alternative_t<I, Call>::kKind) == I) && ...);
+template <typename T, size_t... I>
+constexpr size_t IndexOf(std::index_sequence<I...>) {
+  size_t index = sizeof...(I);
+  ((std::is_same_v<T, std::variant_alternative_t<I, Call>> ? (index = I, true) : false) || ...);
+  return index;
 }
 }  // namespace call_internal
 inline constexpr size_t kNumCalls = std::variant_size_v<Call>;
 inline constexpr std::array<CallInfo, kNumCalls> kCalls =
     call_internal::MakeCallInfos(std::make_index_sequence<kNumCalls>());
+// A call type's index in Call (its row in kCalls): kIndexOf<call::Commit>.
+template <typename T>
+inline constexpr size_t kIndexOf = call_internal::IndexOf<T>(std::make_index_sequence<kNumCalls>());
 inline constexpr const CallInfo& InfoOf(const Call& c) { return kCalls[c.index()]; }
 inline constexpr OpGroup GroupOf(const Call& c) { return InfoOf(c).group; }
 // IMediaSample or IMediaSample2: the call names a sample by `sample`.
@@ -671,20 +637,8 @@ inline constexpr bool IsSampleCall(const Call& c) {
   return GroupOf(c) == OpGroup::kSample || GroupOf(c) == OpGroup::kSample2;
 }
 
-// Until OpKind goes: the call types agree with kOpTable row by row.
-constexpr bool CallsMatchOpTable() {
-  if (kNumCalls != static_cast<size_t>(kNumOpKinds)) return false;
-  for (size_t i = 0; i < kNumCalls; ++i) {
-    if (kCalls[i].name != kOpTable[i].name || kCalls[i].group != kOpTable[i].group) return false;
-  }
-  return true;
-}
-static_assert(CallsMatchOpTable(), "calls.h and kOpTable disagree");
-static_assert(call_internal::KindsInOrder(std::make_index_sequence<kNumCalls>()),
-              "Call's alternatives are in OpKind order");
-
-// The kind of a call: its row in kOpTable.
-inline OpKind KindOf(const Call& c) { return static_cast<OpKind>(c.index()); }
+// The kind of a call: its index in Call, its row in kCalls.
+inline size_t KindOf(const Call& c) { return c.index(); }
 
 // Whether a call is one of these types: Is<call::Commit>(c).
 template <typename T>
@@ -697,14 +651,14 @@ template <typename T>
 concept SampleCall = requires(T c) {
   { c.sample } -> std::same_as<int32_t&>;
 }
-&&(Info(T::kKind).group == OpGroup::kSample || Info(T::kKind).group == OpGroup::kSample2);
+&&(T::kGroup == OpGroup::kSample || T::kGroup == OpGroup::kSample2);
 
 // A call on a test callback names it by `callback`.
 template <typename T>
 concept CallbackCall = requires(T c) {
   { c.callback } -> std::same_as<int8_t&>;
 }
-&&(Info(T::kKind).group == OpGroup::kCallback || Info(T::kKind).group == OpGroup::kConfig);
+&&(T::kGroup == OpGroup::kCallback || T::kGroup == OpGroup::kConfig);
 
 // The sample a call names by index: a sample call's target, or
 // ReleaseBuffer's pBuffer when it is a sample; nullptr when it names none.

@@ -180,27 +180,29 @@ TEST(TraceFormat, ParsesTracesWithComments) {
   EXPECT_EQ(bad, 2);
 }
 
-// kOpTable (op.h): a trace name means one kind within its syntax (after
-// "sample N", or at the head of a line), and each kind prints its name.
-TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
-  for (const OpInfo& a : kOpTable) {
-    EXPECT_EQ(OpKindName(a.kind), a.name);
-    EXPECT_EQ(GroupOf(a.kind), a.group);
-    EXPECT_EQ(IsSampleOp(a.kind), a.group == OpGroup::kSample || a.group == OpGroup::kSample2);
-    for (const OpInfo& b : kOpTable) {
-      // Shared names are told apart by the line's head ("sample N",
-      // "callback N", or none).
-      if (a.kind != b.kind && a.name == b.name) {
-        bool same_head = IsSampleOp(a.kind) == IsSampleOp(b.kind) &&
-                         (a.group == OpGroup::kCallback) == (b.group == OpGroup::kCallback);
-        EXPECT_FALSE(same_head) << a.name;
+// kCalls (calls.h): a trace name means one call within its syntax (after
+// "sample N", "callback N", or at the head of a line), and each call, with
+// its default arguments, prints its name and parses back to itself.
+TEST(Calls, NamesAreUniqueWithinTheirSyntax) {
+  auto head = [](OpGroup g) {
+    return g == OpGroup::kSample || g == OpGroup::kSample2    ? 1
+           : g == OpGroup::kCallback || g == OpGroup::kConfig ? 2
+                                                              : 0;
+  };
+  for (size_t i = 0; i < kNumCalls; ++i) {
+    const CallInfo& a = kCalls[i];
+    for (size_t j = 0; j < kNumCalls; ++j) {
+      if (i != j && a.name == kCalls[j].name) {
+        EXPECT_NE(head(a.group), head(kCalls[j].group)) << a.name;
       }
     }
-    if (a.group == OpGroup::kConfig) continue;
-    Op op = MakeSimple(a.kind);  // every argument at its default
+    Op op = MakeOp(DefaultCall(i));
+    EXPECT_EQ(GroupOf(op.call), a.group);
+    EXPECT_EQ(IsSampleCall(op.call), head(a.group) == 1);
+    EXPECT_NE(ToString(op).find(a.name), std::string::npos) << ToString(op);
     auto back = ParseOp(ToString(op));
     ASSERT_TRUE(back.has_value()) << ToString(op);
-    EXPECT_EQ(KindOf(*back), a.kind) << ToString(op);
+    EXPECT_EQ(*back, op) << ToString(op);
   }
 }
 
@@ -209,7 +211,7 @@ TEST(OpTable, NamesAreUniqueWithinTheirSyntax) {
 // defaults, which are valid arguments).
 Call RandomCall(std::mt19937& rng) {
   constexpr size_t kTypes = std::variant_size_v<Call>;
-  Call c = DefaultCall(static_cast<OpKind>(rng() % kTypes));
+  Call c = DefaultCall(rng() % kTypes);
   auto times = [&](auto& x) {
     x.null_pTimeStart = rng() & 1;
     x.null_pTimeEnd = rng() & 1;
@@ -263,7 +265,7 @@ TEST(TraceFormat, RoundTripsRandomOps) {
   for (int i = 0; i < 20000; ++i) {
     Call c = RandomCall(rng);
     // Repeat blocks and the callbacks' own calls are made on thread 0.
-    OpGroup group = GroupOf(KindOf(c));
+    OpGroup group = GroupOf(c);
     bool any_thread = group != OpGroup::kControl && group != OpGroup::kCallback;
     auto thread = static_cast<uint8_t>(any_thread ? rng() % kMaxThreads : 0);
     bool oom = std::visit([&](const auto& x) { return x.kOom && (rng() & 1); }, c);
@@ -397,7 +399,7 @@ TEST(ModelNative, TestProperties) {
               {1, 1, 16, 16, 16, true}, {1, 16, 16, 16, 16, true}};
   for (const Row& r : rows) {
     SCOPED_TRACE(r.c * 1000000 + r.size * 1000 + r.align * 10 + r.prefix);
-    Op set = MakeSetProperties(r.c, r.size, r.align, r.prefix);
+    Op set = MakeOp(call::SetProperties{r.c, r.size, r.align, r.prefix});
     o = m.Do(set);
     ASSERT_EQ(o.hr, S_OK);             // item 4
     EXPECT_EQ(o.props.cBuffers, r.c);  // item 6
@@ -414,11 +416,11 @@ TEST(ModelNative, TestProperties) {
     o = m.Do("GetBuffer");
     EXPECT_EQ(o.hr, S_OK);  // item 11
     int idx = o.sample.index;
-    EXPECT_EQ(m.Do(MakeSampleOp(OpKind::kGetSize, idx)).value, r.actual);
+    EXPECT_EQ(m.Do(MakeOp(call::GetSize{idx})).value, r.actual);
     EXPECT_EQ(m.Do("Decommit").hr, S_OK);                // item 12
     EXPECT_EQ(m.Do(set).hr, VFW_E_BUFFERS_OUTSTANDING);  // item 13
     // Give back every other sample too (cBuffers 2 row holds only one).
-    EXPECT_EQ(m.Do(MakeSampleOp(OpKind::kSampleRelease, idx)).value, 0);  // item 14
+    EXPECT_EQ(m.Do(MakeOp(call::SampleRelease{idx})).value, 0);  // item 14
     EXPECT_EQ(m.s.state, AllocState::kDecommitted);
   }
 }
@@ -564,16 +566,16 @@ TEST(ModelNative, TestCommit) {
   EXPECT_EQ(m.Do("Commit").hr, S_OK);
   Outcome o = m.Do("GetBuffer");
   EXPECT_EQ(o.hr, S_OK);
-  m.Do(MakeSampleOp(OpKind::kSampleRelease, o.sample.index));
+  m.Do(MakeOp(call::SampleRelease{o.sample.index}));
   EXPECT_EQ(m.Do("Decommit").hr, S_OK);
   EXPECT_EQ(m.Do("Decommit").hr, S_OK);
   EXPECT_EQ(m.Do("Commit").hr, S_OK);
   o = m.Do("GetBuffer");
-  EXPECT_EQ(m.Do(MakeSampleOp(OpKind::kGetPointer, o.sample.index)).hr, S_OK);
+  EXPECT_EQ(m.Do(MakeOp(call::GetPointer{o.sample.index})).hr, S_OK);
   EXPECT_EQ(m.Do("Decommit").hr, S_OK);
-  EXPECT_EQ(m.Do(MakeSampleOp(OpKind::kGetPointer, o.sample.index)).hr, S_OK);
+  EXPECT_EQ(m.Do(MakeOp(call::GetPointer{o.sample.index})).hr, S_OK);
   EXPECT_EQ(m.Do("GetBuffer").hr, VFW_E_NOT_COMMITTED);
-  m.Do(MakeSampleOp(OpKind::kSampleRelease, o.sample.index));
+  m.Do(MakeOp(call::SampleRelease{o.sample.index}));
   EXPECT_EQ(m.Do("Release").value, 0);
 }
 
@@ -831,7 +833,7 @@ TEST(ModelNotify, NestedReleaseAndDecommitFromCallback) {
   int held = m.Do("GetBuffer").sample.index;
   m.Do("callback 1 react Decommit");
   m.Do("Release");
-  o = m.Do(MakeSampleOp(OpKind::kSampleRelease, held));
+  o = m.Do(MakeOp(call::SampleRelease{held}));
   EXPECT_EQ(o.notifications[0].reaction_hr, S_OK);
   EXPECT_TRUE(m.s.destroyed);
   EXPECT_EQ(m.s.callbacks[1].refs, 0u);

@@ -72,10 +72,6 @@ std::string_view ReactionName(Reaction r) {
   return kReactionNames[static_cast<int>(r) % kNumReactions];
 }
 
-std::string_view OpKindName(OpKind kind) {
-  return kOpTable[static_cast<int>(kind) % kNumOpKinds].name;
-}
-
 namespace {
 template <size_t... I>
 constexpr std::array<Call (*)(), sizeof...(I)> MakeDefaults(std::index_sequence<I...>) {
@@ -84,41 +80,7 @@ constexpr std::array<Call (*)(), sizeof...(I)> MakeDefaults(std::index_sequence<
 constexpr auto kDefaults = MakeDefaults(std::make_index_sequence<kNumCalls>());
 }  // namespace
 
-Call DefaultCall(OpKind kind) { return kDefaults[static_cast<size_t>(kind) % kNumCalls](); }
-
-Op MakeSetProperties(LONG c, LONG size, LONG align, LONG prefix) {
-  return MakeOp(call::SetProperties{c, size, align, prefix});
-}
-
-Op MakeSimple(OpKind kind) { return MakeOp(DefaultCall(kind)); }
-
-Op MakeGetBuffer(bool nowait, uint8_t thread) {
-  call::GetBuffer c;
-  c.dwFlags = nowait ? AM_GBF_NOWAIT : 0;
-  return MakeOp(c, thread);
-}
-
-Op MakeSampleOp(OpKind kind, int32_t sample) {
-  Call c = DefaultCall(kind);
-  std::visit(Overloaded{[&]<SampleCall C>(C& x) { x.sample = sample; }, [](auto&) {}}, c);
-  return MakeOp(c);
-}
-
-Op MakeReleaseBuffer(int32_t sample) {
-  return MakeOp(call::ReleaseBuffer{BufferArg::kSample, sample});
-}
-
-Op MakeSetNotify(int8_t callback) { return MakeOp(call::SetNotify{callback}); }
-
-Op MakeReaction(int8_t callback, Reaction r, int32_t arg, bool persistent) {
-  return MakeOp(call::SetReaction{callback, r, arg, persistent});
-}
-
-Op MakeCallbackOp(OpKind kind, int8_t callback) {
-  Call c = DefaultCall(kind);
-  std::visit(Overloaded{[&]<CallbackCall C>(C& x) { x.callback = callback; }, [](auto&) {}}, c);
-  return MakeOp(c);
-}
+Call DefaultCall(size_t index) { return kDefaults[index % kNumCalls](); }
 
 std::optional<std::vector<Op>> ParseTrace(std::string_view text, int* bad_line) {
   std::vector<Op> ops;

@@ -59,7 +59,7 @@
 // Comments (#...) and blank lines are skipped by ParseTrace.
 //
 // Repeat. "Repeat N {" opens a block and "}" closes it; the checker
-// (harness::Lockstep) runs the block's ops N times in a row, so one short
+// (harness::RepeatRunner) runs the block's ops N times in a row, so one short
 // trace reaches bugs that show only after thousands of cycles. Blocks do
 // not nest (an inner "Repeat" and its "}" are ignored), a "}" with no open
 // block is ignored, and a block still open at the end of the trace ends
@@ -101,7 +101,6 @@ struct Op {
 
 // The op that makes call `c` on client thread `thread`.
 inline Op MakeOp(const Call& c, uint8_t thread = 0, bool oom = false) { return Op{c, thread, oom}; }
-inline OpKind KindOf(const Op& op) { return KindOf(op.call); }
 
 // A GetBuffer that may wait for a sample, made on thread 0: the checker's
 // own thread, which it would block while the pool is empty.
@@ -110,18 +109,9 @@ inline bool MayBlockThread0(const Op& op) {
   return get != nullptr && op.thread == 0 && !get->null_ppBuffer && !get->NoWait();
 }
 
-// A call of kind `kind` with every argument at its default.
-Call DefaultCall(OpKind kind);
-
-// Convenience constructors for the common ops (tests, generators).
-Op MakeSetProperties(LONG c, LONG size, LONG align, LONG prefix);
-Op MakeSimple(OpKind kind);  // Commit, Decommit...
-Op MakeGetBuffer(bool nowait, uint8_t thread = 0);
-Op MakeSampleOp(OpKind kind, int32_t sample);  // sample methods
-Op MakeReleaseBuffer(int32_t sample);
-Op MakeSetNotify(int8_t callback);  // -1 = NULL
-Op MakeReaction(int8_t callback, Reaction r, int32_t arg = 0, bool persistent = false);
-Op MakeCallbackOp(OpKind kind, int8_t callback);  // "callback N Release" ...
+// Call alternative `index` (its row in kCalls) with every argument at its
+// default.
+Call DefaultCall(size_t index);
 
 // One trace line (no newline). Round-trips: ParseOp(ToString(op)) == op for
 // every op whose unused fields are at their defaults.
@@ -129,7 +119,6 @@ std::string ToString(const Op& op);
 std::optional<Op> ParseOp(std::string_view line);
 // A whole trace; nullopt (and *bad_line set, 1-based) on the first bad line.
 std::optional<std::vector<Op>> ParseTrace(std::string_view text, int* bad_line = nullptr);
-std::string_view OpKindName(OpKind kind);
 inline constexpr std::string_view kParallelTraceMarker = "# dsalloc-trace: parallel";
 
 // Media type table. MakeMediaType(id) returns a type whose pbFormat (if any)

@@ -2,9 +2,8 @@
 // File: spec/model/vocabulary.h
 // ---------------------------------------------------------------------------
 //
-// The model's vocabulary: its limits, the call kinds and their groups
-// (kOpTable: trace name, group, nullable pointers), and the small tables a
-// call's arguments are drawn from (interface and class ids, reactions,
+// The model's vocabulary: its limits, the groups calls belong to, and the
+// small tables a call's arguments are drawn from (interface and class ids, reactions,
 // ReleaseBuffer's and SetProperties2's pointer kinds). calls.h declares each
 // call's arguments from these; op.h is the Op and its trace format.
 //
@@ -32,54 +31,6 @@ inline constexpr int kMaxModelSamples = 65535;
 inline constexpr int kNumMediaTypes = 3;   // media type ids 0..2; -1 = NULL
 inline constexpr int kMaxRepeat = 100000;  // Repeat N: 1 <= N <= kMaxRepeat
 
-// Every call the model knows. The order is the order of kOpTable below and
-// means nothing else: code asks GroupOf(kind), never compares kinds.
-enum class OpKind : uint8_t {
-  kSetProperties,
-  kGetProperties,
-  kCommit,
-  kDecommit,
-  kGetBuffer,
-  kReleaseBuffer,
-  kSetNotify,
-  kGetFreeCount,
-  kAddRef,
-  kRelease,
-  kQueryInterface,
-  kSetReaction,
-  kSampleAddRef,
-  kSampleRelease,
-  kSampleQueryInterface,
-  kGetPointer,
-  kGetSize,
-  kGetTime,
-  kSetTime,
-  kIsSyncPoint,
-  kSetSyncPoint,
-  kIsPreroll,
-  kSetPreroll,
-  kIsDiscontinuity,
-  kSetDiscontinuity,
-  kGetActualDataLength,
-  kSetActualDataLength,
-  kGetMediaType,
-  kSetMediaType,
-  kGetMediaTime,
-  kSetMediaTime,
-  kGetProperties2,
-  kSetProperties2,
-  kDllGetClassObject,
-  kCreateInstance,
-  kLockServer,
-  kDllCanUnloadNow,
-  kRepeat,
-  kRepeatEnd,
-  kCallbackRelease,
-  kCallbackHoldAllocator,
-  kCallbackReleaseAllocator,
-};
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kCallbackReleaseAllocator) + 1;
-
 // Which object an op is called on, which also fixes its trace syntax.
 enum class OpGroup : uint8_t {
   kAllocator,  // IMemAllocator / IMemAllocatorCallbackTemp (and its IUnknown):
@@ -96,83 +47,6 @@ enum class OpGroup : uint8_t {
   kCallback,   // what the client or a test callback does with references
                //   (COM.CALLBACK.CLIENT, LIFE.CYCLE): "callback N Name"
 };
-
-// One row per op: its trace name, its group, and what Op::null_ptr1 /
-// Op::null_ptr2 mean for it (the C parameter passed as NULL; "" = the op
-// has no such pointer and the field stays false).
-struct OpInfo {
-  OpKind kind;
-  std::string_view name;
-  OpGroup group;
-  std::string_view ptr1;
-  std::string_view ptr2;
-};
-
-// THE op vocabulary. Add a row here (in enum order) for a new op; see
-// spec/README.md "Adding an operation" for the rest of the recipe.
-inline constexpr OpInfo kOpTable[] = {
-    // kind                            name                   group
-    {OpKind::kSetProperties, "SetProperties", OpGroup::kAllocator, "pRequest", "pActual"},
-    {OpKind::kGetProperties, "GetProperties", OpGroup::kAllocator, "pProps", ""},
-    {OpKind::kCommit, "Commit", OpGroup::kAllocator, "", ""},
-    {OpKind::kDecommit, "Decommit", OpGroup::kAllocator, "", ""},
-    {OpKind::kGetBuffer, "GetBuffer", OpGroup::kAllocator, "ppBuffer", ""},
-    {OpKind::kReleaseBuffer, "ReleaseBuffer", OpGroup::kAllocator, "", ""},
-    {OpKind::kSetNotify, "SetNotify", OpGroup::kAllocator, "", ""},
-    {OpKind::kGetFreeCount, "GetFreeCount", OpGroup::kAllocator, "plBuffersFree", ""},
-    {OpKind::kAddRef, "AddRef", OpGroup::kAllocator, "", ""},
-    {OpKind::kRelease, "Release", OpGroup::kAllocator, "", ""},
-    {OpKind::kQueryInterface, "QueryInterface", OpGroup::kAllocator, "ppv", ""},
-    {OpKind::kSetReaction, "react", OpGroup::kConfig, "", ""},
-    {OpKind::kSampleAddRef, "AddRef", OpGroup::kSample, "", ""},
-    {OpKind::kSampleRelease, "Release", OpGroup::kSample, "", ""},
-    {OpKind::kSampleQueryInterface, "QueryInterface", OpGroup::kSample, "ppv", ""},
-    {OpKind::kGetPointer, "GetPointer", OpGroup::kSample, "ppBuffer", ""},
-    {OpKind::kGetSize, "GetSize", OpGroup::kSample, "", ""},
-    {OpKind::kGetTime, "GetTime", OpGroup::kSample, "pTimeStart", "pTimeEnd"},
-    {OpKind::kSetTime, "SetTime", OpGroup::kSample, "pTimeStart", "pTimeEnd"},
-    {OpKind::kIsSyncPoint, "IsSyncPoint", OpGroup::kSample, "", ""},
-    {OpKind::kSetSyncPoint, "SetSyncPoint", OpGroup::kSample, "", ""},
-    {OpKind::kIsPreroll, "IsPreroll", OpGroup::kSample, "", ""},
-    {OpKind::kSetPreroll, "SetPreroll", OpGroup::kSample, "", ""},
-    {OpKind::kIsDiscontinuity, "IsDiscontinuity", OpGroup::kSample, "", ""},
-    {OpKind::kSetDiscontinuity, "SetDiscontinuity", OpGroup::kSample, "", ""},
-    {OpKind::kGetActualDataLength, "GetActualDataLength", OpGroup::kSample, "", ""},
-    {OpKind::kSetActualDataLength, "SetActualDataLength", OpGroup::kSample, "", ""},
-    {OpKind::kGetMediaType, "GetMediaType", OpGroup::kSample, "ppMediaType", ""},
-    {OpKind::kSetMediaType, "SetMediaType", OpGroup::kSample, "", ""},
-    {OpKind::kGetMediaTime, "GetMediaTime", OpGroup::kSample, "pTimeStart", "pTimeEnd"},
-    {OpKind::kSetMediaTime, "SetMediaTime", OpGroup::kSample, "pTimeStart", "pTimeEnd"},
-    {OpKind::kGetProperties2, "GetProperties2", OpGroup::kSample2, "pbProperties", ""},
-    {OpKind::kSetProperties2, "SetProperties2", OpGroup::kSample2, "pbProperties", ""},
-    {OpKind::kDllGetClassObject, "DllGetClassObject", OpGroup::kFactory, "ppv", ""},
-    {OpKind::kCreateInstance, "CreateInstance", OpGroup::kFactory, "ppv", ""},
-    {OpKind::kLockServer, "LockServer", OpGroup::kFactory, "", ""},
-    {OpKind::kDllCanUnloadNow, "DllCanUnloadNow", OpGroup::kFactory, "", ""},
-    {OpKind::kRepeat, "Repeat", OpGroup::kControl, "", ""},
-    {OpKind::kRepeatEnd, "}", OpGroup::kControl, "", ""},
-    {OpKind::kCallbackRelease, "Release", OpGroup::kCallback, "", ""},
-    {OpKind::kCallbackHoldAllocator, "HoldAllocator", OpGroup::kCallback, "", ""},
-    {OpKind::kCallbackReleaseAllocator, "ReleaseAllocator", OpGroup::kCallback, "", ""},
-};
-
-// Row k of kOpTable is OpKind k, for every kind: each kind is listed exactly
-// once, in enum order, so kOpTable[k] is the lookup.
-constexpr bool OpTableMatchesEnum() {
-  if (std::size(kOpTable) != static_cast<size_t>(kNumOpKinds)) return false;
-  for (size_t i = 0; i < std::size(kOpTable); ++i) {
-    if (static_cast<size_t>(kOpTable[i].kind) != i) return false;
-  }
-  return true;
-}
-static_assert(OpTableMatchesEnum(), "kOpTable must list every OpKind exactly once, in enum order");
-
-constexpr const OpInfo& Info(OpKind kind) { return kOpTable[static_cast<size_t>(kind)]; }
-constexpr OpGroup GroupOf(OpKind kind) { return Info(kind).group; }
-// IMediaSample or IMediaSample2: the op names a sample through Op::sample.
-constexpr bool IsSampleOp(OpKind kind) {
-  return GroupOf(kind) == OpGroup::kSample || GroupOf(kind) == OpGroup::kSample2;
-}
 
 // Interface ids a QueryInterface may ask for. kOther is an unrelated GUID.
 enum class Iid : uint8_t {
