@@ -1,9 +1,13 @@
 // fuzz/fuzz_input.cpp: records <-> ops (fuzz_input.h). Byte 0 picks the
-// call type (its index in spec::Call); each call type has one
-// decoder (Read) and one encoder (Write) below, so a call type added without
-// its place in the format is a compile error here.
+// call type (its index in spec::Call). A call's arguments take the places
+// its declaration implies (field_codec.h), unless it has a decoder (Read)
+// and an encoder (Write) of its own below: the calls whose encoding was
+// chosen by hand (folded sizes, compact times, a target in another byte).
 
 #include "fuzz_input.h"
+
+#include "fuzz/field_codec.h"
+#include "fuzz/record.h"
 
 #include <algorithm>
 #include <array>
@@ -17,22 +21,19 @@ namespace dsalloc::fuzz {
 namespace {
 
 namespace call = spec::call;
+using record::In;
+using record::kBitExtended;
+using record::kBitOom;
+using record::kThreadShift;
+using record::Out;
 using spec::Call;
 using spec::Op;
 using spec::OpGroup;
 
-// Byte 1.
-constexpr uint8_t kBitNull1 = 1 << 0;
-constexpr uint8_t kBitNull2 = 1 << 1;
-constexpr uint8_t kBitOom = 1 << 2;
-constexpr int kThreadShift = 3;  // two bits
-constexpr uint8_t kBitBlocking = 1 << 5;
-constexpr uint8_t kBitBool = 1 << 6;
 // Byte 0 selects among the ops that existed before the callback-lifetime
 // ops (spec::Call up to "}"), unless this bit says it selects among those
 // (COM.CALLBACK.CLIENT, LIFE.CYCLE): every input written before they came
 // (the seed corpora, the regressions) decodes as it did.
-constexpr uint8_t kBitExtended = 1 << 7;
 constexpr int kFirstExtended = static_cast<int>(spec::kIndexOf<call::CallbackRelease>);
 constexpr int kNumExtended = static_cast<int>(spec::kNumCalls) - kFirstExtended;
 // Both moduli are part of the format: a call added to spec::Call changes
@@ -69,29 +70,6 @@ uint16_t PutTime16(REFERENCE_TIME t, bool* exact) {
   return 0;
 }
 
-int32_t ReadField(const uint8_t* r, int i) {
-  uint32_t v = 0;
-  for (int k = 3; k >= 0; --k) v = (v << 8) | r[4 + 4 * i + k];
-  return static_cast<int32_t>(v);
-}
-
-void PutField(uint8_t* r, int i, int32_t value) {
-  uint32_t v = static_cast<uint32_t>(value);
-  for (int k = 0; k < 4; ++k) r[4 + 4 * i + k] = static_cast<uint8_t>(v >> (8 * k));
-}
-
-int64_t ReadTime(const uint8_t* r, int i) {
-  uint64_t lo = static_cast<uint32_t>(ReadField(r, i));
-  uint64_t hi = static_cast<uint32_t>(ReadField(r, i + 1));
-  return static_cast<int64_t>(lo | (hi << 32));
-}
-
-void PutTime(uint8_t* r, int i, int64_t t) {
-  uint64_t v = static_cast<uint64_t>(t);
-  PutField(r, i, static_cast<int32_t>(static_cast<uint32_t>(v)));
-  PutField(r, i + 1, static_cast<int32_t>(static_cast<uint32_t>(v >> 32)));
-}
-
 // An argument with `range` meaningful values: in range as is, else folded.
 int32_t Fold(int32_t v, int32_t range) {
   if (v >= 0 && v < range) return v;
@@ -123,59 +101,19 @@ void CapRequest(ALLOCATOR_PROPERTIES& p) {
   }
 }
 
-// One record as the decoders read it (the layout in fuzz_input.h).
-class In {
- public:
-  explicit In(const uint8_t* r) : r_(r) {}
-  bool Null1() const { return (r_[1] & kBitNull1) != 0; }
-  bool Null2() const { return (r_[1] & kBitNull2) != 0; }
-  bool Oom() const { return (r_[1] & kBitOom) != 0; }
-  uint8_t Thread() const { return static_cast<uint8_t>((r_[1] >> kThreadShift) & 3); }
-  bool Blocking() const { return (r_[1] & kBitBlocking) != 0; }
-  bool Bool() const { return (r_[1] & kBitBool) != 0; }
-  uint8_t S() const { return r_[2]; }
-  uint8_t T() const { return r_[3]; }
-  int32_t Field(int i) const { return ReadField(r_, i); }
-  int64_t Time(int i) const { return ReadTime(r_, i); }
-
- private:
-  const uint8_t* r_;
-};
-
-// One record as the encoders write it: bytes 1-3 gathered here, fields
-// stored at once; *exact (if given) cleared where the format approximates.
-struct Out {
-  uint8_t* r;
-  bool* exact;
-  uint8_t bits = 0;
-  uint8_t s = 0;
-  uint8_t t = 0;
-  void Null1(bool null) { Set(kBitNull1, null); }
-  void Null2(bool null) { Set(kBitNull2, null); }
-  void Blocking(bool on) { Set(kBitBlocking, on); }
-  void Bool(bool on) { Set(kBitBool, on); }
-  void Set(uint8_t bit, bool on) {
-    if (on) bits |= bit;
-  }
-  void Field(int i, int32_t value) { PutField(r, i, value); }
-  void Time(int i, int64_t value) { PutTime(r, i, value); }
-};
-
 template <typename C, typename... Cs>
 concept OneOf = (std::same_as<C, Cs> || ...);
-
-// A call that declares no arguments (calls.h: empty Fields()) has nothing in
-// the record beyond its selector and target: the one place the format has
-// nothing to say about a call. Every other call needs its Read and Write.
-template <typename C>
-concept NoArguments = std::tuple_size_v<decltype(C::Fields())>
-== 0;
 
 // --- decoders: what the record says beyond the call's target (DecodeAs
 // reads a sample call's `sample` and a callback call's `callback` from s) --
 
-template <NoArguments C>
-void Read(const In&, C&) {}
+// Every call without a decoder of its own: the places its fields imply.
+template <typename C>
+void Read(const In& in, C& c) {
+  record::ReadFields(in, c);
+}
+
+// reads a sample call's `sample` and a callback call's `callback` from s) --
 
 void Read(const In& in, call::SetProperties& c) {
   ALLOCATOR_PROPERTIES p = {in.Field(0), in.Field(1), in.Field(2), in.Field(3)};
@@ -187,8 +125,6 @@ void Read(const In& in, call::SetProperties& c) {
   c.null_pRequest = in.Null1();
   c.null_pActual = in.Null2();
 }
-
-void Read(const In& in, call::GetProperties& c) { c.null_pProps = in.Null1(); }
 
 void Read(const In& in, call::GetBuffer& c) {
   c.dwFlags = static_cast<DWORD>(in.Field(0)) & ~static_cast<DWORD>(AM_GBF_NOWAIT);
@@ -214,14 +150,6 @@ void Read(const In& in, call::SetNotify& c) {
   c.callback = static_cast<int8_t>(in.S() % (spec::kNumCallbacks + 1) - 1);
 }
 
-void Read(const In& in, call::GetFreeCount& c) { c.null_plBuffersFree = in.Null1(); }
-
-template <OneOf<call::QueryInterface, call::SampleQueryInterface> C>
-void Read(const In& in, C& c) {
-  c.riid = static_cast<spec::Iid>(in.T() % spec::kNumIids);
-  c.null_ppv = in.Null1();
-}
-
 void Read(const In& in, call::SetReaction& c) {
   c.reaction = static_cast<spec::Reaction>(in.T() % spec::kNumReactions);
   if (c.reaction == spec::Reaction::kSetNotifyOther) {
@@ -232,35 +160,9 @@ void Read(const In& in, call::SetReaction& c) {
   c.persistent = in.Bool();
 }
 
-void Read(const In& in, call::GetPointer& c) { c.null_ppBuffer = in.Null1(); }
-
-template <OneOf<call::GetTime, call::GetMediaTime> C>
-void Read(const In& in, C& c) {
-  c.null_pTimeStart = in.Null1();
-  c.null_pTimeEnd = in.Null2();
-}
-
-template <OneOf<call::SetTime, call::SetMediaTime> C>
-void Read(const In& in, C& c) {
-  c.null_pTimeStart = in.Null1();
-  c.null_pTimeEnd = in.Null2();
-  if (!c.null_pTimeStart) c.tStart = in.Time(0);
-  if (!c.null_pTimeEnd) c.tEnd = in.Time(2);
-}
-
-void Read(const In& in, call::SetSyncPoint& c) { c.bIsSyncPoint = in.Field(0); }
-void Read(const In& in, call::SetPreroll& c) { c.bIsPreroll = in.Field(0); }
-void Read(const In& in, call::SetDiscontinuity& c) { c.bDiscontinuity = in.Field(0); }
-void Read(const In& in, call::SetActualDataLength& c) { c.lLen = in.Field(0); }
-void Read(const In& in, call::GetMediaType& c) { c.null_ppMediaType = in.Null1(); }
 
 void Read(const In& in, call::SetMediaType& c) {
   c.media_type = in.T() % (spec::kNumMediaTypes + 1) - 1;
-}
-
-void Read(const In& in, call::GetProperties2& c) {
-  c.cbProperties = static_cast<DWORD>(in.Field(0));
-  c.null_pbProperties = in.Null1();
 }
 
 void Read(const In& in, call::SetProperties2& c) {
@@ -293,8 +195,6 @@ void Read(const In& in, call::CreateInstance& c) {
   c.null_ppv = in.Null1();
 }
 
-void Read(const In& in, call::LockServer& c) { c.fLock = in.Field(0); }
-
 void Read(const In& in, call::Repeat& c) {
   // A few rounds unless the boolean bit asks for up to kMaxRepeat.
   uint32_t range = in.Bool() ? spec::kMaxRepeat : kSmallRepeat;
@@ -304,8 +204,10 @@ void Read(const In& in, call::Repeat& c) {
 // --- encoders: the inverse of each decoder (EncodeAs writes the selector,
 // the target, the thread and the oom bit) --------------------------------
 
-template <NoArguments C>
-void Write(const C&, Out&) {}
+template <typename C>
+void Write(const C& c, Out& out) {
+  record::WriteFields(c, out);
+}
 
 void Write(const call::SetProperties& c, Out& out) {
   out.Field(0, c.cBuffers);
@@ -315,8 +217,6 @@ void Write(const call::SetProperties& c, Out& out) {
   out.Null1(c.null_pRequest);
   out.Null2(c.null_pActual);
 }
-
-void Write(const call::GetProperties& c, Out& out) { out.Null1(c.null_pProps); }
 
 void Write(const call::GetBuffer& c, Out& out) {
   out.Field(0, static_cast<int32_t>(c.dwFlags & ~static_cast<DWORD>(AM_GBF_NOWAIT)));
@@ -331,13 +231,6 @@ void Write(const call::ReleaseBuffer& c, Out& out) {
 }
 
 void Write(const call::SetNotify& c, Out& out) { out.s = static_cast<uint8_t>(c.callback + 1); }
-void Write(const call::GetFreeCount& c, Out& out) { out.Null1(c.null_plBuffersFree); }
-
-template <OneOf<call::QueryInterface, call::SampleQueryInterface> C>
-void Write(const C& c, Out& out) {
-  out.t = static_cast<uint8_t>(c.riid);
-  out.Null1(c.null_ppv);
-}
 
 void Write(const call::SetReaction& c, Out& out) {
   out.t = static_cast<uint8_t>(c.reaction);
@@ -345,34 +238,8 @@ void Write(const call::SetReaction& c, Out& out) {
   out.Bool(c.persistent);
 }
 
-void Write(const call::GetPointer& c, Out& out) { out.Null1(c.null_ppBuffer); }
-
-template <OneOf<call::GetTime, call::GetMediaTime> C>
-void Write(const C& c, Out& out) {
-  out.Null1(c.null_pTimeStart);
-  out.Null2(c.null_pTimeEnd);
-}
-
-template <OneOf<call::SetTime, call::SetMediaTime> C>
-void Write(const C& c, Out& out) {
-  out.Time(0, c.tStart);
-  out.Time(2, c.tEnd);
-  out.Null1(c.null_pTimeStart);
-  out.Null2(c.null_pTimeEnd);
-}
-
-void Write(const call::SetSyncPoint& c, Out& out) { out.Field(0, c.bIsSyncPoint); }
-void Write(const call::SetPreroll& c, Out& out) { out.Field(0, c.bIsPreroll); }
-void Write(const call::SetDiscontinuity& c, Out& out) { out.Field(0, c.bDiscontinuity); }
-void Write(const call::SetActualDataLength& c, Out& out) { out.Field(0, c.lLen); }
-void Write(const call::GetMediaType& c, Out& out) { out.Null1(c.null_ppMediaType); }
 void Write(const call::SetMediaType& c, Out& out) {
   out.t = static_cast<uint8_t>(c.media_type + 1);
-}
-
-void Write(const call::GetProperties2& c, Out& out) {
-  out.Field(0, static_cast<int32_t>(c.cbProperties));
-  out.Null1(c.null_pbProperties);
 }
 
 void Write(const call::SetProperties2& c, Out& out) {
@@ -402,8 +269,6 @@ void Write(const call::CreateInstance& c, Out& out) {
   out.Bool(c.outer);
   out.Null1(c.null_ppv);
 }
-
-void Write(const call::LockServer& c, Out& out) { out.Field(0, c.fLock); }
 
 void Write(const call::Repeat& c, Out& out) {
   out.Field(0, c.count - 1);

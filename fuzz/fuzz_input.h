@@ -27,6 +27,16 @@
 //   bytes 4-31  A .. G: seven little-endian int32 (sizes, values, times
 //               as two int32 halves)
 //
+// Which of those places a call's arguments take is written by hand in
+// fuzz_input.cpp for the calls whose encoding was chosen (folded sizes,
+// compact times, byte 2 for an allocator call's small argument); every other
+// call's places follow from its declaration (fuzz/field_codec.h: booleans
+// take byte 1's bits, small enumerations bytes 3 and 2, numbers the fields
+// in order), so a new call is encoded without code of its own. Byte 0's
+// selector is the one decision a new call needs here: every byte pattern
+// already selects a call, so where a new one goes changes what some
+// existing inputs mean (the static_assert in fuzz_input.cpp).
+//
 // Decode is a pure function of the bytes (no model state): whether an op
 // makes sense in the state it meets is the Lockstep's question
 // (spec::InDomain), and ops outside the domain are skipped. Sizes are

@@ -619,9 +619,11 @@ constexpr std::array<CallInfo, sizeof...(I)> MakeCallInfos(std::index_sequence<I
 }
 template <typename T, size_t... I>
 constexpr size_t IndexOf(std::index_sequence<I...>) {
-  size_t index = sizeof...(I);
-  ((std::is_same_v<T, std::variant_alternative_t<I, Call>> ? (index = I, true) : false) || ...);
-  return index;
+  constexpr bool kSame[] = {std::is_same_v<T, std::variant_alternative_t<I, Call>>...};
+  for (size_t i = 0; i < sizeof...(I); ++i) {
+    if (kSame[i]) return i;
+  }
+  return sizeof...(I);
 }
 }  // namespace call_internal
 inline constexpr size_t kNumCalls = std::variant_size_v<Call>;
