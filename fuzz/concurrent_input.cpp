@@ -157,6 +157,15 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
   return in;
 }
 
+size_t CanonicalizeConcurrentSelectors(uint8_t* data, size_t size) {
+  size_t changed = 0;
+  for (size_t at = 1; at + 2 < size; at += kRecordSize) {
+    const bool prefix = ((data[at + 1] >> 3) & 3) == 0;
+    if (prefix && CanonicalizeSelector(data + at)) ++changed;
+  }
+  return changed;
+}
+
 std::vector<uint8_t> EncodeConcurrent(const props::parallel::ParallelCase& c, bool* exact) {
   const size_t threads = std::clamp<size_t>(c.threads.size(), 2, 3);
   std::vector<Op> ops;

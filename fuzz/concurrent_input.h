@@ -52,6 +52,10 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size);
 // approximated as in Encode; *exact says whether any was).
 std::vector<uint8_t> EncodeConcurrent(const props::parallel::ParallelCase& c,
                                       bool* exact = nullptr);
+// The prefix records' selectors made canonical (fuzz_input.h
+// CanonicalizeSelector; a thread record's bit 7 is its hint, not a
+// selector); the number of records changed.
+size_t CanonicalizeConcurrentSelectors(uint8_t* data, size_t size);
 
 }  // namespace dsalloc::fuzz
 

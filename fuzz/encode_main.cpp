@@ -2,6 +2,7 @@
 // inputs (the seed corpora).
 //
 //   dsalloc-fuzz-encode [--text | --concurrent] OUTDIR TRACE...
+//   dsalloc-fuzz-encode --canonical [--concurrent] INPUT...
 //
 // Each TRACE (the one trace format, spec/model/op.h) is written to OUTDIR
 // as one input named by a hash of its content (as s2n names corpus files):
@@ -13,11 +14,18 @@
 // a sequential history. Prints one line per trace,
 // marking the ones the record format could only approximate. Exit 0, or 2
 // on a file it cannot read or parse.
+//
+// --canonical rewrites fuzzer inputs in place (differential records, or
+// with --concurrent the concurrent format) so that every record selects
+// its call canonically (fuzz_input.h CanonicalizeSelector): same ops, and a
+// call appended to the vocabulary later leaves them as they are. Run it on
+// an input before adding it to the repository's corpora or regressions.
 
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,10 +44,45 @@ std::string HashName(const std::vector<uint8_t>& bytes) {
   return name;
 }
 
+// --canonical: rewrites each input in place; exit 0, or 2 on an I/O error.
+int Canonicalize(int argc, char** argv, int first, bool concurrent) {
+  using namespace dsalloc;
+  for (int i = first; i < argc; ++i) {
+    std::vector<uint8_t> bytes;
+    {
+      std::ifstream in(argv[i], std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+      if (!in && !in.eof()) {
+        std::fprintf(stderr, "cannot read %s\n", argv[i]);
+        return 2;
+      }
+    }
+    const size_t changed = concurrent
+                               ? fuzz::CanonicalizeConcurrentSelectors(bytes.data(), bytes.size())
+                               : fuzz::CanonicalizeSelectors(bytes.data(), bytes.size());
+    if (changed > 0) {
+      std::ofstream out(argv[i], std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(bytes.data()),
+                static_cast<std::streamsize>(bytes.size()));
+      if (!out) {
+        std::fprintf(stderr, "cannot write %s\n", argv[i]);
+        return 2;
+      }
+    }
+    std::printf("%-9s %s (%zu records)\n", changed > 0 ? "rewritten" : "canonical", argv[i],
+                changed);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace dsalloc;
+  if (argc > 1 && std::strcmp(argv[1], "--canonical") == 0) {
+    const bool concurrent = argc > 2 && std::strcmp(argv[2], "--concurrent") == 0;
+    return Canonicalize(argc, argv, concurrent ? 3 : 2, concurrent);
+  }
   int first = 1;
   bool text = false;
   bool concurrent = false;

@@ -8,7 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "concurrent_input.h"
@@ -72,6 +76,43 @@ TEST(FuzzFormat, EncodeInvertsDecode) {
     }
   }
   EXPECT_GT(checked, 20) << "too few exactly encodable inputs to say anything";
+}
+
+TEST(FuzzFormat, CanonicalSelectorsKeepTheOps) {
+  std::minstd_rand rng(17);
+  int changed = 0;
+  for (int round = 0; round < 500; ++round) {
+    std::vector<uint8_t> bytes = RandomBytes(rng, 6 * kRecordSize);
+    const std::vector<Op> ops = Decode(bytes.data(), bytes.size());
+    changed += static_cast<int>(CanonicalizeSelectors(bytes.data(), bytes.size()));
+    const std::vector<Op> again = Decode(bytes.data(), bytes.size());
+    ASSERT_EQ(again.size(), ops.size());
+    for (size_t i = 0; i < ops.size(); ++i) EXPECT_TRUE(again[i] == ops[i]) << spec::ToString(ops[i]);
+    EXPECT_EQ(CanonicalizeSelectors(bytes.data(), bytes.size()), 0u) << "canonical is a fixed point";
+  }
+  EXPECT_GT(changed, 100) << "random records should often be non-canonical";
+}
+
+// A call appended to spec::Call changes no canonical record, so the inputs
+// kept in the repository must be canonical (dsalloc-fuzz-encode --canonical).
+TEST(FuzzFormat, RepositoryInputsAreCanonical) {
+  namespace fs = std::filesystem;
+  int inputs = 0;
+  for (const char* kind : {"differential", "concurrent"}) {
+    for (const char* set : {"corpus", "regressions"}) {
+      const fs::path dir = fs::path(DSALLOC_FUZZ_DIR) / set / kind;
+      for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+        std::ifstream in(e.path(), std::ios::binary);
+        std::vector<uint8_t> bytes(std::istreambuf_iterator<char>(in), {});
+        const size_t changed = std::string(kind) == "concurrent"
+                                   ? CanonicalizeConcurrentSelectors(bytes.data(), bytes.size())
+                                   : CanonicalizeSelectors(bytes.data(), bytes.size());
+        EXPECT_EQ(changed, 0u) << e.path() << ": run dsalloc-fuzz-encode --canonical on it";
+        ++inputs;
+      }
+    }
+  }
+  EXPECT_GT(inputs, 900);
 }
 
 // A call as a new one would be declared, with every field kind the derived

@@ -30,18 +30,19 @@ using spec::Call;
 using spec::Op;
 using spec::OpGroup;
 
-// Byte 0 selects among the ops that existed before the callback-lifetime
-// ops (spec::Call up to "}"), unless this bit says it selects among those
-// (COM.CALLBACK.CLIENT, LIFE.CYCLE): every input written before they came
-// (the seed corpora, the regressions) decodes as it did.
+// Byte 0 selects among the calls up to "}" (spec::Call's first
+// kFirstExtended), or with byte 1's extended bit among the calls after it:
+// CallbackRelease and the calls that came with it (COM.CALLBACK.CLIENT,
+// LIFE.CYCLE), and every call appended to spec::Call since. Inputs written
+// before the extended bit existed decode as they did, and a call appended
+// later changes no canonical record (fuzz_input.h CanonicalizeSelectors).
 constexpr int kFirstExtended = static_cast<int>(spec::kIndexOf<call::CallbackRelease>);
 constexpr int kNumExtended = static_cast<int>(spec::kNumCalls) - kFirstExtended;
-// Both moduli are part of the format: a call added to spec::Call changes
-// what byte 0 selects in every record written before it, so it comes with
-// its own way into the selector (and the corpora re-encoded, format_test.cpp
-// updated), not by shifting these.
-static_assert(kFirstExtended == 39 && kNumExtended == 3,
-              "a new call changes the fuzz byte format's selector (fuzz_input.h)");
+// The first modulus is part of the format: a call inserted before "}" would
+// change what byte 0 selects in every record. Append new calls instead.
+static_assert(kFirstExtended == 39,
+              "a call inserted before CallbackRelease changes every fuzz input: append it");
+static_assert(kNumExtended <= 128, "an extended selector is below 128 (byte 0 of a canonical record)");
 // Repeat N without the boolean bit: 1 <= N <= kSmallRepeat.
 constexpr uint32_t kSmallRepeat = 16;
 
@@ -384,6 +385,20 @@ std::vector<uint8_t> Encode(const std::vector<Op>& ops, bool* exact) {
   std::vector<uint8_t> bytes(ops.size() * kRecordSize);
   for (size_t i = 0; i < ops.size(); ++i) EncodeRecord(ops[i], &bytes[i * kRecordSize], exact);
   return bytes;
+}
+
+bool CanonicalizeSelector(uint8_t* r) {
+  if ((r[1] & kBitExtended) == 0 || r[0] < kNumExtended) return false;
+  r[0] = static_cast<uint8_t>(r[0] % kNumExtended);
+  return true;
+}
+
+size_t CanonicalizeSelectors(uint8_t* data, size_t size) {
+  size_t changed = 0;
+  for (size_t at = 0; at + 1 < size; at += kRecordSize) {
+    if (CanonicalizeSelector(data + at)) ++changed;
+  }
+  return changed;
 }
 
 std::vector<spec::Op> DecodeDifferential(const uint8_t* data, size_t size) {

@@ -13,9 +13,9 @@
 //
 //   byte 0      op selector: the call type (spec::Call's alternative,
 //               in its order) = byte % 39 (up to "}"), or with bit 7 of
-//               byte 1: the callback-lifetime ops (CallbackRelease +
-//               byte % 3), so inputs written before those ops existed
-//               decode as they did
+//               byte 1: the calls from CallbackRelease on (CallbackRelease
+//               + byte % their number), so inputs written before those
+//               existed decode as they did
 //   byte 1      bits: 0 and 1 the call's first and second NULL pointer
 //               (its null_ members in declaration order), 2 oom, 3-4 calling thread
 //               (0..3), 5 GetBuffer blocks (no AM_GBF_NOWAIT), 6 the op's
@@ -34,8 +34,8 @@
 // take byte 1's bits, small enumerations bytes 3 and 2, numbers the fields
 // in order), so a new call is encoded without code of its own. Byte 0's
 // selector is the one decision a new call needs here: every byte pattern
-// already selects a call, so where a new one goes changes what some
-// existing inputs mean (the static_assert in fuzz_input.cpp).
+// already selects a call, so a new call is appended to spec::Call and joins
+// the extended selector: canonical records (below) keep their meaning.
 //
 // Decode is a pure function of the bytes (no model state): whether an op
 // makes sense in the state it meets is the Lockstep's question
@@ -87,6 +87,17 @@ std::vector<spec::Op> Decode(const uint8_t* data, size_t size);
 inline constexpr size_t kMaxOps = 512;
 inline constexpr size_t kMaxRunOps = 2500;
 std::vector<spec::Op> DecodeDifferential(const uint8_t* data, size_t size);
+
+// A record is canonical when its extended selector (byte 0 with byte 1's
+// bit 7) is below the number of extended calls, as Encode writes it. A call
+// appended to spec::Call joins the extended calls, so it changes the meaning
+// of no canonical record; a mutated record may select it instead. This
+// rewrites a record's byte 0 to its canonical value (same call, same
+// meaning); true when it changed. The inputs in the repository are
+// canonical (format_test.cpp); dsalloc-fuzz-encode --canonical makes them so.
+bool CanonicalizeSelector(uint8_t* record);
+// Every record of an input; the number of records changed.
+size_t CanonicalizeSelectors(uint8_t* data, size_t size);
 
 // One op -> one record; *exact (if given) is cleared when the record does
 // not decode back to op.
