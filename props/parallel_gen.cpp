@@ -119,26 +119,25 @@ Op GetBuffer(bool nowait) {
 // would make most runs end in that Decommit, which costs a quiet spell.
 Op DrawGetBuffer(Choices& c) { return GetBuffer(c.WeightedElement<bool>({{3, true}, {1, false}})); }
 
+// A call with no arguments to draw.
+template <typename C>
+Op DrawPlain(Choices&) {
+  return spec::MakeOp(C{});
+}
+
+using Draw = Op (*)(Choices&);
+
 // Allocator ops of a parallel list (no Release: see DrawChunk).
 Op DrawAllocatorOp(Choices& c) {
-  switch (c.Pick({3, 3, 3, 2, 2, 1, 1, 1})) {
-    case 0:
-      return DrawGetBuffer(c);
-    case 1:
-      return spec::MakeOp(call::GetFreeCount{});
-    case 2:
-      return DrawSetNotify(c);
-    case 3:
-      return spec::MakeOp(call::Decommit{});
-    case 4:
-      return spec::MakeOp(call::Commit{});
-    case 5:
-      return spec::MakeOp(call::GetProperties{});
-    case 6:
-      return DrawSetProperties(c);
-    default:
-      return DrawQueryInterface(c);
-  }
+  const Draw draw = c.WeightedElement<Draw>({{3, DrawGetBuffer},
+                                             {3, DrawPlain<call::GetFreeCount>},
+                                             {3, DrawSetNotify},
+                                             {2, DrawPlain<call::Decommit>},
+                                             {2, DrawPlain<call::Commit>},
+                                             {1, DrawPlain<call::GetProperties>},
+                                             {1, [](Choices& c) { return DrawSetProperties(c); }},
+                                             {1, DrawQueryInterface}});
+  return draw(c);
 }
 
 // A few ops that belong together. Mostly "use a sample": GetBuffer, 0-2
@@ -197,25 +196,20 @@ std::vector<Op> DrawThreadList(Choices& c) {
 // One prefix op (thread 0, model indices; the Lockstep skips ops outside
 // the model's domain). No reactions: they would fire in the parallel phase.
 Op DrawPrefixOp(Choices& c) {
-  switch (c.Pick({4, 3, 2, 1, 1, 1, 1, 1})) {
-    case 0:
-      return GetBuffer(true);
-    case 1:
-      return DrawSetNotify(c);
-    case 2:
-      return spec::MakeOp(call::SampleRelease{c.InRange(0, 3)});
-    case 3:
-      return DrawSampleMethod(c, {0, 3});
-    case 4:
-      return spec::MakeOp(call::Decommit{});
-    case 5:
-      return spec::MakeOp(call::Commit{});
-    case 6:
-      return DrawSetProperties(c);
-    default:
-      // COM.CALLBACK.CLIENT: the client lets go of a callback.
-      return spec::MakeOp(call::CallbackRelease{c.InRange<int8_t>(0, spec::kNumCallbacks - 1)});
-  }
+  const Draw draw = c.WeightedElement<Draw>(
+      {{4, [](Choices&) { return GetBuffer(true); }},
+       {3, DrawSetNotify},
+       {2, [](Choices& c) { return spec::MakeOp(call::SampleRelease{c.InRange(0, 3)}); }},
+       {1, [](Choices& c) { return DrawSampleMethod(c, {0, 3}); }},
+       {1, DrawPlain<call::Decommit>},
+       {1, DrawPlain<call::Commit>},
+       {1, [](Choices& c) { return DrawSetProperties(c); }},
+       // COM.CALLBACK.CLIENT: the client lets go of a callback.
+       {1, [](Choices& c) {
+          return spec::MakeOp(
+              call::CallbackRelease{c.InRange<int8_t>(0, spec::kNumCallbacks - 1)});
+        }}});
+  return draw(c);
 }
 
 // 0-8 ops; usually SetProperties + Commit first, often a callback, so most

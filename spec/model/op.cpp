@@ -39,27 +39,13 @@ void PutHex(std::string& out, uint64_t v) {
 }  // namespace fields
 
 const IID& ToIID(Iid iid) {
-  switch (iid) {
-    case Iid::kIUnknown:
-      return IID_IUnknown;
-    case Iid::kIMemAllocator:
-      return IID_IMemAllocator;
-    case Iid::kIMemAllocatorCallbackTemp:
-      return IID_IMemAllocatorCallbackTemp;
-    case Iid::kIMemAllocatorNotifyCallbackTemp:
-      return IID_IMemAllocatorNotifyCallbackTemp;
-    case Iid::kIMediaSample:
-      return IID_IMediaSample;
-    case Iid::kIMediaSample2:
-      return IID_IMediaSample2;
-    case Iid::kIClassFactory:
-      return IID_IClassFactory;
-    case Iid::kIMemInputPin:
-      return IID_IMemInputPin;
-    case Iid::kOther:
-      return kIidOther;
-  }
-  return kIidOther;
+  // In Iid's order (vocabulary.h).
+  static const std::array<const IID*, kNumIids> kIids = {
+      &IID_IUnknown,     &IID_IMemAllocator,  &IID_IMemAllocatorCallbackTemp,
+      &IID_IMemAllocatorNotifyCallbackTemp,   &IID_IMediaSample,
+      &IID_IMediaSample2, &IID_IClassFactory, &IID_IMemInputPin,
+      &kIidOther};
+  return *kIids[static_cast<size_t>(iid) % kIids.size()];
 }
 
 std::string_view IidName(Iid iid) { return kIidNames[static_cast<int>(iid) % kNumIids]; }
