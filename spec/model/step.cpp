@@ -68,16 +68,14 @@ Transitions StepInDomain(const State& s, const Call& call, uint8_t thread, bool 
 Outcome StepStrict(State& s, const Op& op) { return StrictStep(s, op.call, op.thread, op.oom); }
 
 Transitions Step(const State& s, const Op& op, Profile profile) {
-  const Call call = op.call;
-  if (!step_internal::Structural(s, call, op.thread)) return {};
-  return StepInDomain(s, call, op.thread, op.oom, profile);
+  if (!step_internal::Structural(s, op.call, op.thread)) return {};
+  return StepInDomain(s, op.call, op.thread, op.oom, profile);
 }
 
 bool InDomain(const State& s, const Op& op, Profile profile) {
-  const Call call = op.call;
-  if (!step_internal::Structural(s, call, op.thread)) return false;
+  if (!step_internal::Structural(s, op.call, op.thread)) return false;
   if (profile == Profile::kStrict) return true;
-  return !StepInDomain(s, call, op.thread, op.oom, profile).empty();
+  return !StepInDomain(s, op.call, op.thread, op.oom, profile).empty();
 }
 
 }  // namespace dsalloc::spec
