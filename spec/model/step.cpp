@@ -1,6 +1,7 @@
 // spec/model/step.cpp: the transition function (step.h): Step, StepStrict
 // and InDomain around the engine (step_engine.h, which says where each
-// call's part lives), and the engine's dispatch of a call to its Apply.
+// call's part lives), and the engine's dispatch of a call to its group's
+// dispatcher.
 
 #include "spec/model/step.h"
 
@@ -14,8 +15,30 @@ namespace step_internal {
 bool Engine::Run(const Call& call, uint8_t thread, bool oom) {
   thread_ = thread;
   oom_ = oom;
-  // One Apply per call type: a call without one does not compile here.
-  bool in = std::visit([this](const auto& c) { return Apply(c); }, call);
+  // The group's dispatcher, at the end of its file, runs the call's Apply
+  // (step_engine.h "Dispatch"); no default, so a new group must be placed.
+  bool in = false;
+  switch (GroupOf(call)) {
+    case OpGroup::kAllocator:
+      in = ApplyAllocatorCall(call);
+      break;
+    case OpGroup::kConfig:
+    case OpGroup::kCallback:
+      in = ApplyCallbackCall(call);
+      break;
+    case OpGroup::kSample:
+      in = ApplySampleCall(call);
+      break;
+    case OpGroup::kSample2:
+      in = ApplySample2Call(call);
+      break;
+    case OpGroup::kFactory:
+      in = ApplyFactoryCall(call);
+      break;
+    case OpGroup::kControl:
+      // Repeat blocks are the checker's (harness::Lockstep), never a step.
+      return false;
+  }
   if (in && portable_) Settle();
   return in && !undefined_;
 }
@@ -68,16 +91,14 @@ Transitions StepInDomain(const State& s, const Call& call, uint8_t thread, bool 
 Outcome StepStrict(State& s, const Op& op) { return StrictStep(s, op.call, op.thread, op.oom); }
 
 Transitions Step(const State& s, const Op& op, Profile profile) {
-  const Call call = op.call;
-  if (!step_internal::Structural(s, call, op.thread)) return {};
-  return StepInDomain(s, call, op.thread, op.oom, profile);
+  if (!step_internal::Structural(s, op.call, op.thread)) return {};
+  return StepInDomain(s, op.call, op.thread, op.oom, profile);
 }
 
 bool InDomain(const State& s, const Op& op, Profile profile) {
-  const Call call = op.call;
-  if (!step_internal::Structural(s, call, op.thread)) return false;
+  if (!step_internal::Structural(s, op.call, op.thread)) return false;
   if (profile == Profile::kStrict) return true;
-  return !StepInDomain(s, call, op.thread, op.oom, profile).empty();
+  return !StepInDomain(s, op.call, op.thread, op.oom, profile).empty();
 }
 
 }  // namespace dsalloc::spec

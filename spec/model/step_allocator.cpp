@@ -30,6 +30,7 @@ bool RoundingNeeded(const ALLOCATOR_PROPERTIES& p) {
 
 }  // namespace
 
+template <>
 bool Engine::Apply(const call::SetProperties& c) {
   // GEN.BADINPUT: every NULL below gives E_POINTER under strict.
   if (c.null_pRequest || c.null_pActual) {
@@ -86,6 +87,7 @@ bool Engine::Apply(const call::SetProperties& c) {
   return Succeed("ALLOC.PROPS.STORE");
 }
 
+template <>
 bool Engine::Apply(const call::GetProperties& c) {
   if (c.null_pProps) {
     if (portable_) return false;
@@ -96,6 +98,7 @@ bool Engine::Apply(const call::GetProperties& c) {
   return Succeed("ALLOC.GETPROPS");
 }
 
+template <>
 bool Engine::Apply(const call::Commit&) {
   if (portable_ && oom_) return false;
   o_.hr = Commit(oom_);
@@ -199,6 +202,7 @@ HRESULT Engine::Commit(bool oom) {
   return S_OK;
 }
 
+template <>
 bool Engine::Apply(const call::Decommit&) {
   o_.hr = Decommit();
   return true;
@@ -260,6 +264,7 @@ int Engine::PopFree() {
   return index;
 }
 
+template <>
 bool Engine::Apply(const call::GetBuffer& c) {
   if (c.null_ppBuffer) {
     if (portable_) return false;  // base classes and Wine crash
@@ -287,6 +292,7 @@ bool Engine::Apply(const call::GetBuffer& c) {
   return true;
 }
 
+template <>
 bool Engine::Apply(const call::ReleaseBuffer& c) {
   if (c.pBuffer == BufferArg::kNull) {
     if (portable_) return false;  // Wine crashes
@@ -299,6 +305,7 @@ bool Engine::Apply(const call::ReleaseBuffer& c) {
   return Fail(E_INVALIDARG, "ALLOC.RELEASEBUFFER.MISUSE");
 }
 
+template <>
 bool Engine::Apply(const call::SetNotify& c) {
   if (portable_ && Alt(kTraitCallbackIface)) return false;
   SetNotify(c.callback);
@@ -324,6 +331,7 @@ void Engine::SetNotify(int8_t cb) {
   if (old >= 0) DropHolder(old);
 }
 
+template <>
 bool Engine::Apply(const call::GetFreeCount& c) {
   if (portable_ && Alt(kTraitCallbackIface)) return false;
   if (c.null_plBuffersFree) {
@@ -337,6 +345,7 @@ bool Engine::Apply(const call::GetFreeCount& c) {
 
 // --- IUnknown -----------------------------------------------------------------
 
+template <>
 bool Engine::Apply(const call::AddRef&) {
   ++s_.client_refs;
   o_.value = s_.TotalRefs();  // COM.ALLOC.ADDREF
@@ -344,6 +353,7 @@ bool Engine::Apply(const call::AddRef&) {
   return Succeed("COM.ALLOC.ADDREF");
 }
 
+template <>
 bool Engine::Apply(const call::Release&) {
   // Portable: dropping the last client reference while committed is
   // not checked (Wine destroys the allocator, the base classes do not).
@@ -358,6 +368,7 @@ bool Engine::Apply(const call::Release&) {
   return true;
 }
 
+template <>
 bool Engine::Apply(const call::QueryInterface& c) {
   if (c.null_ppv) {
     if (portable_) return false;
@@ -404,5 +415,9 @@ void Engine::Destroy() {
     DropHolder(holder);  // may destroy the callback (COM.CALLBACK.CLIENT)
   }
 }
+
+// --- dispatch (step_engine.h): after every specialization above ---------------
+
+bool Engine::ApplyAllocatorCall(const Call& call) { return ApplyGroups<OpGroup::kAllocator>(call); }
 
 }  // namespace dsalloc::spec::step_internal

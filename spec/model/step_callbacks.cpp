@@ -7,6 +7,7 @@
 
 namespace dsalloc::spec::step_internal {
 
+template <>
 bool Engine::Apply(const call::SetReaction& c) {
   CallbackState& cb = s_.callbacks[c.callback];
   cb.reaction = c.reaction;
@@ -15,6 +16,7 @@ bool Engine::Apply(const call::SetReaction& c) {
   return Succeed("NOTIFY.REENTRANT");
 }
 
+template <>
 bool Engine::Apply(const call::CallbackRelease& c) {
   // COM.CALLBACK.CLIENT: the client drops its own reference; with none
   // left in the allocator the callback is destroyed now.
@@ -24,12 +26,14 @@ bool Engine::Apply(const call::CallbackRelease& c) {
   return Succeed("COM.CALLBACK.CLIENT");
 }
 
+template <>
 bool Engine::Apply(const call::CallbackHoldAllocator& c) {
   // LIFE.CYCLE: the callback AddRefs the allocator and keeps it.
   ++s_.callbacks[c.callback].alloc_refs;
   return Succeed("LIFE.CYCLE");
 }
 
+template <>
 bool Engine::Apply(const call::CallbackReleaseAllocator& c) {
   // LIFE.CYCLE: the callback gives one back.
   // Portable: dropping the last reference but the self-reference while
@@ -67,6 +71,12 @@ void Engine::CallbackDestroyed(int8_t cb) {
     --c.alloc_refs;
     ReleaseAllocatorRef(RefOwner::kCallback);
   }
+}
+
+// --- dispatch (step_engine.h): after every specialization above ---------------
+
+bool Engine::ApplyCallbackCall(const Call& call) {
+  return ApplyGroups<OpGroup::kConfig, OpGroup::kCallback>(call);
 }
 
 }  // namespace dsalloc::spec::step_internal

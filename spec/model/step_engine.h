@@ -13,10 +13,20 @@
 // (state.h Trait) are fixed the first time they matter, so a portable run
 // cannot mix Wine's and the base classes' answers for the same question.
 //
-// Each call has one Engine::Apply overload, taking the typed call
-// (calls.h); Engine::Run dispatches with std::visit, so a call without one
-// is a compile error there. Where they are:
-//   step.cpp            Step, StepStrict, InDomain; Run's dispatch
+// Dispatch. Each call has one Engine::Apply, an explicit specialization of
+// a deleted member template, defined in the step_*.cpp of its group (below):
+//   template <> bool Engine::Apply(const call::GetSize& c, SampleState& x)
+// (a sample call also gets the sample it names; the others take the call
+// only). Engine::Run picks the group's dispatcher (ApplyAllocatorCall, ...)
+// with a switch over the call's OpGroup; the dispatcher, at the end of its
+// group's file, visits the call and applies each call of its group. So
+// adding a call to the model is one specialization in its group's file: if
+// it is missing, that file's dispatcher does not compile ("use of deleted
+// function"). A new group needs a dispatcher here and a case in Run (the
+// switch has no default). Repeat blocks (kControl) are the checker's
+// (harness::Lockstep), never a step: Run returns false for them.
+// Where they are:
+//   step.cpp            Step, StepStrict, InDomain; Run's switch over groups
 //   step_domain.cpp     the profile-independent domain (step.h "Domain")
 //   step_allocator.cpp  IMemAllocator, IMemAllocatorCallbackTemp, IUnknown;
 //                       the allocator's references and its destruction
@@ -39,6 +49,7 @@
 #define DSALLOC_SPEC_MODEL_STEP_ENGINE_H_
 
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "spec/model/calls.h"
@@ -107,58 +118,39 @@ class Engine {
 
  private:
   // --- one Apply per call; true: in the domain ------------------------------
-  // IMemAllocator, IMemAllocatorCallbackTemp, IUnknown (step_allocator.cpp).
-  bool Apply(const call::SetProperties& c);
-  bool Apply(const call::GetProperties& c);
-  bool Apply(const call::Commit& c);
-  bool Apply(const call::Decommit& c);
-  bool Apply(const call::GetBuffer& c);
-  bool Apply(const call::ReleaseBuffer& c);
-  bool Apply(const call::SetNotify& c);
-  bool Apply(const call::GetFreeCount& c);
-  bool Apply(const call::AddRef& c);
-  bool Apply(const call::Release& c);
-  bool Apply(const call::QueryInterface& c);
-  // Test callbacks (step_callbacks.cpp).
-  bool Apply(const call::SetReaction& c);
-  bool Apply(const call::CallbackRelease& c);
-  bool Apply(const call::CallbackHoldAllocator& c);
-  bool Apply(const call::CallbackReleaseAllocator& c);
-  // IMediaSample and IMediaSample2 calls run on the sample they name
-  // (step_sample.cpp, step_sample2.cpp); Structural made sure it exists.
-  template <SampleCall C>
-  bool Apply(const C& c) {
-    return Apply(c, s_.samples[c.sample]);
+  // Deleted unless the call's group file defines its explicit specialization
+  // (see the top of this file); a sample call also gets the sample it names.
+  template <class C>
+  bool Apply(const C& c) = delete;
+  template <class C>
+  bool Apply(const C& c, SampleState& x) = delete;
+
+  // --- one dispatcher per group file, defined at its end ---------------------
+  // Each runs a call of its group(s) with its Apply; Run picks it by GroupOf.
+  bool ApplyAllocatorCall(const Call& call);  // kAllocator (step_allocator.cpp)
+  bool ApplyCallbackCall(const Call& call);   // kConfig, kCallback (step_callbacks.cpp)
+  bool ApplySampleCall(const Call& call);     // kSample (step_sample.cpp)
+  bool ApplySample2Call(const Call& call);    // kSample2 (step_sample2.cpp)
+  bool ApplyFactoryCall(const Call& call);    // kFactory (step_factory.cpp)
+  // Runs `call` with its Apply when its group is one of `Groups`: the body
+  // of each dispatcher. Only those groups' calls are compiled against Apply,
+  // so a group file asks for its own calls' specializations, all of them.
+  // A sample call runs on the sample it names (Structural made sure it
+  // exists).
+  template <OpGroup... Groups>
+  bool ApplyGroups(const Call& call) {
+    return std::visit(
+        [this]<class C>(const C& c) -> bool {
+          if constexpr (!((C::kGroup == Groups) || ...)) {
+            return false;  // another group's call: Run never sends one here
+          } else if constexpr (SampleCall<C>) {
+            return Apply(c, s_.samples[c.sample]);
+          } else {
+            return Apply(c);
+          }
+        },
+        call);
   }
-  bool Apply(const call::SampleAddRef& c, SampleState& x);
-  bool Apply(const call::SampleRelease& c, SampleState& x);
-  bool Apply(const call::SampleQueryInterface& c, SampleState& x);
-  bool Apply(const call::GetPointer& c, SampleState& x);
-  bool Apply(const call::GetSize& c, SampleState& x);
-  bool Apply(const call::GetTime& c, SampleState& x);
-  bool Apply(const call::SetTime& c, SampleState& x);
-  bool Apply(const call::IsSyncPoint& c, SampleState& x);
-  bool Apply(const call::SetSyncPoint& c, SampleState& x);
-  bool Apply(const call::IsPreroll& c, SampleState& x);
-  bool Apply(const call::SetPreroll& c, SampleState& x);
-  bool Apply(const call::IsDiscontinuity& c, SampleState& x);
-  bool Apply(const call::SetDiscontinuity& c, SampleState& x);
-  bool Apply(const call::GetActualDataLength& c, SampleState& x);
-  bool Apply(const call::SetActualDataLength& c, SampleState& x);
-  bool Apply(const call::GetMediaType& c, SampleState& x);
-  bool Apply(const call::SetMediaType& c, SampleState& x);
-  bool Apply(const call::GetMediaTime& c, SampleState& x);
-  bool Apply(const call::SetMediaTime& c, SampleState& x);
-  bool Apply(const call::GetProperties2& c, SampleState& x);
-  bool Apply(const call::SetProperties2& c, SampleState& x);
-  // The in-process server (step_factory.cpp).
-  bool Apply(const call::DllGetClassObject& c);
-  bool Apply(const call::CreateInstance& c);
-  bool Apply(const call::LockServer& c);
-  bool Apply(const call::DllCanUnloadNow& c);
-  // Repeat blocks are the checker's (harness::Lockstep), never a step.
-  bool Apply(const call::Repeat&) { return false; }
-  bool Apply(const call::RepeatEnd&) { return false; }
 
   // --- helpers -----------------------------------------------------------------
   // Portable, at the end of a top-level op: woken waiters re-check

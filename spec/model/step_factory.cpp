@@ -5,6 +5,7 @@
 
 namespace dsalloc::spec::step_internal {
 
+template <>
 bool Engine::Apply(const call::DllGetClassObject& c) {
   if (c.null_ppv) {
     if (portable_) return false;
@@ -25,6 +26,7 @@ bool Engine::Apply(const call::DllGetClassObject& c) {
   return Succeed("FACTORY.GETCLASS");
 }
 
+template <>
 bool Engine::Apply(const call::CreateInstance& c) {
   if (c.null_ppv) {
     if (portable_) return false;
@@ -46,6 +48,7 @@ bool Engine::Apply(const call::CreateInstance& c) {
   return Fail(E_NOINTERFACE, "FACTORY.CREATE");
 }
 
+template <>
 bool Engine::Apply(const call::LockServer& c) {
   // FACTORY.LOCKSERVER: the count FACTORY.UNLOAD reads.
   if (c.fLock != 0) {
@@ -58,10 +61,15 @@ bool Engine::Apply(const call::LockServer& c) {
   return Succeed("FACTORY.LOCKSERVER");
 }
 
+template <>
 bool Engine::Apply(const call::DllCanUnloadNow&) {
   // FACTORY.UNLOAD: the model's only object is its allocator; the
   // server lock counts too (FACTORY.LOCKSERVER).
   return Succeed("FACTORY.UNLOAD", s_.destroyed && s_.server_locks == 0 ? S_OK : S_FALSE);
 }
+
+// --- dispatch (step_engine.h): after every specialization above ---------------
+
+bool Engine::ApplyFactoryCall(const Call& call) { return ApplyGroups<OpGroup::kFactory>(call); }
 
 }  // namespace dsalloc::spec::step_internal

@@ -15,11 +15,13 @@ constexpr DWORD kTimeFlags = AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID;
 
 // --- IUnknown ----------------------------------------------------------------------
 
+template <>
 bool Engine::Apply(const call::SampleAddRef&, SampleState& x) {
   o_.value = ++x.refs;  // COM.SAMPLE.ADDREF
   return Succeed("COM.SAMPLE.ADDREF");
 }
 
+template <>
 bool Engine::Apply(const call::SampleRelease& c, SampleState& x) {
   o_.value = x.refs - 1;  // COM.SAMPLE.RELEASE
   Rule("COM.SAMPLE.RELEASE");
@@ -27,6 +29,7 @@ bool Engine::Apply(const call::SampleRelease& c, SampleState& x) {
   return true;
 }
 
+template <>
 bool Engine::Apply(const call::SampleQueryInterface& c, SampleState& x) {
   if (c.null_ppv) {
     if (portable_) return false;
@@ -42,6 +45,7 @@ bool Engine::Apply(const call::SampleQueryInterface& c, SampleState& x) {
 
 // --- the buffer ----------------------------------------------------------------------
 
+template <>
 bool Engine::Apply(const call::GetPointer& c, SampleState&) {
   if (c.null_ppBuffer) {
     if (portable_) return false;
@@ -54,16 +58,19 @@ bool Engine::Apply(const call::GetPointer& c, SampleState&) {
   return Succeed("SAMPLE.POINTER");
 }
 
+template <>
 bool Engine::Apply(const call::GetSize&, SampleState&) {
   o_.value = s_.props.cbBuffer;
   return Succeed("SAMPLE.SIZE");
 }
 
+template <>
 bool Engine::Apply(const call::GetActualDataLength&, SampleState& x) {
   o_.value = x.actual;
   return Succeed("SAMPLE.LENGTH.GET");
 }
 
+template <>
 bool Engine::Apply(const call::SetActualDataLength& c, SampleState& x) {
   if (c.lLen < 0 || c.lLen > s_.props.cbBuffer) {
     return Fail(VFW_E_BUFFER_OVERFLOW, "SAMPLE.LENGTH.RANGE");
@@ -74,6 +81,7 @@ bool Engine::Apply(const call::SetActualDataLength& c, SampleState& x) {
 
 // --- stream time -------------------------------------------------------------------
 
+template <>
 bool Engine::Apply(const call::GetTime& c, SampleState& x) {
   if (c.null_pTimeStart || c.null_pTimeEnd) {
     if (portable_) return false;
@@ -95,6 +103,7 @@ bool Engine::Apply(const call::GetTime& c, SampleState& x) {
   return Fail(VFW_E_SAMPLE_TIME_NOT_SET, "SAMPLE.GETTIME.3");
 }
 
+template <>
 bool Engine::Apply(const call::SetTime& c, SampleState& x) {
   if (c.null_pTimeStart) {
     x.flags &= ~kTimeFlags;  // SAMPLE.SETTIME.1
@@ -126,32 +135,39 @@ bool Engine::FlagSet(SampleState& x, DWORD bit, int32_t value) {
   return Succeed("SAMPLE.FLAGS.SET");
 }
 
+template <>
 bool Engine::Apply(const call::IsSyncPoint&, SampleState& x) {
   return FlagQuery(x, AM_SAMPLE_SPLICEPOINT);
 }
 
+template <>
 bool Engine::Apply(const call::IsPreroll&, SampleState& x) {
   return FlagQuery(x, AM_SAMPLE_PREROLL);
 }
 
+template <>
 bool Engine::Apply(const call::IsDiscontinuity&, SampleState& x) {
   return FlagQuery(x, AM_SAMPLE_DATADISCONTINUITY);
 }
 
+template <>
 bool Engine::Apply(const call::SetSyncPoint& c, SampleState& x) {
   return FlagSet(x, AM_SAMPLE_SPLICEPOINT, c.bIsSyncPoint);
 }
 
+template <>
 bool Engine::Apply(const call::SetPreroll& c, SampleState& x) {
   return FlagSet(x, AM_SAMPLE_PREROLL, c.bIsPreroll);
 }
 
+template <>
 bool Engine::Apply(const call::SetDiscontinuity& c, SampleState& x) {
   return FlagSet(x, AM_SAMPLE_DATADISCONTINUITY, c.bDiscontinuity);
 }
 
 // --- media type ----------------------------------------------------------------------
 
+template <>
 bool Engine::Apply(const call::GetMediaType& c, SampleState& x) {
   if (c.null_ppMediaType) {
     if (portable_) return false;
@@ -168,6 +184,7 @@ bool Engine::Apply(const call::GetMediaType& c, SampleState& x) {
   return Succeed("SAMPLE.GETTYPE.COPY");
 }
 
+template <>
 bool Engine::Apply(const call::SetMediaType& c, SampleState& x) {
   if (c.media_type < 0) {
     x.media_type = -1;  // SAMPLE.SETTYPE.NULL
@@ -185,6 +202,7 @@ bool Engine::Apply(const call::SetMediaType& c, SampleState& x) {
 
 // --- media time ----------------------------------------------------------------------
 
+template <>
 bool Engine::Apply(const call::GetMediaTime& c, SampleState& x) {
   if (c.null_pTimeStart || c.null_pTimeEnd) {
     if (portable_) return false;
@@ -207,6 +225,7 @@ bool Engine::Apply(const call::GetMediaTime& c, SampleState& x) {
   return Succeed("SAMPLE.GETMEDIATIME.1");
 }
 
+template <>
 bool Engine::Apply(const call::SetMediaTime& c, SampleState& x) {
   if (c.null_pTimeStart) {
     x.media_time_valid = false;  // SAMPLE.SETMEDIATIME.1
@@ -220,5 +239,9 @@ bool Engine::Apply(const call::SetMediaTime& c, SampleState& x) {
   x.media_time_valid = true;
   return Succeed("SAMPLE.SETMEDIATIME.3");
 }
+
+// --- dispatch (step_engine.h): after every specialization above ---------------
+
+bool Engine::ApplySampleCall(const Call& call) { return ApplyGroups<OpGroup::kSample>(call); }
 
 }  // namespace dsalloc::spec::step_internal

@@ -24,6 +24,7 @@ constexpr DWORD kEndSize = offsetof(AM_SAMPLE2_PROPERTIES, cbBuffer) + sizeof(LO
 
 }  // namespace
 
+template <>
 bool Engine::Apply(const call::GetProperties2& c, SampleState& x) {
   if (c.cbProperties == 0) return Succeed("SAMPLE2.GETPROPS.ZERO");
   if (c.null_pbProperties) {
@@ -51,6 +52,7 @@ bool Engine::Apply(const call::GetProperties2& c, SampleState& x) {
   return Succeed("SAMPLE2.GETPROPS.IMAGE");
 }
 
+template <>
 bool Engine::Apply(const call::SetProperties2& c, SampleState& x) {
   if (c.cbProperties < sizeof(DWORD)) return Succeed("SAMPLE2.SETPROPS.SHORT");
   if (c.null_pbProperties) {
@@ -132,5 +134,9 @@ bool Engine::Apply(const call::SetProperties2& c, SampleState& x) {
   }
   return Succeed("SAMPLE2.SETPROPS.ASSIGN");
 }
+
+// --- dispatch (step_engine.h): after every specialization above ---------------
+
+bool Engine::ApplySample2Call(const Call& call) { return ApplyGroups<OpGroup::kSample2>(call); }
 
 }  // namespace dsalloc::spec::step_internal
