@@ -1,10 +1,12 @@
 // harness/driver/driver_allocator_ops.cpp: the Run of each IMemAllocator and
 // IMemAllocatorCallbackTemp call, and of each test-callback action, on the
-// calling thread (driver_core.h; Execute in driver_run.cpp sends them
-// here). Sample calls are in driver_sample_ops.cpp and
-// driver_sample2_ops.cpp, the server's in driver_factory_ops.cpp.
+// calling thread, and their group entry, ExecuteAllocatorCall, which passes
+// their gates (driver_core.h; Execute in driver_run.cpp sends them here).
+// Sample calls are in driver_sample_ops.cpp and driver_sample2_ops.cpp, the
+// server's in driver_factory_ops.cpp.
 
 #include <string>
+#include <variant>
 
 #include "driver_core.h"
 
@@ -22,6 +24,7 @@ bool SameFields(const ALLOCATOR_PROPERTIES& a, const ALLOCATOR_PROPERTIES& b) {
 
 // --- IMemAllocator -------------------------------------------------------------
 
+template <>
 void Core::Run(const call::SetProperties& c, bool oom, Outcome& o) {
   ALLOCATOR_PROPERTIES request = c.Request();
   ALLOCATOR_PROPERTIES actual = kSentinelProps;
@@ -34,6 +37,7 @@ void Core::Run(const call::SetProperties& c, bool oom, Outcome& o) {
   }
 }
 
+template <>
 void Core::Run(const call::GetProperties& c, bool oom, Outcome& o) {
   ALLOCATOR_PROPERTIES props = kSentinelProps;
   FaultScope fault(impl_.arm_allocation_failure, oom);
@@ -44,11 +48,13 @@ void Core::Run(const call::GetProperties& c, bool oom, Outcome& o) {
   }
 }
 
+template <>
 void Core::Run(const call::Commit&, bool oom, Outcome& o) {
   FaultScope fault(impl_.arm_allocation_failure, oom);
   o.hr = alloc_->Commit();
 }
 
+template <>
 void Core::Run(const call::Decommit&, bool oom, Outcome& o) {
   FaultScope fault(impl_.arm_allocation_failure, oom);
   o.hr = alloc_->Decommit();
@@ -56,6 +62,7 @@ void Core::Run(const call::Decommit&, bool oom, Outcome& o) {
 
 // A GetBuffer that cannot block, or one the checker expects to return
 // (driver_run.cpp); those that may block run on a worker (driver_workers.cpp).
+template <>
 void Core::Run(const call::GetBuffer& c, bool oom, Outcome& o) {
   IMediaSample* got = nullptr;
   HRESULT hr;
@@ -66,6 +73,7 @@ void Core::Run(const call::GetBuffer& c, bool oom, Outcome& o) {
   FillGetBuffer(c, hr, got, book_.RegisterReturnedSample(hr, got), o);
 }
 
+template <>
 void Core::Run(const call::ReleaseBuffer& c, bool oom, Outcome& o) {
   IMediaSample* arg = nullptr;
   if (c.pBuffer == spec::BufferArg::kSample) {
@@ -87,6 +95,7 @@ void Core::Run(const call::ReleaseBuffer& c, bool oom, Outcome& o) {
   if (c.pBuffer == spec::BufferArg::kForeign && SUCCEEDED(o.hr)) foreign_.NoteAccepted();
 }
 
+template <>
 void Core::Run(const call::SetNotify& c, bool oom, Outcome& o) {
   if (c.callback < -1 || c.callback >= spec::kNumCallbacks) {
     o.hr = E_INVALIDARG;
@@ -96,6 +105,7 @@ void Core::Run(const call::SetNotify& c, bool oom, Outcome& o) {
   o.hr = CallSetNotify(c.callback);
 }
 
+template <>
 void Core::Run(const call::GetFreeCount& c, bool oom, Outcome& o) {
   LONG n = kSentinelLong;
   auto get_free_count = [&](LONG* p) {
@@ -117,12 +127,14 @@ void Core::Run(const call::GetFreeCount& c, bool oom, Outcome& o) {
   }
 }
 
+template <>
 void Core::Run(const call::AddRef&, bool, Outcome& o) {
   ULONG refs = alloc_->AddRef();
   book_.AddAllocatorRef(alloc_);
   o.value = refs;  // COM.ALLOC.ADDREF
 }
 
+template <>
 void Core::Run(const call::Release&, bool, Outcome& o) {
   IUnknown* p = book_.TakeAllocatorRef();
   if (p == nullptr) {
@@ -132,6 +144,7 @@ void Core::Run(const call::Release&, bool, Outcome& o) {
   o.value = p->Release();  // COM.ALLOC.RELEASE, LIFE.DESTROY
 }
 
+template <>
 void Core::Run(const call::QueryInterface& c, bool, Outcome& o) {
   void* p = Sentinel<void>();
   o.hr = alloc_->QueryInterface(spec::ToIID(c.riid), c.null_ppv ? nullptr : &p);
@@ -149,6 +162,7 @@ TestCallback* Core::CallbackOf(int callback, Outcome& o) {
   return nullptr;
 }
 
+template <>
 void Core::Run(const call::SetReaction& c, bool, Outcome& o) {
   TestCallback* cb = CallbackOf(c.callback, o);
   if (cb == nullptr) return;
@@ -156,6 +170,7 @@ void Core::Run(const call::SetReaction& c, bool, Outcome& o) {
   o.hr = S_OK;  // NOTIFY.REENTRANT
 }
 
+template <>
 void Core::Run(const call::CallbackRelease& c, bool, Outcome& o) {
   TestCallback* cb = CallbackOf(c.callback, o);
   if (cb == nullptr) return;
@@ -163,6 +178,7 @@ void Core::Run(const call::CallbackRelease& c, bool, Outcome& o) {
   o.hr = S_OK;
 }
 
+template <>
 void Core::Run(const call::CallbackHoldAllocator& c, bool, Outcome& o) {
   TestCallback* cb = CallbackOf(c.callback, o);
   if (cb == nullptr) return;
@@ -171,11 +187,27 @@ void Core::Run(const call::CallbackHoldAllocator& c, bool, Outcome& o) {
   o.hr = S_OK;
 }
 
+template <>
 void Core::Run(const call::CallbackReleaseAllocator& c, bool, Outcome& o) {
   TestCallback* cb = CallbackOf(c.callback, o);
   if (cb == nullptr) return;
   cb->ReleaseAllocator();  // LIFE.CYCLE; may destroy the allocator
   o.hr = S_OK;
+}
+
+// --- the group's entry -------------------------------------------------------
+
+void Core::ExecuteAllocatorCall(const spec::Call& call, bool oom, Outcome& o) {
+  std::visit(
+      [&]<typename T>(const T& c) {
+        if constexpr (InGroup<T, spec::OpGroup::kAllocator, spec::OpGroup::kConfig,
+                              spec::OpGroup::kCallback>) {
+          if (AllocatorCallable(o) && ProbeSettled(o)) Run(c, oom, o);
+        } else {
+          o.hr = E_UNEXPECTED;  // another group's: Execute sends none here
+        }
+      },
+      call);
 }
 
 }  // namespace dsalloc::harness::driver_internal

@@ -42,15 +42,17 @@
 //                              resolver, callback counts; live-driver counts
 //   driver_run.cpp           - Run, RunDirect and AwaitCompletions: where
 //                              an op runs; the buffer touch after it;
-//                              Execute: the std::visit that sends each
-//                              call to its Run, through its group's gates
+//                              Execute: sends each call to its group's entry
 //   driver_touch.cpp         - TouchHeldBuffers (Options::touch_buffers)
 //   driver_allocator_ops.cpp - Run: IMemAllocator(CallbackTemp) calls and
-//                              the test callbacks' configuration/references
-//   driver_sample_ops.cpp    - Run: IMediaSample calls
-//   driver_sample2_ops.cpp   - Run: IMediaSample2 Get/SetProperties
+//                              the test callbacks' configuration/references;
+//                              ExecuteAllocatorCall
+//   driver_sample_ops.cpp    - Run: IMediaSample calls; ExecuteSampleCall
+//   driver_sample2_ops.cpp   - Run: IMediaSample2 Get/SetProperties;
+//                              ExecuteSample2Call
 //   driver_factory_ops.cpp   - Run: DllGetClassObject, CreateInstance,
-//                              LockServer, DllCanUnloadNow
+//                              LockServer, DllCanUnloadNow;
+//                              ExecuteFactoryCall
 //   driver_interfaces.cpp    - QueryInterface results: COM out-parameters
 //                              and identity
 //   driver_workers.cpp       - blocking GetBuffer on a worker or guarded
@@ -58,6 +60,14 @@
 //   driver_reactions.cpp     - NotifyRelease recording and reactions; the
 //                              lock probe's call
 //   driver_teardown.cpp      - Teardown, StopThreads
+//
+// Adding a call touches one driver file, its group's driver_*_ops.cpp: a
+// specialization of Run, `template <> void Core::Run(const call::X& c,
+// ...)`, in the shape the group's entry calls (the deleted templates
+// below). The entry, at the end of that file, visits every call and picks
+// its group's by kGroup; without the specialization it calls the deleted
+// template, a compile error there. Groups are fixed, calls are not: only a
+// new group would add an entry (and a case to Execute's switch).
 
 #ifndef DSALLOC_HARNESS_DRIVER_CORE_H_
 #define DSALLOC_HARNESS_DRIVER_CORE_H_
@@ -98,6 +108,11 @@ class OuterUnknown final : public IUnknown {
  private:
   std::atomic<ULONG> refs_{1};
 };
+
+// A call of one of the groups G (vocabulary.h OpGroup): what a group entry
+// (Core::Execute*Call) gates and runs.
+template <typename T, spec::OpGroup... G>
+concept InGroup = ((T::kGroup == G) || ...);
 
 class Core final : public TestCallback::Host {
  public:
@@ -168,11 +183,24 @@ class Core final : public TestCallback::Host {
   // buffer the client holds (driver_touch.cpp). Off: does nothing.
   void TouchHeldBuffers();
 
-  // Every call, on the calling thread (driver_run.cpp): one std::visit
-  // that passes the gates of the call's group and then calls its Run.
+  // Every call, on the calling thread (driver_run.cpp): sends it to its
+  // group's entry below by spec::GroupOf. Repeat and RepeatEnd (kControl)
+  // answer E_UNEXPECTED: the checker runs Repeat blocks (op.h).
   void Execute(const spec::Call& call, bool oom, Outcome& o);
-  // Execute's gates, inline: on every op's path. A gate that is closed sets
-  // o.hr (and records what it saw) and returns false or NULL.
+  // The group entries, one per group file, each defined at the end of its
+  // file (after the Runs it calls): a std::visit that passes the gates of
+  // the group and then calls the call's Run. A call of another group
+  // answers E_UNEXPECTED (Execute sends none).
+  // driver_allocator_ops.cpp: kAllocator, kConfig, kCallback.
+  void ExecuteAllocatorCall(const spec::Call& call, bool oom, Outcome& o);
+  // driver_sample_ops.cpp: kSample, inside a fault scope the entry arms.
+  void ExecuteSampleCall(const spec::Call& call, bool oom, Outcome& o);
+  // driver_sample2_ops.cpp: kSample2 (each Run arms its own fault scope).
+  void ExecuteSample2Call(const spec::Call& call, bool oom, Outcome& o);
+  // driver_factory_ops.cpp: kFactory, the server's own (no allocator needed).
+  void ExecuteFactoryCall(const spec::Call& call, bool oom, Outcome& o);
+  // The group entries' gates, inline: on every op's path. A gate that is
+  // closed sets o.hr (and records what it saw) and returns false or NULL.
   // Every call but the server's own: there is an allocator to call.
   bool AllocatorCallable(Outcome& o) {
     return (alloc_ != nullptr && !torn_down_.load()) || NoAllocator(o);
@@ -192,57 +220,23 @@ class Core final : public TestCallback::Host {
   bool NoAllocator(Outcome& o);
   bool ProbeStuck(Outcome& o);
 
-  // One Run per call: Execute's std::visit needs each, so a call with no
-  // driver code is a compile error there. `oom` (the op's fault injection)
-  // arms FaultScope around the part of the call that may be failed; the
-  // IMediaSample calls run inside the scope Execute arms.
-  // driver_allocator_ops.cpp: IMemAllocator, IMemAllocatorCallbackTemp.
-  void Run(const call::SetProperties& c, bool oom, Outcome& o);
-  void Run(const call::GetProperties& c, bool oom, Outcome& o);
-  void Run(const call::Commit& c, bool oom, Outcome& o);
-  void Run(const call::Decommit& c, bool oom, Outcome& o);
-  void Run(const call::GetBuffer& c, bool oom, Outcome& o);
-  void Run(const call::ReleaseBuffer& c, bool oom, Outcome& o);
-  void Run(const call::SetNotify& c, bool oom, Outcome& o);
-  void Run(const call::GetFreeCount& c, bool oom, Outcome& o);
-  void Run(const call::AddRef& c, bool oom, Outcome& o);
-  void Run(const call::Release& c, bool oom, Outcome& o);
-  void Run(const call::QueryInterface& c, bool oom, Outcome& o);
-  // driver_allocator_ops.cpp: the test callbacks (no fault scope).
-  void Run(const call::SetReaction& c, bool oom, Outcome& o);
-  void Run(const call::CallbackRelease& c, bool oom, Outcome& o);
-  void Run(const call::CallbackHoldAllocator& c, bool oom, Outcome& o);
-  void Run(const call::CallbackReleaseAllocator& c, bool oom, Outcome& o);
-  // driver_sample_ops.cpp: IMediaSample on sample `s`, which the client
-  // holds, inside Execute's fault scope.
-  void Run(const call::SampleAddRef& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SampleRelease& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SampleQueryInterface& c, IMediaSample* s, Outcome& o);
-  void Run(const call::GetPointer& c, IMediaSample* s, Outcome& o);
-  void Run(const call::GetSize& c, IMediaSample* s, Outcome& o);
-  void Run(const call::GetTime& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SetTime& c, IMediaSample* s, Outcome& o);
-  void Run(const call::IsSyncPoint& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SetSyncPoint& c, IMediaSample* s, Outcome& o);
-  void Run(const call::IsPreroll& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SetPreroll& c, IMediaSample* s, Outcome& o);
-  void Run(const call::IsDiscontinuity& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SetDiscontinuity& c, IMediaSample* s, Outcome& o);
-  void Run(const call::GetActualDataLength& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SetActualDataLength& c, IMediaSample* s, Outcome& o);
-  void Run(const call::GetMediaType& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SetMediaType& c, IMediaSample* s, Outcome& o);
-  void Run(const call::GetMediaTime& c, IMediaSample* s, Outcome& o);
-  void Run(const call::SetMediaTime& c, IMediaSample* s, Outcome& o);
-  // driver_sample2_ops.cpp: IMediaSample2 on sample `s`, which the client
-  // holds; the fault scope covers the call judged, not its second look.
-  void Run(const call::GetProperties2& c, IMediaSample* s, bool oom, Outcome& o);
-  void Run(const call::SetProperties2& c, IMediaSample* s, bool oom, Outcome& o);
-  // driver_factory_ops.cpp: the server's own entry points.
-  void Run(const call::DllGetClassObject& c, bool oom, Outcome& o);
-  void Run(const call::CreateInstance& c, bool oom, Outcome& o);
-  void Run(const call::LockServer& c, bool oom, Outcome& o);
-  void Run(const call::DllCanUnloadNow& c, bool oom, Outcome& o);
+  // One Run per call: an explicit specialization of one of these, in its
+  // group's file, where the group's entry calls it; a call of the group
+  // with none is a compile error there ("use of deleted function"). `oom`
+  // (the op's fault injection) arms FaultScope around the part of the call
+  // that may be failed.
+  // IMemAllocator(CallbackTemp) calls, the test callbacks' (no fault
+  // scope) and the server's own:
+  template <class C>
+  void Run(const C& c, bool oom, Outcome& o) = delete;
+  // IMediaSample on sample `s`, which the client holds, inside the fault
+  // scope ExecuteSampleCall arms:
+  template <class C>
+  void Run(const C& c, IMediaSample* s, Outcome& o) = delete;
+  // IMediaSample2 on sample `s`, which the client holds; the fault scope
+  // covers the call judged, not its second look:
+  template <class C>
+  void Run(const C& c, IMediaSample* s, bool oom, Outcome& o) = delete;
 
   // IClassFactory::LockServer on a factory got for the call and released.
   HRESULT CallLockServer(BOOL lock);

@@ -1,7 +1,10 @@
 // harness/driver/driver_factory_ops.cpp: the Run of the server's calls
 // (DllGetClassObject, CreateInstance, LockServer, DllCanUnloadNow), which
-// reach the server, not the model's allocator (driver_core.h; Execute in
-// driver_run.cpp sends them here).
+// reach the server, not the model's allocator, and their group entry,
+// ExecuteFactoryCall (driver_core.h; Execute in driver_run.cpp sends them
+// here).
+
+#include <variant>
 
 #include "driver_core.h"
 
@@ -23,6 +26,7 @@ void Core::UnlockServer() {
   }
 }
 
+template <>
 void Core::Run(const call::DllGetClassObject& c, bool, Outcome& o) {
   void* p = Sentinel<void>();
   o.hr = impl_.get_class_object(spec::ToCLSID(c.rclsid), spec::ToIID(c.riid),
@@ -33,6 +37,7 @@ void Core::Run(const call::DllGetClassObject& c, bool, Outcome& o) {
   if (p != nullptr) static_cast<IUnknown*>(p)->Release();  // not modelled
 }
 
+template <>
 void Core::Run(const call::CreateInstance& c, bool oom, Outcome& o) {
   void* f = nullptr;
   HRESULT hr = impl_.get_class_object(CLSID_MemoryAllocator, IID_IClassFactory, &f);
@@ -55,6 +60,7 @@ void Core::Run(const call::CreateInstance& c, bool oom, Outcome& o) {
   if (p != nullptr) static_cast<IUnknown*>(p)->Release();
 }
 
+template <>
 void Core::Run(const call::LockServer& c, bool, Outcome& o) {
   // FACTORY.LOCKSERVER. The driver remembers what the client still holds
   // and Teardown undoes it (UnlockServer).
@@ -67,11 +73,26 @@ void Core::Run(const call::LockServer& c, bool, Outcome& o) {
   }
 }
 
+template <>
 void Core::Run(const call::DllCanUnloadNow&, bool, Outcome& o) {
   // FACTORY.UNLOAD counts the model's allocator only: the driver's private
   // foreign allocator must not keep the server busy.
   foreign_.Drop();
   o.hr = impl_.can_unload_now != nullptr ? impl_.can_unload_now() : E_NOTIMPL;
+}
+
+// --- the group's entry -------------------------------------------------------
+
+void Core::ExecuteFactoryCall(const spec::Call& call, bool oom, Outcome& o) {
+  std::visit(
+      [&]<typename T>(const T& c) {
+        if constexpr (InGroup<T, spec::OpGroup::kFactory>) {
+          if (ProbeSettled(o)) Run(c, oom, o);  // the server's own: no allocator needed
+        } else {
+          o.hr = E_UNEXPECTED;  // another group's: Execute sends none here
+        }
+      },
+      call);
 }
 
 }  // namespace dsalloc::harness::driver_internal

@@ -2,7 +2,7 @@
 // RunDirect and AwaitCompletions): where it runs, which Outcome the
 // NotifyRelease calls it causes on this thread belong to (driver_core.h,
 // Recording), the buffer touch after it (Options::touch_buffers), and
-// Execute, which sends each call to its own Run through its group's gates.
+// Execute, which sends each call to its group's entry (driver_core.h).
 
 #include "driver_core.h"
 
@@ -15,16 +15,6 @@
 #include "harness/thread_sleep.h"
 
 namespace dsalloc::harness::driver_internal {
-
-namespace {
-
-// A call of one of the groups G (vocabulary.h OpGroup).
-template <typename T, spec::OpGroup... G>
-concept InGroup = ((T::kGroup == G) || ...);
-
-using enum spec::OpGroup;
-
-}  // namespace
 
 void Core::Run(const Op& op, Driver::Expectation expect, Outcome& o) {
   const spec::Call call = op.call;
@@ -108,28 +98,27 @@ void Core::RunHere(const spec::Call& call, bool oom, Outcome& o) {
 }
 
 void Core::Execute(const spec::Call& call, bool oom, Outcome& o) {
-  // Each group's gates, then the call's own Run (driver_core.h).
-  const auto run = spec::Overloaded{
-      [&](const call::Repeat&) { o.hr = E_UNEXPECTED; },  // the checker runs Repeat blocks (op.h)
-      [&](const call::RepeatEnd&) { o.hr = E_UNEXPECTED; },
-      [&]<InGroup<kFactory> T>(const T& c) {  // the server's own: no allocator needed
-        if (ProbeSettled(o)) Run(c, oom, o);
-      },
-      [&]<InGroup<kAllocator, kConfig, kCallback> T>(const T& c) {
-        if (AllocatorCallable(o) && ProbeSettled(o)) Run(c, oom, o);
-      },
-      [&]<InGroup<kSample> T>(const T& c) {
-        IMediaSample* s = CallableSample(c.sample, o);
-        if (s == nullptr) return;
-        FaultScope fault(impl_.arm_allocation_failure, oom);
-        Run(c, s, o);
-      },
-      [&]<InGroup<kSample2> T>(const T& c) {  // arms its own fault scope
-        IMediaSample* s = CallableSample(c.sample, o);
-        if (s != nullptr) Run(c, s, oom, o);
-      },
-  };
-  std::visit(run, call);
+  // Each group's entry passes its gates, then calls the call's own Run
+  // (driver_core.h). No default: a new group is a -Wswitch error here.
+  switch (spec::GroupOf(call)) {
+    case spec::OpGroup::kFactory:
+      ExecuteFactoryCall(call, oom, o);
+      return;
+    case spec::OpGroup::kAllocator:
+    case spec::OpGroup::kConfig:
+    case spec::OpGroup::kCallback:
+      ExecuteAllocatorCall(call, oom, o);
+      return;
+    case spec::OpGroup::kSample:
+      ExecuteSampleCall(call, oom, o);
+      return;
+    case spec::OpGroup::kSample2:
+      ExecuteSample2Call(call, oom, o);
+      return;
+    case spec::OpGroup::kControl:  // Repeat, RepeatEnd
+      o.hr = E_UNEXPECTED;         // the checker runs Repeat blocks (op.h)
+      return;
+  }
 }
 
 bool Core::NoAllocator(Outcome& o) {

@@ -1,11 +1,13 @@
 // harness/driver/driver_sample2_ops.cpp: the Run of IMediaSample2's
-// GetProperties and SetProperties on a sample the client holds
-// (driver_core.h; Execute in driver_run.cpp looks the sample up), including
-// how much of AM_SAMPLE2_PROPERTIES a GetProperties call wrote.
+// GetProperties and SetProperties on a sample the client holds, including
+// how much of AM_SAMPLE2_PROPERTIES a GetProperties call wrote, and their
+// group entry, ExecuteSample2Call, which looks the sample up (driver_core.h;
+// Execute in driver_run.cpp sends them here).
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <variant>
 #include <vector>
 
 #include "driver_core.h"
@@ -106,6 +108,7 @@ SentinelBuffers& ThreadsSentinelBuffers() {
 
 }  // namespace
 
+template <>
 void Core::Run(const call::GetProperties2& c, IMediaSample* s, bool oom, Outcome& o) {
   IMediaSample2* s2 = QueryMediaSample2(s, o);
   if (s2 == nullptr) return;
@@ -176,6 +179,7 @@ void Core::Run(const call::GetProperties2& c, IMediaSample* s, bool oom, Outcome
   im.cbBuffer = image.cbBuffer;
 }
 
+template <>
 void Core::Run(const call::SetProperties2& c, IMediaSample* s, bool oom, Outcome& o) {
   IMediaSample2* s2 = QueryMediaSample2(s, o);
   if (s2 == nullptr) return;
@@ -210,6 +214,22 @@ void Core::Run(const call::SetProperties2& c, IMediaSample* s, bool oom, Outcome
     o.hr = s2->SetProperties(c.cbProperties, c.null_pbProperties ? nullptr : bytes.data());
   }
   s2->Release();
+}
+
+// --- the group's entry -------------------------------------------------------
+
+void Core::ExecuteSample2Call(const spec::Call& call, bool oom, Outcome& o) {
+  std::visit(
+      [&]<typename T>(const T& c) {
+        if constexpr (InGroup<T, spec::OpGroup::kSample2>) {
+          // Each Run arms its own fault scope.
+          IMediaSample* s = CallableSample(c.sample, o);
+          if (s != nullptr) Run(c, s, oom, o);
+        } else {
+          o.hr = E_UNEXPECTED;  // another group's: Execute sends none here
+        }
+      },
+      call);
 }
 
 }  // namespace dsalloc::harness::driver_internal

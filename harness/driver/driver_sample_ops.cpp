@@ -1,7 +1,10 @@
 // harness/driver/driver_sample_ops.cpp: the Run of each IMediaSample call on
-// a sample the client holds (driver_core.h; Execute in driver_run.cpp looks
-// the sample up and arms the fault scope); IMediaSample2's Get/SetProperties
-// are in driver_sample2_ops.cpp.
+// a sample the client holds, and their group entry, ExecuteSampleCall, which
+// looks the sample up and arms the fault scope (driver_core.h; Execute in
+// driver_run.cpp sends them here); IMediaSample2's Get/SetProperties are in
+// driver_sample2_ops.cpp.
+
+#include <variant>
 
 #include "driver_core.h"
 
@@ -54,17 +57,20 @@ void WriteTimes(const SetTimes& c, Set set, Outcome& o) {
 
 }  // namespace
 
+template <>
 void Core::Run(const call::SampleAddRef& c, IMediaSample* s, Outcome& o) {
   ULONG refs = s->AddRef();
   book_.AddSampleRef(c.sample);
   o.value = refs;  // COM.SAMPLE.ADDREF
 }
 
+template <>
 void Core::Run(const call::SampleRelease& c, IMediaSample* s, Outcome& o) {
   book_.DropSampleRef(c.sample);
   o.value = s->Release();  // COM.SAMPLE.RELEASE; may notify
 }
 
+template <>
 void Core::Run(const call::SampleQueryInterface& c, IMediaSample* s, Outcome& o) {
   void* p = Sentinel<void>();
   o.hr = s->QueryInterface(spec::ToIID(c.riid), c.null_ppv ? nullptr : &p);
@@ -74,6 +80,7 @@ void Core::Run(const call::SampleQueryInterface& c, IMediaSample* s, Outcome& o)
   if (SUCCEEDED(o.hr)) KeepSampleInterface(c, s, p);
 }
 
+template <>
 void Core::Run(const call::GetPointer& c, IMediaSample* s, Outcome& o) {
   BYTE* p = Sentinel<BYTE>();
   o.hr = s->GetPointer(c.null_ppBuffer ? nullptr : &p);
@@ -86,46 +93,64 @@ void Core::Run(const call::GetPointer& c, IMediaSample* s, Outcome& o) {
   o.sample = Observed(c.sample);
 }
 
-void Core::Run(const call::GetSize&, IMediaSample* s, Outcome& o) { o.value = s->GetSize(); }
+template <>
+void Core::Run(const call::GetSize&, IMediaSample* s, Outcome& o) {
+  o.value = s->GetSize();
+}
 
+template <>
 void Core::Run(const call::GetTime& c, IMediaSample* s, Outcome& o) {
   ReadTimes(
       c, [s](int64_t* a, int64_t* b) { return s->GetTime(a, b); }, o);
 }
 
+template <>
 void Core::Run(const call::SetTime& c, IMediaSample* s, Outcome& o) {
   WriteTimes(
       c, [s](int64_t* a, int64_t* b) { return s->SetTime(a, b); }, o);
 }
 
-void Core::Run(const call::IsSyncPoint&, IMediaSample* s, Outcome& o) { o.hr = s->IsSyncPoint(); }
+template <>
+void Core::Run(const call::IsSyncPoint&, IMediaSample* s, Outcome& o) {
+  o.hr = s->IsSyncPoint();
+}
 
+template <>
 void Core::Run(const call::SetSyncPoint& c, IMediaSample* s, Outcome& o) {
   o.hr = s->SetSyncPoint(c.bIsSyncPoint);
 }
 
-void Core::Run(const call::IsPreroll&, IMediaSample* s, Outcome& o) { o.hr = s->IsPreroll(); }
+template <>
+void Core::Run(const call::IsPreroll&, IMediaSample* s, Outcome& o) {
+  o.hr = s->IsPreroll();
+}
 
+template <>
 void Core::Run(const call::SetPreroll& c, IMediaSample* s, Outcome& o) {
   o.hr = s->SetPreroll(c.bIsPreroll);
 }
 
+template <>
 void Core::Run(const call::IsDiscontinuity&, IMediaSample* s, Outcome& o) {
   o.hr = s->IsDiscontinuity();
 }
 
+template <>
 void Core::Run(const call::SetDiscontinuity& c, IMediaSample* s, Outcome& o) {
   o.hr = s->SetDiscontinuity(c.bDiscontinuity);
 }
 
+template <>
 void Core::Run(const call::GetActualDataLength&, IMediaSample* s, Outcome& o) {
   o.value = s->GetActualDataLength();
 }
 
+template <>
 void Core::Run(const call::SetActualDataLength& c, IMediaSample* s, Outcome& o) {
   o.hr = s->SetActualDataLength(c.lLen);
 }
 
+template <>
 void Core::Run(const call::GetMediaType& c, IMediaSample* s, Outcome& o) {
   AM_MEDIA_TYPE* mt = Sentinel<AM_MEDIA_TYPE>();
   o.hr = s->GetMediaType(c.null_ppMediaType ? nullptr : &mt);
@@ -135,6 +160,7 @@ void Core::Run(const call::GetMediaType& c, IMediaSample* s, Outcome& o) {
   FreeMediaTypeCopy(mt);  // SAMPLE.GETTYPE.COPY: the caller owns it
 }
 
+template <>
 void Core::Run(const call::SetMediaType& c, IMediaSample* s, Outcome& o) {
   if (c.media_type >= spec::kNumMediaTypes) {
     o.hr = E_INVALIDARG;
@@ -145,14 +171,33 @@ void Core::Run(const call::SetMediaType& c, IMediaSample* s, Outcome& o) {
   o.hr = s->SetMediaType(c.media_type < 0 ? nullptr : &mt);
 }
 
+template <>
 void Core::Run(const call::GetMediaTime& c, IMediaSample* s, Outcome& o) {
   ReadTimes(
       c, [s](int64_t* a, int64_t* b) { return s->GetMediaTime(a, b); }, o);
 }
 
+template <>
 void Core::Run(const call::SetMediaTime& c, IMediaSample* s, Outcome& o) {
   WriteTimes(
       c, [s](int64_t* a, int64_t* b) { return s->SetMediaTime(a, b); }, o);
+}
+
+// --- the group's entry -------------------------------------------------------
+
+void Core::ExecuteSampleCall(const spec::Call& call, bool oom, Outcome& o) {
+  std::visit(
+      [&]<typename T>(const T& c) {
+        if constexpr (InGroup<T, spec::OpGroup::kSample>) {
+          IMediaSample* s = CallableSample(c.sample, o);
+          if (s == nullptr) return;
+          FaultScope fault(impl_.arm_allocation_failure, oom);
+          Run(c, s, o);
+        } else {
+          o.hr = E_UNEXPECTED;  // another group's: Execute sends none here
+        }
+      },
+      call);
 }
 
 }  // namespace dsalloc::harness::driver_internal
