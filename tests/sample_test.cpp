@@ -18,20 +18,8 @@
 namespace dsalloc::testing {
 namespace {
 
-class SampleTest : public AllocatorTest {
+class SampleTest : public OneSampleTest<256> {
  protected:
-  void SetUp() override {
-    AllocatorTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    Commit(1, 256);
-    sample_ = Get();
-    ASSERT_TRUE(sample_);
-  }
-  void TearDown() override {
-    if (BoundedWaitTimedOut()) sample_.detach();  // see fixture.h
-    sample_.Reset();
-    AllocatorTest::TearDown();
-  }
   // Releases the sample and gets the (only) one back: a recycle.
   void Recycle() {
     IMediaSample* raw = sample_.get();
@@ -39,7 +27,6 @@ class SampleTest : public AllocatorTest {
     sample_ = Get();
     ASSERT_EQ(raw, sample_.get());
   }
-  ComPtr<IMediaSample> sample_;
 };
 
 using SampleGetPointer = SampleTest;

@@ -110,27 +110,9 @@ TEST_F(Section5Commit, HeldSampleStaysValidAfterDecommit) {
 
 // --- test_sample_time: items 26-38 -------------------------------------------
 
-class Section5Sample : public AllocatorTest {
+// One 65536-byte buffer, its IMediaSample2 queried (item 26) in SetUp.
+class Section5Sample : public OneSampleTest<65536, Held::kSampleAndSample2> {
  protected:
-  void SetUp() override {
-    AllocatorTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    ALLOCATOR_PROPERTIES request = Props(1, 65536, 1, 0), actual;
-    ASSERT_HR(S_OK, alloc_->SetProperties(&request, &actual));
-    ASSERT_HR(S_OK, alloc_->Commit());
-    ASSERT_HR(S_OK, alloc_->GetBuffer(sample_.put(), nullptr, nullptr, 0));
-    ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2,
-                                            sample2_.put_void()));  // 26
-  }
-  void TearDown() override {
-    if (BoundedWaitTimedOut()) {  // never call a possibly locked allocator
-      sample2_.detach();
-      sample_.detach();
-    }
-    sample2_.Reset();
-    sample_.Reset();
-    AllocatorTest::TearDown();
-  }
   AM_SAMPLE2_PROPERTIES Props2() {
     AM_SAMPLE2_PROPERTIES p;
     std::memset(&p, 0xCC, sizeof p);
@@ -149,8 +131,6 @@ class Section5Sample : public AllocatorTest {
     EXPECT_EQ(old, sample_.get());
     ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2, sample2_.put_void()));
   }
-  ComPtr<IMediaSample> sample_;
-  ComPtr<IMediaSample2> sample2_;
 };
 
 using Section5SampleTime = Section5Sample;
