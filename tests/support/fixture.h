@@ -6,7 +6,8 @@
 // fresh allocator (IMemAllocatorCallbackTemp) and, after the test, checks
 // GEN.NOLEAK: decommit, release, and the server must have no live object.
 // OneSampleTest adds one committed buffer, held. Also EXPECT_HR / ASSERT_HR,
-// which print HRESULT names on failure.
+// which print HRESULT names on failure, and ExpectSameFields, which compares
+// two AM_SAMPLE2_PROPERTIES images field by field.
 
 #ifndef DSALLOC_TESTS_SUPPORT_FIXTURE_H_
 #define DSALLOC_TESTS_SUPPORT_FIXTURE_H_
@@ -157,6 +158,21 @@ class OneSampleTest : public AllocatorTest {
   ComPtr<IMediaSample> sample_;
   ComPtr<IMediaSample2> sample2_;  // Held::kSampleAndSample2 only
 };
+
+// Field by field, one EXPECT_EQ a field: the image `got` of
+// IMediaSample2::GetProperties is `want` (padding bytes are nobody's).
+inline void ExpectSameFields(const AM_SAMPLE2_PROPERTIES& want, const AM_SAMPLE2_PROPERTIES& got) {
+  EXPECT_EQ(want.cbData, got.cbData);
+  EXPECT_EQ(want.dwTypeSpecificFlags, got.dwTypeSpecificFlags);
+  EXPECT_EQ(want.dwSampleFlags, got.dwSampleFlags);
+  EXPECT_EQ(want.lActual, got.lActual);
+  EXPECT_EQ(want.tStart, got.tStart);
+  EXPECT_EQ(want.tStop, got.tStop);
+  EXPECT_EQ(want.dwStreamId, got.dwStreamId);
+  EXPECT_EQ(want.pMediaType, got.pMediaType);
+  EXPECT_EQ(want.pbBuffer, got.pbBuffer);
+  EXPECT_EQ(want.cbBuffer, got.cbBuffer);
+}
 
 }  // namespace dsalloc::testing
 
