@@ -111,20 +111,10 @@ TEST_F(SampleTime, SetTimeAndGetTimeInEveryCombination) {
 
 // checks: SAMPLE.FLAGS.GET, SAMPLE.FLAGS.SET
 TEST_F(SampleBooleans, EachFlagIsSetAndClearedIndependently) {
-  struct Pair {
-    HRESULT (STDMETHODCALLTYPE IMediaSample::*is)();
-    HRESULT (STDMETHODCALLTYPE IMediaSample::*set)(BOOL);
-    DWORD bit;
-  };
-  const Pair pairs[] = {
-      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint, AM_SAMPLE_SPLICEPOINT},
-      {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll, AM_SAMPLE_PREROLL},
-      {&IMediaSample::IsDiscontinuity, &IMediaSample::SetDiscontinuity,
-       AM_SAMPLE_DATADISCONTINUITY},
-  };
+  const SampleBoolean pairs[] = {kSyncPoint, kPreroll, kDiscontinuity};
   IMediaSample* s = sample_.get();
   DWORD expected = 0;
-  for (const Pair& p : pairs) {
+  for (const SampleBoolean& p : pairs) {
     EXPECT_HR(S_FALSE, (s->*p.is)());
     EXPECT_HR(S_OK, (s->*p.set)(TRUE));
     expected |= p.bit;
@@ -133,12 +123,12 @@ TEST_F(SampleBooleans, EachFlagIsSetAndClearedIndependently) {
     EXPECT_HR(S_OK, (s->*p.set)(TRUE));  // idempotent
     EXPECT_EQ(expected, SampleFlags(s));
   }
-  for (const Pair& p : pairs) {
+  for (const SampleBoolean& p : pairs) {
     EXPECT_HR(S_OK, (s->*p.set)(FALSE));
     expected &= ~p.bit;
     EXPECT_HR(S_FALSE, (s->*p.is)());
     EXPECT_EQ(expected, SampleFlags(s));
-    for (const Pair& q : pairs) {
+    for (const SampleBoolean& q : pairs) {
       EXPECT_HR((expected & q.bit) ? S_OK : S_FALSE, (s->*q.is)());
     }
   }

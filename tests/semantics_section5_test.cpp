@@ -351,19 +351,9 @@ TEST_F(Section5SampleProperties, ActualDataLength) {
 // Items 55-58.
 // checks: SAMPLE.FLAGS.GET, SAMPLE.FLAGS.SET, SAMPLE2.SETPROPS.ASSIGN
 TEST_F(Section5SampleProperties, BooleanFlags) {
-  struct Pair {
-    HRESULT (STDMETHODCALLTYPE IMediaSample::*is)();
-    HRESULT (STDMETHODCALLTYPE IMediaSample::*set)(BOOL);
-    DWORD bit;
-  };
-  const Pair pairs[] = {
-      {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll, AM_SAMPLE_PREROLL},  // 55
-      {&IMediaSample::IsDiscontinuity, &IMediaSample::SetDiscontinuity,
-       AM_SAMPLE_DATADISCONTINUITY},                                                     // 56
-      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint, AM_SAMPLE_SPLICEPOINT},  // 57
-  };
+  const SampleBoolean pairs[] = {kPreroll, kDiscontinuity, kSyncPoint};  // 55, 56, 57
   IMediaSample* s = sample_.get();
-  for (const Pair& pair : pairs) {
+  for (const SampleBoolean& pair : pairs) {
     EXPECT_HR(S_FALSE, (s->*pair.is)());
     EXPECT_HR(S_OK, (s->*pair.set)(TRUE));
     EXPECT_HR(S_OK, (s->*pair.is)());
