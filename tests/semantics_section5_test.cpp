@@ -184,6 +184,25 @@ class Section5Sample : public OneSampleTest<65536, Held::kSampleAndSample2> {
     EXPECT_EQ(old, sample_.get());
     ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2, sample2_.put_void()));
   }
+  // The same, handing GetBuffer times (0x123, 0x321) it must ignore.
+  void ReleaseAndGetAgainGivingTimes() {
+    REFERENCE_TIME start = 0x123, stop = 0x321;
+    ReleaseAndGetAgain(&start, &stop);
+  }
+  // What item `item` sees of a fresh or a recycled sample through
+  // IMediaSample2: no flag, no start time, stream 0, no media type, the whole
+  // buffer, and a length of `actual`.
+  void ExpectClearedProperties(int item, LONG actual) {
+    SCOPED_TRACE(::testing::Message() << "item " << item);
+    AM_SAMPLE2_PROPERTIES p = Props2();
+    EXPECT_EQ(0u, p.dwTypeSpecificFlags);
+    EXPECT_EQ(0u, p.dwSampleFlags);
+    EXPECT_EQ(actual, p.lActual);
+    EXPECT_EQ(0, p.tStart);
+    EXPECT_EQ(0u, p.dwStreamId);
+    EXPECT_EQ(nullptr, p.pMediaType);
+    EXPECT_EQ(65536, p.cbBuffer);
+  }
 };
 
 using Section5SampleTime = Section5Sample;
@@ -244,8 +263,7 @@ TEST_F(Section5SampleTime, TimesThroughIMediaSample2) {
 TEST_F(Section5SampleTime, RecycleClearsTimesAndGetBufferIgnoresItsTimes) {
   REFERENCE_TIME start = 0x1234, end = 0x4321;
   ASSERT_HR(S_OK, sample_->SetTime(&start, &end));
-  REFERENCE_TIME gb_start = 0x123, gb_end = 0x321;
-  ReleaseAndGetAgain(&gb_start, &gb_end);  // 37
+  ReleaseAndGetAgainGivingTimes();  // 37
   ExpectUnsetAndUntouched(37, &IMediaSample::GetTime, VFW_E_SAMPLE_TIME_NOT_SET);
   EXPECT_EQ(0u, Props2().dwSampleFlags);
   LONGLONG ms = 0x123, me = 0x321;
@@ -281,8 +299,7 @@ TEST_F(Section5MediaTime, SetMediaTimeAndGetMediaTime) {
 TEST_F(Section5MediaTime, RecycleClearsTheMediaTime) {
   LONGLONG start = 0x123, end = 0x321;
   ASSERT_HR(S_OK, sample_->SetMediaTime(&start, &end));
-  REFERENCE_TIME gb_start = 0x123, gb_end = 0x321;
-  ReleaseAndGetAgain(&gb_start, &gb_end);  // 44
+  ReleaseAndGetAgainGivingTimes();  // 44
   ExpectUnsetAndUntouched(44, &IMediaSample::GetMediaTime, VFW_E_MEDIA_TIME_NOT_SET);
   REFERENCE_TIME ts = 0x123, te = 0x321;
   EXPECT_HR(S_OK, sample_->SetTime(&ts, &te));  // 45
@@ -301,15 +318,8 @@ TEST_F(Section5MediaTime, RecycleClearsTheMediaTime) {
 TEST_F(Section5SampleProperties, FreshPropertiesAndMediaType) {
   BYTE* data = nullptr;
   ASSERT_HR(S_OK, sample_->GetPointer(&data));
-  AM_SAMPLE2_PROPERTIES p = Props2();  // 47
-  EXPECT_EQ(0u, p.dwTypeSpecificFlags);
-  EXPECT_EQ(0u, p.dwSampleFlags);
-  EXPECT_EQ(65536, p.lActual);
-  EXPECT_EQ(0, p.tStart);
-  EXPECT_EQ(0u, p.dwStreamId);
-  EXPECT_EQ(nullptr, p.pMediaType);
-  EXPECT_EQ(data, p.pbBuffer);
-  EXPECT_EQ(65536, p.cbBuffer);
+  ExpectClearedProperties(47, 65536);
+  EXPECT_EQ(data, Props2().pbBuffer);
 
   AM_MEDIA_TYPE* mt = reinterpret_cast<AM_MEDIA_TYPE*>(0xdeadbeef);
   EXPECT_HR(S_FALSE, sample_->GetMediaType(&mt));  // 48
@@ -324,7 +334,7 @@ TEST_F(Section5SampleProperties, FreshPropertiesAndMediaType) {
   ASSERT_NE(nullptr, mt);
   EXPECT_EQ(0, std::memcmp(mt, &pattern, sizeof(AM_MEDIA_TYPE)));
   CoTaskMemFree(mt);
-  p = Props2();
+  AM_SAMPLE2_PROPERTIES p = Props2();
   EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TYPECHANGED), p.dwSampleFlags);
   ASSERT_NE(nullptr, p.pMediaType);
   EXPECT_EQ(0, std::memcmp(p.pMediaType, &pattern, sizeof(AM_MEDIA_TYPE)));
@@ -385,14 +395,7 @@ TEST_F(Section5SampleProperties, RecycleClearsFlagsAndTypeButKeepsLength) {
   AM_MEDIA_TYPE pattern = PatternMediaType();
   ASSERT_HR(S_OK, sample_->SetMediaType(&pattern));
   ReleaseAndGetAgain(nullptr, nullptr);
-  p = Props2();
-  EXPECT_EQ(0u, p.dwTypeSpecificFlags);
-  EXPECT_EQ(0u, p.dwSampleFlags);
-  EXPECT_EQ(123, p.lActual);
-  EXPECT_EQ(0, p.tStart);
-  EXPECT_EQ(0u, p.dwStreamId);
-  EXPECT_EQ(nullptr, p.pMediaType);
-  EXPECT_EQ(65536, p.cbBuffer);
+  ExpectClearedProperties(59, 123);
 }
 
 }  // namespace
