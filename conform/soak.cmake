@@ -6,6 +6,7 @@
 #                         notify-swallowing wrapper and the broken variants
 #                         the traffic can see fail (ctest prefix conform.soak.)
 find_package(Threads REQUIRED)
+include(${PROJECT_SOURCE_DIR}/cmake/DsallocGoogleTest.cmake)
 add_library(dsalloc_conform_soak STATIC ${CMAKE_CURRENT_LIST_DIR}/soak.cpp)
 add_library(dsalloc::conform_soak ALIAS dsalloc_conform_soak)
 target_include_directories(dsalloc_conform_soak PUBLIC ${CMAKE_CURRENT_LIST_DIR})
@@ -14,12 +15,7 @@ target_link_libraries(dsalloc_conform_soak
   PRIVATE dsalloc_warnings)
 
 # Its tests are GoogleTest programs: Linux only.
-if(WIN32)
-  return()
-endif()
-
-find_package(GTest REQUIRED)
-include(GoogleTest)
+dsalloc_gtest_or_return()
 add_executable(conform_soak_test ${CMAKE_CURRENT_LIST_DIR}/soak_test.cpp)
 target_link_libraries(conform_soak_test PRIVATE
   dsalloc_conform_soak GTest::gtest_main Threads::Threads dsalloc_warnings)

@@ -31,6 +31,7 @@
 #include "spec/model/outcome.h"
 #include "spec/model/state.h"
 #include "spec/model/step.h"
+#include "test_variants.h"
 
 namespace dsalloc::harness {
 namespace {
@@ -578,76 +579,76 @@ TEST(DriverTest, OpCost) {
 
 // --- broken variants --------------------------------------------------------------
 
-std::optional<Implementation> Variant(const std::string& name) {
-  std::string error;
-  auto impl =
-      Load(std::string(DSALLOC_VARIANTS_DIR) + "/libdsalloc_variant_" + name + ".so", &error);
-  if (!impl) ADD_FAILURE() << error;
-  return impl;
-}
-
 void RunOps(Driver& driver, std::string_view text) {
   for (const Op& op : Trace(text)) driver.Run(op);
 }
 
+// A driver on one broken variant, started by Start(); ASSERT_NO_FATAL_FAILURE
+// around it stops the test when the variant cannot be loaded or the driver
+// does not start.
+class DriverVariantTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& variant, Driver::Options options = Fast()) {
+    impl_ = LoadVariant(variant);
+    ASSERT_TRUE(impl_.has_value()) << variant;
+    driver_.emplace(*impl_, options);
+    ASSERT_TRUE(driver_->ok());
+  }
+  Driver& driver() { return *driver_; }
+  // The violations the driver has found so far (taken) name `rule`.
+  void ExpectViolation(std::string_view rule) {
+    std::vector<Violation> vs = driver_->TakeViolations();
+    EXPECT_TRUE(HasRule(vs, rule)) << Describe(vs);
+  }
+
+ private:
+  std::optional<Implementation> impl_;
+  std::optional<Driver> driver_;  // after impl_: destroyed first
+};
+
 // checks: THREAD.NOLOCK
-TEST(DriverVariantTest, NotifyUnderLockTripsTheLockProbe) {
-  auto impl = Variant("kNotifyUnderLock");
-  if (!impl) return;
+TEST_F(DriverVariantTest, NotifyUnderLockTripsTheLockProbe) {
   Driver::Options options = Fast();
   options.lock_probe_timeout = std::chrono::milliseconds(50);
-  Driver driver(*impl, options);
-  ASSERT_TRUE(driver.ok());
-  RunOps(driver, R"(
+  ASSERT_NO_FATAL_FAILURE(Start("kNotifyUnderLock", options));
+  RunOps(driver(), R"(
     SetProperties 1 16 1 0
     Commit
     SetNotify 0
     callback 0 react GetFreeCount
     GetBuffer nowait
   )");
-  Outcome o = driver.Run(spec::MakeOp(spec::call::SampleRelease{0}));
+  Outcome o = driver().Run(spec::MakeOp(spec::call::SampleRelease{0}));
   ASSERT_EQ(o.notifications.size(), 1u);
   EXPECT_EQ(o.notifications[0].reaction_hr, E_ABORT);  // skipped: would deadlock
-  std::vector<Violation> vs = driver.TakeViolations();
-  EXPECT_TRUE(HasRule(vs, "THREAD.NOLOCK")) << Describe(vs);
-  driver.Teardown(true);
+  ExpectViolation("THREAD.NOLOCK");
+  driver().Teardown(true);
 }
 
 // checks: COM.CALLBACK.REFS, ALLOC.SETNOTIFY.1
-TEST(DriverVariantTest, SetNotifyNoAddRefUnbalancesTheCallback) {
-  auto impl = Variant("kSetNotifyNoAddRef");
-  if (!impl) return;
-  Driver driver(*impl, Fast());
-  ASSERT_TRUE(driver.ok());
-  RunOps(driver, "SetNotify 0\n");
-  EXPECT_EQ(driver.CallbackRefs(0), 0u);  // the model says 1
-  RunOps(driver, "SetNotify 1\n");
-  driver.Teardown(true);
-  std::vector<Violation> vs = driver.TakeViolations();
-  EXPECT_TRUE(HasRule(vs, "COM.CALLBACK.REFS")) << Describe(vs);
+TEST_F(DriverVariantTest, SetNotifyNoAddRefUnbalancesTheCallback) {
+  ASSERT_NO_FATAL_FAILURE(Start("kSetNotifyNoAddRef"));
+  RunOps(driver(), "SetNotify 0\n");
+  EXPECT_EQ(driver().CallbackRefs(0), 0u);  // the model says 1
+  RunOps(driver(), "SetNotify 1\n");
+  driver().Teardown(true);
+  ExpectViolation("COM.CALLBACK.REFS");
 }
 
 // checks: ALLOC.SETNOTIFY.SAME, COM.CALLBACK.DEAD, COM.CALLBACK.CLIENT
-TEST(DriverVariantTest, SetNotifyReleaseFirstDestroysTheCallbackItIsGiven) {
-  auto impl = Variant("kSetNotifyReleaseFirst");
-  if (!impl) return;
-  Driver driver(*impl, Fast());
-  ASSERT_TRUE(driver.ok());
-  RunOps(driver, "SetNotify 0\nSetNotify 0\n");  // harmless while the client holds it
-  EXPECT_FALSE(driver.HasViolations());
-  RunOps(driver, "callback 0 Release\nSetNotify 0\n");  // the allocator's is the last
-  std::vector<Violation> vs = driver.TakeViolations();
-  EXPECT_TRUE(HasRule(vs, "ALLOC.SETNOTIFY.SAME")) << Describe(vs);
-  driver.Teardown(true);
+TEST_F(DriverVariantTest, SetNotifyReleaseFirstDestroysTheCallbackItIsGiven) {
+  ASSERT_NO_FATAL_FAILURE(Start("kSetNotifyReleaseFirst"));
+  RunOps(driver(), "SetNotify 0\nSetNotify 0\n");  // harmless while the client holds it
+  EXPECT_FALSE(driver().HasViolations());
+  RunOps(driver(), "callback 0 Release\nSetNotify 0\n");  // the allocator's is the last
+  ExpectViolation("ALLOC.SETNOTIFY.SAME");
+  driver().Teardown(true);
 }
 
 // checks: NOTIFY.SNAPSHOT, COM.CALLBACK.DEAD, COM.CALLBACK.CLIENT
-TEST(DriverVariantTest, UnsyncCallbackReadNotifiesACallbackItDestroys) {
-  auto impl = Variant("kUnsyncCallbackRead");
-  if (!impl) return;
-  Driver driver(*impl, Fast());
-  ASSERT_TRUE(driver.ok());
-  RunOps(driver, R"(
+TEST_F(DriverVariantTest, UnsyncCallbackReadNotifiesACallbackItDestroys) {
+  ASSERT_NO_FATAL_FAILURE(Start("kUnsyncCallbackRead"));
+  RunOps(driver(), R"(
     SetProperties 1 16 1 0
     Commit
     SetNotify 0
@@ -656,63 +657,50 @@ TEST(DriverVariantTest, UnsyncCallbackReadNotifiesACallbackItDestroys) {
     GetBuffer nowait
     sample 0 Release
   )");
-  std::vector<Violation> vs = driver.TakeViolations();
-  EXPECT_TRUE(HasRule(vs, "NOTIFY.SNAPSHOT")) << Describe(vs);
-  driver.Teardown(true);
+  ExpectViolation("NOTIFY.SNAPSHOT");
+  driver().Teardown(true);
 }
 
 // checks: COM.CALLBACK.REFS
-TEST(DriverVariantTest, OldCallbackKeptLeaksAReference) {
-  auto impl = Variant("kOldCallbackKept");
-  if (!impl) return;
-  Driver driver(*impl, Fast());
-  ASSERT_TRUE(driver.ok());
-  RunOps(driver, "SetNotify 0\nSetNotify 1\n");
-  EXPECT_EQ(driver.CallbackRefs(0), 1u);  // the model says 0
-  driver.Teardown(true);
-  std::vector<Violation> vs = driver.TakeViolations();
-  EXPECT_TRUE(HasRule(vs, "COM.CALLBACK.REFS")) << Describe(vs);
+TEST_F(DriverVariantTest, OldCallbackKeptLeaksAReference) {
+  ASSERT_NO_FATAL_FAILURE(Start("kOldCallbackKept"));
+  RunOps(driver(), "SetNotify 0\nSetNotify 1\n");
+  EXPECT_EQ(driver().CallbackRefs(0), 1u);  // the model says 0
+  driver().Teardown(true);
+  ExpectViolation("COM.CALLBACK.REFS");
 }
 
 // checks: LIFE.DESTROY, LIFE.SELFREF
-TEST(DriverVariantTest, LeakedSelfRefKeepsTheServerBusy) {
-  auto impl = Variant("kLeakedSelfRef");
-  if (!impl) return;
-  Driver driver(*impl, Fast());
-  ASSERT_TRUE(driver.ok());
-  RunOps(driver, R"(
+TEST_F(DriverVariantTest, LeakedSelfRefKeepsTheServerBusy) {
+  ASSERT_NO_FATAL_FAILURE(Start("kLeakedSelfRef"));
+  RunOps(driver(), R"(
     SetProperties 1 16 1 0
     Commit
     Decommit
     Release
   )");
-  driver.Teardown(false);  // the model: destroyed
-  std::vector<Violation> vs = driver.TakeViolations();
-  EXPECT_TRUE(HasRule(vs, "LIFE.DESTROY")) << Describe(vs);
+  driver().Teardown(false);  // the model: destroyed
+  ExpectViolation("LIFE.DESTROY");
 }
 
 // checks: ALLOC.DECOMMIT.WAKE, GEN.NOHANG
-TEST(DriverVariantTest, DecommitWakesOneLeavesAWaiterBlocked) {
-  auto impl = Variant("kDecommitWakesOne");
-  if (!impl) return;
+TEST_F(DriverVariantTest, DecommitWakesOneLeavesAWaiterBlocked) {
   Driver::Options options = Fast();
   options.hang_timeout = std::chrono::milliseconds(300);
-  Driver driver(*impl, options);
-  ASSERT_TRUE(driver.ok());
-  RunOps(driver, R"(
+  ASSERT_NO_FATAL_FAILURE(Start("kDecommitWakesOne", options));
+  RunOps(driver(), R"(
     SetProperties 1 16 1 0
     Commit
     GetBuffer nowait
   )");
-  EXPECT_TRUE(driver.Run(spec::MakeOp(spec::call::GetBuffer{}, 1)).blocked);
-  EXPECT_TRUE(driver.Run(spec::MakeOp(spec::call::GetBuffer{}, 2)).blocked);
-  driver.Run(spec::MakeOp(spec::call::Decommit{}));
+  EXPECT_TRUE(driver().Run(spec::MakeOp(spec::call::GetBuffer{}, 1)).blocked);
+  EXPECT_TRUE(driver().Run(spec::MakeOp(spec::call::GetBuffer{}, 2)).blocked);
+  driver().Run(spec::MakeOp(spec::call::Decommit{}));
   // ALLOC.DECOMMIT.WAKE: the model expects both; one stays asleep.
-  EXPECT_EQ(driver.AwaitCompletions(2).size(), 1u);
-  driver.Teardown(true);
-  std::vector<Violation> vs = driver.TakeViolations();
+  EXPECT_EQ(driver().AwaitCompletions(2).size(), 1u);
+  driver().Teardown(true);
   // The driver sees the waiter still blocked after its own Decommit.
-  EXPECT_TRUE(HasRule(vs, "GEN.NOHANG")) << Describe(vs);
+  ExpectViolation("GEN.NOHANG");
 }
 
 // --- Repeat blocks (op.h), run by the RepeatRunner ----------------------------
@@ -754,7 +742,7 @@ TEST(LockstepRepeat, OpenBlockEndsWithTheTraceAndBlocksDoNotNest) {
 // notification: one short trace with a Repeat block reaches it.
 // checks: NOTIFY.ONCE
 TEST(LockstepRepeat, ReachesTheThousandthNotification) {
-  auto impl = Variant("kLoseOneNotifyInThousand");
+  auto impl = LoadVariant("kLoseOneNotifyInThousand");
   if (!impl) return;
   RepeatRunner lockstep(*impl, spec::Profile::kStrict, Fast());
   std::string report = RunLockstep(kThousandNotifyingReleases, &lockstep);
@@ -776,7 +764,7 @@ TEST(LockstepRepeat, ReachesTheThousandthNotification) {
 // report is rendered from the same data.
 // checks: ALLOC.FREECOUNT
 TEST(LockstepDivergence, CarriesTheCountsItCompared) {
-  auto impl = Variant("kFreeCountOffByOne");
+  auto impl = LoadVariant("kFreeCountOffByOne");
   if (!impl) return;
   RepeatRunner runner(*impl, spec::Profile::kStrict, Fast());
   std::string report = RunLockstep(

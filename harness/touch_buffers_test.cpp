@@ -24,6 +24,7 @@
 #include "implementation.h"
 #include "memory_errors.h"
 #include "spec/model/op.h"
+#include "test_variants.h"
 
 namespace dsalloc::harness {
 namespace {
@@ -50,14 +51,6 @@ void RunOps(Driver& driver, std::string_view text) {
   std::optional<std::vector<spec::Op>> ops = spec::ParseTrace(text, &bad);
   ASSERT_TRUE(ops.has_value()) << "bad trace line " << bad;
   for (const spec::Op& op : *ops) driver.Run(op);
-}
-
-std::optional<Implementation> Variant(const std::string& name) {
-  std::string error;
-  auto impl =
-      Load(std::string(DSALLOC_VARIANTS_DIR) + "/libdsalloc_variant_" + name + ".so", &error);
-  if (!impl) ADD_FAILURE() << error;
-  return impl;
 }
 
 // The death tests' child re-runs the binary rather than forking a process
@@ -103,7 +96,7 @@ TEST(TouchBuffersTest, OffTouchesNothing) {
 
 // checks: LIFE.FREEMEM
 TEST_F(TouchBuffersDeathTest, FreedAtDecommitIsAHeapUseAfterFree) {
-  auto impl = Variant("kBufferFreedAtDecommit");
+  auto impl = LoadVariant("kBufferFreedAtDecommit");
   if (!impl) return;
   EXPECT_DEATH(
       {
@@ -115,7 +108,7 @@ TEST_F(TouchBuffersDeathTest, FreedAtDecommitIsAHeapUseAfterFree) {
 
 // checks: LIFE.FREEMEM
 TEST_F(TouchBuffersDeathTest, ReporterReceivesTheReport) {
-  auto impl = Variant("kBufferFreedAtDecommit");
+  auto impl = LoadVariant("kBufferFreedAtDecommit");
   if (!impl) return;
   EXPECT_DEATH(
       {

@@ -37,7 +37,7 @@ void* const kGarbage = reinterpret_cast<void*>(0x1234);
 
 using AllocatorQueryInterface = AllocatorTest;
 using AllocatorRefCount = AllocatorTest;
-using SampleQueryInterface = AllocatorTest;
+using SampleQueryInterface = OneSampleTest<64>;
 using SampleRefCount = AllocatorTest;
 
 // QI of `from` for every hit IID returns `identity`, AddRef'd once.
@@ -137,43 +137,35 @@ TEST(AllocatorRelease, LastReleaseReturnsZeroAndDestroys) {
 
 // checks: COM.SAMPLE.QI, COM.SAMPLE.IDENTITY
 TEST_F(SampleQueryInterface, EveryHitFromEveryInterfaceGivesTheSamplePointer) {
-  Commit(1, 64);
-  ComPtr<IMediaSample> s = Get();
-  ASSERT_TRUE(s);
+  IMediaSample* s = sample_.get();
   ComPtr<IUnknown> unk;
   ASSERT_HR(S_OK, s->QueryInterface(IID_IUnknown, unk.put_void()));
   ComPtr<IMediaSample2> s2;
   ASSERT_HR(S_OK, s->QueryInterface(IID_IMediaSample2, s2.put_void()));
-  EXPECT_EQ(static_cast<void*>(s.get()), static_cast<void*>(unk.get()));
-  EXPECT_EQ(static_cast<void*>(s.get()), static_cast<void*>(s2.get()));
-  IUnknown* froms[] = {unk.get(), s.get(), s2.get()};
+  EXPECT_EQ(static_cast<void*>(s), static_cast<void*>(unk.get()));
+  EXPECT_EQ(static_cast<void*>(s), static_cast<void*>(s2.get()));
+  IUnknown* froms[] = {unk.get(), s, s2.get()};
   for (IUnknown* from : froms) {
-    ExpectHitsFrom(from, s.get(), kSampleHits, std::size(kSampleHits));
+    ExpectHitsFrom(from, s, kSampleHits, std::size(kSampleHits));
   }
 }
 
 // checks: COM.SAMPLE.QI.MISS
 TEST_F(SampleQueryInterface, MissesStoreNullAndDoNotDelegateToTheAllocator) {
-  Commit(1, 64);
-  ComPtr<IMediaSample> s = Get();
-  ASSERT_TRUE(s);
   ComPtr<IMediaSample2> s2;
-  ASSERT_HR(S_OK, s->QueryInterface(IID_IMediaSample2, s2.put_void()));
-  IUnknown* froms[] = {s.get(), s2.get()};
+  ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2, s2.put_void()));
+  IUnknown* froms[] = {sample_.get(), s2.get()};
   for (IUnknown* from : froms) {
-    ExpectMissesFrom(from, s.get(), kSampleMisses, std::size(kSampleMisses));
+    ExpectMissesFrom(from, sample_.get(), kSampleMisses, std::size(kSampleMisses));
   }
 }
 
 // checks: COM.SAMPLE.QI.NULL, GEN.BADINPUT
 TEST_F(SampleQueryInterface, NullOutPointerGivesEPointer) {
-  Commit(1, 64);
-  ComPtr<IMediaSample> s = Get();
-  ASSERT_TRUE(s);
   for (const IID& iid : kSampleHits) {
-    EXPECT_HR(E_POINTER, s->QueryInterface(iid, nullptr));
+    EXPECT_HR(E_POINTER, sample_->QueryInterface(iid, nullptr));
   }
-  EXPECT_EQ(1u, RefCount(s.get()));
+  EXPECT_EQ(1u, RefCount(sample_.get()));
 }
 
 // checks: COM.SAMPLE.ADDREF, COM.SAMPLE.RELEASE, ALLOC.GETBUFFER.POP

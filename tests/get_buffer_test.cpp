@@ -138,16 +138,12 @@ TEST_F(AllocatorFreshSample, EveryFieldIsZeroAndTheLengthIsTheSize) {
     EXPECT_HR(S_OK, hr);
     BYTE* buffer = nullptr;
     ASSERT_HR(S_OK, s->GetPointer(&buffer));
-    EXPECT_EQ(sizeof(AM_SAMPLE2_PROPERTIES), p.cbData);
-    EXPECT_EQ(0u, p.dwTypeSpecificFlags);
-    EXPECT_EQ(0u, p.dwSampleFlags);
-    EXPECT_EQ(100, p.lActual);
-    EXPECT_EQ(0, p.tStart);
-    EXPECT_EQ(0, p.tStop);
-    EXPECT_EQ(0u, p.dwStreamId);
-    EXPECT_EQ(nullptr, p.pMediaType);
-    EXPECT_EQ(buffer, p.pbBuffer);
-    EXPECT_EQ(100, p.cbBuffer);
+    AM_SAMPLE2_PROPERTIES fresh = {};  // every field 0 but these
+    fresh.cbData = sizeof(AM_SAMPLE2_PROPERTIES);
+    fresh.lActual = 100;
+    fresh.pbBuffer = buffer;
+    fresh.cbBuffer = 100;
+    ExpectSameFields(fresh, p);
     EXPECT_EQ(100, s->GetSize());
     EXPECT_EQ(100, s->GetActualDataLength());
     EXPECT_HR(S_FALSE, s->IsSyncPoint());

@@ -48,42 +48,16 @@ bool IsFieldByte(size_t i) {
   return false;
 }
 
-void ExpectSameFields(const AM_SAMPLE2_PROPERTIES& a, const AM_SAMPLE2_PROPERTIES& b) {
-  EXPECT_EQ(a.cbData, b.cbData);
-  EXPECT_EQ(a.dwTypeSpecificFlags, b.dwTypeSpecificFlags);
-  EXPECT_EQ(a.dwSampleFlags, b.dwSampleFlags);
-  EXPECT_EQ(a.lActual, b.lActual);
-  EXPECT_EQ(a.tStart, b.tStart);
-  EXPECT_EQ(a.tStop, b.tStop);
-  EXPECT_EQ(a.dwStreamId, b.dwStreamId);
-  EXPECT_EQ(a.pMediaType, b.pMediaType);
-  EXPECT_EQ(a.pbBuffer, b.pbBuffer);
-  EXPECT_EQ(a.cbBuffer, b.cbBuffer);
-}
-
-class Sample2Test : public AllocatorTest {
+class Sample2Test : public OneSampleTest<256, Held::kSampleAndSample2> {
  protected:
   void SetUp() override {
-    AllocatorTest::SetUp();
+    OneSampleTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    Commit(1, 256);
-    sample_ = Get();
-    ASSERT_TRUE(sample_);
-    ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2, s2_.put_void()));
     ASSERT_HR(S_OK, sample_->GetPointer(&buffer_));
-  }
-  void TearDown() override {
-    if (BoundedWaitTimedOut()) {  // never call a possibly locked allocator
-      s2_.detach();
-      sample_.detach();
-    }
-    s2_.Reset();
-    sample_.Reset();
-    AllocatorTest::TearDown();
   }
   AM_SAMPLE2_PROPERTIES Current() { return SampleProps(sample_.get()); }
   HRESULT Set(DWORD cb, const AM_SAMPLE2_PROPERTIES& p) {
-    return s2_->SetProperties(cb, reinterpret_cast<const BYTE*>(&p));
+    return sample2_->SetProperties(cb, reinterpret_cast<const BYTE*>(&p));
   }
   // Everything a failed call must leave as it was.
   struct Snapshot {
@@ -109,8 +83,6 @@ class Sample2Test : public AllocatorTest {
     EXPECT_EQ(before.t1, now.t1);
   }
 
-  ComPtr<IMediaSample> sample_;
-  ComPtr<IMediaSample2> s2_;
   BYTE* buffer_ = nullptr;
 };
 
@@ -119,15 +91,15 @@ using Sample2SetProperties = Sample2Test;
 
 // checks: SAMPLE2.GETPROPS.ZERO, SAMPLE2.GETPROPS.NULL, GEN.BADINPUT
 TEST_F(Sample2GetProperties, ZeroBytesWritesNothingAndNullGivesEPointer) {
-  EXPECT_HR(S_OK, s2_->GetProperties(0, nullptr));
+  EXPECT_HR(S_OK, sample2_->GetProperties(0, nullptr));
   AM_SAMPLE2_PROPERTIES p;
   std::memset(&p, 0xEE, sizeof p);
-  EXPECT_HR(S_OK, s2_->GetProperties(0, reinterpret_cast<BYTE*>(&p)));
+  EXPECT_HR(S_OK, sample2_->GetProperties(0, reinterpret_cast<BYTE*>(&p)));
   AM_SAMPLE2_PROPERTIES fill;
   std::memset(&fill, 0xEE, sizeof fill);
   EXPECT_EQ(0, std::memcmp(&fill, &p, sizeof p));
-  EXPECT_HR(E_POINTER, s2_->GetProperties(1, nullptr));
-  EXPECT_HR(E_POINTER, s2_->GetProperties(kSize, nullptr));
+  EXPECT_HR(E_POINTER, sample2_->GetProperties(1, nullptr));
+  EXPECT_HR(E_POINTER, sample2_->GetProperties(kSize, nullptr));
 }
 
 // checks: SAMPLE2.GETPROPS.IMAGE
@@ -138,23 +110,19 @@ TEST_F(Sample2GetProperties, WritesTheFullImage) {
   ASSERT_HR(S_OK, sample_->SetDiscontinuity(TRUE));
   LONGLONG ms = 1, me = 2;
   ASSERT_HR(S_OK, sample_->SetMediaTime(&ms, &me));
-  AM_SAMPLE2_PROPERTIES p = Current();
-  EXPECT_EQ(kSize, p.cbData);
-  EXPECT_EQ(0u, p.dwTypeSpecificFlags);
-  EXPECT_EQ(
-      static_cast<DWORD>(AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID),
-      p.dwSampleFlags)
-      << "media-time validity is no visible flag";
-  EXPECT_EQ(77, p.lActual);
-  EXPECT_EQ(0x1234, p.tStart);
-  EXPECT_EQ(0x4321, p.tStop);
-  EXPECT_EQ(0u, p.dwStreamId);
-  EXPECT_EQ(nullptr, p.pMediaType);
-  EXPECT_EQ(buffer_, p.pbBuffer);
-  EXPECT_EQ(256, p.cbBuffer);
+  AM_SAMPLE2_PROPERTIES want = {};
+  want.cbData = kSize;
+  // Media-time validity is no visible flag.
+  want.dwSampleFlags = AM_SAMPLE_DATADISCONTINUITY | AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID;
+  want.lActual = 77;
+  want.tStart = 0x1234;
+  want.tStop = 0x4321;
+  want.pbBuffer = buffer_;
+  want.cbBuffer = 256;
+  ExpectSameFields(want, Current());
   // Raw times even when not valid.
   ASSERT_HR(S_OK, sample_->SetTime(nullptr, nullptr));
-  p = Current();
+  AM_SAMPLE2_PROPERTIES p = Current();
   EXPECT_EQ(0x1234, p.tStart);
   EXPECT_EQ(0x4321, p.tStop);
 }
@@ -169,7 +137,7 @@ TEST_F(Sample2GetProperties, WritesOnlyTheFirstCbBytes) {
     SCOPED_TRACE(cb);
     BYTE out[sizeof(AM_SAMPLE2_PROPERTIES) + 16];
     std::memset(out, 0xEE, sizeof out);
-    ASSERT_HR(S_OK, s2_->GetProperties(cb, out));
+    ASSERT_HR(S_OK, sample2_->GetProperties(cb, out));
     AM_SAMPLE2_PROPERTIES want = full;
     want.cbData = cb;
     const BYTE* w = reinterpret_cast<const BYTE*>(&want);
@@ -185,7 +153,7 @@ TEST_F(Sample2GetProperties, WritesOnlyTheFirstCbBytes) {
   // More than the structure: sizeof bytes, cbData = sizeof.
   BYTE out[sizeof(AM_SAMPLE2_PROPERTIES) + 16];
   std::memset(out, 0xEE, sizeof out);
-  ASSERT_HR(S_OK, s2_->GetProperties(kSize + 16, out));
+  ASSERT_HR(S_OK, sample2_->GetProperties(kSize + 16, out));
   AM_SAMPLE2_PROPERTIES got;
   std::memcpy(&got, out, kSize);
   ExpectSameFields(full, got);
@@ -198,12 +166,12 @@ TEST_F(Sample2SetProperties, FewerThanFourBytesDoNothingAndNullGivesEPointer) {
   AM_SAMPLE2_PROPERTIES junk;
   std::memset(&junk, 0xFF, sizeof junk);
   for (DWORD cb : {0u, 1u, 2u, 3u}) {
-    EXPECT_HR(S_OK, s2_->SetProperties(cb, nullptr));
+    EXPECT_HR(S_OK, sample2_->SetProperties(cb, nullptr));
     EXPECT_HR(S_OK, Set(cb, junk));
   }
   ExpectUnchanged(before);
-  EXPECT_HR(E_POINTER, s2_->SetProperties(4, nullptr));
-  EXPECT_HR(E_POINTER, s2_->SetProperties(kSize, nullptr));
+  EXPECT_HR(E_POINTER, sample2_->SetProperties(4, nullptr));
+  EXPECT_HR(E_POINTER, sample2_->SetProperties(kSize, nullptr));
   ExpectUnchanged(before);
 }
 

@@ -18,20 +18,8 @@
 namespace dsalloc::testing {
 namespace {
 
-class SampleTest : public AllocatorTest {
+class SampleTest : public OneSampleTest<256> {
  protected:
-  void SetUp() override {
-    AllocatorTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    Commit(1, 256);
-    sample_ = Get();
-    ASSERT_TRUE(sample_);
-  }
-  void TearDown() override {
-    if (BoundedWaitTimedOut()) sample_.detach();  // see fixture.h
-    sample_.Reset();
-    AllocatorTest::TearDown();
-  }
   // Releases the sample and gets the (only) one back: a recycle.
   void Recycle() {
     IMediaSample* raw = sample_.get();
@@ -39,7 +27,6 @@ class SampleTest : public AllocatorTest {
     sample_ = Get();
     ASSERT_EQ(raw, sample_.get());
   }
-  ComPtr<IMediaSample> sample_;
 };
 
 using SampleGetPointer = SampleTest;
@@ -124,20 +111,10 @@ TEST_F(SampleTime, SetTimeAndGetTimeInEveryCombination) {
 
 // checks: SAMPLE.FLAGS.GET, SAMPLE.FLAGS.SET
 TEST_F(SampleBooleans, EachFlagIsSetAndClearedIndependently) {
-  struct Pair {
-    HRESULT (STDMETHODCALLTYPE IMediaSample::*is)();
-    HRESULT (STDMETHODCALLTYPE IMediaSample::*set)(BOOL);
-    DWORD bit;
-  };
-  const Pair pairs[] = {
-      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint, AM_SAMPLE_SPLICEPOINT},
-      {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll, AM_SAMPLE_PREROLL},
-      {&IMediaSample::IsDiscontinuity, &IMediaSample::SetDiscontinuity,
-       AM_SAMPLE_DATADISCONTINUITY},
-  };
+  const SampleBoolean pairs[] = {kSyncPoint, kPreroll, kDiscontinuity};
   IMediaSample* s = sample_.get();
   DWORD expected = 0;
-  for (const Pair& p : pairs) {
+  for (const SampleBoolean& p : pairs) {
     EXPECT_HR(S_FALSE, (s->*p.is)());
     EXPECT_HR(S_OK, (s->*p.set)(TRUE));
     expected |= p.bit;
@@ -146,12 +123,12 @@ TEST_F(SampleBooleans, EachFlagIsSetAndClearedIndependently) {
     EXPECT_HR(S_OK, (s->*p.set)(TRUE));  // idempotent
     EXPECT_EQ(expected, SampleFlags(s));
   }
-  for (const Pair& p : pairs) {
+  for (const SampleBoolean& p : pairs) {
     EXPECT_HR(S_OK, (s->*p.set)(FALSE));
     expected &= ~p.bit;
     EXPECT_HR(S_FALSE, (s->*p.is)());
     EXPECT_EQ(expected, SampleFlags(s));
-    for (const Pair& q : pairs) {
+    for (const SampleBoolean& q : pairs) {
       EXPECT_HR((expected & q.bit) ? S_OK : S_FALSE, (s->*q.is)());
     }
   }

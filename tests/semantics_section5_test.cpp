@@ -110,27 +110,9 @@ TEST_F(Section5Commit, HeldSampleStaysValidAfterDecommit) {
 
 // --- test_sample_time: items 26-38 -------------------------------------------
 
-class Section5Sample : public AllocatorTest {
+// One 65536-byte buffer, its IMediaSample2 queried (item 26) in SetUp.
+class Section5Sample : public OneSampleTest<65536, Held::kSampleAndSample2> {
  protected:
-  void SetUp() override {
-    AllocatorTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    ALLOCATOR_PROPERTIES request = Props(1, 65536, 1, 0), actual;
-    ASSERT_HR(S_OK, alloc_->SetProperties(&request, &actual));
-    ASSERT_HR(S_OK, alloc_->Commit());
-    ASSERT_HR(S_OK, alloc_->GetBuffer(sample_.put(), nullptr, nullptr, 0));
-    ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2,
-                                            sample2_.put_void()));  // 26
-  }
-  void TearDown() override {
-    if (BoundedWaitTimedOut()) {  // never call a possibly locked allocator
-      sample2_.detach();
-      sample_.detach();
-    }
-    sample2_.Reset();
-    sample_.Reset();
-    AllocatorTest::TearDown();
-  }
   AM_SAMPLE2_PROPERTIES Props2() {
     AM_SAMPLE2_PROPERTIES p;
     std::memset(&p, 0xCC, sizeof p);
@@ -139,6 +121,59 @@ class Section5Sample : public AllocatorTest {
   }
   HRESULT SetProps2(const AM_SAMPLE2_PROPERTIES& p) {
     return sample2_->SetProperties(sizeof p, reinterpret_cast<const BYTE*>(&p));
+  }
+  // Item `item`: `get` (GetTime or GetMediaTime) fails with `hr` and leaves
+  // both out-values as they were.
+  void ExpectUnsetAndUntouched(int item,
+                               HRESULT (STDMETHODCALLTYPE IMediaSample::*get)(LONGLONG*, LONGLONG*),
+                               HRESULT hr) {
+    SCOPED_TRACE(::testing::Message() << "item " << item);
+    LONGLONG start = 0xdeadbeef, end = 0xdeadf00d;
+    EXPECT_HR(hr, (sample_.get()->*get)(&start, &end));
+    EXPECT_EQ(0xdeadbeef, start);
+    EXPECT_EQ(0xdeadf00d, end);
+  }
+  // The sample's time as item `item` sees it, through GetTime and through
+  // IMediaSample2's flags and times. None: VFW_E_SAMPLE_TIME_NOT_SET, no flag.
+  void ExpectNoTime(int item) {
+    SCOPED_TRACE(::testing::Message() << "item " << item);
+    REFERENCE_TIME start = 0, end = 0;
+    EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
+    EXPECT_EQ(0u, Props2().dwSampleFlags);
+  }
+  // A start only: VFW_S_NO_STOP_TIME with the end start + 1, TIMEVALID.
+  void ExpectStartOnly(int item, REFERENCE_TIME start) {
+    SCOPED_TRACE(::testing::Message() << "item " << item);
+    REFERENCE_TIME got_start = 0, got_end = 0;
+    EXPECT_HR(VFW_S_NO_STOP_TIME, sample_->GetTime(&got_start, &got_end));
+    EXPECT_EQ(start, got_start);
+    EXPECT_EQ(start + 1, got_end);
+    AM_SAMPLE2_PROPERTIES p = Props2();
+    EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID), p.dwSampleFlags);
+    EXPECT_EQ(start, p.tStart);
+  }
+  // Both: S_OK with both, TIMEVALID | STOPVALID.
+  void ExpectStartAndStop(int item, REFERENCE_TIME start, REFERENCE_TIME stop) {
+    SCOPED_TRACE(::testing::Message() << "item " << item);
+    REFERENCE_TIME got_start = 0, got_end = 0;
+    EXPECT_HR(S_OK, sample_->GetTime(&got_start, &got_end));
+    EXPECT_EQ(start, got_start);
+    EXPECT_EQ(stop, got_end);
+    AM_SAMPLE2_PROPERTIES p = Props2();
+    EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID), p.dwSampleFlags);
+    EXPECT_EQ(start, p.tStart);
+    EXPECT_EQ(stop, p.tStop);
+  }
+  // Item `item`'s sample without a media type: GetMediaType S_FALSE with
+  // *ppMediaType NULL, and IMediaSample2 shows no flag and no type.
+  void ExpectNoMediaType(int item) {
+    SCOPED_TRACE(::testing::Message() << "item " << item);
+    AM_MEDIA_TYPE* mt = reinterpret_cast<AM_MEDIA_TYPE*>(0xdeadbeef);
+    EXPECT_HR(S_FALSE, sample_->GetMediaType(&mt));
+    EXPECT_EQ(nullptr, mt);
+    AM_SAMPLE2_PROPERTIES p = Props2();
+    EXPECT_EQ(0u, p.dwSampleFlags);
+    EXPECT_EQ(nullptr, p.pMediaType);
   }
   // Releases both interfaces and gets the single buffer again.
   void ReleaseAndGetAgain(REFERENCE_TIME* start, REFERENCE_TIME* stop) {
@@ -149,8 +184,25 @@ class Section5Sample : public AllocatorTest {
     EXPECT_EQ(old, sample_.get());
     ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2, sample2_.put_void()));
   }
-  ComPtr<IMediaSample> sample_;
-  ComPtr<IMediaSample2> sample2_;
+  // The same, handing GetBuffer times (0x123, 0x321) it must ignore.
+  void ReleaseAndGetAgainGivingTimes() {
+    REFERENCE_TIME start = 0x123, stop = 0x321;
+    ReleaseAndGetAgain(&start, &stop);
+  }
+  // What item `item` sees of a fresh or a recycled sample through
+  // IMediaSample2: no flag, no start time, stream 0, no media type, the whole
+  // buffer, and a length of `actual`.
+  void ExpectClearedProperties(int item, LONG actual) {
+    SCOPED_TRACE(::testing::Message() << "item " << item);
+    AM_SAMPLE2_PROPERTIES p = Props2();
+    EXPECT_EQ(0u, p.dwTypeSpecificFlags);
+    EXPECT_EQ(0u, p.dwSampleFlags);
+    EXPECT_EQ(actual, p.lActual);
+    EXPECT_EQ(0, p.tStart);
+    EXPECT_EQ(0u, p.dwStreamId);
+    EXPECT_EQ(nullptr, p.pMediaType);
+    EXPECT_EQ(65536, p.cbBuffer);
+  }
 };
 
 using Section5SampleTime = Section5Sample;
@@ -160,46 +212,28 @@ using Section5SampleProperties = Section5Sample;
 // Items 26-33.
 // checks: SAMPLE.GETTIME.3, SAMPLE.SETTIME.1, SAMPLE.SETTIME.2, SAMPLE.GETTIME.2, SAMPLE.SETTIME.3, SAMPLE.GETTIME.1
 TEST_F(Section5SampleTime, SetTimeAndGetTime) {
-  REFERENCE_TIME start = 0xdeadbeef, end = 0xdeadf00d;
-  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));  // 27
-  EXPECT_EQ(0xdeadbeef, start);
-  EXPECT_EQ(0xdeadf00d, end);
+  ExpectUnsetAndUntouched(27, &IMediaSample::GetTime, VFW_E_SAMPLE_TIME_NOT_SET);
   EXPECT_EQ(0u, Props2().dwSampleFlags);  // 28
 
+  REFERENCE_TIME start = 0, end = 0;
   EXPECT_HR(S_OK, sample_->SetTime(nullptr, nullptr));  // 29
-  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0u, Props2().dwSampleFlags);
+  ExpectNoTime(29);
 
   start = 0x123;
   EXPECT_HR(S_OK, sample_->SetTime(&start, nullptr));  // 30
-  start = end = 0;
-  EXPECT_HR(VFW_S_NO_STOP_TIME, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0x123, start);
-  EXPECT_EQ(0x124, end);
-  AM_SAMPLE2_PROPERTIES p = Props2();
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID), p.dwSampleFlags);
-  EXPECT_EQ(0x123, p.tStart);
+  ExpectStartOnly(30, 0x123);
 
   EXPECT_HR(S_OK, sample_->SetTime(nullptr, nullptr));  // 31
-  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0u, Props2().dwSampleFlags);
+  ExpectNoTime(31);
 
   end = 0x321;
   EXPECT_HR(S_OK, sample_->SetTime(nullptr, &end));  // 32
-  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0u, Props2().dwSampleFlags);
+  ExpectNoTime(32);
 
   start = 0x123;
   end = 0x321;
   EXPECT_HR(S_OK, sample_->SetTime(&start, &end));  // 33
-  start = end = 0;
-  EXPECT_HR(S_OK, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0x123, start);
-  EXPECT_EQ(0x321, end);
-  p = Props2();
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID), p.dwSampleFlags);
-  EXPECT_EQ(0x123, p.tStart);
-  EXPECT_EQ(0x321, p.tStop);
+  ExpectStartAndStop(33, 0x123, 0x321);
 }
 
 // Items 34-36.
@@ -210,31 +244,18 @@ TEST_F(Section5SampleTime, TimesThroughIMediaSample2) {
   AM_SAMPLE2_PROPERTIES p = Props2();
   p.dwSampleFlags = 0;
   EXPECT_HR(S_OK, SetProps2(p));  // 34
-  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0u, Props2().dwSampleFlags);
+  ExpectNoTime(34);
 
   p.dwSampleFlags = AM_SAMPLE_TIMEVALID;
   p.tStart = 0x123;
   EXPECT_HR(S_OK, SetProps2(p));  // 35
-  start = end = 0;
-  EXPECT_HR(VFW_S_NO_STOP_TIME, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0x123, start);
-  EXPECT_EQ(0x124, end);
-  AM_SAMPLE2_PROPERTIES q = Props2();
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID), q.dwSampleFlags);
-  EXPECT_EQ(0x123, q.tStart);
+  ExpectStartOnly(35, 0x123);
 
   p.dwSampleFlags = AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID;
   p.tStart = 0x1234;
   p.tStop = 0x4321;
   EXPECT_HR(S_OK, SetProps2(p));  // 36
-  EXPECT_HR(S_OK, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0x1234, start);
-  EXPECT_EQ(0x4321, end);
-  q = Props2();
-  EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TIMEVALID | AM_SAMPLE_STOPVALID), q.dwSampleFlags);
-  EXPECT_EQ(0x1234, q.tStart);
-  EXPECT_EQ(0x4321, q.tStop);
+  ExpectStartAndStop(36, 0x1234, 0x4321);
 }
 
 // Items 37-38.
@@ -242,13 +263,8 @@ TEST_F(Section5SampleTime, TimesThroughIMediaSample2) {
 TEST_F(Section5SampleTime, RecycleClearsTimesAndGetBufferIgnoresItsTimes) {
   REFERENCE_TIME start = 0x1234, end = 0x4321;
   ASSERT_HR(S_OK, sample_->SetTime(&start, &end));
-  REFERENCE_TIME gb_start = 0x123, gb_end = 0x321;
-  ReleaseAndGetAgain(&gb_start, &gb_end);  // 37
-  start = 0xdeadbeef;
-  end = 0xdeadf00d;
-  EXPECT_HR(VFW_E_SAMPLE_TIME_NOT_SET, sample_->GetTime(&start, &end));
-  EXPECT_EQ(0xdeadbeef, start);
-  EXPECT_EQ(0xdeadf00d, end);
+  ReleaseAndGetAgainGivingTimes();  // 37
+  ExpectUnsetAndUntouched(37, &IMediaSample::GetTime, VFW_E_SAMPLE_TIME_NOT_SET);
   EXPECT_EQ(0u, Props2().dwSampleFlags);
   LONGLONG ms = 0x123, me = 0x321;
   EXPECT_HR(S_OK, sample_->SetMediaTime(&ms, &me));  // 38
@@ -260,10 +276,8 @@ TEST_F(Section5SampleTime, RecycleClearsTimesAndGetBufferIgnoresItsTimes) {
 // Items 39-43.
 // checks: SAMPLE.GETMEDIATIME.2, SAMPLE.SETMEDIATIME.1, SAMPLE.SETMEDIATIME.2, SAMPLE.SETMEDIATIME.3, SAMPLE.GETMEDIATIME.1
 TEST_F(Section5MediaTime, SetMediaTimeAndGetMediaTime) {
-  LONGLONG start = 0xdeadbeef, end = 0xdeadf00d;
-  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));  // 39
-  EXPECT_EQ(0xdeadbeef, start);
-  EXPECT_EQ(0xdeadf00d, end);
+  ExpectUnsetAndUntouched(39, &IMediaSample::GetMediaTime, VFW_E_MEDIA_TIME_NOT_SET);
+  LONGLONG start = 0, end = 0;
   EXPECT_HR(S_OK, sample_->SetMediaTime(nullptr, nullptr));  // 40
   EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));
   start = 0x123;
@@ -285,13 +299,8 @@ TEST_F(Section5MediaTime, SetMediaTimeAndGetMediaTime) {
 TEST_F(Section5MediaTime, RecycleClearsTheMediaTime) {
   LONGLONG start = 0x123, end = 0x321;
   ASSERT_HR(S_OK, sample_->SetMediaTime(&start, &end));
-  REFERENCE_TIME gb_start = 0x123, gb_end = 0x321;
-  ReleaseAndGetAgain(&gb_start, &gb_end);  // 44
-  start = 0xdeadbeef;
-  end = 0xdeadf00d;
-  EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));
-  EXPECT_EQ(0xdeadbeef, start);
-  EXPECT_EQ(0xdeadf00d, end);
+  ReleaseAndGetAgainGivingTimes();  // 44
+  ExpectUnsetAndUntouched(44, &IMediaSample::GetMediaTime, VFW_E_MEDIA_TIME_NOT_SET);
   REFERENCE_TIME ts = 0x123, te = 0x321;
   EXPECT_HR(S_OK, sample_->SetTime(&ts, &te));  // 45
   EXPECT_HR(VFW_E_MEDIA_TIME_NOT_SET, sample_->GetMediaTime(&start, &end));
@@ -309,27 +318,15 @@ TEST_F(Section5MediaTime, RecycleClearsTheMediaTime) {
 TEST_F(Section5SampleProperties, FreshPropertiesAndMediaType) {
   BYTE* data = nullptr;
   ASSERT_HR(S_OK, sample_->GetPointer(&data));
-  AM_SAMPLE2_PROPERTIES p = Props2();  // 47
-  EXPECT_EQ(0u, p.dwTypeSpecificFlags);
-  EXPECT_EQ(0u, p.dwSampleFlags);
-  EXPECT_EQ(65536, p.lActual);
-  EXPECT_EQ(0, p.tStart);
-  EXPECT_EQ(0u, p.dwStreamId);
-  EXPECT_EQ(nullptr, p.pMediaType);
-  EXPECT_EQ(data, p.pbBuffer);
-  EXPECT_EQ(65536, p.cbBuffer);
+  ExpectClearedProperties(47, 65536);
+  EXPECT_EQ(data, Props2().pbBuffer);
 
   AM_MEDIA_TYPE* mt = reinterpret_cast<AM_MEDIA_TYPE*>(0xdeadbeef);
   EXPECT_HR(S_FALSE, sample_->GetMediaType(&mt));  // 48
   EXPECT_EQ(nullptr, mt);
 
   EXPECT_HR(S_OK, sample_->SetMediaType(nullptr));  // 49
-  mt = reinterpret_cast<AM_MEDIA_TYPE*>(0xdeadbeef);
-  EXPECT_HR(S_FALSE, sample_->GetMediaType(&mt));
-  EXPECT_EQ(nullptr, mt);
-  p = Props2();
-  EXPECT_EQ(0u, p.dwSampleFlags);
-  EXPECT_EQ(nullptr, p.pMediaType);
+  ExpectNoMediaType(49);
 
   AM_MEDIA_TYPE pattern = PatternMediaType();
   EXPECT_HR(S_OK, sample_->SetMediaType(&pattern));  // 50
@@ -337,18 +334,13 @@ TEST_F(Section5SampleProperties, FreshPropertiesAndMediaType) {
   ASSERT_NE(nullptr, mt);
   EXPECT_EQ(0, std::memcmp(mt, &pattern, sizeof(AM_MEDIA_TYPE)));
   CoTaskMemFree(mt);
-  p = Props2();
+  AM_SAMPLE2_PROPERTIES p = Props2();
   EXPECT_EQ(static_cast<DWORD>(AM_SAMPLE_TYPECHANGED), p.dwSampleFlags);
   ASSERT_NE(nullptr, p.pMediaType);
   EXPECT_EQ(0, std::memcmp(p.pMediaType, &pattern, sizeof(AM_MEDIA_TYPE)));
 
   EXPECT_HR(S_OK, sample_->SetMediaType(nullptr));  // 51
-  mt = reinterpret_cast<AM_MEDIA_TYPE*>(0xdeadbeef);
-  EXPECT_HR(S_FALSE, sample_->GetMediaType(&mt));
-  EXPECT_EQ(nullptr, mt);
-  p = Props2();
-  EXPECT_EQ(0u, p.dwSampleFlags);
-  EXPECT_EQ(nullptr, p.pMediaType);
+  ExpectNoMediaType(51);
 }
 
 // Items 52-54.
@@ -371,19 +363,9 @@ TEST_F(Section5SampleProperties, ActualDataLength) {
 // Items 55-58.
 // checks: SAMPLE.FLAGS.GET, SAMPLE.FLAGS.SET, SAMPLE2.SETPROPS.ASSIGN
 TEST_F(Section5SampleProperties, BooleanFlags) {
-  struct Pair {
-    HRESULT (STDMETHODCALLTYPE IMediaSample::*is)();
-    HRESULT (STDMETHODCALLTYPE IMediaSample::*set)(BOOL);
-    DWORD bit;
-  };
-  const Pair pairs[] = {
-      {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll, AM_SAMPLE_PREROLL},  // 55
-      {&IMediaSample::IsDiscontinuity, &IMediaSample::SetDiscontinuity,
-       AM_SAMPLE_DATADISCONTINUITY},                                                     // 56
-      {&IMediaSample::IsSyncPoint, &IMediaSample::SetSyncPoint, AM_SAMPLE_SPLICEPOINT},  // 57
-  };
+  const SampleBoolean pairs[] = {kPreroll, kDiscontinuity, kSyncPoint};  // 55, 56, 57
   IMediaSample* s = sample_.get();
-  for (const Pair& pair : pairs) {
+  for (const SampleBoolean& pair : pairs) {
     EXPECT_HR(S_FALSE, (s->*pair.is)());
     EXPECT_HR(S_OK, (s->*pair.set)(TRUE));
     EXPECT_HR(S_OK, (s->*pair.is)());
@@ -413,14 +395,7 @@ TEST_F(Section5SampleProperties, RecycleClearsFlagsAndTypeButKeepsLength) {
   AM_MEDIA_TYPE pattern = PatternMediaType();
   ASSERT_HR(S_OK, sample_->SetMediaType(&pattern));
   ReleaseAndGetAgain(nullptr, nullptr);
-  p = Props2();
-  EXPECT_EQ(0u, p.dwTypeSpecificFlags);
-  EXPECT_EQ(0u, p.dwSampleFlags);
-  EXPECT_EQ(123, p.lActual);
-  EXPECT_EQ(0, p.tStart);
-  EXPECT_EQ(0u, p.dwStreamId);
-  EXPECT_EQ(nullptr, p.pMediaType);
-  EXPECT_EQ(65536, p.cbBuffer);
+  ExpectClearedProperties(59, 123);
 }
 
 }  // namespace

@@ -213,58 +213,16 @@ TEST_F(AllocatorDecommitWake, InCommittedWithNothingOutYetWaitersEnd) {
   EXPECT_EQ(1u, RefCount(alloc_.get()));
 }
 
-// checks: THREAD.NOLOCK, NOTIFY.REENTRANT, GEN.NOHANG
-TEST_F(NotifyThreads, ACallbackCanWaitForAnotherThreadInTheAllocator) {
-  CountingCallback& cb = OwnedCallback();
-  IMemAllocatorCallbackTemp* a = alloc_.get();
-  std::atomic<int> entered_ok{0};
-  std::atomic<int> timed_out{0};
-  std::vector<std::thread> helpers;
-  std::mutex helpers_mu;
-  ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
-  Commit(2, 64);
-  // Only the first notification waits for a helper thread that calls
-  // GetFreeCount, GetBuffer(NOWAIT) and GetProperties; the helper's own
-  // release (nested notification) returns at once.
-  cb.SetReaction([&, reaction_rounds = std::make_shared<std::atomic<int>>(0)](CountingCallback&) {
-    if (reaction_rounds->fetch_add(1) >= 1) return;  // only the first
-    auto done = std::make_shared<std::atomic<bool>>(false);
-    std::thread helper([a, done] {
-      LONG n = -1;
-      a->GetFreeCount(&n);
-      IMediaSample* s = nullptr;
-      HRESULT hr = a->GetBuffer(&s, nullptr, nullptr, AM_GBF_NOWAIT);
-      ALLOCATOR_PROPERTIES p;
-      a->GetProperties(&p);
-      done->store(true);
-      if (SUCCEEDED(hr) && s != nullptr) s->Release();
-    });
-    if (WaitUntil([&] { return done->load(); }, milliseconds(2000))) {
-      entered_ok.fetch_add(1);
-    } else {
-      timed_out.fetch_add(1);
-    }
-    std::lock_guard<std::mutex> lock(helpers_mu);
-    helpers.push_back(std::move(helper));
-  });
-  ASSERT_TRUE(RunBounded([&] { ComPtr<IMediaSample> s = Get(); }, milliseconds(10000)));
-  {
-    std::lock_guard<std::mutex> lock(helpers_mu);
-    for (auto& t : helpers) t.join();
-    helpers.clear();
-  }
-  EXPECT_EQ(1, entered_ok.load());
-  EXPECT_EQ(0, timed_out.load())
-      << "another thread could not enter the allocator during NotifyRelease";
-  cb.SetReaction(nullptr);
-  ASSERT_HR(S_OK, alloc_->SetNotify(nullptr));
-}
-
-// Inside a callback's Release: another thread calls into the allocator and
-// this one waits for it (bounded). Counts the calls that got through.
-struct EnterFromReleaseProbe {
-  explicit EnterFromReleaseProbe(IMemAllocatorCallbackTemp* a) : allocator(a) {}
+// Inside a callback (its NotifyRelease or its Release): another thread calls
+// into the allocator, GetFreeCount and GetProperties, and with take_buffer
+// also a GetBuffer(NOWAIT) between them, and this one waits for it
+// (bounded). Counts the calls that got through. A buffer the helper got goes
+// back after it signalled: its release is a nested notification.
+struct EnterFromCallbackProbe {
+  EnterFromCallbackProbe(IMemAllocatorCallbackTemp* a, bool take_buffer)
+      : allocator(a), take_buffer(take_buffer) {}
   IMemAllocatorCallbackTemp* allocator;
+  bool take_buffer;
   std::atomic<int> entered{0};
   std::atomic<int> timed_out{0};
   std::mutex mu;
@@ -273,12 +231,15 @@ struct EnterFromReleaseProbe {
   void operator()() {
     auto done = std::make_shared<std::atomic<bool>>(false);
     IMemAllocatorCallbackTemp* a = allocator;
-    std::thread helper([a, done] {
+    std::thread helper([a, done, take = take_buffer] {
       LONG n = 0;
       a->GetFreeCount(&n);
+      IMediaSample* s = nullptr;
+      HRESULT hr = take ? a->GetBuffer(&s, nullptr, nullptr, AM_GBF_NOWAIT) : E_FAIL;
       ALLOCATOR_PROPERTIES p;
       a->GetProperties(&p);
       done->store(true);
+      if (SUCCEEDED(hr) && s != nullptr) s->Release();
     });
     if (WaitUntil([&] { return done->load(); }, milliseconds(2000))) {
       entered.fetch_add(1);
@@ -295,10 +256,32 @@ struct EnterFromReleaseProbe {
   }
 };
 
+// checks: THREAD.NOLOCK, NOTIFY.REENTRANT, GEN.NOHANG
+TEST_F(NotifyThreads, ACallbackCanWaitForAnotherThreadInTheAllocator) {
+  CountingCallback& cb = OwnedCallback();
+  EnterFromCallbackProbe probe(alloc_.get(), /*take_buffer=*/true);
+  ASSERT_HR(S_OK, alloc_->SetNotify(&cb));
+  Commit(2, 64);
+  // Only the first notification waits for a helper thread that calls
+  // GetFreeCount, GetBuffer(NOWAIT) and GetProperties; the helper's own
+  // release (nested notification) returns at once.
+  cb.SetReaction([&, reaction_rounds = std::make_shared<std::atomic<int>>(0)](CountingCallback&) {
+    if (reaction_rounds->fetch_add(1) >= 1) return;  // only the first
+    probe();
+  });
+  ASSERT_TRUE(RunBounded([&] { ComPtr<IMediaSample> s = Get(); }, milliseconds(10000)));
+  probe.Join();
+  EXPECT_EQ(1, probe.entered.load());
+  EXPECT_EQ(0, probe.timed_out.load())
+      << "another thread could not enter the allocator during NotifyRelease";
+  cb.SetReaction(nullptr);
+  ASSERT_HR(S_OK, alloc_->SetNotify(nullptr));
+}
+
 // checks: THREAD.NOLOCK, ALLOC.SETNOTIFY.1, NOTIFY.SNAPSHOT
 TEST_F(NotifyThreads, OldCallbackAndSnapshotAreReleasedOutsideTheLock) {
   CountingCallback old_cb, new_cb;
-  EnterFromReleaseProbe probe(alloc_.get());
+  EnterFromCallbackProbe probe(alloc_.get(), /*take_buffer=*/false);
   ASSERT_HR(S_OK, alloc_->SetNotify(&old_cb));
   old_cb.SetReleaseReaction([&](CountingCallback&, LONG) { probe(); });
   // SetNotify's Release of the old callback.

@@ -1,17 +1,7 @@
-# Cross-compiles for i686 Windows with Debian's mingw-w64 (the posix-thread
-# variant: std::thread and std::mutex need winpthreads), e.g.
+# Cross-compiles for i686 Windows with Debian's mingw-w64, e.g.
 #   cmake --preset mingw-i686    (apt-get install g++-mingw-w64-i686-posix)
-# The C++ runtime is linked statically (cmake/DsallocWindows.cmake), so no
-# MinGW DLL has to sit beside what is built.
-set(CMAKE_SYSTEM_NAME Windows)
-set(CMAKE_SYSTEM_PROCESSOR i686)
-set(CMAKE_C_COMPILER i686-w64-mingw32-gcc-posix)
-set(CMAKE_CXX_COMPILER i686-w64-mingw32-g++-posix)
-set(CMAKE_RC_COMPILER i686-w64-mingw32-windres)
-set(CMAKE_FIND_ROOT_PATH /usr/i686-w64-mingw32)
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-# Tests run the .exe files under Wine.
+# The rest is the same for every width: mingw-w64-posix.cmake.
+set(DSALLOC_MINGW_ARCH i686)
+# Tests run the .exe files under 32-bit Wine.
 set(CMAKE_CROSSCOMPILING_EMULATOR /usr/lib/wine/wine)
+include(${CMAKE_CURRENT_LIST_DIR}/mingw-w64-posix.cmake)

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 
+from tool_cli import verdict
+
 
 def run(kit, *args, cwd=None):
     proc = subprocess.run([kit, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -123,11 +125,7 @@ def main():
         # An unknown CLSID: the server's DllGetClassObject refuses it.
         expect(["--clsid", "{00000000-0000-0000-0000-000000000001}"], 2,
                "CLASS_E_CLASSNOTAVAILABLE")
-    if problems:
-        print("\n\n".join(problems))
-        return 1
-    print("command line: every usage error exits 2 with its message")
-    return 0
+    return verdict(problems, "command line: every usage error exits 2 with its message")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ import time
 import uuid
 
 from processes import survivors, wait_for_no_survivors
+from tool_cli import verdict
 
 
 def describe(pids):
@@ -134,11 +135,7 @@ def main():
         with tempfile.TemporaryDirectory() as work:
             check_interrupts([args.wine, kit], args.hostile, dict(os.environ), work, check,
                              problems, wine=True)
-        if problems:
-            print("\n\n".join(problems))
-            return 1
-        print("interrupts under Wine: every check held")
-        return 0
+        return verdict(problems, "interrupts under Wine: every check held")
 
     with tempfile.TemporaryDirectory() as work:
         # --- a failing run: traces, reproduce commands, reports, progress.
@@ -272,11 +269,7 @@ def main():
 
         check_interrupts([kit], args.hostile, env, work, check, problems)
 
-    if problems:
-        print("\n\n".join(problems))
-        return 1
-    print("the command at a terminal and in CI: every check held")
-    return 0
+    return verdict(problems, "the command at a terminal and in CI: every check held")
 
 
 if __name__ == "__main__":

@@ -22,12 +22,13 @@ file says:
 Exit status 0 when every check holds, 1 otherwise.
 """
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 import time
+
+from tool_cli import required_options
 
 FAILURES = []
 
@@ -72,13 +73,8 @@ def rule(data, rule_id):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kit", required=True)
-    parser.add_argument("--control", required=True)
-    parser.add_argument("--control-expect", required=True)
-    parser.add_argument("--hostile", required=True)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
+    args = required_options(__doc__.splitlines()[0], "--kit", "--control", "--control-expect",
+                            "--hostile", "--out")
     kit, out = args.kit, args.out
     with open(args.control_expect, encoding="utf-8") as f:
         control_expect = f.read()

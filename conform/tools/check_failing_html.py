@@ -7,21 +7,17 @@ the failing rules marked, and every failing parallel history drawn.
         --checker check_html_dom.py --out DIR
 """
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 
+from tool_cli import required_options
+
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--kit", required=True)
-    p.add_argument("--server", required=True)
-    p.add_argument("--chromium", required=True)
-    p.add_argument("--checker", required=True)
-    p.add_argument("--out", required=True)
-    a = p.parse_args()
+    a = required_options(__doc__.split("\n\n")[0], "--kit", "--server", "--chromium", "--checker",
+                         "--out")
     os.makedirs(a.out, exist_ok=True)
     page, data = os.path.join(a.out, "report.html"), os.path.join(a.out, "report.json")
     kit = subprocess.run([a.kit, "--server", a.server, "--profile", "strict", "-q",

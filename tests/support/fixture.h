@@ -5,7 +5,9 @@
 // GoogleTest glue over test_support.h: AllocatorTest gives every test a
 // fresh allocator (IMemAllocatorCallbackTemp) and, after the test, checks
 // GEN.NOLEAK: decommit, release, and the server must have no live object.
-// Also EXPECT_HR / ASSERT_HR, which print HRESULT names on failure.
+// OneSampleTest adds one committed buffer, held. Also EXPECT_HR / ASSERT_HR,
+// which print HRESULT names on failure, and ExpectSameFields, which compares
+// two AM_SAMPLE2_PROPERTIES images field by field.
 
 #ifndef DSALLOC_TESTS_SUPPORT_FIXTURE_H_
 #define DSALLOC_TESTS_SUPPORT_FIXTURE_H_
@@ -120,6 +122,57 @@ class AllocatorTest : public ServerIdleTest {
   std::vector<std::unique_ptr<CountingCallback>> owned_callbacks_;  // OwnedCallback()
   ComPtr<IMemAllocatorCallbackTemp> alloc_;
 };
+
+// What OneSampleTest holds of its sample.
+enum class Held { kSample, kSampleAndSample2 };
+
+// The sample tests' start: the allocator set to one buffer of kBufferSize
+// bytes (alignment 1, no prefix; SetProperties and Commit each S_OK), and
+// that buffer taken with GetBuffer as sample_; with Held::kSampleAndSample2
+// also its IMediaSample2, as sample2_. Both are released before
+// AllocatorTest's checks, and leaked instead after a timed-out wait.
+template <LONG kBufferSize, Held kHeld = Held::kSample>
+class OneSampleTest : public AllocatorTest {
+ protected:
+  void SetUp() override {
+    AllocatorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_HR(S_OK, SetProps(1, kBufferSize, 1, 0));
+    ASSERT_HR(S_OK, alloc_->Commit());
+    sample_ = Get();
+    ASSERT_TRUE(sample_);
+    if (kHeld == Held::kSampleAndSample2) {
+      ASSERT_HR(S_OK, sample_->QueryInterface(IID_IMediaSample2, sample2_.put_void()));
+    }
+  }
+  void TearDown() override {
+    if (BoundedWaitTimedOut()) {  // never call a possibly locked allocator
+      sample2_.detach();
+      sample_.detach();
+    }
+    sample2_.Reset();
+    sample_.Reset();
+    AllocatorTest::TearDown();
+  }
+
+  ComPtr<IMediaSample> sample_;
+  ComPtr<IMediaSample2> sample2_;  // Held::kSampleAndSample2 only
+};
+
+// Field by field, one EXPECT_EQ a field: the image `got` of
+// IMediaSample2::GetProperties is `want` (padding bytes are nobody's).
+inline void ExpectSameFields(const AM_SAMPLE2_PROPERTIES& want, const AM_SAMPLE2_PROPERTIES& got) {
+  EXPECT_EQ(want.cbData, got.cbData);
+  EXPECT_EQ(want.dwTypeSpecificFlags, got.dwTypeSpecificFlags);
+  EXPECT_EQ(want.dwSampleFlags, got.dwSampleFlags);
+  EXPECT_EQ(want.lActual, got.lActual);
+  EXPECT_EQ(want.tStart, got.tStart);
+  EXPECT_EQ(want.tStop, got.tStop);
+  EXPECT_EQ(want.dwStreamId, got.dwStreamId);
+  EXPECT_EQ(want.pMediaType, got.pMediaType);
+  EXPECT_EQ(want.pbBuffer, got.pbBuffer);
+  EXPECT_EQ(want.cbBuffer, got.cbBuffer);
+}
 
 }  // namespace dsalloc::testing
 

@@ -12,6 +12,8 @@
 //                      by the environment variable DSALLOC_IMPL (dlopen),
 //                      e.g. a deliberately broken libdsalloc_variant_<kName>.so.
 //   CreateAllocator()  DllGetClassObject -> IClassFactory::CreateInstance.
+//   SampleBoolean      IMediaSample's Is/Set pairs (sync point, preroll,
+//                      discontinuity) with their sample flag bits.
 //   CountingCallback   an IMemAllocatorNotifyCallbackTemp (identity:
 //                      comkit::NotifyCallbackBase) that counts
 //                      AddRef/Release/NotifyRelease, records every call made
@@ -145,6 +147,20 @@ AM_MEDIA_TYPE PatternMediaType();
 // Frees a GetMediaType result the way DeleteMediaType does (format block,
 // pUnk, then the struct itself), without needing libdsalloc.
 void DeleteMediaTypeCopy(AM_MEDIA_TYPE* pmt);
+
+// One of IMediaSample's boolean properties: its getter (S_OK set, S_FALSE
+// not), its setter, and the dwSampleFlags bit IMediaSample2 shows it as.
+struct SampleBoolean {
+  HRESULT (STDMETHODCALLTYPE IMediaSample::*is)();
+  HRESULT (STDMETHODCALLTYPE IMediaSample::*set)(BOOL);
+  DWORD bit;
+};
+inline constexpr SampleBoolean kSyncPoint = {&IMediaSample::IsSyncPoint,
+                                             &IMediaSample::SetSyncPoint, AM_SAMPLE_SPLICEPOINT};
+inline constexpr SampleBoolean kPreroll = {&IMediaSample::IsPreroll, &IMediaSample::SetPreroll,
+                                           AM_SAMPLE_PREROLL};
+inline constexpr SampleBoolean kDiscontinuity = {
+    &IMediaSample::IsDiscontinuity, &IMediaSample::SetDiscontinuity, AM_SAMPLE_DATADISCONTINUITY};
 
 // --- CountingCallback -------------------------------------------------------
 

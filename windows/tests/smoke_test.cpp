@@ -8,24 +8,20 @@
 #include <atomic>
 #include <thread>
 
+// By its path from the top (the project's include path): windows/ is built
+// also where the test tree, and with it the dsalloc::comkit target, is not
+// (DSALLOC_BUILD_TESTS=OFF).
+#include "comkit/include/comkit/notify_callback_base.h"
 #include "test_support.h"
 
 namespace dsalloc::windows_test {
 namespace {
 
 // Counts NotifyRelease calls; lives on the stack, so Release never deletes.
-class Counter final : public IMemAllocatorNotifyCallbackTemp {
+// Its COM identity (QueryInterface) is the one every callback outside the
+// product shares.
+class Counter final : public comkit::NotifyCallbackBase {
  public:
-  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
-    if (ppv == nullptr) return E_POINTER;
-    if (IsEqualIID(riid, IID_IUnknown) || IsEqualIID(riid, IID_IMemAllocatorNotifyCallbackTemp)) {
-      *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
-      AddRef();
-      return S_OK;
-    }
-    *ppv = nullptr;
-    return E_NOINTERFACE;
-  }
   ULONG STDMETHODCALLTYPE AddRef() override { return ++refs; }
   ULONG STDMETHODCALLTYPE Release() override { return --refs; }
   HRESULT STDMETHODCALLTYPE NotifyRelease() override {
