@@ -172,6 +172,52 @@ props::parallel::RunResult RunJudged(const harness::Implementation& impl,
   return judged;
 }
 
+// The run loop both explorations share: `runs` random runs timed into one
+// result of `phase`; run(i, &r) does the i-th and returns false once it has
+// recorded a failure (an exploration stops at its first).
+template <typename Run>
+CheckResult Explore(Phase phase, int runs, Run run) {
+  auto start = Clock::now();
+  CheckResult r;
+  r.phase = phase;
+  r.name = PhaseName(phase);
+  for (int i = 0; i < runs && run(i, &r); ++i) {
+  }
+  r.seconds = Since(start);
+  return r;
+}
+
+// A run of an exploration counted: its work, the progress line, the rules
+// it applied.
+void Count(CheckResult* r, const std::set<std::string_view>& rules) {
+  ++r->work;
+  ReportProgress(r->work);
+  AddRules(r, rules);
+}
+
+// The random sequence of the run with this seed (props/choices.h: the same
+// ops for the same seed on every platform; size 50, as the kit drew from
+// RapidCheck), 10 to 100 ops long. The strict model steers generation, as
+// in props/sequential_props.cpp: ops it rules out are not generated, nor a
+// GetBuffer that would block the only thread.
+std::vector<spec::Op> DrawSequence(uint64_t seed, bool fault_injection) {
+  props::SeededChoices choices(seed, 50);
+  int length = 10 + static_cast<int>(seed % 91);
+  spec::State model = spec::Initial();
+  std::vector<spec::Op> ops;
+  for (int k = 0; k < length * 4 && static_cast<int>(ops.size()) < length; ++k) {
+    spec::Op op = props::DrawOp(choices, model);
+    if (!fault_injection) op.oom = false;
+    if (!spec::InDomain(model, op, spec::Profile::kStrict)) continue;
+    if (spec::MayBlockThread0(op) && model.state == spec::AllocState::kCommitted &&
+        model.free_list.empty()) {
+      continue;
+    }
+    spec::StepStrict(model, op);
+    ops.push_back(op);
+  }
+  return ops;
+}
 }  // namespace
 
 CheckResult RunTrace(const std::string& name, const std::string& text,
@@ -251,37 +297,14 @@ CheckResult RunCase(const CaseInfo& c, const harness::Implementation& impl, spec
 
 CheckResult ExploreSequential(const harness::Implementation& impl, spec::Profile profile,
                               uint64_t seed, int runs, const std::string& progress_file) {
-  auto start = Clock::now();
-  CheckResult r;
-  r.phase = Phase::kSequential;
-  r.name = "sequential";
-  bool fault_injection = impl.SupportsFaultInjection();
-  for (int i = 0; i < runs; ++i) {
-    // The seeded source (props/choices.h): the same ops for the same seed on
-    // every platform; size 50, as the kit drew from RapidCheck.
-    props::SeededChoices choices(seed + static_cast<uint64_t>(i), 50);
-    int length = 10 + static_cast<int>((seed + static_cast<uint64_t>(i)) % 91);
-    // The strict model steers generation, as in props/sequential_props.cpp:
-    // ops it rules out are not generated; the Lockstep judges by `profile`.
-    spec::State model = spec::Initial();
-    std::vector<spec::Op> ops;
-    for (int k = 0; k < length * 4 && static_cast<int>(ops.size()) < length; ++k) {
-      spec::Op op = props::DrawOp(choices, model);
-      if (!fault_injection) op.oom = false;
-      if (!spec::InDomain(model, op, spec::Profile::kStrict)) continue;
-      if (spec::MayBlockThread0(op) && model.state == spec::AllocState::kCommitted &&
-          model.free_list.empty()) {
-        continue;
-      }
-      spec::StepStrict(model, op);
-      ops.push_back(op);
-    }
+  const bool fault_injection = impl.SupportsFaultInjection();
+  return Explore(Phase::kSequential, runs, [&](int i, CheckResult* r) {
+    std::vector<spec::Op> ops = DrawSequence(seed + static_cast<uint64_t>(i), fault_injection);
     WriteFile(progress_file, TraceText(ops));
+    // Drawn under the strict model; the Lockstep judges by `profile`.
     SequentialRun run = RunSequence(ops, impl, profile);
-    ++r.work;
-    ReportProgress(r.work);
-    AddRules(&r, run.rules);
-    if (!run.failed) continue;
+    Count(r, run.rules);
+    if (!run.failed) return true;
     std::string rule = run.divergence.rule;
     auto still_fails = [&](const std::vector<spec::Op>& fewer) {
       SequentialRun again = RunSequence(fewer, impl, profile);
@@ -291,36 +314,28 @@ CheckResult ExploreSequential(const harness::Implementation& impl, spec::Profile
         Shrink(ops, still_fails, Clock::now() + std::chrono::seconds(20));
     SequentialRun last = RunSequence(minimal, impl, profile);
     if (!last.failed) last = run, minimal = ops;  // shrinking lost it: keep the original
-    RecordFailure(&r, "random sequence", i, seed, ops.size(), minimal.size(), last.report,
+    RecordFailure(r, "random sequence", i, seed, ops.size(), minimal.size(), last.report,
                   last.divergence);
-    r.trace = TraceText(minimal);
-    break;
-  }
-  r.seconds = Since(start);
-  return r;
+    r->trace = TraceText(minimal);
+    return false;
+  });
 }
 
 CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile profile,
                             uint64_t seed, int runs, const std::string& progress_file) {
-  auto start = Clock::now();
-  CheckResult r;
-  r.phase = Phase::kParallel;
-  r.name = "parallel";
   props::parallel::RunOptions options;
   options.profile = profile;
   options.repeats = 5;
   options.driver = DriverOptions(false);
-  for (int i = 0; i < runs; ++i) {
+  return Explore(Phase::kParallel, runs, [&](int i, CheckResult* r) {
     props::SeededChoices choices(seed + static_cast<uint64_t>(i), 30);  // size 30, as before
     props::parallel::ParallelCase c = props::parallel::DrawParallelCase(choices);
     std::vector<spec::Op> flat = Flatten(c);
     WriteFile(progress_file, ParallelTraceText(flat));
     std::optional<props::parallel::ParallelCase> serial;
     props::parallel::RunResult run = RunJudged(impl, c, options, &serial);
-    ++r.work;
-    ReportProgress(r.work);
-    AddRules(&r, run.rules_applied);
-    if (!run.failed) continue;
+    Count(r, run.rules_applied);
+    if (!run.failed) return true;
     std::string rule = run.divergence.rule;
     auto still_fails = [&](const std::vector<spec::Op>& fewer) {
       auto smaller = props::parallel::CaseFromTrace(fewer, nullptr);
@@ -334,15 +349,13 @@ CheckResult ExploreParallel(const harness::Implementation& impl, spec::Profile p
     std::optional<props::parallel::ParallelCase> last_serial;
     props::parallel::RunResult last = RunJudged(impl, *shrunk, options, &last_serial);
     if (!last.failed) last = run, minimal = flat, last_serial = serial;
-    RecordFailure(&r, "random parallel case", i, seed, flat.size(), minimal.size(), last.report,
+    RecordFailure(r, "random parallel case", i, seed, flat.size(), minimal.size(), last.report,
                   last.divergence);
-    r.timeline = Timeline(last.history);
+    r->timeline = Timeline(last.history);
     // A failure a single-threaded replay shows is replayed as that replay.
-    r.trace = ParallelTraceText(last_serial ? Flatten(*last_serial) : minimal);
-    break;
-  }
-  r.seconds = Since(start);
-  return r;
+    r->trace = ParallelTraceText(last_serial ? Flatten(*last_serial) : minimal);
+    return false;
+  });
 }
 
 CheckResult Probe(const harness::Implementation& impl) {

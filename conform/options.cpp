@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 #include <string_view>
+#include <type_traits>
 
 #include "harness/implementation.h"
 
@@ -51,114 +52,70 @@ bool ParseNumber(std::string_view name, const std::string& text, long long min, 
   return true;
 }
 
-}  // namespace
+// Options without a value, by their long and short names.
+struct Flag {
+  const char* name;
+  bool Options::*field;
+};
+constexpr Flag kFlags[] = {{"--help", &Options::help}, {"-h", &Options::help},
+                           {"--list", &Options::list}, {"--quiet", &Options::quiet},
+                           {"-q", &Options::quiet},    {"--verbose", &Options::verbose},
+                           {"-v", &Options::verbose},  {"--version", &Options::version}};
 
-std::string ShellQuote(const std::string& arg) {
-  if (!arg.empty() && arg.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                            "0123456789_-+=/.,:@%") == std::string::npos) {
-    return arg;
-  }
-  std::string quoted = "'";
-  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
+// Options whose value is kept as typed (a path, a name, patterns).
+struct Word {
+  const char* name;
+  std::string Options::*field;
+};
+constexpr Word kWords[] = {{"--replay", &Options::replay},       {"--server", &Options::server},
+                           {"--clsid", &Options::clsid},         {"--profile", &Options::profile},
+                           {"--junit", &Options::junit},         {"--json", &Options::json},
+                           {"--html", &Options::html},           {"--expect", &Options::expect},
+                           {"--trace-dir", &Options::trace_dir}, {"--cases", &Options::case_filter},
+                           {"--rules", &Options::rule_filter},   {"--child", &Options::child},
+                           {"--result", &Options::result}};
+
+// n into the field of a Number row (whose type holds every value the row's
+// bounds allow).
+template <auto kField>
+void Store(Options* o, long long n) {
+  using Field = std::remove_reference_t<decltype(o->*kField)>;
+  o->*kField = static_cast<Field>(n);
 }
 
-bool Parse(int argc, char** argv, Options* o, std::string* error) {
-  for (int i = 0; i < argc; ++i) {
-    o->command_line += (i == 0 ? "" : " ") + ShellQuote(argv[i]);
+// Options whose value is a whole number in [min, max]. Bounds: what an int
+// holds, a day per case, children the kit can track (kMaxChildren in
+// child_process.cpp), 16 TiB of memory.
+struct Number {
+  const char* name;
+  long long min;
+  long long max;
+  void (*store)(Options* o, long long n);
+};
+constexpr long long kInt = std::numeric_limits<int>::max();
+constexpr long long kLongLong = std::numeric_limits<long long>::max();
+constexpr Number kNumbers[] = {
+    {"--jobs", 1, 128, Store<&Options::jobs>},
+    {"--timeout", 1, 86400, Store<&Options::case_timeout_s>},
+    {"--memory-limit-mb", 1, 16LL << 20, Store<&Options::memory_limit_mb>},
+    {"--sequential-runs", 1, kInt, Store<&Options::sequential_runs>},
+    {"--parallel-runs", 1, kInt, Store<&Options::parallel_runs>},
+    {"--soak-cycles", 1, kLongLong, Store<&Options::soak_cycles>},
+    {"--soak-threads", 2, 64, Store<&Options::soak_threads>},
+    {"--seed", 0, kLongLong, Store<&Options::seed>}};
+
+// The row of `table` for option `name`, if any.
+template <typename Row, size_t N>
+const Row* Find(const Row (&table)[N], const std::string& name) {
+  for (const Row& row : table) {
+    if (name == row.name) return &row;
   }
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string name = arg, value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    auto need = [&](std::string* out) {
-      if (!has_value) {
-        if (i + 1 >= argc) {
-          *error = name + " needs a value";
-          return false;
-        }
-        value = argv[++i];
-      }
-      *out = value;
-      return true;
-    };
-    long long n = 0;
-    std::string text;
-    if (name == "--help" || name == "-h") {
-      o->help = true;
-    } else if (name == "--list") {
-      o->list = true;
-    } else if (name == "--quiet" || name == "-q") {
-      o->quiet = true;
-    } else if (name == "--verbose" || name == "-v") {
-      o->verbose = true;
-    } else if (name == "--version") {
-      o->version = true;
-    } else if (name == "--replay") {
-      if (!need(&o->replay)) return false;
-    } else if (name == "--server") {
-      if (!need(&o->server)) return false;
-    } else if (name == "--clsid") {
-      if (!need(&o->clsid)) return false;
-    } else if (name == "--profile") {
-      if (!need(&o->profile)) return false;
-      if (o->profile != "strict" && o->profile != "portable") {
-        *error = "--profile must be strict or portable, got '" + o->profile + "'";
-        return false;
-      }
-    } else if (name == "--phases") {
-      if (!need(&text) || !ParsePhases(text, &o->phases, error)) return false;
-      o->phases_given = true;
-    } else if (name == "--junit") {
-      if (!need(&o->junit)) return false;
-    } else if (name == "--json") {
-      if (!need(&o->json)) return false;
-    } else if (name == "--html") {
-      if (!need(&o->html)) return false;
-    } else if (name == "--expect") {
-      if (!need(&o->expect)) return false;
-    } else if (name == "--trace-dir") {
-      if (!need(&o->trace_dir)) return false;
-    } else if (name == "--cases") {
-      if (!need(&o->case_filter)) return false;
-    } else if (name == "--rules") {
-      if (!need(&o->rule_filter)) return false;
-    } else if (name == "--jobs" || name == "--timeout" || name == "--memory-limit-mb" ||
-               name == "--sequential-runs" || name == "--parallel-runs" ||
-               name == "--soak-cycles" || name == "--soak-threads" || name == "--seed") {
-      long long min = name == "--soak-threads" ? 2 : name == "--seed" ? 0 : 1;
-      // Bounds: what an int holds, a day per case, children the kit can
-      // track (kMaxChildren in child_process.cpp), 16 TiB of memory.
-      long long max = name == "--jobs"              ? 128
-                      : name == "--soak-threads"    ? 64
-                      : name == "--timeout"         ? 86400
-                      : name == "--memory-limit-mb" ? 16LL << 20
-                      : name == "--soak-cycles" || name == "--seed"
-                          ? std::numeric_limits<long long>::max()
-                          : std::numeric_limits<int>::max();
-      if (!need(&text) || !ParseNumber(name, text, min, max, &n, error)) return false;
-      if (name == "--jobs") o->jobs = static_cast<int>(n);
-      if (name == "--timeout") o->case_timeout_s = static_cast<int>(n);
-      if (name == "--memory-limit-mb") o->memory_limit_mb = n;
-      if (name == "--sequential-runs") o->sequential_runs = static_cast<int>(n);
-      if (name == "--parallel-runs") o->parallel_runs = static_cast<int>(n);
-      if (name == "--soak-cycles") o->soak_cycles = n;
-      if (name == "--soak-threads") o->soak_threads = static_cast<int>(n);
-      if (name == "--seed") o->seed = static_cast<uint64_t>(n);
-    } else if (name == "--child") {
-      if (!need(&o->child)) return false;
-    } else if (name == "--result") {
-      if (!need(&o->result)) return false;
-    } else {
-      *error = "unknown option '" + arg + "' (see --help)";
-      return false;
-    }
-  }
+  return nullptr;
+}
+
+// After the arguments: the defaults that depend on others, and the
+// combinations that make no sense.
+bool Settle(Options* o, std::string* error) {
 #if defined(_WIN32)
   // On Windows the kit judges the system's own allocator unless told
   // otherwise: what CoCreateInstance(CLSID_MemoryAllocator) creates.
@@ -180,6 +137,70 @@ bool Parse(int argc, char** argv, Options* o, std::string* error) {
     o->phases = {Phase::kCases};
   }
   return true;
+}
+
+}  // namespace
+
+std::string ShellQuote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                            "0123456789_-+=/.,:@%") == std::string::npos) {
+    return arg;
+  }
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+bool Parse(int argc, char** argv, Options* o, std::string* error) {
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) o->command_line += ' ';
+    o->command_line += ShellQuote(argv[i]);
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string name = arg, value;
+    bool has_value = false;
+    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    // The value: after '=', or the next argument.
+    auto need = [&](std::string* out) {
+      if (!has_value) {
+        if (i + 1 >= argc) {
+          *error = name + " needs a value";
+          return false;
+        }
+        value = argv[++i];
+      }
+      *out = value;
+      return true;
+    };
+    std::string text;
+    if (const Flag* flag = Find(kFlags, name)) {
+      o->*flag->field = true;
+    } else if (const Word* word = Find(kWords, name)) {
+      if (!need(&(o->*word->field))) return false;
+      if (name == "--profile" && o->profile != "strict" && o->profile != "portable") {
+        *error = "--profile must be strict or portable, got '" + o->profile + "'";
+        return false;
+      }
+    } else if (name == "--phases") {
+      if (!need(&text) || !ParsePhases(text, &o->phases, error)) return false;
+      o->phases_given = true;
+    } else if (const Number* number = Find(kNumbers, name)) {
+      long long n = 0;
+      if (!need(&text) || !ParseNumber(name, text, number->min, number->max, &n, error)) {
+        return false;
+      }
+      number->store(o, n);
+    } else {
+      *error = "unknown option '" + arg + "' (see --help)";
+      return false;
+    }
+  }
+  return Settle(o, error);
 }
 
 std::vector<std::string> ChildArguments(const Options& o) {

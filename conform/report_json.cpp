@@ -3,7 +3,7 @@
 // ---------------------------------------------------------------------------
 //
 // Json(): a small streaming writer (Writer) that keeps the commas and the
-// two-space indentation, and one function per result.h type, writing the
+// two-space indentation, with one Value() per result.h type, writing the
 // fields in the order the struct declares them.
 //
 //   {"implementation", "clsid", "profile", "phases": [..],
@@ -26,8 +26,70 @@
 namespace dsalloc::conform {
 namespace {
 
+// Writes JSON values: Value() has an overload for every type a Report
+// holds, each struct an object of its fields in the order it declares them.
 class Writer {
  public:
+  void Value(const std::string& value) { Raw(JsonString(value)); }
+  void Value(const char* value) { Value(std::string(value)); }
+  void Value(double value) { Raw(JsonNumber(value)); }
+  void Value(bool value) { Raw(value ? "true" : "false"); }
+  template <typename Int>
+  requires std::is_integral_v<Int> &&(!std::is_same_v<Int, bool>)void Value(Int value) {
+    Raw(std::to_string(static_cast<long long>(value)));
+  }
+  template <typename T>
+  void Value(const std::vector<T>& values) {
+    Open('[');
+    for (const T& value : values) Value(value);
+    Close(']');
+  }
+  void Value(const Divergence& d) {
+    Object("rule", d.rule, "op", d.op, "expected", d.expected, "observed", d.observed);
+  }
+  void Value(const TimelineCall& call) {
+    Object("thread", call.thread, "call", call.call, "result", call.result, "invoked", call.invoked,
+           "responded", call.responded);
+  }
+  void Value(const CheckResult& r) {
+    Object("phase", PhaseName(r.phase), "name", r.name, "rules", r.rules, "status",
+           StatusName(r.status), "divergence", r.divergence, "detail", r.detail, "trace", r.trace,
+           "trace_file", r.trace_file, "reproduce", r.reproduce, "timeline", r.timeline, "seconds",
+           r.seconds, "work", r.work);
+  }
+  void Value(const RuleVerdict& v) {
+    Object("rule", v.rule, "title", v.title, "status", StatusName(v.status), "phase", v.phase,
+           "reason", v.reason, "results", v.results, "expected_failure", v.expected_failure,
+           "expected_reason", v.expected_reason, "unexpected", v.unexpected);
+  }
+  void Value(const Report& report) {
+    Object("implementation", report.implementation, "clsid", report.clsid, "profile",
+           report.profile, "phases", report.phases, "kit_version", report.kit_version,
+           "spec_revision", report.spec_revision, "server_sha256", report.server_sha256, "seed",
+           static_cast<long long>(report.seed), "command_line", report.command_line, "interrupted",
+           report.interrupted, "results", report.results, "rules", report.rules, "seconds",
+           report.seconds, "exit_code", report.exit_code, "unpinned_failure",
+           report.unpinned_failure);
+  }
+
+  std::string Take() { return std::move(out_) + "\n"; }
+
+ private:
+  // {"key": value, ...} from keys and values in turn.
+  template <typename... KeysAndValues>
+  void Object(const KeysAndValues&... keys_and_values) {
+    Open('{');
+    Members(keys_and_values...);
+    Close('}');
+  }
+  void Members() {}
+  template <typename T, typename... Rest>
+  void Members(const char* key, const T& value, const Rest&... rest) {
+    Key(key);
+    Value(value);
+    Members(rest...);
+  }
+
   void Open(char bracket) {
     Separate();
     out_ += bracket;
@@ -39,7 +101,7 @@ class Writer {
     if (!empty) Newline();
     out_ += bracket;
   }
-  void Key(const std::string& key) {
+  void Key(const char* key) {
     Separate();
     out_ += JsonString(key) + ": ";
     after_key_ = true;
@@ -48,46 +110,6 @@ class Writer {
     Separate();
     out_ += value;
   }
-  void String(const std::string& value) { Raw(JsonString(value)); }
-  void Number(double value) { Raw(JsonNumber(value)); }
-  void Integer(long long value) { Raw(std::to_string(value)); }
-  void Bool(bool value) { Raw(value ? "true" : "false"); }
-
-  // "key": value, for each kind of value a report holds.
-  void Field(const std::string& key, const std::string& value) {
-    Key(key);
-    String(value);
-  }
-  void Field(const std::string& key, const char* value) { Field(key, std::string(value)); }
-  void Field(const std::string& key, double value) {
-    Key(key);
-    Number(value);
-  }
-  void Field(const std::string& key, bool value) {
-    Key(key);
-    Bool(value);
-  }
-  template <typename Int>
-  requires std::is_integral_v<Int> &&
-      (!std::is_same_v<Int, bool>)void Field(const std::string& key, Int value) {
-    Key(key);
-    Integer(static_cast<long long>(value));
-  }
-  // "key": [each element, written by write(element)].
-  template <typename T, typename Write>
-  void List(const std::string& key, const std::vector<T>& values, Write write) {
-    Key(key);
-    Open('[');
-    for (const T& value : values) write(*this, value);
-    Close(']');
-  }
-  void Field(const std::string& key, const std::vector<std::string>& values) {
-    List(key, values, [](Writer& w, const std::string& v) { w.String(v); });
-  }
-
-  std::string Take() { return std::move(out_) + "\n"; }
-
- private:
   // Before a value or a key: a comma unless first in its container, then a
   // new line; nothing after a key.
   void Separate() {
@@ -107,78 +129,11 @@ class Writer {
   bool after_key_ = false;
 };
 
-void WriteDivergence(Writer& w, const Divergence& d) {
-  w.Open('{');
-  w.Field("rule", d.rule);
-  w.Field("op", d.op);
-  w.Field("expected", d.expected);
-  w.Field("observed", d.observed);
-  w.Close('}');
-}
-
-void WriteCall(Writer& w, const TimelineCall& call) {
-  w.Open('{');
-  w.Field("thread", call.thread);
-  w.Field("call", call.call);
-  w.Field("result", call.result);
-  w.Field("invoked", call.invoked);
-  w.Field("responded", call.responded);
-  w.Close('}');
-}
-
-void WriteResult(Writer& w, const CheckResult& r) {
-  w.Open('{');
-  w.Field("phase", PhaseName(r.phase));
-  w.Field("name", r.name);
-  w.Field("rules", r.rules);
-  w.Field("status", StatusName(r.status));
-  w.Key("divergence");
-  WriteDivergence(w, r.divergence);
-  w.Field("detail", r.detail);
-  w.Field("trace", r.trace);
-  w.Field("trace_file", r.trace_file);
-  w.Field("reproduce", r.reproduce);
-  w.List("timeline", r.timeline, WriteCall);
-  w.Field("seconds", r.seconds);
-  w.Field("work", r.work);
-  w.Close('}');
-}
-
-void WriteVerdict(Writer& w, const RuleVerdict& v) {
-  w.Open('{');
-  w.Field("rule", v.rule);
-  w.Field("title", v.title);
-  w.Field("status", StatusName(v.status));
-  w.Field("phase", v.phase);
-  w.Field("reason", v.reason);
-  w.List("results", v.results, [](Writer& w2, int index) { w2.Integer(index); });
-  w.Field("expected_failure", v.expected_failure);
-  w.Field("expected_reason", v.expected_reason);
-  w.Field("unexpected", v.unexpected);
-  w.Close('}');
-}
-
 }  // namespace
 
 std::string Json(const Report& report) {
   Writer w;
-  w.Open('{');
-  w.Field("implementation", report.implementation);
-  w.Field("clsid", report.clsid);
-  w.Field("profile", report.profile);
-  w.Field("phases", report.phases);
-  w.Field("kit_version", report.kit_version);
-  w.Field("spec_revision", report.spec_revision);
-  w.Field("server_sha256", report.server_sha256);
-  w.Field("seed", static_cast<long long>(report.seed));
-  w.Field("command_line", report.command_line);
-  w.Field("interrupted", report.interrupted);
-  w.List("results", report.results, WriteResult);
-  w.List("rules", report.rules, WriteVerdict);
-  w.Field("seconds", report.seconds);
-  w.Field("exit_code", report.exit_code);
-  w.Field("unpinned_failure", report.unpinned_failure);
-  w.Close('}');
+  w.Value(report);
   return w.Take();
 }
 

@@ -16,27 +16,13 @@
 #include <fstream>
 #include <iostream>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "hand_report.h"
 #include "report.h"
 
 namespace dsalloc::conform {
 namespace {
-
-RuleVerdict Rule(const std::string& id, const std::string& title, Status status,
-                 const std::string& phase, std::vector<int> results,
-                 const std::string& reason = "") {
-  RuleVerdict v;
-  v.rule = id;
-  v.title = title;
-  v.status = status;
-  v.phase = phase;
-  v.results = std::move(results);
-  v.reason = reason;
-  v.unexpected = status == Status::kFail || status == Status::kFlaky;
-  return v;
-}
 
 Report SampleReport() {
   Report report;
@@ -47,17 +33,14 @@ Report SampleReport() {
   report.seconds = 42.75;
   report.exit_code = 1;
 
-  CheckResult cases;  // 0
-  cases.phase = Phase::kCases;
-  cases.name = "cases";
-  cases.rules = {"ALLOC.COMMIT.1", "ALLOC.COMMIT.2", "ALLOC.PROPS.ALIGN", "NOTIFY.ONCE"};
-  cases.seconds = 0.84;
-  cases.work = 212;
+  const CheckResult cases =  // 0
+      HandResult(Phase::kCases, "cases",
+                 {"ALLOC.COMMIT.1", "ALLOC.COMMIT.2", "ALLOC.PROPS.ALIGN", "NOTIFY.ONCE"}, 0.84,
+                 212);
 
-  CheckResult sequential;  // 1
-  sequential.phase = Phase::kSequential;
-  sequential.name = "sequential";
-  sequential.rules = {"ALLOC.COMMIT.1", "ALLOC.DECOMMIT.4", "SAMPLE.LENGTH.RANGE"};
+  CheckResult sequential =  // 1
+      HandResult(Phase::kSequential, "sequential",
+                 {"ALLOC.COMMIT.1", "ALLOC.DECOMMIT.4", "SAMPLE.LENGTH.RANGE"}, 11.2, 120000);
   sequential.status = Status::kFail;
   sequential.divergence = {"ALLOC.DECOMMIT.4", "Decommit",
                            "S_OK, state Decommitting (1 sample out)",
@@ -68,13 +51,10 @@ Report SampleReport() {
   sequential.trace =
       "SetProperties 2 84 65536 0\nCommit\nGetBuffer nowait\nDecommit\nCommit\nDecommit\n";
   sequential.trace_file = "conform-out/sequential-0001.trace";
-  sequential.seconds = 11.2;
-  sequential.work = 120000;
 
-  CheckResult parallel;  // 2
-  parallel.phase = Phase::kParallel;
-  parallel.name = "parallel seed=0x5eed";
-  parallel.rules = {"THREAD.NOLOSTWAKE", "THREAD.SAFE"};
+  CheckResult parallel =  // 2
+      HandResult(Phase::kParallel, "parallel seed=0x5eed", {"THREAD.NOLOSTWAKE", "THREAD.SAFE"},
+                 24.1, 50000);
   parallel.status = Status::kFail;
   parallel.divergence = {"THREAD.NOLOSTWAKE", "@1 GetBuffer 0",
                          "S_OK and sample 0 (sample 0 went back at t=31 while @1 waited)",
@@ -97,13 +77,9 @@ Report SampleReport() {
       {2, "GetFreeCount", "S_OK 1", 38, 40},
       {2, "Decommit", "S_OK", 44, 47},
   };
-  parallel.seconds = 24.1;
-  parallel.work = 50000;
 
-  CheckResult soak;  // 3
-  soak.phase = Phase::kSoak;
-  soak.name = "soak";
-  soak.rules = {"GEN.NOLEAK", "NOTIFY.ONCE"};
+  CheckResult soak =  // 3
+      HandResult(Phase::kSoak, "soak", {"GEN.NOLEAK", "NOTIFY.ONCE"}, 6.5, 100000);
   soak.status = Status::kFlaky;
   soak.divergence = {"GEN.NOLEAK", "", "0 live objects after teardown",
                      "1 live sample after teardown (not on replay)"};
@@ -111,32 +87,31 @@ Report SampleReport() {
       "cycle 81234: 1 object alive; the replay of cycles 81000..81300 passed\n"
       "last log bytes: \x01\x1b[31m \xff\xfe <not a tag> & ]]>";
   soak.trace_file = "conform-out/soak-81234.trace";
-  soak.seconds = 6.5;
-  soak.work = 100000;
 
   report.results = {cases, sequential, parallel, soak};
 
   report.rules = {
-      Rule("GEN.NOLEAK", "Every reference is returned", Status::kFlaky, "soak", {3},
-           "1 live sample after teardown, once in 100000 cycles"),
-      Rule("GEN.BADINPUT", "NULL pointers give E_POINTER", Status::kPass, "cases", {0}),
-      Rule("ALLOC.PROPS.ALIGN", "Alignment check", Status::kPass, "cases", {0}),
-      Rule("ALLOC.COMMIT.1", "Commit in C", Status::kPass, "cases", {0, 1}),
-      Rule("ALLOC.COMMIT.2", "Commit in P", Status::kPass, "cases", {0}),
-      Rule("ALLOC.DECOMMIT.4", "Decommit in P", Status::kFail, "sequential", {1},
-           "Decommit with a sample out went straight to Decommitted"),
-      Rule("ALLOC.FREELIST.ORDER", "Which free sample GetBuffer returns", Status::kPass,
-           "sequential", {1}),
-      Rule("SAMPLE.LENGTH.RANGE", "SetActualDataLength out of range", Status::kPass, "sequential",
-           {1}),
-      Rule("SAMPLE.GETTYPE.OOM", "GetMediaType cannot allocate", Status::kNotApplicable, "", {},
-           "the server has no allocation hook (DSALLOC_FAULT_HOOK not exported)"),
-      Rule("NOTIFY.ONCE", "Exactly one NotifyRelease per release", Status::kPass, "cases", {0, 3}),
-      Rule("THREAD.SAFE", "Allocator methods are linearizable", Status::kPass, "parallel", {2}),
-      Rule("THREAD.NOLOSTWAKE", "No lost wake-up", Status::kFail, "parallel", {2},
-           "@1 GetBuffer 0 still blocked after sample 0 went back"),
-      Rule("FACTORY.UNLOAD", "DllCanUnloadNow <with> \"quotes\" & 'ticks'", Status::kPass, "cases",
-           {0}),
+      HandRule("GEN.NOLEAK", "Every reference is returned", Status::kFlaky, "soak", {3},
+               "1 live sample after teardown, once in 100000 cycles"),
+      HandRule("GEN.BADINPUT", "NULL pointers give E_POINTER", Status::kPass, "cases", {0}),
+      HandRule("ALLOC.PROPS.ALIGN", "Alignment check", Status::kPass, "cases", {0}),
+      HandRule("ALLOC.COMMIT.1", "Commit in C", Status::kPass, "cases", {0, 1}),
+      HandRule("ALLOC.COMMIT.2", "Commit in P", Status::kPass, "cases", {0}),
+      HandRule("ALLOC.DECOMMIT.4", "Decommit in P", Status::kFail, "sequential", {1},
+               "Decommit with a sample out went straight to Decommitted"),
+      HandRule("ALLOC.FREELIST.ORDER", "Which free sample GetBuffer returns", Status::kPass,
+               "sequential", {1}),
+      HandRule("SAMPLE.LENGTH.RANGE", "SetActualDataLength out of range", Status::kPass,
+               "sequential", {1}),
+      HandRule("SAMPLE.GETTYPE.OOM", "GetMediaType cannot allocate", Status::kNotApplicable, "", {},
+               "the server has no allocation hook (DSALLOC_FAULT_HOOK not exported)"),
+      HandRule("NOTIFY.ONCE", "Exactly one NotifyRelease per release", Status::kPass, "cases",
+               {0, 3}),
+      HandRule("THREAD.SAFE", "Allocator methods are linearizable", Status::kPass, "parallel", {2}),
+      HandRule("THREAD.NOLOSTWAKE", "No lost wake-up", Status::kFail, "parallel", {2},
+               "@1 GetBuffer 0 still blocked after sample 0 went back"),
+      HandRule("FACTORY.UNLOAD", "DllCanUnloadNow <with> \"quotes\" & 'ticks'", Status::kPass,
+               "cases", {0}),
   };
   RuleVerdict& expected = report.rules[5];
   expected.expected_failure = true;

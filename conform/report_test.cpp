@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "escape.h"
+#include "hand_report.h"
 #include "report.h"
 #include "result.h"
 
@@ -31,17 +32,9 @@ Report HandReport() {
   report.seconds = 3.5;
   report.exit_code = 1;
 
-  CheckResult pass;
-  pass.phase = Phase::kCases;
-  pass.name = "commit cases";
-  pass.rules = {"ALLOC.COMMIT.1"};
-  pass.seconds = 0.25;
-  pass.work = 12;
+  const CheckResult pass = HandResult(Phase::kCases, "commit cases", {"ALLOC.COMMIT.1"}, 0.25, 12);
 
-  CheckResult parallel;
-  parallel.phase = Phase::kParallel;
-  parallel.name = "parallel";
-  parallel.rules = {"THREAD.NOLOSTWAKE"};
+  CheckResult parallel = HandResult(Phase::kParallel, "parallel", {"THREAD.NOLOSTWAKE"}, 2.0);
   parallel.status = Status::kFail;
   parallel.divergence = {"THREAD.NOLOSTWAKE", "@1 GetBuffer 0", "S_OK sample 0",
                          "still blocked after 2000 ms"};
@@ -52,49 +45,26 @@ Report HandReport() {
                        {1, "GetBuffer 0", "", 3, -1},
                        {2, "GetFreeCount", "S_OK 0", 4, 8},
                        {0, "sample 0 Release", "0", 10, 12}};
-  parallel.seconds = 2.0;
 
-  CheckResult expected;
-  expected.phase = Phase::kCases;
-  expected.name = "decommit cases";
-  expected.rules = {"ALLOC.DECOMMIT.4"};
+  CheckResult expected = HandResult(Phase::kCases, "decommit cases", {"ALLOC.DECOMMIT.4"}, 0.5);
   expected.status = Status::kFail;
   expected.divergence = {"ALLOC.DECOMMIT.4", "Decommit", "S_OK, Decommitting", "S_OK, Decommitted"};
   expected.trace = "Commit\nGetBuffer nowait\nDecommit\n";
-  expected.seconds = 0.5;
 
   report.results = {pass, parallel, expected};
 
-  RuleVerdict commit;
-  commit.rule = "ALLOC.COMMIT.1";
-  commit.title = "Commit in C";
-  commit.status = Status::kPass;
-  commit.phase = "cases";
-  commit.results = {0};
-
-  RuleVerdict lost;
-  lost.rule = "THREAD.NOLOSTWAKE";
-  lost.title = "No lost wake-up";
-  lost.status = Status::kFail;
-  lost.phase = "parallel";
-  lost.reason = "@1 GetBuffer 0 never returned";
-  lost.results = {1};
-  lost.unexpected = true;
-
-  RuleVerdict na;
-  na.rule = "SAMPLE.GETTYPE.OOM";
-  na.title = "GetMediaType cannot allocate";
-  na.reason = std::string("no fault hook ") + kHostile;
-
-  RuleVerdict decommit;
-  decommit.rule = "ALLOC.DECOMMIT.4";
-  decommit.title = "Decommit in P";
-  decommit.status = Status::kFail;
-  decommit.phase = "cases";
-  decommit.reason = "went straight to Decommitted";
-  decommit.results = {2, 99};  // 99: out of range, must be ignored
+  const RuleVerdict commit = HandRule("ALLOC.COMMIT.1", "Commit in C", Status::kPass, "cases", {0});
+  const RuleVerdict lost = HandRule("THREAD.NOLOSTWAKE", "No lost wake-up", Status::kFail,
+                                    "parallel", {1}, "@1 GetBuffer 0 never returned");
+  const RuleVerdict na =
+      HandRule("SAMPLE.GETTYPE.OOM", "GetMediaType cannot allocate", Status::kNotApplicable, "", {},
+               std::string("no fault hook ") + kHostile);
+  RuleVerdict decommit = HandRule("ALLOC.DECOMMIT.4", "Decommit in P", Status::kFail, "cases",
+                                  {2, 99},  // 99: out of range, must be ignored
+                                  "went straight to Decommitted");
   decommit.expected_failure = true;
   decommit.expected_reason = "known quartz behaviour";
+  decommit.unexpected = false;
 
   report.rules = {commit, lost, na, decommit};
   return report;

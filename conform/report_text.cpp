@@ -11,21 +11,16 @@
 #include <vector>
 
 #include "escape.h"
+#include "name_table.h"
 #include "report.h"
 
 namespace dsalloc::conform {
 namespace {
 
-std::string StatusCell(Status status) {
-  switch (status) {
-    case Status::kFail:
-      return "FAIL";
-    case Status::kFlaky:
-      return "FLAKY";
-    default:
-      return StatusName(status);
-  }
-}
+// The statuses that fail the run, in upper case; the others as named.
+constexpr NameRow<Status> kLoudStatuses[] = {{Status::kFail, "FAIL"}, {Status::kFlaky, "FLAKY"}};
+
+std::string StatusCell(Status status) { return NameOf(kLoudStatuses, status, StatusName(status)); }
 
 std::string Pad(const std::string& text, size_t width) {
   return text.size() >= width ? text : text + std::string(width - text.size(), ' ');

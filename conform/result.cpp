@@ -6,36 +6,25 @@
 
 #include "result.h"
 
+#include "name_table.h"
+
 namespace dsalloc::conform {
+namespace {
 
-const char* PhaseName(Phase phase) {
-  switch (phase) {
-    case Phase::kCases:
-      return "cases";
-    case Phase::kSequential:
-      return "sequential";
-    case Phase::kParallel:
-      return "parallel";
-    case Phase::kSoak:
-      return "soak";
-    default:
-      return "?";
-  }
-}
+constexpr NameRow<Phase> kPhaseNames[] = {{Phase::kCases, "cases"},
+                                          {Phase::kSequential, "sequential"},
+                                          {Phase::kParallel, "parallel"},
+                                          {Phase::kSoak, "soak"}};
 
-const char* StatusName(Status status) {
-  switch (status) {
-    case Status::kPass:
-      return "pass";
-    case Status::kFail:
-      return "fail";
-    case Status::kFlaky:
-      return "flaky";
-    case Status::kNotApplicable:
-      return "n/a";
-    default:
-      return "?";
-  }
-}
+constexpr NameRow<Status> kStatusNames[] = {{Status::kPass, "pass"},
+                                            {Status::kFail, "fail"},
+                                            {Status::kFlaky, "flaky"},
+                                            {Status::kNotApplicable, "n/a"}};
+
+}  // namespace
+
+const char* PhaseName(Phase phase) { return NameOf(kPhaseNames, phase); }
+
+const char* StatusName(Status status) { return NameOf(kStatusNames, status); }
 
 }  // namespace dsalloc::conform

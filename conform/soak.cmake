@@ -7,7 +7,12 @@
 #                         the traffic can see fail (ctest prefix conform.soak.)
 find_package(Threads REQUIRED)
 include(${PROJECT_SOURCE_DIR}/cmake/DsallocGoogleTest.cmake)
-add_library(dsalloc_conform_soak STATIC ${CMAKE_CURRENT_LIST_DIR}/soak.cpp)
+# soak.cpp is RunSoak; the other files are the pieces of its Soak
+# (soak_core.h lists them).
+set(_soak_sources soak.cpp soak_callback.cpp soak_checks.cpp soak_controller.cpp
+    soak_decommit.cpp soak_report.cpp soak_setnotify.cpp soak_traffic.cpp soak_watchdog.cpp)
+list(TRANSFORM _soak_sources PREPEND ${CMAKE_CURRENT_LIST_DIR}/)
+add_library(dsalloc_conform_soak STATIC ${_soak_sources})
 add_library(dsalloc::conform_soak ALIAS dsalloc_conform_soak)
 target_include_directories(dsalloc_conform_soak PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(dsalloc_conform_soak

@@ -17,35 +17,31 @@
 #include <vector>
 
 #include <comkit/class_factory.h>
+#include <comkit/notify_callback_base.h>
 
 #include "harness/implementation.h"
 
 namespace dsalloc::conform {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
+// The sanitizer this test runs under: g++ defines __SANITIZE_*__, clang
+// answers __has_feature.
+#if defined(__has_feature)
+#define DSALLOC_SOAK_TEST_HAS(feature) __has_feature(feature)
 #else
-constexpr bool kSanitized = false;
+#define DSALLOC_SOAK_TEST_HAS(feature) 0
 #endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
+#if defined(__SANITIZE_THREAD__) || DSALLOC_SOAK_TEST_HAS(thread_sanitizer)
 constexpr bool kThreadSanitizer = true;
 #else
 constexpr bool kThreadSanitizer = false;
 #endif
+#if defined(__SANITIZE_ADDRESS__) || DSALLOC_SOAK_TEST_HAS(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
 #else
-constexpr bool kThreadSanitizer = false;
+constexpr bool kAddressSanitizer = false;
 #endif
+constexpr bool kSanitized = kThreadSanitizer || kAddressSanitizer;
 
 bool HasRule(const SoakReport& report, const std::string& rule) {
   for (const auto& f : report.failures) {
@@ -64,7 +60,8 @@ std::string Describe(const SoakReport& report) {
 
 // Stands between the embedded allocator and the soak's callback, forwarding
 // NotifyRelease except every `every`th call (0: never) of its allocator.
-class SwallowingCallback final : public IMemAllocatorNotifyCallbackTemp {
+// Identity: comkit::NotifyCallbackBase.
+class SwallowingCallback final : public comkit::NotifyCallbackBase {
  public:
   SwallowingCallback(IMemAllocatorNotifyCallbackTemp* inner,
                      std::shared_ptr<std::atomic<long long>> calls, long long every)
@@ -72,16 +69,6 @@ class SwallowingCallback final : public IMemAllocatorNotifyCallbackTemp {
     inner_->AddRef();
   }
 
-  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
-    if (ppv == nullptr) return E_POINTER;
-    if (riid == IID_IUnknown || riid == IID_IMemAllocatorNotifyCallbackTemp) {
-      *ppv = static_cast<IMemAllocatorNotifyCallbackTemp*>(this);
-      AddRef();
-      return S_OK;
-    }
-    *ppv = nullptr;
-    return E_NOINTERFACE;
-  }
   ULONG STDMETHODCALLTYPE AddRef() override { return ++refs_; }
   ULONG STDMETHODCALLTYPE Release() override {
     ULONG left = --refs_;

@@ -3,7 +3,10 @@
 #include "verdict.h"
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
+
+#include "name_table.h"
 
 namespace dsalloc::conform {
 namespace {
@@ -26,21 +29,14 @@ bool Covers(const CheckResult& r, const std::string& id) {
 
 bool Bad(const CheckResult& r) { return r.status == Status::kFail || r.status == Status::kFlaky; }
 
-const char* StatusWord(Expected status) {
-  switch (status) {
-    case Expected::kFail:
-      return "FAIL";
-    case Expected::kFlaky:
-      return "FLAKY";
-    case Expected::kSkip:
-      return "SKIP";
-  }
-  return "?";
-}
+// The status words of an --expect line, as written and as read.
+constexpr NameRow<Expected> kExpectedWords[] = {
+    {Expected::kFail, "FAIL"}, {Expected::kFlaky, "FLAKY"}, {Expected::kSkip, "SKIP"}};
 
 // "--expect line 3 (FLAKY): reason".
 std::string Cite(const Expectation& e) {
-  return "--expect line " + std::to_string(e.line) + " (" + StatusWord(e.status) + "): " + e.reason;
+  return "--expect line " + std::to_string(e.line) + " (" + NameOf(kExpectedWords, e.status) +
+         "): " + e.reason;
 }
 
 const Expectation* Find(const std::map<std::string, Expectation>& in, const std::string& name) {
@@ -125,10 +121,8 @@ bool ParseExpectations(const std::string& text, Expectations* expect, std::strin
     Expectation e;
     e.line = number;
     const std::string word = rest.substr(0, rest.find_first_of(" \t"));
-    if (word == "FAIL" || word == "FLAKY" || word == "SKIP") {
-      e.status = word == "FAIL"    ? Expected::kFail
-                 : word == "FLAKY" ? Expected::kFlaky
-                                   : Expected::kSkip;
+    if (const std::optional<Expected> status = ValueNamed(kExpectedWords, word)) {
+      e.status = *status;
       rest.erase(0, word.size());
       rest.erase(0, rest.find_first_not_of(" \t"));
     } else if (word == "PASS") {
