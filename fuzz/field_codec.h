@@ -151,23 +151,18 @@ void Write(const fields::Named<P...>&, const C& c, Out& out, Cursor& at) {
 
 // Word, Tail and OutPtr: a bool member, one bit.
 template <typename C, template <auto...> class K, auto... P>
-  requires std::is_same_v<K<P...>, fields::Word<P...>> ||
-           std::is_same_v<K<P...>, fields::Tail<P...>> ||
-           std::is_same_v<K<P...>, fields::OutPtr<P...>>
-constexpr Needs Need(const K<P...>&) {
-  return {1, 0, 0};
-}
+requires std::is_same_v<K<P...>, fields::Word<P...>> ||
+    std::is_same_v<K<P...>, fields::Tail<P...>> || std::is_same_v<K<P...>, fields::OutPtr<P...>>
+constexpr Needs Need(const K<P...>&) { return {1, 0, 0}; }
 template <typename C, template <auto...> class K, auto... P>
-  requires std::is_same_v<K<P...>, fields::Word<P...>> ||
-           std::is_same_v<K<P...>, fields::Tail<P...>> ||
-           std::is_same_v<K<P...>, fields::OutPtr<P...>>
+requires std::is_same_v<K<P...>, fields::Word<P...>> ||
+    std::is_same_v<K<P...>, fields::Tail<P...>> || std::is_same_v<K<P...>, fields::OutPtr<P...>>
 void Read(const K<P...>&, const In& in, Cursor& at, C& c) {
   fields::At<P...>(c) = in.Has(at.NextBit());
 }
 template <typename C, template <auto...> class K, auto... P>
-  requires std::is_same_v<K<P...>, fields::Word<P...>> ||
-           std::is_same_v<K<P...>, fields::Tail<P...>> ||
-           std::is_same_v<K<P...>, fields::OutPtr<P...>>
+requires std::is_same_v<K<P...>, fields::Word<P...>> ||
+    std::is_same_v<K<P...>, fields::Tail<P...>> || std::is_same_v<K<P...>, fields::OutPtr<P...>>
 void Write(const K<P...>&, const C& c, Out& out, Cursor& at) {
   out.Set(at.NextBit(), fields::At<P...>(c));
 }

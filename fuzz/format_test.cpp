@@ -87,8 +87,10 @@ TEST(FuzzFormat, CanonicalSelectorsKeepTheOps) {
     changed += static_cast<int>(CanonicalizeSelectors(bytes.data(), bytes.size()));
     const std::vector<Op> again = Decode(bytes.data(), bytes.size());
     ASSERT_EQ(again.size(), ops.size());
-    for (size_t i = 0; i < ops.size(); ++i) EXPECT_TRUE(again[i] == ops[i]) << spec::ToString(ops[i]);
-    EXPECT_EQ(CanonicalizeSelectors(bytes.data(), bytes.size()), 0u) << "canonical is a fixed point";
+    for (size_t i = 0; i < ops.size(); ++i)
+      EXPECT_TRUE(again[i] == ops[i]) << spec::ToString(ops[i]);
+    EXPECT_EQ(CanonicalizeSelectors(bytes.data(), bytes.size()), 0u)
+        << "canonical is a fixed point";
   }
   EXPECT_GT(changed, 100) << "random records should often be non-canonical";
 }

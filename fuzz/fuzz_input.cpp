@@ -42,7 +42,8 @@ constexpr int kNumExtended = static_cast<int>(spec::kNumCalls) - kFirstExtended;
 // change what byte 0 selects in every record. Append new calls instead.
 static_assert(kFirstExtended == 39,
               "a call inserted before CallbackRelease changes every fuzz input: append it");
-static_assert(kNumExtended <= 128, "an extended selector is below 128 (byte 0 of a canonical record)");
+static_assert(kNumExtended <= 128,
+              "an extended selector is below 128 (byte 0 of a canonical record)");
 // Repeat N without the boolean bit: 1 <= N <= kSmallRepeat.
 constexpr uint32_t kSmallRepeat = 16;
 
@@ -160,7 +161,6 @@ void Read(const In& in, call::SetReaction& c) {
   }
   c.persistent = in.Bool();
 }
-
 
 void Read(const In& in, call::SetMediaType& c) {
   c.media_type = in.T() % (spec::kNumMediaTypes + 1) - 1;

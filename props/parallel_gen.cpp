@@ -200,14 +200,16 @@ Op DrawPrefixOp(Choices& c) {
       {{4, [](Choices&) { return GetBuffer(true); }},
        {3, DrawSetNotify},
        {2, [](Choices& c) { return spec::MakeOp(call::SampleRelease{c.InRange(0, 3)}); }},
-       {1, [](Choices& c) { return DrawSampleMethod(c, {0, 3}); }},
+       {1,
+        [](Choices& c) {
+          return DrawSampleMethod(c, {0, 3});
+        }},
        {1, DrawPlain<call::Decommit>},
        {1, DrawPlain<call::Commit>},
        {1, [](Choices& c) { return DrawSetProperties(c); }},
        // COM.CALLBACK.CLIENT: the client lets go of a callback.
        {1, [](Choices& c) {
-          return spec::MakeOp(
-              call::CallbackRelease{c.InRange<int8_t>(0, spec::kNumCallbacks - 1)});
+          return spec::MakeOp(call::CallbackRelease{c.InRange<int8_t>(0, spec::kNumCallbacks - 1)});
         }}});
   return draw(c);
 }

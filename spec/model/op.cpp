@@ -40,11 +40,15 @@ void PutHex(std::string& out, uint64_t v) {
 
 const IID& ToIID(Iid iid) {
   // In Iid's order (vocabulary.h).
-  static const std::array<const IID*, kNumIids> kIids = {
-      &IID_IUnknown,     &IID_IMemAllocator,  &IID_IMemAllocatorCallbackTemp,
-      &IID_IMemAllocatorNotifyCallbackTemp,   &IID_IMediaSample,
-      &IID_IMediaSample2, &IID_IClassFactory, &IID_IMemInputPin,
-      &kIidOther};
+  static const std::array<const IID*, kNumIids> kIids = {&IID_IUnknown,
+                                                         &IID_IMemAllocator,
+                                                         &IID_IMemAllocatorCallbackTemp,
+                                                         &IID_IMemAllocatorNotifyCallbackTemp,
+                                                         &IID_IMediaSample,
+                                                         &IID_IMediaSample2,
+                                                         &IID_IClassFactory,
+                                                         &IID_IMemInputPin,
+                                                         &kIidOther};
   return *kIids[static_cast<size_t>(iid) % kIids.size()];
 }
 
