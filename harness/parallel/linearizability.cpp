@@ -64,6 +64,7 @@
 #include <unordered_set>
 
 #include "harness/driver.h"
+#include "spec/model/calls.h"
 #include "spec/model/step.h"
 
 namespace dsalloc::props::parallel {
@@ -139,17 +140,6 @@ std::string ObservedText(const spec::Outcome& o) {
     text.replace(at, gen.size(), "(#");
   }
   return text;
-}
-
-// The observed sample a call names (SampleBinding::ToModel maps it): a
-// sample call's, or ReleaseBuffer's; 0 for a call that names none.
-int32_t NamedSample(const spec::Call& call) {
-  return std::visit(spec::Overloaded{
-                        []<spec::SampleCall C>(const C& c) { return c.sample; },
-                        [](const spec::call::ReleaseBuffer& c) { return c.sample; },
-                        [](const auto&) { return int32_t{0}; },  // names no sample
-                    },
-                    call);
 }
 
 class Search {
@@ -384,9 +374,11 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
     spec::Op model_op;
     if (!b.ToModel(s.generation, e.op, &model_op)) {
       if (recording()) {
+        // ToModel fails only for a call that names a sample
+        // (spec::NamedSample), one this binding cannot map.
         best_attempts_.push_back(
             {i, "",
-             "names observed sample " + std::to_string(NamedSample(e.op.call)) +
+             "names observed sample " + std::to_string(*spec::NamedSample(e.op.call)) +
                  ", which this order does not bind to a sample of generation " +
                  std::to_string(s.generation)});
       }
