@@ -307,7 +307,7 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
     if (id >= 0) ids.insert(id);
   }
   for (const Event& e : history) {
-    if (const std::optional<int32_t> sample = SampleOf(e.op.call)) ids.insert(*sample);
+    if (const int32_t* sample = SampleArg(e.op.call)) ids.insert(*sample);
     if ((e.outcome.written & (spec::kOutSample | spec::kOutPointer)) && e.outcome.sample.valid()) {
       ids.insert(e.outcome.sample.index);
     }
