@@ -2,10 +2,6 @@
 
 #include "divergence.h"
 
-#include <utility>
-
-#include "spec/model/op.h"
-
 namespace dsalloc::harness {
 
 std::string_view FirstLine(std::string_view text) { return text.substr(0, text.find('\n')); }
@@ -54,20 +50,6 @@ std::string Report(const Divergence& d) {
   if (d.repeat_round <= 0) return Body(d);
   return "in round " + std::to_string(d.repeat_round) + " of Repeat " +
          std::to_string(d.repeat_count) + ":\n" + Body(d);
-}
-
-Divergence DivergenceFromMessage(const spec::Op* op, const std::string& message,
-                                 std::string expected) {
-  Divergence d;
-  size_t colon = message.find(": ");
-  bool has_rule = colon != std::string::npos && colon > 0 &&
-                  message.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.") == colon;
-  d.rule = has_rule ? message.substr(0, colon) : "";
-  d.observed = has_rule ? message.substr(colon + 2) : message;
-  d.observed = d.observed.substr(0, d.observed.find('\n'));  // the first finding
-  d.expected = std::move(expected);
-  if (op != nullptr) d.op = spec::ToString(*op);
-  return d;
 }
 
 }  // namespace dsalloc::harness

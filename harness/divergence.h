@@ -87,14 +87,6 @@ std::string Report(const Divergence& d);
 // The first line of `text`.
 std::string_view FirstLine(std::string_view text);
 
-// Legacy: facts recovered from a check's message "RULE: what was seen"
-// (first line); `op` may be null. Only harness/parallel/parallel_runner.cpp
-// still calls it, for text its own checks build (the hang and violation
-// reports of the parallel phase, and Lockstep::CheckBufferPlacement's
-// message); delete it when those produce a Finding.
-Divergence DivergenceFromMessage(const spec::Op* op, const std::string& message,
-                                 std::string expected);
-
 }  // namespace dsalloc::harness
 
 #endif  // DSALLOC_HARNESS_DIVERGENCE_H_

@@ -42,7 +42,7 @@
 // checker (ASan) sees a buffer the server freed too early.
 // GetPointer: the Outcome carries the address in `pointer` and names the
 // sample called as the buffer's owner. Whether buffers are aligned, stable
-// and apart is the checker's to judge (Lockstep::CheckBufferPlacement):
+// and apart is the checker's to judge (Lockstep::CheckBuffers):
 // only the model knows when Commit made new samples, so the driver keeps no
 // record of buffers.
 // Blocking GetBuffer: Run(GetBuffer on thread T > 0 without NOWAIT) runs the

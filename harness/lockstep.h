@@ -90,11 +90,6 @@ class Lockstep {
   // every GetPointer it runs; a checker that runs ops itself passes their
   // outcomes here.
   Finding CheckBuffers(const spec::Outcome& observed);
-  // CheckBuffers' finding as "RULE: detail" ("" if none), for the parallel
-  // runner, which still reports text (divergence.h, DivergenceFromMessage).
-  std::string CheckBufferPlacement(const spec::Outcome& observed) {
-    return CheckBuffers(observed).Message();
-  }
   // The SPEC.md rules the model applied to the ops that agreed: what this
   // run has shown the implementation keeps.
   const std::set<std::string_view>& rules_applied() const { return rules_applied_; }

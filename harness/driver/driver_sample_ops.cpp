@@ -87,7 +87,7 @@ void Core::Run(const call::GetPointer& c, IMediaSample* s, Outcome& o) {
   if (c.null_ppBuffer || p == Sentinel<BYTE>()) return;
   o.written |= spec::kOutPointer;
   // Alignment, stability and overlap are the checker's to judge from the
-  // address (Lockstep::CheckBufferPlacement): only it knows the model's
+  // address (Lockstep::CheckBuffers): only it knows the model's
   // generation and layout.
   o.pointer = reinterpret_cast<uintptr_t>(p);
   o.sample = Observed(c.sample);

@@ -3,7 +3,8 @@
 // ---------------------------------------------------------------------------
 //
 // For the parallel harness's tests: a ParallelCase from a trace written in
-// the test, the trace's own parse errors reported as test failures.
+// the test, the trace's own parse errors reported as test failures; and the
+// options the tests run a case with.
 //
 // Threading: none. Errors: a GoogleTest failure (EXPECT) and an empty case.
 
@@ -16,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/driver.h"
 #include "harness/parallel/parallel_runner.h"
 #include "spec/model/op.h"
 
@@ -30,6 +32,15 @@ inline ParallelCase CaseOf(const char* trace) {
   std::optional<ParallelCase> c = CaseFromTrace(*ops, &error);
   EXPECT_TRUE(c.has_value()) << error;
   return c ? *c : ParallelCase{};
+}
+
+// The checkers' driver options (as the properties and the kit run cases),
+// on `repeats` fresh allocators; the other options as RunOptions has them.
+inline RunOptions CheckerOptions(int repeats) {
+  RunOptions options;
+  options.repeats = repeats;
+  options.driver = harness::Driver::Options::ForCheckers();
+  return options;
 }
 
 }  // namespace dsalloc::props::parallel

@@ -61,9 +61,12 @@
 #include <cstring>
 #include <functional>
 #include <sstream>
+#include <string>
 #include <unordered_set>
 
+#include "harness/divergence.h"
 #include "harness/driver.h"
+#include "spec/model/calls.h"
 #include "spec/model/step.h"
 
 namespace dsalloc::props::parallel {
@@ -141,17 +144,6 @@ std::string ObservedText(const spec::Outcome& o) {
   return text;
 }
 
-// The observed sample a call names (SampleBinding::ToModel maps it): a
-// sample call's, or ReleaseBuffer's; 0 for a call that names none.
-int32_t NamedSample(const spec::Call& call) {
-  return std::visit(spec::Overloaded{
-                        []<spec::SampleCall C>(const C& c) { return c.sample; },
-                        [](const spec::call::ReleaseBuffer& c) { return c.sample; },
-                        [](const auto&) { return int32_t{0}; },  // names no sample
-                    },
-                    call);
-}
-
 class Search {
  public:
   Search(const CheckInput& in, const CheckOptions& opt, CheckResult* out)
@@ -169,8 +161,9 @@ class Search {
   // Caveats (a) and (d): widens `expected` to the observed value where the
   // difference is explained by calls overlapping event i.
   void Relax(size_t i, spec::Outcome* expected) const;
-  // "" or what differs; *rule: the rule of the first difference.
-  std::string QuiescenceDiff(const spec::State& s, const SampleBinding& b, std::string* rule) const;
+  // What differs between `s` (and `b`) and the quiescent observation,
+  // every difference on one line, under the rule of the first one.
+  harness::Finding QuiescenceDiff(const spec::State& s, const SampleBinding& b) const;
   std::string Report(bool gave_up) const;
   void SetStuck() const;
 
@@ -362,14 +355,13 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
       out_->final_binding = b;
       return true;
     }
-    std::string rule;
-    std::string diff = QuiescenceDiff(s, b, &rule);
-    if (diff.empty()) {
+    harness::Finding diff = QuiescenceDiff(s, b);
+    if (!diff.found()) {
       out_->final_state = s;
       out_->final_binding = b;
       return true;
     }
-    if (recording()) best_attempts_.push_back({h_.size(), "", diff, rule});
+    if (recording()) best_attempts_.push_back({h_.size(), "", diff.detail, diff.rule});
     return false;
   }
   for (size_t i = 0; i < h_.size(); ++i) {
@@ -384,9 +376,11 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
     spec::Op model_op;
     if (!b.ToModel(s.generation, e.op, &model_op)) {
       if (recording()) {
+        // ToModel fails only for a call that names a sample
+        // (spec::NamedSample), one this binding cannot map.
         best_attempts_.push_back(
             {i, "",
-             "names observed sample " + std::to_string(NamedSample(e.op.call)) +
+             "names observed sample " + std::to_string(*spec::NamedSample(e.op.call)) +
                  ", which this order does not bind to a sample of generation " +
                  std::to_string(s.generation)});
       }
@@ -432,34 +426,35 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
   return false;
 }
 
-std::string Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b,
-                                   std::string* rule) const {
+harness::Finding Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b) const {
   const Quiescence& q = *in_.quiescence;
-  std::ostringstream os;
-  auto first = [&](const char* id) {
-    if (rule->empty()) *rule = id;
+  harness::Finding f;
+  // "<what was observed>, the model <what it holds> (<rule>); "
+  auto differs = [&f](const std::string& observed, const std::string& model, const char* rule) {
+    f.detail += observed + ", the model " + model + " (" + rule + "); ";
+    if (f.rule.empty()) f.rule = rule;
+  };
+  auto props = [](const ALLOCATOR_PROPERTIES& p) {
+    return "{" + std::to_string(p.cBuffers) + "," + std::to_string(p.cbBuffer) + "," +
+           std::to_string(p.cbAlign) + "," + std::to_string(p.cbPrefix) + "}";
   };
   for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
+    const std::string callback = "callback " + std::to_string(cb) + ": ";
     if (q.callback_refs[cb] != s.callbacks[cb].refs) {
-      os << "callback " << cb << ": the allocator holds " << q.callback_refs[cb]
-         << " reference(s) after the threads joined, the model " << s.callbacks[cb].refs
-         << " (COM.CALLBACK.REFS); ";
-      first("COM.CALLBACK.REFS");
+      differs(callback + "the allocator holds " + std::to_string(q.callback_refs[cb]) +
+                  " reference(s) after the threads joined",
+              std::to_string(s.callbacks[cb].refs), "COM.CALLBACK.REFS");
     }
     if (q.callback_notified[cb] != s.callbacks[cb].notified) {
-      os << "callback " << cb << ": " << q.callback_notified[cb]
-         << " NotifyRelease call(s) received, the model " << s.callbacks[cb].notified
-         << " (NOTIFY.ONCE); ";
-      first("NOTIFY.ONCE");
+      differs(
+          callback + std::to_string(q.callback_notified[cb]) + " NotifyRelease call(s) received",
+          std::to_string(s.callbacks[cb].notified), "NOTIFY.ONCE");
     }
   }
   if (q.props && !s.destroyed &&
       std::memcmp(&*q.props, &s.props, sizeof(ALLOCATOR_PROPERTIES)) != 0) {
-    os << "GetProperties after the threads joined gave {" << q.props->cBuffers << ","
-       << q.props->cbBuffer << "," << q.props->cbAlign << "," << q.props->cbPrefix
-       << "}, the model {" << s.props.cBuffers << "," << s.props.cbBuffer << "," << s.props.cbAlign
-       << "," << s.props.cbPrefix << "} (ALLOC.GETPROPS); ";
-    first("ALLOC.GETPROPS");
+    differs("GetProperties after the threads joined gave " + props(*q.props), props(s.props),
+            "ALLOC.GETPROPS");
   }
   for (const auto& [obs, refs] : q.sample_refs) {
     spec::SampleHandle hnd = b.ModelHandle(obs);
@@ -469,12 +464,12 @@ std::string Search::QuiescenceDiff(const spec::State& s, const SampleBinding& b,
       model = s.samples[hnd.index].refs;
     }
     if (model != refs) {
-      os << "observed sample " << obs << ": the client holds " << refs
-         << " reference(s), the model " << model << " (COM.SAMPLE.RELEASE); ";
-      first("COM.SAMPLE.RELEASE");
+      differs("observed sample " + std::to_string(obs) + ": the client holds " +
+                  std::to_string(refs) + " reference(s)",
+              std::to_string(model), "COM.SAMPLE.RELEASE");
     }
   }
-  return os.str();
+  return f;
 }
 
 std::string Search::Report(bool gave_up) const {

@@ -131,9 +131,12 @@ struct CheckResult {
   // many. `event` indexes `history`, or is history.size() for the end state.
   struct Stuck {
     size_t event = 0;
-    std::string rule;      // "" when no attempt named one
-    std::string expected;  // the model's outcome (trace format), or the end-state difference
-    std::string observed;  // the call's observed outcome, or ""
+    std::string rule;  // "" when no attempt named one
+    // A call: the model's outcome and the observed one (trace format). The
+    // end state: "the end state the model reaches after these calls", and
+    // what differs from it.
+    std::string expected;
+    std::string observed;
   };
   Stuck stuck;
 };

@@ -15,8 +15,11 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <map>
+#include <numeric>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/driver.h"
@@ -125,6 +128,13 @@ std::vector<Event> Record(const World& w, const std::vector<Call>& calls,
   return events;
 }
 
+// Record with the calls run in the order they are listed.
+std::vector<Event> Record(const World& w, const std::vector<Call>& calls) {
+  std::vector<size_t> order(calls.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  return Record(w, calls, order);
+}
+
 CheckResult Check(const World& w, std::vector<Event> history,
                   spec::Profile profile = spec::Profile::kStrict,
                   CheckOptions options = CheckOptions()) {
@@ -136,8 +146,22 @@ CheckResult Check(const World& w, std::vector<Event> history,
   return CheckLinearizable(in, options);
 }
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+// Whether the check came to `verdict` with a report that says every one of
+// `parts`; on failure, what did not hold and the report.
+::testing::AssertionResult Judged(const CheckResult& r, Verdict verdict,
+                                  std::initializer_list<std::string_view> parts = {}) {
+  std::string missing;
+  if (r.verdict != verdict) {
+    missing += "verdict \"" + std::string(VerdictName(r.verdict)) + "\", not \"" +
+               std::string(VerdictName(verdict)) + "\"\n";
+  }
+  for (std::string_view part : parts) {
+    if (r.report.find(part) == std::string::npos) {
+      missing += "the report does not say \"" + std::string(part) + "\"\n";
+    }
+  }
+  if (missing.empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << missing << "report:\n" << r.report;
 }
 
 // Thread 2's NOWAIT GetBuffer was invoked first and returned last, having
@@ -187,19 +211,16 @@ TEST(Linearizability, TwoGetBuffersOnOneBufferFails) {
       {"@1 GetBuffer nowait", 0, 3},
       {"@2 GetBuffer nowait", 1, 4},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[1].outcome.hr, VFW_E_TIMEOUT);
   h[1].outcome = h[0].outcome;  // thread 2 "also got one", another sample
   h[1].outcome.sample = Obs(7);
-  CheckResult r = Check(w, h);
-  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
   // The report names both calls, their threads and their intervals, the
   // deepest partial linearization, and what the model expected instead.
-  EXPECT_TRUE(Contains(r.report, "NOT LINEARIZABLE")) << r.report;
-  EXPECT_TRUE(Contains(r.report, "@1 GetBuffer nowait  [0,3]")) << r.report;
-  EXPECT_TRUE(Contains(r.report, "@2 GetBuffer nowait  [1,4]")) << r.report;
-  EXPECT_TRUE(Contains(r.report, "deepest partial linearization (1 of 2 calls)")) << r.report;
-  EXPECT_TRUE(Contains(r.report, "model expected: hr=VFW_E_TIMEOUT")) << r.report;
+  EXPECT_TRUE(
+      Judged(Check(w, h), Verdict::kNotLinearizable,
+             {"NOT LINEARIZABLE", "@1 GetBuffer nowait  [0,3]", "@2 GetBuffer nowait  [1,4]",
+              "deepest partial linearization (1 of 2 calls)", "model expected: hr=VFW_E_TIMEOUT"}));
 }
 
 // ALLOC.FREECOUNT: with two buffers and thread 1 holding at most one, a
@@ -217,10 +238,8 @@ TEST(Linearizability, FreeCountNoOrderExplainsFails) {
   CheckResult ok = Check(w, h);
   EXPECT_EQ(ok.verdict, Verdict::kLinearizable) << ok.report;
   h[2].outcome.value = 0;
-  CheckResult r = Check(w, h);
-  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
-  EXPECT_TRUE(Contains(r.report, "@2 GetFreeCount")) << r.report;
-  EXPECT_TRUE(Contains(r.report, "model expected: hr=S_OK value=")) << r.report;
+  EXPECT_TRUE(Judged(Check(w, h), Verdict::kNotLinearizable,
+                     {"@2 GetFreeCount", "model expected: hr=S_OK value="}));
 }
 
 // NOTIFY.ONCE: a release under an installed callback must report its
@@ -234,13 +253,11 @@ TEST(Linearizability, MissingNotificationFails) {
       {"@1 sample 0 Release", 2, 5},
       {"@2 GetFreeCount", 3, 4},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[1].outcome.notifications.size(), 1u);
   EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);
   h[1].outcome.notifications.clear();
-  CheckResult r = Check(w, h);
-  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
-  EXPECT_TRUE(Contains(r.report, "notify[cb0")) << r.report;  // the expected one
+  EXPECT_TRUE(Judged(Check(w, h), Verdict::kNotLinearizable, {"notify[cb0"}));  // the expected one
 }
 
 // NOTIFY.SNAPSHOT, caveat (a): a SetNotify(NULL) overlapping the release
@@ -256,7 +273,7 @@ TEST(Linearizability, SnapshotRefsWidenOnlyUnderOverlap) {
       {"@1 sample 0 Release", 2, 5},
       {"@2 SetNotify null", 3, 4},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[1].outcome.notifications.size(), 1u);
   ASSERT_EQ(h[1].outcome.notifications[0].refs_at_entry, 2u);
   h[1].outcome.notifications[0].refs_at_entry = 1;
@@ -287,7 +304,7 @@ TEST(Linearizability, OverlappingReleasesMaySeeEachOthersSnapshot) {
       {"@1 sample 1 Release", 2, 6},
       {"@2 sample 0 Release", 3, 5},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[3].outcome.notifications.size(), 1u);
   ASSERT_EQ(h[3].outcome.notifications[0].refs_at_entry, 2u);
   for (spec::Profile p : {spec::Profile::kStrict, spec::Profile::kPortable}) {
@@ -319,7 +336,7 @@ TEST(Linearizability, AllocatorRefcountWidensOnlyUnderOverlap) {
       {"@2 GetBuffer nowait", 1, 2},
       {"@2 AddRef", 3, 4},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[1].outcome.hr, VFW_E_NOT_COMMITTED);
   ASSERT_EQ(h[2].outcome.value, 2);  // client 2, self 0
   h[2].outcome.value = 3;            // self-reference not yet dropped
@@ -363,7 +380,7 @@ TEST(Linearizability, QuiescenceMismatchFails) {
   CheckInput in;
   in.start = w.state;
   in.binding = w.binding;
-  in.history = Record(w, calls, {0, 1});
+  in.history = Record(w, calls);
   Quiescence q;
   q.callback_refs = {1, 0, 0};
   q.callback_notified = {1, 0, 0};
@@ -371,10 +388,8 @@ TEST(Linearizability, QuiescenceMismatchFails) {
   in.quiescence = q;
   EXPECT_EQ(CheckLinearizable(in).verdict, Verdict::kLinearizable);
   in.quiescence->callback_refs[0] = 2;  // a leaked snapshot reference
-  CheckResult r = CheckLinearizable(in);
-  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
-  EXPECT_TRUE(Contains(r.report, "after the threads joined")) << r.report;
-  EXPECT_TRUE(Contains(r.report, "COM.CALLBACK.REFS")) << r.report;
+  EXPECT_TRUE(Judged(CheckLinearizable(in), Verdict::kNotLinearizable,
+                     {"after the threads joined", "COM.CALLBACK.REFS"}));
 }
 
 // Three threads of reads that all overlap: the search must exhaust every
@@ -399,9 +414,7 @@ TEST(Linearizability, MemoKeepsExhaustiveSearchSmall) {
     calls[i].invoked = (i % 5) * 10 + i / 5;
     calls[i].responded = calls[i].invoked + 9;
   }
-  std::vector<size_t> order(calls.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::vector<Event> h = Record(w, calls, order);
+  std::vector<Event> h = Record(w, calls);
   h.back().outcome.value = 3;  // more free samples than buffers
   CheckResult r = Check(w, h);
   EXPECT_EQ(r.verdict, Verdict::kNotLinearizable) << r.report;
@@ -420,13 +433,12 @@ TEST(Linearizability, GiveUpIsReportedNotFailed) {
       {"@3 GetFreeCount", 2, 12},
       {"@1 sample 1 Release", 13, 14},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
+  std::vector<Event> h = Record(w, calls);
   CheckOptions tiny;
   tiny.node_bound = 2;
   CheckResult r = Check(w, h, spec::Profile::kStrict, tiny);
-  ASSERT_EQ(r.verdict, Verdict::kGaveUp);
+  ASSERT_TRUE(Judged(r, Verdict::kGaveUp, {"GAVE UP (not a failure)"}));
   EXPECT_EQ(r.nodes, 2u);
-  EXPECT_TRUE(Contains(r.report, "GAVE UP (not a failure)")) << r.report;
   EXPECT_EQ(VerdictName(r.verdict), "gave up");
   EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);
 }
@@ -441,7 +453,7 @@ TEST(Linearizability, PortableKeepsEveryAllowedTransition) {
       {"@1 GetBuffer nowait", 0, 1},
       {"@2 GetFreeCount", 0, 2},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[0].outcome.sample, Obs(100 + 10 + 1));  // the head is sample 1
   h[0].outcome.sample = Obs(200);                     // unseen id: binds to whatever fits
   // Bind sample 1 (the head) in the start binding so 200 can only be 0.
@@ -470,9 +482,7 @@ TEST(Linearizability, StartWithWaitersIsAPreconditionViolation) {
   h[0].op = Parse("@2 GetFreeCount");
   h[0].invoked = 0;
   h[0].responded = 1;
-  CheckResult r = Check(w, h);
-  EXPECT_EQ(r.verdict, Verdict::kNotLinearizable);
-  EXPECT_TRUE(Contains(r.report, "precondition")) << r.report;
+  EXPECT_TRUE(Judged(Check(w, h), Verdict::kNotLinearizable, {"precondition"}));
 }
 
 // ALLOC.GETBUFFER.WAIT, ALLOC.RELEASEBUFFER.HANDOFF: thread 2 blocks on a
@@ -488,7 +498,7 @@ TEST(Linearizability, HandOffToABlockedWaiterPasses) {
       {"@1 sample 0 Release", 3, 4},
       {"@2 sample 0 Release", 9, 10},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[1].outcome.hr, S_OK);
   ASSERT_EQ(h[1].outcome.sample, Obs(110));  // handed the sample
   CheckResult r = Check(w, h);
@@ -518,16 +528,14 @@ TEST(Linearizability, WokenWaiterWithTheWrongSampleFails) {
       {"@2 GetBuffer", 0, 30},       {"@1 sample 0 Release", 2, 3}, {"@1 GetFreeCount", 4, 5},
       {"@1 sample 1 Release", 6, 7}, {"@1 GetFreeCount", 8, 9},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3, 4});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[0].outcome.sample, Obs(110));
   ASSERT_EQ(h[2].outcome.value, 0);
   CheckResult ok = Check(w, h);
   ASSERT_EQ(ok.verdict, Verdict::kLinearizable) << ok.report;
   h[0].outcome.sample = Obs(111);
-  CheckResult r = Check(w, h);
-  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable) << r.report;
-  EXPECT_TRUE(Contains(r.report, "linearized as blocked")) << r.report;
-  EXPECT_TRUE(Contains(r.report, "(blocks here)")) << r.report;
+  EXPECT_TRUE(
+      Judged(Check(w, h), Verdict::kNotLinearizable, {"linearized as blocked", "(blocks here)"}));
 }
 
 // ALLOC.DECOMMIT.WAKE: one Decommit wakes both waiters with
@@ -539,7 +547,7 @@ TEST(Linearizability, DecommitWakesTwoWaitersPasses) {
       {"@1 GetBuffer nowait", 0, 1}, {"@2 GetBuffer", 2, 20},         {"@3 GetBuffer", 3, 21},
       {"@4 Decommit", 5, 6},         {"@1 sample 0 Release", 22, 23},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3, 4});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[1].outcome.hr, VFW_E_NOT_COMMITTED);
   ASSERT_EQ(h[2].outcome.hr, VFW_E_NOT_COMMITTED);
   CheckResult r = Check(w, h);
@@ -570,9 +578,7 @@ TEST(Linearizability, WaiterGotASampleNobodyReleasedFails) {
   h[1].outcome.hr = S_OK;
   h[1].outcome.written = spec::kOutSample;
   h[1].outcome.sample = Obs(110);  // the sample thread 1 holds
-  CheckResult r = Check(w, h);
-  ASSERT_EQ(r.verdict, Verdict::kNotLinearizable) << r.report;
-  EXPECT_TRUE(Contains(r.report, "never completed")) << r.report;
+  EXPECT_TRUE(Judged(Check(w, h), Verdict::kNotLinearizable, {"never completed"}));
 }
 
 // THREAD.NOLOSTWAKE: a release while thread 2 waits must hand it the sample.
@@ -590,7 +596,7 @@ TEST(Linearizability, LostWakeUpFails) {
       {"@1 sample 0 Release", 3, 4},
       {"@1 Decommit", 5, 6},
   };
-  std::vector<Event> h = Record(w, calls, {0, 1, 2, 3});
+  std::vector<Event> h = Record(w, calls);
   ASSERT_EQ(h[1].outcome.hr, S_OK);
   EXPECT_EQ(Check(w, h).verdict, Verdict::kLinearizable);
   h[1].outcome.hr = VFW_E_NOT_COMMITTED;

@@ -10,13 +10,17 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <tuple>
+#include <utility>
 
 #include "harness/annotated_mutex.h"
+#include "harness/divergence.h"
 #include "harness/helper_thread.h"
 #include "harness/keep_forever.h"
 #include "harness/lockstep.h"
@@ -307,7 +311,7 @@ std::vector<int> ObservedIds(const spec::State& start, const harness::SampleBind
     if (id >= 0) ids.insert(id);
   }
   for (const Event& e : history) {
-    if (const std::optional<int32_t> sample = SampleOf(e.op.call)) ids.insert(*sample);
+    if (const int32_t* sample = SampleArg(e.op.call)) ids.insert(*sample);
     if ((e.outcome.written & (spec::kOutSample | spec::kOutPointer)) && e.outcome.sample.valid()) {
       ids.insert(e.outcome.sample.index);
     }
@@ -333,23 +337,60 @@ bool SequentialThrough(const std::vector<Event>& history, size_t last) {
   return true;
 }
 
-std::string Violations(harness::Driver& driver) {
+// The driver's violations, a line each, for people.
+std::string ViolationLines(const std::vector<harness::Violation>& violations) {
   std::string out;
-  for (const harness::Violation& v : driver.TakeViolations()) {
+  for (const harness::Violation& v : violations) {
     out += "  violation " + v.rule + ": " + v.detail + "\n";
   }
   return out;
 }
 
-// One repeat. Returns "" or the failure report.
+// The facts of a finding about the parallel phase as a whole (no one op):
+// its rule and counts, and its first line as what was observed.
+harness::Divergence Facts(const harness::Finding& f, std::string expected) {
+  harness::Divergence d;
+  d.rule = f.rule;
+  d.expected = std::move(expected);
+  d.observed = std::string(f.Summary());
+  d.counts = f.counts;
+  return d;
+}
+
+// Calls that never returned (GEN.NOHANG), as the runner found them.
+struct Hang {
+  // A rule the hang breaks besides GEN.NOHANG: ALLOC.DECOMMIT.WAKE when the
+  // calls are GetBuffers the runner's Decommit should have woken; or "".
+  std::string_view also;
+  std::string what;   // which calls did not return, within how long
+  std::string calls;  // the calls still running, a line each
+
+  bool found() const { return !what.empty(); }
+  // "GEN.NOHANG[ / ALSO]: what:" and the calls, for people.
+  std::string Message() const { return Heading() + ": " + what + ":\n" + calls; }
+  // Tabulated under GEN.NOHANG; what was observed is the message's first
+  // line, less the rule it heads with when that is GEN.NOHANG alone.
+  harness::Divergence Facts() const {
+    harness::Divergence d;
+    d.rule = "GEN.NOHANG";
+    d.expected = "every call returns";
+    d.observed = (also.empty() ? what : Heading() + ": " + what) + ":";
+    return d;
+  }
+  // The rules, as the message heads with them.
+  std::string Heading() const {
+    return also.empty() ? "GEN.NOHANG" : "GEN.NOHANG / " + std::string(also);
+  }
+};
+
 // Runs the worker threads of `p` and waits for them. When every thread
 // still running is inside a blocking GetBuffer and nothing has happened
 // for a quiet spell, no worker can wake them: the runner itself calls
 // Decommit (thread kRunnerThread, an event of the history) so that they
-// return (ALLOC.DECOMMIT.WAKE). Returns "" once every thread has joined, or
-// a GEN.NOHANG report, with the threads still running detached.
-std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
-                       std::vector<Event>* runner_events) {
+// return (ALLOC.DECOMMIT.WAKE). Returns no hang once every thread has
+// joined, or the calls that hung (GEN.NOHANG), with the threads still
+// running detached.
+Hang RunThreads(Phase& p, int repeat, const RunOptions& opt, std::vector<Event>* runner_events) {
   // (worker, event index, clock): that event was waiting when the runner
   // invoked its Decommit at that clock value.
   std::vector<std::tuple<size_t, size_t, uint64_t>> waiting_at_decommit;
@@ -402,7 +443,7 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
   // and when it returned.
   std::vector<std::pair<size_t, int>> must_wake;
   int64_t woken_at = 0;
-  std::string hung;
+  Hang hung;
   {
     harness::MutexLock lock(p.mu);
     for (;;) {
@@ -430,11 +471,13 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
         if (still.empty()) {
           must_wake.clear();
         } else if (now - woken_at > hang_ns) {
-          hung =
-              "GEN.NOHANG / ALLOC.DECOMMIT.WAKE: blocked GetBuffer calls did not return within " +
-              std::to_string(hang_ns / 1'000'000) + " ms of the runner's Decommit (thread " +
-              std::to_string(kRunnerThread) + ", which returned " +
-              spec::HresultName(runner_events->back().outcome.hr) + "):\n" + still;
+          hung.also = "ALLOC.DECOMMIT.WAKE";
+          hung.what = "blocked GetBuffer calls did not return within " +
+                      std::to_string(hang_ns / 1'000'000) +
+                      " ms of the runner's Decommit (thread " + std::to_string(kRunnerThread) +
+                      ", which returned " + spec::HresultName(runner_events->back().outcome.hr) +
+                      ")";
+          hung.calls = std::move(still);
           break;
         }
       } else if (const int64_t still_for = now - p.last_progress.load();
@@ -473,14 +516,15 @@ std::string RunThreads(Phase& p, int repeat, const RunOptions& opt,
                      spec::ToString(p.lists[t][static_cast<size_t>(k)]) + "\n";
           }
         }
-        hung = "GEN.NOHANG: no call returned for " + std::to_string(hang_ns / 1'000'000) +
-               " ms; still running (not a blocking GetBuffer):\n" + still;
+        hung.what = "no call returned for " + std::to_string(hang_ns / 1'000'000) +
+                    " ms; still running (not a blocking GetBuffer)";
+        hung.calls = std::move(still);
         break;
       }
       lock.WaitUntil(p.cv, SteadyClock::now() + std::chrono::milliseconds(1));
     }
   }
-  if (!hung.empty()) {
+  if (hung.found()) {
     // The stuck threads keep pointers into p: RunOnce keeps it forever.
     for (size_t t = 0; t < n; ++t) {
       if (p.workers[t].finished.load()) {
@@ -525,15 +569,14 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   }
 
   std::vector<Event> runner_events;
-  if (std::string hung = RunThreads(*phase, repeat, opt, &runner_events); !hung.empty()) {
+  if (Hang hung = RunThreads(*phase, repeat, opt, &runner_events); hung.found()) {
     ++stats->runs;
     // Not judged further: the history is incomplete, and tearing the
     // allocator down under a blocked thread could crash the run.
     // GEN.NOHANG: its threads never returned and may still touch it.
     harness::KeepForever(std::move(phase));
-    result->divergence = harness::DivergenceFromMessage(nullptr, hung, "every call returns");
-    if (result->divergence.rule.empty()) result->divergence.rule = "GEN.NOHANG";
-    return hung;
+    result->divergence = hung.Facts();
+    return hung.Message();
   }
   ++stats->runs;
   std::vector<Worker>& workers = phase->workers;
@@ -562,7 +605,7 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   // Violations the driver saw during the parallel phase (THREAD.NOLOCK,
   // calls on a released callback, hangs) fail the run whatever the search
   // says.
-  std::string violations = Violations(driver);
+  const std::vector<harness::Violation> violations = driver.TakeViolations();
   Quiescence q;
   for (int cb = 0; cb < spec::kNumCallbacks; ++cb) {
     q.callback_refs[cb] = driver.CallbackRefs(cb);
@@ -583,10 +626,11 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
   stats->max_nodes = std::max(stats->max_nodes, r.nodes);
   std::string report;
   if (!violations.empty()) {
-    report += "the driver recorded violations during the parallel phase:\n" + violations;
-    std::string first = violations.substr(violations.find_first_not_of(' '));
-    if (first.rfind("violation ", 0) == 0) first = first.substr(10);
-    result->divergence = harness::DivergenceFromMessage(nullptr, first, "no violation");
+    report +=
+        "the driver recorded violations during the parallel phase:\n" + ViolationLines(violations);
+    const harness::Violation& first = violations.front();
+    result->divergence =
+        Facts(harness::Finding{first.rule, first.detail, std::nullopt}, "no violation");
   }
   switch (r.verdict) {
     case Verdict::kLinearizable: {
@@ -595,19 +639,18 @@ std::string RunOnce(const harness::Implementation& impl, const ParallelCase& c,
       // (SAMPLE.POINTER, ALLOC.SAMPLE.LAYOUT): sound only while no Commit
       // made new samples and the layout is the prefix's, which holds when
       // the generation and the properties are where the prefix left them.
-      std::string placement;
+      harness::Finding placement;
       if (r.final_state.generation == start.generation &&
           std::memcmp(&r.final_state.props, &start.props, sizeof start.props) == 0) {
         for (const Event& e : in.history) {
           if (!spec::Is<call::GetPointer>(e.op.call)) continue;
-          placement = lockstep.CheckBufferPlacement(e.outcome);
-          if (!placement.empty()) break;
+          placement = lockstep.CheckBuffers(e.outcome);
+          if (placement.found()) break;
         }
       }
-      if (!placement.empty()) {
-        report += "buffers in the parallel phase:\n  " + placement + "\n";
-        result->divergence = harness::DivergenceFromMessage(nullptr, placement,
-                                                            "aligned, stable and disjoint buffers");
+      if (placement.found()) {
+        report += "buffers in the parallel phase:\n  " + placement.Message() + "\n";
+        result->divergence = Facts(placement, "aligned, stable and disjoint buffers");
         lockstep.Finish();
         break;
       }

@@ -10,7 +10,7 @@
 // NotifyRelease deliveries each call saw) goes to CheckLinearizable, the
 // state of the linearization found is adopted by the Lockstep, the buffers
 // GetPointer showed in the phase are checked against the prefix's when no
-// Commit made new samples (Lockstep::CheckBufferPlacement), and Finish()
+// Commit made new samples (Lockstep::CheckBuffers), and Finish()
 // checks the teardown. Each case is repeated on a fresh allocator to explore
 // schedules.
 //

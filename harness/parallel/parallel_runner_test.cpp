@@ -37,9 +37,7 @@ TEST(ParallelRunner, AThreadPreemptedBeforeItsBlockingCallIsNotTakenAsBlocked) {
       "@1 GetBuffer\n"
       "@1 sample 0 Release\n"
       "@2 GetBuffer\n");
-  RunOptions options;
-  options.repeats = 3;
-  options.driver = harness::Driver::Options::ForCheckers();
+  RunOptions options = CheckerOptions(3);
   options.stall_before_blocking_call =
       3 * std::chrono::duration_cast<std::chrono::microseconds>(std::max<std::chrono::milliseconds>(
               options.driver.settle, std::chrono::milliseconds(2)));
@@ -62,9 +60,7 @@ TEST(ParallelRunner, ThreadsPassOnlyCallbacksTheClientHolds) {
       "@1 sample 0 Release\n"
       "@2 SetNotify 0\n"
       "@2 SetNotify 1\n");
-  RunOptions options;
-  options.repeats = 2;
-  options.driver = harness::Driver::Options::ForCheckers();
+  const RunOptions options = CheckerOptions(2);
   RunResult refused = RunParallelCase(harness::Embedded(), c, options);
   EXPECT_TRUE(refused.failed);
   EXPECT_NE(refused.report.find("let go of"), std::string::npos) << refused.report;

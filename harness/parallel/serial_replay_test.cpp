@@ -28,10 +28,8 @@ harness::Implementation WrongHresult() {
 }
 
 RunOptions Options() {
-  RunOptions options;
+  RunOptions options = CheckerOptions(2);
   options.profile = spec::Profile::kStrict;
-  options.repeats = 2;
-  options.driver = harness::Driver::Options::ForCheckers();
   return options;
 }
 
