@@ -50,10 +50,18 @@ namespace {
 using step_internal::Chooser;
 using step_internal::Engine;
 
+// Storage for an engine's holders, empty: the engine uses it for one op;
+// kept per thread so that a step does not allocate for it.
+std::vector<Engine::Holder>& EmptyHolders() {
+  thread_local std::vector<Engine::Holder> holders;
+  holders.clear();
+  return holders;
+}
+
 Outcome StrictStep(State& s, const Call& call, uint8_t thread, bool oom) {
   Outcome o;
   Chooser ch(false);
-  Engine(s, o, Profile::kStrict, ch).Run(call, thread, oom);
+  Engine(s, o, Profile::kStrict, ch, EmptyHolders()).Run(call, thread, oom);
   return o;
 }
 
@@ -71,7 +79,7 @@ Transitions StepInDomain(const State& s, const Call& call, uint8_t thread, bool 
   constexpr int kMaxRuns = 1 << 14;  // bound on portable branching
   for (int run = 0; run < kMaxRuns; ++run) {
     Transition t{Outcome{}, s};
-    if (Engine(t.next, t.outcome, profile, ch).Run(call, thread, oom)) {
+    if (Engine(t.next, t.outcome, profile, ch, EmptyHolders()).Run(call, thread, oom)) {
       bool dup = false;
       for (const Transition& u : out) {
         if (u.next == t.next && u.outcome == t.outcome) {

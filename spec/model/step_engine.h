@@ -102,8 +102,18 @@ bool Structural(const State& s, const Call& call, uint8_t thread);
 
 class Engine {
  public:
-  Engine(State& s, Outcome& o, Profile p, Chooser& ch)
-      : s_(s), o_(o), portable_(p == Profile::kPortable), ch_(ch) {
+  // The allocator's reference on a callback, as one holder per SetNotify
+  // (holders_ below).
+  struct Holder {
+    int8_t callback;
+    int uses;
+  };
+
+  // `holders` is storage for the op's holders, empty; the engine uses it
+  // for the op only (Step keeps it between steps, so that a step does not
+  // allocate for it).
+  Engine(State& s, Outcome& o, Profile p, Chooser& ch, std::vector<Holder>& holders)
+      : s_(s), o_(o), portable_(p == Profile::kPortable), ch_(ch), holders_(holders) {
     // Between ops the installed callback's reference is its holder's only use.
     if (s_.callback >= 0) {
       holders_.push_back({s_.callback, 1});
@@ -220,11 +230,7 @@ class Engine {
   // NotifyHolder). Under strict the snapshot is a COM reference instead and
   // every holder has one use. Holders live for one op (none is in use
   // between ops).
-  struct Holder {
-    int8_t callback;
-    int uses;
-  };
-  std::vector<Holder> holders_;
+  std::vector<Holder>& holders_;
   int installed_ = -1;  // index into holders_, -1 = none
 };
 
