@@ -24,10 +24,12 @@ and checks:
     what the child did, and took no longer than the per-case timeout allows;
   - at least --min-passed cases passed;
   - no child of the run is left alive after the kit exits;
-  - memory stayed bounded: the largest child's peak RSS (getrusage of the
-    reaped descendants) is under the kit's per-child limit, and (allocate)
-    the machine's available memory after the run is not much below what it
-    was.
+  - memory stayed bounded: the largest peak RSS of any process of the run
+    (getrusage of the reaped descendants) is under the kit's per-child limit.
+    That and "no child left alive" are what the run can hold of the machine;
+    the machine's MemAvailable before and after is printed, not judged: it
+    moves with whatever else the machine runs (ctest's other tests beside
+    this one took a GiB in a CI run), so it judged the machine, not the kit.
 """
 
 import argparse
@@ -184,17 +186,6 @@ def main():
     if peak_rss_mb > limit_mb + slack_mb:
         problems.append("a process of the run peaked at %d MiB RSS (limit %d MiB)" %
                         (peak_rss_mb, limit_mb))
-    # Only for allocate (other modes allocate nothing), and generous: other
-    # work on the machine moves MemAvailable too.
-    # Under Wine the prefix's own processes and their caches move it by more
-    # than a GiB from one run to the next: there the bound that matters is the
-    # kit's own (the failure's detail: ended near its limit).
-    tolerance_mb = max(limit_mb, 2048 if args.wrapper else 1024)
-    if args.mode == "allocate" and available_before is not None and available_after is not None:
-        if available_after < available_before - tolerance_mb:
-            problems.append("available memory fell from %d to %d MiB over the run" %
-                            (available_before, available_after))
-
     print("mode %s: kit exit %s in %.1f s; %d failing case(s); peak child RSS %d MiB "
           "(limit %d); MemAvailable %s -> %s MiB" % (args.mode, code, seconds, len(failed),
                                                      peak_rss_mb, limit_mb, available_before,
