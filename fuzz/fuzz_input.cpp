@@ -328,7 +328,7 @@ void CapRepeats(std::vector<Op>& ops) {
   size_t once = 0;  // ops run if every block ran once
   int depth = 0;    // 0: outside a block; > 1: inside an ignored inner one
   for (size_t i = 0; i < ops.size(); ++i) {
-    const Call c = ops[i].call;
+    const Call& c = ops[i].call;
     if (spec::GroupOf(c) != OpGroup::kControl) {
       ++once;
       if (depth > 0) ++blocks.back().length;

@@ -98,7 +98,7 @@ std::vector<std::pair<std::string, std::vector<spec::Op>>> RepeatInputs() {
       // on timing (the portable model may allow both outcomes), so two runs
       // of it need not agree, replay or not.
       auto may_block = [](const spec::Op& op) {
-        const spec::Call c = op.call;
+        const spec::Call& c = op.call;
         const auto* get = std::get_if<spec::call::GetBuffer>(&c);
         return get != nullptr && op.thread != 0 && !get->NoWait();
       };

@@ -337,23 +337,31 @@ std::string Lockstep::Disagreement(const spec::Op& op, const spec::Outcome& obse
 
 std::string Lockstep::AfterAgreement(const spec::Op& op, const spec::Outcome& observed) {
   ++applied_;
+  // Nothing is built unless a check finds something: this runs after
+  // every agreed op, and a Divergence is seven strings and a vector.
   Finding placement = CheckBuffers(observed);
   if (!placement.found() && !light_) placement = ProbeNewBuffers(observed);
-  Divergence d;
   if (placement.found()) {
-    d.stage = DivergenceStage::kBuffers;
-    d.expected = "aligned, stable and disjoint buffers";
-    d.finding = std::move(placement);
-  } else if (Finding free_count = light_ ? Finding() : CheckFreeCount(); free_count.found()) {
-    d.stage = DivergenceStage::kAfterOp;
-    d.expected = "GetFreeCount as the model counts";
-    d.finding = std::move(free_count);
-  } else {
-    return {};
+    return AfterOpDiverged(op, DivergenceStage::kBuffers, "aligned, stable and disjoint buffers",
+                           std::move(placement));
   }
-  d.rule = d.finding.rule;
-  d.observed = std::string(d.finding.Summary());
-  d.counts = d.finding.counts;
+  if (light_) return {};
+  if (Finding free_count = CheckFreeCount(); free_count.found()) {
+    return AfterOpDiverged(op, DivergenceStage::kAfterOp, "GetFreeCount as the model counts",
+                           std::move(free_count));
+  }
+  return {};
+}
+
+std::string Lockstep::AfterOpDiverged(const spec::Op& op, DivergenceStage stage,
+                                      std::string_view expected, Finding finding) {
+  Divergence d;
+  d.stage = stage;
+  d.expected = std::string(expected);
+  d.rule = finding.rule;
+  d.observed = std::string(finding.Summary());
+  d.counts = finding.counts;
+  d.finding = std::move(finding);
   d.op_number = applied_;
   return Diverged(std::move(d), &op);
 }

@@ -180,6 +180,10 @@ class Lockstep {
   void RecordStep(const Plan& plan, const spec::Outcome& observed, StepRecord* record) const;
   // The divergence for an op no allowed outcome explains (`why` found,
   // against `expected` under `rule`) or that left driver `violations`.
+  // AfterAgreement's divergence: a buffer or free-count finding after
+  // the op agreed.
+  std::string AfterOpDiverged(const spec::Op& op, DivergenceStage stage, std::string_view expected,
+                              Finding finding);
   std::string Disagreement(const spec::Op& op, const spec::Outcome& observed,
                            const spec::Outcome* expected, Finding why,
                            const spec::Outcome* why_expected, std::string_view rule,

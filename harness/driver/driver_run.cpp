@@ -17,7 +17,7 @@
 namespace dsalloc::harness::driver_internal {
 
 void Core::Run(const Op& op, Driver::Expectation expect, Outcome& o) {
-  const spec::Call call = op.call;
+  const spec::Call& call = op.call;
   // Every GetBuffer that may block runs on a worker, on thread 0 too: a
   // GetBuffer that blocks when it must not (a phantom waiter took the
   // sample) then costs `settle`, not the checker's life. One the checker

@@ -224,7 +224,7 @@ void Search::Run() {
       if (h_[j].took_effect_before <= h_[i].invoked) before_[i] |= uint64_t{1} << j;
       if (h_[j].invoked < h_[i].responded && h_[i].invoked < h_[j].responded) ++overlap_[i];
     }
-    const spec::Call c = h_[i].op.call;
+    const spec::Call& c = h_[i].op.call;
     if (spec::Is<spec::call::AddRef>(c) || spec::Is<spec::call::Release>(c)) {
       refcount_calls_ |= uint64_t{1} << i;
     }

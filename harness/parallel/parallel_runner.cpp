@@ -39,7 +39,7 @@ using SteadyClock = std::chrono::steady_clock;
 std::array<bool, spec::kNumCallbacks> ReleasedByPrefix(const ParallelCase& c) {
   std::array<bool, spec::kNumCallbacks> released{};
   for (const Op& op : c.prefix) {
-    const spec::Call prefix_call = op.call;
+    const spec::Call& prefix_call = op.call;
     const auto* release = std::get_if<call::CallbackRelease>(&prefix_call);
     if (release != nullptr && release->callback >= 0 && release->callback < spec::kNumCallbacks) {
       released[release->callback] = true;
@@ -62,7 +62,7 @@ std::string Malformed(const ParallelCase& c) {
     return "a parallel case needs 1.." + std::to_string(kMaxParallelThreads) + " thread lists";
   }
   for (const Op& op : c.prefix) {
-    const spec::Call prefix_call = op.call;
+    const spec::Call& prefix_call = op.call;
     // A reaction configured in the prefix would still run in the parallel
     // phase, where it is not atomic with its release (caveat b).
     const auto* reaction = std::get_if<call::SetReaction>(&prefix_call);
@@ -79,7 +79,7 @@ std::string Malformed(const ParallelCase& c) {
   const std::array<bool, spec::kNumCallbacks> released = ReleasedByPrefix(c);
   for (const auto& list : c.threads) {
     for (const Op& op : list) {
-      const spec::Call list_call = op.call;
+      const spec::Call& list_call = op.call;
       const spec::OpGroup group = spec::GroupOf(list_call);
       if (spec::Is<call::SetReaction>(list_call)) return "a parallel list configures a reaction";
       if (group == spec::OpGroup::kCallback) {

@@ -643,9 +643,14 @@ inline constexpr bool IsSampleCall(const Call& c) {
 inline size_t KindOf(const Call& c) { return c.index(); }
 
 // Whether a call is one of these types: Is<call::Commit>(c).
+// Compared with the constant kIndexOf<T>: libstdc++'s holds_alternative
+// searches the 43 types at run time unless the optimiser folds it, which
+// the fuzzers' instrumented builds do not (2.8% of the differential
+// fuzzer's time in MakePlan and StepInPlace).
 template <typename T>
-bool Is(const Call& c) {
-  return std::holds_alternative<T>(c);
+constexpr bool Is(const Call& c) {
+  static_assert(kIndexOf<T> < kNumCalls, "not a call type of Call");
+  return c.index() == kIndexOf<T>;
 }
 
 // A call on a sample (IMediaSample or IMediaSample2) names it by `sample`.
