@@ -41,6 +41,9 @@ struct Finding {
   // lines (a binding's expected/observed outcomes) elaborate it.
   std::string detail;
   std::optional<Counts> counts;
+  // The finding is only that the outcomes differ (SampleBinding's
+  // kOutcome): the two outcomes, shown whole, say everything it says.
+  bool outcomes_only = false;
 
   bool found() const { return !detail.empty(); }
   // "RULE: detail", or the detail alone when no rule is named.

@@ -234,7 +234,9 @@ void Lockstep::CollectCompletions(const Plan& plan, spec::Outcome& observed) {
 
 Finding Lockstep::Explains(Candidate& next, const spec::Outcome& expected, bool new_generation,
                            const spec::Outcome& observed) const {
-  Finding why{{}, next.binding.Reconcile(observed, expected), std::nullopt};
+  SampleBinding::Mismatch mismatch = next.binding.Reconcile(observed, expected);
+  Finding why{{}, std::move(mismatch.detail), std::nullopt};
+  why.outcomes_only = mismatch.kind == SampleBinding::Mismatch::Kind::kOutcome;
   if (!why.found()) {
     if (new_generation) next.binding.StartGeneration(next.model.generation);
     why = CheckAlignment(expected, next.model, observed);
@@ -318,11 +320,10 @@ std::string Lockstep::Disagreement(const spec::Op& op, const spec::Outcome& obse
     // the model applied to this op.
     d.rule = why.rule.empty() ? std::string(rule) : why.rule;
     d.expected = why_expected != nullptr ? spec::ToString(*why_expected) : std::string();
-    // The finding in words, unless it only introduces the two outcomes
-    // ("outcome differs:"), which the observed outcome already says.
-    std::string_view summary = why.Summary();
-    const bool says_more = !summary.empty() && summary.back() != ':';
-    d.observed = spec::ToString(observed) + (says_more ? " (" + std::string(summary) + ")" : "");
+    // The finding in words, unless it is only that the outcomes differ,
+    // which the observed outcome already says.
+    d.observed = spec::ToString(observed) +
+                 (why.outcomes_only ? std::string() : " (" + std::string(why.Summary()) + ")");
     d.counts = why.counts;
     d.violations = std::move(violations);
   } else {

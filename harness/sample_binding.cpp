@@ -4,6 +4,9 @@
 #include "sample_binding.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace dsalloc::harness {
 namespace {
@@ -16,6 +19,13 @@ std::vector<spec::Completion> SortedByThread(std::vector<spec::Completion> c) {
     return a.thread < b.thread;
   });
   return c;
+}
+
+SampleBinding::Mismatch OutcomesDiffer(const spec::Outcome& expected,
+                                       const spec::Outcome& observed) {
+  return {SampleBinding::Mismatch::Kind::kOutcome,
+          "outcome differs:\n  expected: " + spec::ToString(expected) +
+              "\n  observed: " + spec::ToString(observed)};
 }
 
 }  // namespace
@@ -56,7 +66,8 @@ bool SampleBinding::ToModel(uint32_t generation, const spec::Op& observed_op,
   return true;
 }
 
-std::string SampleBinding::Reconcile(const spec::Outcome& observed, const spec::Outcome& expected) {
+SampleBinding::Mismatch SampleBinding::Reconcile(const spec::Outcome& observed,
+                                                 const spec::Outcome& expected) {
   const bool binds_sample = (expected.written & (spec::kOutSample | spec::kOutPointer)) &&
                             (observed.written & (spec::kOutSample | spec::kOutPointer));
   if (!binds_sample && observed.notifications.empty() && expected.notifications.empty() &&
@@ -64,8 +75,7 @@ std::string SampleBinding::Reconcile(const spec::Outcome& observed, const spec::
     // No handle to bind or translate (most ops): the comparison below
     // without its copies.
     if (observed.SameObservable(expected)) return {};
-    return "outcome differs:\n  expected: " + spec::ToString(expected) +
-           "\n  observed: " + spec::ToString(observed);
+    return OutcomesDiffer(expected, observed);
   }
   SampleBinding tentative = *this;
   std::string why;
@@ -123,14 +133,11 @@ std::string SampleBinding::Reconcile(const spec::Outcome& observed, const spec::
       translated.completions[i].sample = want_completions[i].sample;
     }
   }
-  if (!why.empty()) return why;
+  if (!why.empty()) return {Mismatch::Kind::kSample, std::move(why)};
 
   spec::Outcome want = expected;
   want.completions = std::move(want_completions);
-  if (!translated.SameObservable(want)) {
-    return "outcome differs:\n  expected: " + spec::ToString(want) +
-           "\n  observed: " + spec::ToString(observed);
-  }
+  if (!translated.SameObservable(want)) return OutcomesDiffer(want, observed);
   *this = std::move(tentative);
   return {};
 }

@@ -14,8 +14,8 @@
 // It is a small value type (copyable, ==), so the linearizability search
 // can carry one per search node.
 //
-// Threading: thread-compatible. Errors: Reconcile returns a description of
-// the first difference, "" when the outcomes agree.
+// Threading: thread-compatible. Errors: Reconcile returns the first
+// difference as a Mismatch (none when the outcomes agree).
 
 #ifndef DSALLOC_HARNESS_SAMPLE_BINDING_H_
 #define DSALLOC_HARNESS_SAMPLE_BINDING_H_
@@ -32,6 +32,18 @@ namespace dsalloc::harness {
 
 class SampleBinding {
  public:
+  // What Reconcile found: its kind is data, its detail is for people.
+  struct Mismatch {
+    enum class Kind : uint8_t {
+      kNone,     // the outcomes agree
+      kOutcome,  // a field differs: the two outcomes, shown whole, say which
+      kSample,   // a sample is not the one the binding says: detail names it
+    };
+    Kind kind = Kind::kNone;
+    std::string detail;  // kOutcome: "outcome differs:" and both outcomes
+    bool found() const { return kind != Kind::kNone; }
+  };
+
   // The observed id bound to model sample `index` of `generation`, or -1.
   int ObservedId(uint32_t generation, int index) const;
   // The model handle bound to observed id `id`, or an invalid handle.
@@ -56,9 +68,9 @@ class SampleBinding {
   // Compares an observed Outcome (observed ids) with a model Outcome
   // (model handles), field by field as Outcome::SameObservable does, with
   // samples compared through the binding; unbound pairs are bound. Returns
-  // "" and updates *this when they agree; otherwise returns the first
-  // difference and leaves *this unchanged.
-  std::string Reconcile(const spec::Outcome& observed, const spec::Outcome& expected);
+  // no mismatch and updates *this when they agree; otherwise returns the
+  // first difference and leaves *this unchanged.
+  Mismatch Reconcile(const spec::Outcome& observed, const spec::Outcome& expected);
 
   // Forgets every binding of generations other than `generation` (called
   // when a model Commit reports reallocated == true).

@@ -169,9 +169,10 @@ class Search {
 
   struct Attempt {
     size_t event;
-    std::string expected;   // model outcome (model handles), or ""
-    std::string why;        // the difference
-    std::string rule = {};  // the SPEC.md rule the model applied, if any
+    std::string expected;        // model outcome (model handles), or ""
+    std::string why;             // the difference
+    std::string rule = {};       // the SPEC.md rule the model applied, if any
+    bool outcomes_only = false;  // why only says the outcomes differ (shown beside it)
   };
 
   const CheckInput& in_;
@@ -299,10 +300,10 @@ std::string Search::Complete(const std::vector<spec::Completion>& completions, u
     want.hr = c.hr;
     want.written = spec::kOutSample;
     want.sample = c.sample;
-    if (std::string diff = b->Reconcile(h_[j].outcome, want); !diff.empty()) {
+    if (SampleBinding::Mismatch m = b->Reconcile(h_[j].outcome, want); m.found()) {
       return "it wakes #" + std::to_string(j) + " (" + spec::ToString(h_[j].op) +
              ", linearized as blocked), which the model says returns " + spec::ToString(want) +
-             ", but it returned " + ObservedText(h_[j].outcome) + ": " + diff;
+             ", but it returned " + ObservedText(h_[j].outcome) + ": " + m.detail;
     }
     *open &= ~(uint64_t{1} << j);
   }
@@ -402,12 +403,14 @@ bool Search::Dfs(uint64_t done, uint64_t open, const spec::State& s, const Sampl
         spec::Outcome expected = t.outcome;
         expected.completions.clear();
         Relax(i, &expected);
-        std::string diff = nb.Reconcile(e.outcome, expected);
-        if (diff.empty()) diff = Complete(t.outcome.completions, &next_open, &nb);
+        SampleBinding::Mismatch m = nb.Reconcile(e.outcome, expected);
+        const bool outcomes_only = m.kind == SampleBinding::Mismatch::Kind::kOutcome;
+        std::string diff =
+            m.found() ? std::move(m.detail) : Complete(t.outcome.completions, &next_open, &nb);
         if (!diff.empty()) {
           if (recording()) {
             best_attempts_.push_back(
-                {i, spec::ToString(t.outcome), diff, std::string(t.outcome.rule)});
+                {i, spec::ToString(t.outcome), diff, std::string(t.outcome.rule), outcomes_only});
           }
           continue;
         }
@@ -515,8 +518,8 @@ std::string Search::Report(bool gave_up) const {
         os << "  #" << a.event << " " << spec::ToString(h_[a.event].op) << "\n";
         if (!a.expected.empty()) os << "      model expected: " << a.expected << "\n";
         os << "      observed:       " << ObservedText(h_[a.event].outcome) << "\n";
-        // Reconcile's "outcome differs" repeats the two lines above.
-        if (a.why.rfind("outcome differs", 0) != 0) {
+        // Only that the outcomes differ: the two lines above say it.
+        if (!a.outcomes_only) {
           os << "      difference:     " << a.why << "\n";
         }
       }

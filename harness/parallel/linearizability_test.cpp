@@ -72,7 +72,7 @@ struct World {
     spec::Transitions ts = spec::Step(state, op, spec::Profile::kStrict);
     EXPECT_EQ(ts.size(), 1u) << line;
     if (ts.empty()) return *this;
-    EXPECT_EQ(binding.Reconcile(ToObserved(ts[0].outcome), ts[0].outcome), "") << line;
+    EXPECT_FALSE(binding.Reconcile(ToObserved(ts[0].outcome), ts[0].outcome).found()) << line;
     if (ts[0].outcome.reallocated) binding.StartGeneration(ts[0].outcome.generation);
     state = ts[0].next;
     return *this;
@@ -463,7 +463,7 @@ TEST(Linearizability, PortableKeepsEveryAllowedTransition) {
   seen.sample = Obs(111);
   Outcome want = seen;
   want.sample = w.state.Handle(1);
-  ASSERT_EQ(bound.binding.Reconcile(seen, want), "");
+  ASSERT_FALSE(bound.binding.Reconcile(seen, want).found());
   // A bound sample has been handed out before (the portable model treats
   // samples never handed out as interchangeable).
   bound.state.samples[1].used = true;
