@@ -178,12 +178,12 @@ class Lockstep {
   Finding Explains(Candidate& next, const spec::Outcome& expected, bool new_generation,
                    const spec::Outcome& observed) const;
   void RecordStep(const Plan& plan, const spec::Outcome& observed, StepRecord* record) const;
-  // The divergence for an op no allowed outcome explains (`why` found,
-  // against `expected` under `rule`) or that left driver `violations`.
   // AfterAgreement's divergence: a buffer or free-count finding after
   // the op agreed.
   std::string AfterOpDiverged(const spec::Op& op, DivergenceStage stage, std::string_view expected,
                               Finding finding);
+  // The divergence for an op no allowed outcome explains (`why` found,
+  // against `expected` under `rule`) or that left driver `violations`.
   std::string Disagreement(const spec::Op& op, const spec::Outcome& observed,
                            const spec::Outcome* expected, Finding why,
                            const spec::Outcome* why_expected, std::string_view rule,

@@ -164,6 +164,35 @@ CheckResult Check(const World& w, std::vector<Event> history,
   return ::testing::AssertionFailure() << missing << "report:\n" << r.report;
 }
 
+// The binding's finding as data: a different field is kOutcome (the two
+// outcomes say it all, and the reports show only them), a sample that is
+// not the one bound is kSample (its detail names both); *this changes
+// only when the outcomes agree.
+TEST(SampleBinding, AMismatchSaysWhetherOnlyTheOutcomesDiffer) {
+  Outcome model;
+  model.written = spec::kOutSample;
+  model.sample = spec::SampleHandle{0, 0};
+  Outcome seen = model;
+  seen.sample = Obs(5);
+
+  harness::SampleBinding binding;
+  ASSERT_FALSE(binding.Reconcile(seen, model).found());
+  EXPECT_EQ(binding.ObservedId(0, 0), 5);
+
+  Outcome other_sample = seen;
+  other_sample.sample = Obs(6);
+  harness::SampleBinding::Mismatch m = binding.Reconcile(other_sample, model);
+  EXPECT_EQ(m.kind, harness::SampleBinding::Mismatch::Kind::kSample);
+  EXPECT_NE(m.detail.find("#6"), std::string::npos) << m.detail;
+
+  Outcome failed = seen;
+  failed.hr = E_OUTOFMEMORY;
+  m = binding.Reconcile(failed, model);
+  EXPECT_EQ(m.kind, harness::SampleBinding::Mismatch::Kind::kOutcome);
+  EXPECT_EQ(m.detail.rfind("outcome differs:", 0), 0u) << m.detail;
+  EXPECT_EQ(binding.ObservedId(0, 0), 5);
+}
+
 // Thread 2's NOWAIT GetBuffer was invoked first and returned last, having
 // found no free sample: only the order "thread 1 got it, thread 2 timed
 // out, thread 1 released it" explains that; invocation order does not.

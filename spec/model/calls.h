@@ -644,7 +644,7 @@ inline size_t KindOf(const Call& c) { return c.index(); }
 
 // Whether a call is one of these types: Is<call::Commit>(c).
 // Compared with the constant kIndexOf<T>: libstdc++'s holds_alternative
-// searches the 43 types at run time unless the optimiser folds it, which
+// searches the call types at run time unless the optimiser folds it, which
 // the fuzzers' instrumented builds do not (2.8% of the differential
 // fuzzer's time in MakePlan and StepInPlace).
 template <typename T>
