@@ -9,6 +9,7 @@
 
 #include "native_cases.h"
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 
 namespace dsalloc::conform {
 namespace {

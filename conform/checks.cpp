@@ -20,6 +20,7 @@
 #include "record.h"
 #include "spec/model/op.h"
 #include "spec/model/step.h"
+#include "spec/model/trace.h"
 
 namespace dsalloc::conform {
 namespace {
@@ -45,7 +46,7 @@ std::string TraceText(const std::vector<spec::Op>& ops) {
   return out;
 }
 
-// One sequential run: lockstep over ops, then the teardown checks.
+// One sequential run: lockstep over a trace, then the teardown checks.
 struct SequentialRun {
   bool failed = false;
   std::string report;
@@ -54,11 +55,11 @@ struct SequentialRun {
   long long applied = 0;
 };
 
-SequentialRun RunSequence(const std::vector<spec::Op>& ops, const harness::Implementation& impl,
+SequentialRun RunSequence(const spec::Trace& trace, const harness::Implementation& impl,
                           spec::Profile profile) {
   SequentialRun run;
   harness::RepeatRunner runner(impl, profile, DriverOptions(true));
-  std::string report = runner.ApplyAll(ops);
+  std::string report = runner.ApplyAll(trace);
   if (report.empty()) report = runner.Finish();
   const harness::Lockstep& lockstep = runner.lockstep();
   run.failed = !report.empty();
@@ -230,15 +231,16 @@ CheckResult RunTrace(const std::string& name, const std::string& text,
   r.rules = rules;
   r.trace = text;
   int bad_line = 0;
-  std::optional<std::vector<spec::Op>> ops = spec::ParseTrace(text, &bad_line);
-  if (!ops) {
+  std::optional<spec::Trace> trace = spec::ParseTrace(text, &bad_line);
+  if (!trace) {
     r.status = Status::kFail;
     r.detail = "the trace does not parse at line " + std::to_string(bad_line);
     return r;
   }
   if (text.find(spec::kParallelTraceMarker) != std::string::npos) {
-    std::string error;
-    auto c = props::parallel::CaseFromTrace(*ops, &error);
+    std::string error = "a parallel case has no Repeat blocks";
+    const std::optional<std::vector<spec::Op>> ops = spec::OpsOnly(*trace);
+    auto c = ops ? props::parallel::CaseFromTrace(*ops, &error) : std::nullopt;
     props::parallel::RunOptions options;
     options.profile = profile;
     options.repeats = repeats;
@@ -254,7 +256,7 @@ CheckResult RunTrace(const std::string& name, const std::string& text,
     r.work = static_cast<long long>(run.stats.runs);
   } else {
     for (int rep = 0; rep < repeats && r.status == Status::kPass; ++rep) {
-      SequentialRun run = RunSequence(*ops, impl, profile);
+      SequentialRun run = RunSequence(*trace, impl, profile);
       r.work += run.applied;
       if (run.failed) {
         r.status = Status::kFail;
@@ -302,17 +304,17 @@ CheckResult ExploreSequential(const harness::Implementation& impl, spec::Profile
     std::vector<spec::Op> ops = DrawSequence(seed + static_cast<uint64_t>(i), fault_injection);
     WriteFile(progress_file, TraceText(ops));
     // Drawn under the strict model; the Lockstep judges by `profile`.
-    SequentialRun run = RunSequence(ops, impl, profile);
+    SequentialRun run = RunSequence(spec::TraceOf(ops), impl, profile);
     Count(r, run.rules);
     if (!run.failed) return true;
     std::string rule = run.divergence.rule;
     auto still_fails = [&](const std::vector<spec::Op>& fewer) {
-      SequentialRun again = RunSequence(fewer, impl, profile);
+      SequentialRun again = RunSequence(spec::TraceOf(fewer), impl, profile);
       return again.failed && again.divergence.rule == rule;
     };
     std::vector<spec::Op> minimal =
         Shrink(ops, still_fails, Clock::now() + std::chrono::seconds(20));
-    SequentialRun last = RunSequence(minimal, impl, profile);
+    SequentialRun last = RunSequence(spec::TraceOf(minimal), impl, profile);
     if (!last.failed) last = run, minimal = ops;  // shrinking lost it: keep the original
     RecordFailure(r, "random sequence", i, seed, ops.size(), minimal.size(), last.report,
                   last.divergence);

@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ops.push_back(op);
       }
     }
-    fuzz::Finding("concurrent", r.report + "\n", ops, /*parallel=*/true);
+    fuzz::Finding("concurrent", r.report + "\n", spec::TraceOf(ops), /*parallel=*/true);
   }
   return 0;
 }

@@ -27,8 +27,9 @@ concept OneOf = (std::same_as<C, Cs> || ...);
 // sample calls on slots.
 //
 // Every other call (reactions, the callbacks' references, factory calls,
-// Repeat, the other sample calls) is outside that vocabulary: it becomes
-// GetFreeCount, so the op count stays.
+// the other sample calls) is outside that vocabulary: it becomes
+// GetFreeCount, so the op count stays. So does a Repeat block's bound (a
+// line of the prefix).
 template <typename C>
 Call ThreadCall(const C&) {
   return call::GetFreeCount{};
@@ -139,9 +140,15 @@ ConcurrentInput DecodeConcurrent(const uint8_t* data, size_t size) {
     uint8_t& bits = records[at + 1];
     if (((bits >> 3) & 3) != 0) bits &= 0x7F;
   }
-  std::vector<Op> ops = Decode(records.data(), records.size());
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const Op& op = ops[i];
+  const spec::Trace lines = Decode(records.data(), records.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto* line_op = std::get_if<Op>(&lines[i]);
+    if (line_op == nullptr) {
+      if (in.c.prefix.size() < kMaxPrefix)
+        in.c.prefix.push_back(spec::MakeOp(call::GetFreeCount{}));
+      continue;
+    }
+    const Op& op = *line_op;
     if (op.thread == 0) {
       if (in.c.prefix.size() < kMaxPrefix) in.c.prefix.push_back(ForPrefix(op.call));
       continue;
@@ -186,7 +193,7 @@ std::vector<uint8_t> EncodeConcurrent(const props::parallel::ParallelCase& c, bo
     }
   }
   std::vector<uint8_t> bytes(1, static_cast<uint8_t>(threads - 2));
-  std::vector<uint8_t> records = Encode(ops, exact);
+  std::vector<uint8_t> records = Encode(spec::TraceOf(ops), exact);
   for (size_t i = c.prefix.size(); i < hints.size(); ++i) {
     uint8_t& bits = records[i * kRecordSize + 1];
     bits = static_cast<uint8_t>((bits & 0x7B) | ((hints[i] & 1) << 7) | ((hints[i] & 2) << 1));

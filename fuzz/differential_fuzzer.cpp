@@ -26,16 +26,16 @@
 // checks: NOTIFY.ONCE, COM.CALLBACK.REFS, ALLOC.FREECOUNT, THREAD.NOLOCK, LIFE.DESTROY
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace dsalloc;
-  std::vector<spec::Op> ops = fuzz::DecodeDifferential(data, size);
+  spec::Trace trace = fuzz::DecodeDifferential(data, size);
   harness::RepeatRunner lockstep(fuzz::SelectedImplementation(), fuzz::SelectedProfile(),
                                  fuzz::DriverOptions());
   std::string report;
   size_t ran = 0;
-  while (ran < ops.size() && report.empty()) report = lockstep.Apply(ops[ran++]);
+  while (ran < trace.size() && report.empty()) report = lockstep.Apply(trace[ran++]);
   if (report.empty()) report = lockstep.Finish();
   if (!report.empty()) {
-    ops.resize(ran);
-    fuzz::Finding("differential", report, ops);
+    trace.resize(ran);
+    fuzz::Finding("differential", report, trace);
   }
   return 0;
 }

@@ -33,6 +33,7 @@
 #include "concurrent_input.h"
 #include "fuzz_input.h"
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 
 namespace {
 
@@ -103,8 +104,8 @@ int main(int argc, char** argv) {
     std::stringstream content;
     content << in.rdbuf();
     int bad_line = 0;
-    auto ops = spec::ParseTrace(content.str(), &bad_line);
-    if (!in || !ops) {
+    auto trace = spec::ParseTrace(content.str(), &bad_line);
+    if (!in || !trace) {
       std::fprintf(stderr, "%s:%d: cannot read or parse\n", argv[i], bad_line);
       return 2;
     }
@@ -117,18 +118,19 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> bytes;
     if (text) {
       std::string lines;
-      for (const spec::Op& op : *ops) lines += spec::ToString(op) + "\n";
+      for (const spec::TraceLine& line : *trace) lines += spec::ToString(line) + "\n";
       bytes.assign(lines.begin(), lines.end());
     } else if (concurrent) {
-      std::string error;
-      auto c = props::parallel::CaseFromTrace(*ops, &error);
+      std::string error = "a parallel case has no Repeat blocks";
+      const std::optional<std::vector<spec::Op>> ops = spec::OpsOnly(*trace);
+      auto c = ops ? props::parallel::CaseFromTrace(*ops, &error) : std::nullopt;
       if (!c) {
         std::fprintf(stderr, "%s: %s\n", argv[i], error.c_str());
         return 2;
       }
       bytes = fuzz::EncodeConcurrent(*c, &exact);
     } else {
-      bytes = fuzz::Encode(*ops, &exact);
+      bytes = fuzz::Encode(*trace, &exact);
     }
     std::string name = out_dir + "/" + HashName(bytes);
     std::ofstream out(name, std::ios::binary);

@@ -34,7 +34,7 @@ std::vector<uint8_t> RandomBytes(std::minstd_rand& rng, size_t n) {
   return bytes;
 }
 
-TEST(FuzzFormat, EveryByteStringDecodesToOneOpPerRecord) {
+TEST(FuzzFormat, EveryByteStringDecodesToOneLinePerRecord) {
   std::minstd_rand rng(7);
   for (size_t n = 0; n < 300; ++n) {
     std::vector<uint8_t> bytes = RandomBytes(rng, n);
@@ -42,18 +42,18 @@ TEST(FuzzFormat, EveryByteStringDecodesToOneOpPerRecord) {
   }
 }
 
-TEST(FuzzFormat, AChangedByteChangesOneOp) {
+TEST(FuzzFormat, AChangedByteChangesOneLine) {
   std::minstd_rand rng(11);
   for (int round = 0; round < 200; ++round) {
     std::vector<uint8_t> bytes = RandomBytes(rng, 8 * kRecordSize);
-    std::vector<Op> before = Decode(bytes.data(), bytes.size());
+    spec::Trace before = Decode(bytes.data(), bytes.size());
     size_t at = rng() % bytes.size();
     bytes[at] = static_cast<uint8_t>(bytes[at] ^ (1u + rng() % 255));
-    std::vector<Op> after = Decode(bytes.data(), bytes.size());
+    spec::Trace after = Decode(bytes.data(), bytes.size());
     ASSERT_EQ(before.size(), after.size());
     for (size_t i = 0; i < before.size(); ++i) {
       if (i != at / kRecordSize) {
-        EXPECT_TRUE(before[i] == after[i]) << "op " << i;
+        EXPECT_TRUE(before[i] == after[i]) << "line " << i;
       }
     }
   }
@@ -64,11 +64,11 @@ TEST(FuzzFormat, EncodeInvertsDecode) {
   int checked = 0;
   for (int round = 0; round < 200; ++round) {
     std::vector<uint8_t> bytes = RandomBytes(rng, 6 * kRecordSize);
-    std::vector<Op> ops = Decode(bytes.data(), bytes.size());
+    spec::Trace ops = Decode(bytes.data(), bytes.size());
     bool exact = true;
     std::vector<uint8_t> again = Encode(ops, &exact);
     if (!exact) continue;  // an op the format only approximates (fuzz_input.h)
-    std::vector<Op> back = Decode(again.data(), again.size());
+    spec::Trace back = Decode(again.data(), again.size());
     ++checked;
     ASSERT_EQ(back.size(), ops.size());
     for (size_t i = 0; i < ops.size(); ++i) {
@@ -83,9 +83,9 @@ TEST(FuzzFormat, CanonicalSelectorsKeepTheOps) {
   int changed = 0;
   for (int round = 0; round < 500; ++round) {
     std::vector<uint8_t> bytes = RandomBytes(rng, 6 * kRecordSize);
-    const std::vector<Op> ops = Decode(bytes.data(), bytes.size());
+    const spec::Trace ops = Decode(bytes.data(), bytes.size());
     changed += static_cast<int>(CanonicalizeSelectors(bytes.data(), bytes.size()));
-    const std::vector<Op> again = Decode(bytes.data(), bytes.size());
+    const spec::Trace again = Decode(bytes.data(), bytes.size());
     ASSERT_EQ(again.size(), ops.size());
     for (size_t i = 0; i < ops.size(); ++i)
       EXPECT_TRUE(again[i] == ops[i]) << spec::ToString(ops[i]);

@@ -65,7 +65,7 @@ harness::Driver::Options DriverOptions() {
   return options;
 }
 
-void Finding(std::string_view target, const std::string& report, const std::vector<spec::Op>& ops,
+void Finding(std::string_view target, const std::string& report, const spec::Trace& trace,
              bool parallel) {
   std::fprintf(stderr, "dsalloc-fuzz: FINDING target=%.*s impl=%s profile=%s\n%s",
                static_cast<int>(target.size()), target.data(),
@@ -76,7 +76,9 @@ void Finding(std::string_view target, const std::string& report, const std::vect
     std::fprintf(stderr, "%.*s\n", static_cast<int>(spec::kParallelTraceMarker.size()),
                  spec::kParallelTraceMarker.data());
   }
-  for (const spec::Op& op : ops) std::fprintf(stderr, "%s\n", spec::ToString(op).c_str());
+  for (const spec::TraceLine& line : trace) {
+    std::fprintf(stderr, "%s\n", spec::ToString(line).c_str());
+  }
   std::fprintf(stderr, "--- end of trace ---\n");
   std::fflush(stderr);
   if (!record_findings) std::abort();

@@ -34,6 +34,7 @@
 #include "harness/implementation.h"
 #include "spec/model/op.h"
 #include "spec/model/state.h"
+#include "spec/model/trace.h"
 
 namespace dsalloc::fuzz {
 
@@ -41,9 +42,9 @@ const harness::Implementation& SelectedImplementation();
 spec::Profile SelectedProfile();
 harness::Driver::Options DriverOptions();
 
-// See the banner. `ops` is printed as a trace after the report; with
-// `parallel`, as a parallel case (the kParallelTraceMarker line first).
-void Finding(std::string_view target, const std::string& report, const std::vector<spec::Op>& ops,
+// See the banner. `trace` is printed after the report; with `parallel`, as
+// a parallel case (the kParallelTraceMarker line first).
+void Finding(std::string_view target, const std::string& report, const spec::Trace& trace,
              bool parallel = false);
 
 // Replay driver: findings are counted and printed, not fatal.

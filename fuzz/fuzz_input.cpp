@@ -29,18 +29,26 @@ using record::Out;
 using spec::Call;
 using spec::Op;
 using spec::OpGroup;
+using spec::Trace;
+using spec::TraceLine;
 
-// Byte 0 selects among the calls up to "}" (spec::Call's first
-// kFirstExtended), or with byte 1's extended bit among the calls after it:
-// CallbackRelease and the calls that came with it (COM.CALLBACK.CLIENT,
-// LIFE.CYCLE), and every call appended to spec::Call since. Inputs written
-// before the extended bit existed decode as they did, and a call appended
-// later changes no canonical record (fuzz_input.h CanonicalizeSelectors).
-constexpr int kFirstExtended = static_cast<int>(spec::kIndexOf<call::CallbackRelease>);
-constexpr int kNumExtended = static_cast<int>(spec::kNumCalls) - kFirstExtended;
-// The first modulus is part of the format: a call inserted before "}" would
-// change what byte 0 selects in every record. Append new calls instead.
-static_assert(kFirstExtended == 39,
+// Byte 0 selects one of kFirstExtended lines: spec::Call's calls up to
+// DllCanUnloadNow, then "Repeat N {" and "}" (selectors 37 and 38: the
+// format was made when they were calls); or, with byte 1's extended bit,
+// one of the calls after them: CallbackRelease and the calls that came with
+// it (COM.CALLBACK.CLIENT, LIFE.CYCLE), and every call appended to
+// spec::Call since. Inputs written before the extended bit existed decode as
+// they did, and a call appended later changes no canonical record
+// (fuzz_input.h CanonicalizeSelectors).
+constexpr int kRepeatOpenSelector = static_cast<int>(spec::kIndexOf<call::DllCanUnloadNow>) + 1;
+constexpr int kRepeatCloseSelector = kRepeatOpenSelector + 1;
+constexpr int kFirstExtended = kRepeatCloseSelector + 1;
+constexpr int kFirstExtendedCall = static_cast<int>(spec::kIndexOf<call::CallbackRelease>);
+constexpr int kNumExtended = static_cast<int>(spec::kNumCalls) - kFirstExtendedCall;
+// The first modulus is part of the format: a call inserted before
+// CallbackRelease would change what byte 0 selects in every record.
+// Append new calls instead.
+static_assert(kFirstExtended == 39 && kFirstExtendedCall == kRepeatOpenSelector,
               "a call inserted before CallbackRelease changes every fuzz input: append it");
 static_assert(kNumExtended <= 128,
               "an extended selector is below 128 (byte 0 of a canonical record)");
@@ -196,7 +204,7 @@ void Read(const In& in, call::CreateInstance& c) {
   c.null_ppv = in.Null1();
 }
 
-void Read(const In& in, call::Repeat& c) {
+void Read(const In& in, spec::RepeatOpen& c) {
   // A few rounds unless the boolean bit asks for up to kMaxRepeat.
   uint32_t range = in.Bool() ? spec::kMaxRepeat : kSmallRepeat;
   c.count = 1 + static_cast<int32_t>(static_cast<uint32_t>(in.Field(0)) % range);
@@ -271,7 +279,7 @@ void Write(const call::CreateInstance& c, Out& out) {
   out.Null1(c.null_ppv);
 }
 
-void Write(const call::Repeat& c, Out& out) {
+void Write(const spec::RepeatOpen& c, Out& out) {
   out.Field(0, c.count - 1);
   out.Bool(c.count > static_cast<int32_t>(kSmallRepeat));
 }
@@ -287,53 +295,76 @@ bool TakesOom(const C&) {
 bool TakesOom(const call::SetMediaType& c) { return c.media_type >= 0; }
 
 template <typename C>
-Op DecodeAs(const In& in) {
+TraceLine DecodeAs(const In& in) {
   C c{};
   if constexpr (spec::SampleCall<C>) c.sample = in.S() % kSampleRange;
   if constexpr (spec::CallbackCall<C>) {
     c.callback = static_cast<int8_t>(in.S() % spec::kNumCallbacks);
   }
   Read(in, c);
-  // "Repeat N {" and "}" are the checker's control flow, on no client thread.
-  const uint8_t thread = C::kGroup == OpGroup::kControl ? 0 : in.Thread();
-  return spec::MakeOp(c, thread, TakesOom(c) && in.Oom());
+  return spec::MakeOp(c, in.Thread(), TakesOom(c) && in.Oom());
 }
 
-// Byte 0 (and the extended bit) -> the decoder of Call's alternative of that
-// index in spec::Call.
-using DecodeFn = Op (*)(const In&);
-template <size_t... I>
-constexpr std::array<DecodeFn, sizeof...(I)> MakeDecoders(std::index_sequence<I...>) {
-  return {&DecodeAs<std::variant_alternative_t<I, Call>>...};
+// A block's bounds are on no client thread and take no oom: those bits
+// mean nothing in their records.
+TraceLine DecodeRepeatOpen(const In& in) {
+  spec::RepeatOpen open;
+  Read(in, open);
+  return open;
 }
-constexpr auto kDecoders = MakeDecoders(std::make_index_sequence<std::variant_size_v<Call>>());
+TraceLine DecodeRepeatClose(const In&) { return spec::RepeatClose{}; }
+
+// Selector (byte 0, and kFirstExtended + byte 0 with the extended bit) ->
+// the decoder of that line.
+using DecodeFn = TraceLine (*)(const In&);
+template <size_t... I>
+constexpr std::array<DecodeFn, kFirstExtended + kNumExtended> MakeDecoders(
+    std::index_sequence<I...>) {
+  std::array<DecodeFn, kFirstExtended + kNumExtended> decoders{};
+  constexpr DecodeFn kCallDecoders[] = {&DecodeAs<std::variant_alternative_t<I, Call>>...};
+  for (int i = 0; i < kRepeatOpenSelector; ++i) decoders[i] = kCallDecoders[i];
+  decoders[kRepeatOpenSelector] = DecodeRepeatOpen;
+  decoders[kRepeatCloseSelector] = DecodeRepeatClose;
+  for (int e = 0; e < kNumExtended; ++e) {
+    decoders[kFirstExtended + e] = kCallDecoders[kFirstExtendedCall + e];
+  }
+  return decoders;
+}
+constexpr auto kDecoders = MakeDecoders(std::make_index_sequence<spec::kNumCalls>());
+
+// Byte 0 and the extended bit of a line of selector `selector`.
+void PutSelector(int selector, Out& out) {
+  const bool extended = selector >= kFirstExtended;
+  out.r[0] = static_cast<uint8_t>(extended ? selector - kFirstExtended : selector);
+  out.Set(kBitExtended, extended);
+}
 
 template <typename C>
 void EncodeAs(const C& c, Out& out) {
   constexpr int kIndex = static_cast<int>(spec::kIndexOf<C>);
-  out.r[0] = static_cast<uint8_t>(kIndex >= kFirstExtended ? kIndex - kFirstExtended : kIndex);
-  out.Set(kBitExtended, kIndex >= kFirstExtended);
+  PutSelector(kIndex >= kFirstExtendedCall ? kIndex - kFirstExtendedCall + kFirstExtended : kIndex,
+              out);
   if constexpr (spec::SampleCall<C>) out.s = static_cast<uint8_t>(c.sample);
   if constexpr (spec::CallbackCall<C>) out.s = static_cast<uint8_t>(c.callback);
   Write(c, out);
 }
 
-void CapRepeats(std::vector<Op>& ops) {
+void CapRepeats(Trace& trace) {
   struct Block {
     size_t at;      // index of its "Repeat"
-    size_t length;  // API ops in it
+    size_t length;  // ops in it
     int32_t count;  // its N
   };
   std::vector<Block> blocks;
   size_t once = 0;  // ops run if every block ran once
   int depth = 0;    // 0: outside a block; > 1: inside an ignored inner one
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const Call& c = ops[i].call;
-    if (spec::GroupOf(c) != OpGroup::kControl) {
+  for (size_t i = 0; i < trace.size(); ++i) {
+    const TraceLine& line = trace[i];
+    if (std::holds_alternative<Op>(line)) {
       ++once;
       if (depth > 0) ++blocks.back().length;
-    } else if (const auto* repeat = std::get_if<call::Repeat>(&c)) {
-      if (depth++ == 0) blocks.push_back({i, 0, repeat->count});
+    } else if (const auto* open = std::get_if<spec::RepeatOpen>(&line)) {
+      if (depth++ == 0) blocks.push_back({i, 0, open->count});
     } else if (depth > 0) {
       --depth;
     }
@@ -342,48 +373,52 @@ void CapRepeats(std::vector<Op>& ops) {
   for (const Block& b : blocks) {
     size_t extra = b.length == 0 ? 0 : left / b.length;  // rounds beyond the first
     size_t rounds = std::min<size_t>(static_cast<size_t>(b.count), 1 + extra);
-    if (b.length > 0) {
-      Op& repeat = ops[b.at];
-      repeat = spec::MakeOp(call::Repeat{static_cast<int32_t>(rounds)}, repeat.thread, repeat.oom);
-    }
+    if (b.length > 0) trace[b.at] = spec::RepeatOpen{static_cast<int32_t>(rounds)};
     left -= (rounds - 1) * b.length;
   }
 }
 
 }  // namespace
 
-Op DecodeRecord(const uint8_t* r) {
-  const int index =
+TraceLine DecodeRecord(const uint8_t* r) {
+  const int selector =
       (r[1] & kBitExtended) ? kFirstExtended + r[0] % kNumExtended : r[0] % kFirstExtended;
-  return kDecoders[static_cast<size_t>(index)](In(r));
+  return kDecoders[static_cast<size_t>(selector)](In(r));
 }
 
-std::vector<Op> Decode(const uint8_t* data, size_t size) {
-  std::vector<Op> ops;
-  ops.reserve((size + kRecordSize - 1) / kRecordSize);
+Trace Decode(const uint8_t* data, size_t size) {
+  Trace trace;
+  trace.reserve((size + kRecordSize - 1) / kRecordSize);
   for (size_t at = 0; at < size; at += kRecordSize) {
     uint8_t record[kRecordSize] = {};
     std::memcpy(record, data + at, std::min(kRecordSize, size - at));
-    ops.push_back(DecodeRecord(record));
+    trace.push_back(DecodeRecord(record));
   }
-  return ops;
+  return trace;
 }
 
-void EncodeRecord(const Op& op, uint8_t* r, bool* exact) {
+void EncodeRecord(const TraceLine& line, uint8_t* r, bool* exact) {
   std::memset(r, 0, kRecordSize);
   Out out{r, exact};
-  out.bits = static_cast<uint8_t>((op.thread & 3) << kThreadShift);
-  out.Set(kBitOom, op.oom);
-  std::visit([&](const auto& c) { EncodeAs(c, out); }, op.call);
+  if (const auto* op = std::get_if<Op>(&line)) {
+    out.bits = static_cast<uint8_t>((op->thread & 3) << kThreadShift);
+    out.Set(kBitOom, op->oom);
+    std::visit([&](const auto& c) { EncodeAs(c, out); }, op->call);
+  } else if (const auto* open = std::get_if<spec::RepeatOpen>(&line)) {
+    PutSelector(kRepeatOpenSelector, out);
+    Write(*open, out);
+  } else {
+    PutSelector(kRepeatCloseSelector, out);
+  }
   r[1] = out.bits;
   r[2] = out.s;
   r[3] = out.t;
-  if (exact != nullptr && !(DecodeRecord(r) == op)) *exact = false;
+  if (exact != nullptr && !(DecodeRecord(r) == line)) *exact = false;
 }
 
-std::vector<uint8_t> Encode(const std::vector<Op>& ops, bool* exact) {
-  std::vector<uint8_t> bytes(ops.size() * kRecordSize);
-  for (size_t i = 0; i < ops.size(); ++i) EncodeRecord(ops[i], &bytes[i * kRecordSize], exact);
+std::vector<uint8_t> Encode(const Trace& trace, bool* exact) {
+  std::vector<uint8_t> bytes(trace.size() * kRecordSize);
+  for (size_t i = 0; i < trace.size(); ++i) EncodeRecord(trace[i], &bytes[i * kRecordSize], exact);
   return bytes;
 }
 
@@ -401,11 +436,11 @@ size_t CanonicalizeSelectors(uint8_t* data, size_t size) {
   return changed;
 }
 
-std::vector<spec::Op> DecodeDifferential(const uint8_t* data, size_t size) {
-  std::vector<spec::Op> ops = Decode(data, size);
-  if (ops.size() > kMaxOps) ops.resize(kMaxOps);
-  CapRepeats(ops);
-  return ops;
+Trace DecodeDifferential(const uint8_t* data, size_t size) {
+  Trace trace = Decode(data, size);
+  if (trace.size() > kMaxOps) trace.resize(kMaxOps);
+  CapRepeats(trace);
+  return trace;
 }
 
 }  // namespace dsalloc::fuzz

@@ -3,19 +3,19 @@
 // ---------------------------------------------------------------------------
 //
 // The byte format of the differential fuzzer: how libFuzzer's bytes become
-// a sequence of spec::Ops (spec/model/op.h), and back.
+// a trace (spec/model/trace.h: ops and Repeat blocks' bounds), and back.
 //
 // Every byte string is a valid input. The bytes are cut into fixed-size
 // records of kRecordSize bytes (a short last record is zero-padded), and
-// every record decodes to exactly one Op, so a mutation of one byte changes
-// one op and leaves the others where they were; inserting or erasing a
-// whole record inserts or erases one op. Record layout:
+// every record decodes to exactly one trace line, so a mutation of one byte
+// changes one line and leaves the others where they were; inserting or
+// erasing a whole record inserts or erases one line. Record layout:
 //
-//   byte 0      op selector: the call type (spec::Call's alternative,
-//               in its order) = byte % 39 (up to "}"), or with bit 7 of
-//               byte 1: the calls from CallbackRelease on (CallbackRelease
-//               + byte % their number), so inputs written before those
-//               existed decode as they did
+//   byte 0      line selector = byte % 39: spec::Call's alternatives up to
+//               DllCanUnloadNow (in its order), 37 "Repeat N {", 38 "}";
+//               or with bit 7 of byte 1: the calls from CallbackRelease on
+//               (CallbackRelease + byte % their number), so inputs written
+//               before those existed decode as they did
 //   byte 1      bits: 0 and 1 the call's first and second NULL pointer
 //               (its null_ members in declaration order), 2 oom, 3-4 calling thread
 //               (0..3), 5 GetBuffer blocks (no AM_GBF_NOWAIT), 6 the op's
@@ -61,6 +61,7 @@
 #include <vector>
 
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 
 namespace dsalloc::fuzz {
 
@@ -74,19 +75,19 @@ inline constexpr int64_t kMaxCommitBytes = int64_t{1} << 20;
 // Sample indices the format names (0 .. kSampleRange-1).
 inline constexpr int kSampleRange = 16;
 
-// One record -> one op. REQUIRES: record has kRecordSize bytes.
-spec::Op DecodeRecord(const uint8_t* record);
+// One record -> one line. REQUIRES: record has kRecordSize bytes.
+spec::TraceLine DecodeRecord(const uint8_t* record);
 // All records of the input.
-std::vector<spec::Op> Decode(const uint8_t* data, size_t size);
+spec::Trace Decode(const uint8_t* data, size_t size);
 
-// What the differential target runs: Decode, then at most kMaxOps ops,
+// What the differential target runs: Decode, then at most kMaxOps lines,
 // and Repeat counts cut, in input order, so that the ops actually run
 // stay within kMaxRunOps: enough for a bug that shows after a thousand
 // get/release cycles, few enough that a mutation to a large N does not
 // cost the fuzzer its throughput.
 inline constexpr size_t kMaxOps = 512;
 inline constexpr size_t kMaxRunOps = 2500;
-std::vector<spec::Op> DecodeDifferential(const uint8_t* data, size_t size);
+spec::Trace DecodeDifferential(const uint8_t* data, size_t size);
 
 // A record is canonical when its extended selector (byte 0 with byte 1's
 // bit 7) is below the number of extended calls, as Encode writes it. A call
@@ -99,10 +100,10 @@ bool CanonicalizeSelector(uint8_t* record);
 // Every record of an input; the number of records changed.
 size_t CanonicalizeSelectors(uint8_t* data, size_t size);
 
-// One op -> one record; *exact (if given) is cleared when the record does
-// not decode back to op.
-void EncodeRecord(const spec::Op& op, uint8_t* record, bool* exact = nullptr);
-std::vector<uint8_t> Encode(const std::vector<spec::Op>& ops, bool* exact = nullptr);
+// One line -> one record; *exact (if given) is cleared when the record does
+// not decode back to the line.
+void EncodeRecord(const spec::TraceLine& line, uint8_t* record, bool* exact = nullptr);
+std::vector<uint8_t> Encode(const spec::Trace& trace, bool* exact = nullptr);
 
 }  // namespace dsalloc::fuzz
 

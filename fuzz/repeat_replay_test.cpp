@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -43,12 +44,12 @@ struct Verdict {
 };
 
 Verdict RunInput(const harness::Implementation& impl, spec::Profile profile,
-                 const std::vector<spec::Op>& ops, bool replay) {
+                 const spec::Trace& trace, bool replay) {
   harness::RepeatRunner lockstep(impl, profile, DriverOptions());
   lockstep.ReplayRepeatRounds(replay);
   Verdict v;
-  for (const spec::Op& op : ops) {
-    v.report = lockstep.Apply(op);
+  for (const spec::TraceLine& line : trace) {
+    v.report = lockstep.Apply(line);
     if (!v.report.empty()) break;
   }
   if (v.report.empty()) v.report = lockstep.Finish();
@@ -79,9 +80,9 @@ std::string WithoutAddresses(const std::string& report) {
 }
 
 // The inputs whose decoded ops hold a Repeat block.
-std::vector<std::pair<std::string, std::vector<spec::Op>>> RepeatInputs() {
+std::vector<std::pair<std::string, spec::Trace>> RepeatInputs() {
   namespace fs = std::filesystem;
-  std::vector<std::pair<std::string, std::vector<spec::Op>>> inputs;
+  std::vector<std::pair<std::string, spec::Trace>> inputs;
   for (const char* dir :
        {DSALLOC_FUZZ_DIR "/corpus/differential", DSALLOC_FUZZ_DIR "/regressions/differential"}) {
     std::vector<fs::path> files;
@@ -93,19 +94,21 @@ std::vector<std::pair<std::string, std::vector<spec::Op>>> RepeatInputs() {
       std::ifstream in(file, std::ios::binary);
       std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                  std::istreambuf_iterator<char>());
-      std::vector<spec::Op> ops = DecodeDifferential(bytes.data(), bytes.size());
+      spec::Trace trace = DecodeDifferential(bytes.data(), bytes.size());
       // A GetBuffer that may block on a worker thread makes the run depend
       // on timing (the portable model may allow both outcomes), so two runs
       // of it need not agree, replay or not.
-      auto may_block = [](const spec::Op& op) {
-        const spec::Call& c = op.call;
-        const auto* get = std::get_if<spec::call::GetBuffer>(&c);
-        return get != nullptr && op.thread != 0 && !get->NoWait();
+      auto may_block = [](const spec::TraceLine& line) {
+        const auto* op = std::get_if<spec::Op>(&line);
+        const auto* get = op != nullptr ? std::get_if<spec::call::GetBuffer>(&op->call) : nullptr;
+        return get != nullptr && op->thread != 0 && !get->NoWait();
       };
-      auto repeat = [](const spec::Op& op) { return spec::Is<spec::call::Repeat>(op.call); };
-      if (std::any_of(ops.begin(), ops.end(), repeat) &&
-          std::none_of(ops.begin(), ops.end(), may_block)) {
-        inputs.emplace_back(file.filename().string(), std::move(ops));
+      auto repeat = [](const spec::TraceLine& line) {
+        return std::holds_alternative<spec::RepeatOpen>(line);
+      };
+      if (std::any_of(trace.begin(), trace.end(), repeat) &&
+          std::none_of(trace.begin(), trace.end(), may_block)) {
+        inputs.emplace_back(file.filename().string(), std::move(trace));
       }
     }
   }
@@ -117,6 +120,10 @@ struct Subject {
   std::string path;  // "" for the embedded dsalloc
   spec::Profile profile;
 };
+
+// The name, not the bytes: ctest lists each test with its parameter, and
+// the bytes hold pointers, which change the listed name from run to run.
+void PrintTo(const Subject& s, std::ostream* os) { *os << s.name; }
 
 std::vector<Subject> Subjects() {
   std::vector<Subject> out{{"embedded", "", spec::Profile::kStrict}};
@@ -148,7 +155,7 @@ TEST_P(RepeatReplay, GivesTheVerdictsOfTheFullRun) {
     ASSERT_TRUE(loaded.has_value()) << error;
     impl = *loaded;
   }
-  std::vector<std::pair<std::string, std::vector<spec::Op>>> inputs = RepeatInputs();
+  std::vector<std::pair<std::string, spec::Trace>> inputs = RepeatInputs();
   ASSERT_GT(inputs.size(), 20u);  // the corpus keeps its Repeat seeds
   // A variant that leaks an object keeps the server busy for the runs
   // after it, which then do not judge DllCanUnloadNow: the one pair of runs

@@ -1,11 +1,11 @@
 // fuzz/trace_fuzzer.cpp: the trace-format fuzz target.
 //
-// Target functions: spec::ParseOp, spec::ParseTrace, spec::ToString
-// (spec/model/op.h) and the fuzzers' byte format (fuzz_input.h).
+// Target functions: spec::ParseLine, spec::ParseTrace, spec::ToString
+// (spec/model/trace.h, op.h) and the fuzzers' byte format (fuzz_input.h).
 //
 // The input is read twice. As text: ParseTrace must not crash, and every
-// line ParseOp accepts must print to a line that parses back to the same
-// op and prints the same again. As bytes: every op the differential
+// line ParseLine accepts must print to a line that parses back to the same
+// line and prints the same again. As bytes: every line the differential
 // fuzzer's decoder makes must print and parse back to itself (so each
 // finding's trace replays exactly), and encode back to a record that
 // decodes to it.
@@ -19,19 +19,20 @@
 #include "fuzz_env.h"
 #include "fuzz_input.h"
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 
 namespace {
 
-using dsalloc::spec::Op;
+using dsalloc::spec::TraceLine;
 
-// "" when ToString / ParseOp round-trip on op.
-std::string RoundTrip(const Op& op) {
-  std::string line = dsalloc::spec::ToString(op);
-  std::optional<Op> back = dsalloc::spec::ParseOp(line);
-  if (!back) return "ToString gave a line ParseOp rejects: " + line + "\n";
-  if (!(*back == op)) return "ParseOp(ToString(op)) != op for: " + line + "\n";
-  if (dsalloc::spec::ToString(*back) != line) {
-    return "ToString(ParseOp(line)) != line for: " + line + "\n";
+// "" when ToString / ParseLine round-trip on `line`.
+std::string RoundTrip(const TraceLine& line) {
+  std::string text = dsalloc::spec::ToString(line);
+  std::optional<TraceLine> back = dsalloc::spec::ParseLine(text);
+  if (!back) return "ToString gave a line ParseLine rejects: " + text + "\n";
+  if (!(*back == line)) return "ParseLine(ToString(line)) != line for: " + text + "\n";
+  if (dsalloc::spec::ToString(*back) != text) {
+    return "ToString(ParseLine(text)) != text for: " + text + "\n";
   }
   return "";
 }
@@ -47,21 +48,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    std::optional<Op> op = spec::ParseOp(line);
-    if (!op) continue;
-    if (std::string why = RoundTrip(*op); !why.empty()) {
-      fuzz::Finding("trace", "parsed from: " + std::string(line) + "\n" + why, {*op});
+    std::optional<TraceLine> parsed = spec::ParseLine(line);
+    if (!parsed) continue;
+    if (std::string why = RoundTrip(*parsed); !why.empty()) {
+      fuzz::Finding("trace", "parsed from: " + std::string(line) + "\n" + why, {*parsed});
       return 0;
     }
   }
-  for (const Op& op : fuzz::Decode(data, size)) {
-    std::string why = RoundTrip(op);
+  for (const TraceLine& decoded : fuzz::Decode(data, size)) {
+    std::string why = RoundTrip(decoded);
     bool exact = true;
     uint8_t record[fuzz::kRecordSize];
-    fuzz::EncodeRecord(op, record, &exact);
-    if (why.empty() && !exact) why = "the decoded op does not encode back to itself\n";
+    fuzz::EncodeRecord(decoded, record, &exact);
+    if (why.empty() && !exact) why = "the decoded line does not encode back to itself\n";
     if (!why.empty()) {
-      fuzz::Finding("trace", "decoded from the input's records\n" + why, {op});
+      fuzz::Finding("trace", "decoded from the input's records\n" + why, {decoded});
       return 0;
     }
   }

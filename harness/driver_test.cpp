@@ -31,6 +31,7 @@
 #include "spec/model/outcome.h"
 #include "spec/model/state.h"
 #include "spec/model/step.h"
+#include "spec/model/trace.h"
 #include "test_variants.h"
 
 namespace dsalloc::harness {
@@ -51,11 +52,18 @@ Driver::Options Fast() {
   return o;
 }
 
-std::vector<Op> Trace(std::string_view text) {
+std::vector<Op> Ops(std::string_view text) {
   int bad = 0;
-  auto ops = spec::ParseTrace(text, &bad);
+  auto ops = spec::ParseOps(text, &bad);
   EXPECT_TRUE(ops.has_value()) << "bad trace line " << bad;
   return ops.value_or(std::vector<Op>{});
+}
+
+spec::Trace Trace(std::string_view text) {
+  int bad = 0;
+  auto trace = spec::ParseTrace(text, &bad);
+  EXPECT_TRUE(trace.has_value()) << "bad trace line " << bad;
+  return trace.value_or(spec::Trace{});
 }
 
 std::string Describe(const std::vector<Violation>& vs) {
@@ -174,7 +182,7 @@ class Twin {
 TEST(DriverTest, AllocatorMethodsAndMisuse) {
   // LIFO (ALLOC.FREELIST.ORDER): index 1 comes out first.
   Twin twin({{{1, 1}, 0}, {{1, 0}, 1}});
-  twin.ApplyAll(Trace(R"(
+  twin.ApplyAll(Ops(R"(
     GetProperties
     GetProperties null
     SetProperties 2 100 16 4
@@ -224,7 +232,7 @@ TEST(DriverTest, AllocatorMethodsAndMisuse) {
 // checks: SAMPLE.POINTER, SAMPLE.GETTIME.1, SAMPLE.GETTYPE.COPY, SAMPLE2.GETPROPS.IMAGE, SAMPLE2.SETPROPS.ASSIGN
 TEST(DriverTest, SampleMethods) {
   Twin twin({{{1, 1}, 0}, {{1, 0}, 1}});
-  twin.ApplyAll(Trace(R"(
+  twin.ApplyAll(Ops(R"(
     SetProperties 2 64 8 0
     Commit
     GetBuffer nowait
@@ -311,7 +319,7 @@ TEST(DriverTest, SampleMethods) {
 TEST(DriverTest, NotificationsAndReactions) {
   // Three samples: out in the order 2, 1, 0; all keep their ids later.
   Twin twin({{{1, 2}, 0}, {{1, 1}, 1}, {{1, 0}, 2}});
-  twin.ApplyAll(Trace(R"(
+  twin.ApplyAll(Ops(R"(
     SetProperties 3 16 1 0
     Commit
     SetNotify 0
@@ -365,7 +373,7 @@ TEST(DriverTest, NotificationsAndReactions) {
 // checks: ALLOC.GETBUFFER.WAIT, ALLOC.RELEASEBUFFER.HANDOFF, ALLOC.DECOMMIT.WAKE
 TEST(DriverTest, BlockedWaitersHandOffAndDecommit) {
   Twin twin({{{1, 0}, 0}});
-  twin.ApplyAll(Trace(R"(
+  twin.ApplyAll(Ops(R"(
     SetProperties 1 16 1 0
     Commit
     SetNotify 1
@@ -388,7 +396,7 @@ TEST(DriverTest, BlockedWaitersHandOffAndDecommit) {
 // checks: FACTORY.GETCLASS, FACTORY.CREATE, FACTORY.AGGREGATION, FACTORY.UNLOAD
 TEST(DriverTest, FactoryOps) {
   Twin twin({});
-  twin.ApplyAll(Trace(R"(
+  twin.ApplyAll(Ops(R"(
     DllGetClassObject MemoryAllocator IClassFactory
     DllGetClassObject MemoryAllocator IUnknown
     DllGetClassObject MemoryAllocator IMemAllocator
@@ -415,7 +423,7 @@ TEST(DriverTest, FactoryOps) {
 TEST(DriverTest, LockServer) {
   {
     Twin twin({});
-    twin.ApplyAll(Trace(R"(
+    twin.ApplyAll(Ops(R"(
       LockServer 1
       LockServer 1
       LockServer 0
@@ -436,7 +444,7 @@ TEST(DriverTest, LockServer) {
 // checks: LIFE.SELFREF, LIFE.DESTROY
 TEST(DriverTest, LastReleaseDestroys) {
   Twin twin({});
-  twin.ApplyAll(Trace(R"(
+  twin.ApplyAll(Ops(R"(
     SetNotify 0
     ReleaseBuffer foreign
     Release
@@ -450,7 +458,7 @@ TEST(DriverTest, OutOfMemory) {
   Twin twin({{{1, 1}, 0}, {{1, 0}, 1}});
   // The embedded server always has the hook: its absence is a failure.
   ASSERT_TRUE(twin.driver().SupportsFaultInjection());
-  twin.ApplyAll(Trace(R"(
+  twin.ApplyAll(Ops(R"(
     SetProperties 2 16 1 0
     Commit oom
     Commit
@@ -475,7 +483,7 @@ TEST(DriverTest, ObservedIdsSurviveReallocation) {
   // happens depends on the heap, so this test only checks the driver's
   // own invariants: counts and a clean teardown.
   Driver driver(Embedded(), Fast());
-  for (const Op& op : Trace(R"(
+  for (const Op& op : Ops(R"(
     SetProperties 2 16 1 0
     Commit
     GetBuffer nowait
@@ -580,7 +588,7 @@ TEST(DriverTest, OpCost) {
 // --- broken variants --------------------------------------------------------------
 
 void RunOps(Driver& driver, std::string_view text) {
-  for (const Op& op : Trace(text)) driver.Run(op);
+  for (const Op& op : Ops(text)) driver.Run(op);
 }
 
 // A driver on one broken variant, started by Start(); ASSERT_NO_FATAL_FAILURE
@@ -703,7 +711,7 @@ TEST_F(DriverVariantTest, DecommitWakesOneLeavesAWaiterBlocked) {
   ExpectViolation("GEN.NOHANG");
 }
 
-// --- Repeat blocks (op.h), run by the RepeatRunner ----------------------------
+// --- Repeat blocks (trace.h), run by the RepeatRunner -------------------------
 
 std::string RunLockstep(std::string_view text, RepeatRunner* lockstep) {
   std::string report = lockstep->ApplyAll(Trace(text));
@@ -781,14 +789,6 @@ TEST(LockstepDivergence, CarriesTheCountsItCompared) {
   EXPECT_EQ(d.counts->expected, runner.lockstep().model().FreeCount());
   EXPECT_EQ(Report(d), report);
   EXPECT_EQ(report.rfind("divergence after op ", 0), 0u) << report;
-}
-
-// A bare Lockstep judges API ops only: a Repeat block is a RepeatRunner's.
-TEST(LockstepDivergence, AControlOpIsNotALocksteps) {
-  Lockstep lockstep(Embedded(), spec::Profile::kStrict, Fast());
-  std::string report = lockstep.ApplyAll(Trace("Repeat 2 {\nAddRef\n}\n"));
-  EXPECT_EQ(lockstep.divergence().stage, DivergenceStage::kInternal);
-  EXPECT_EQ(report.rfind("internal: ", 0), 0u) << report;
 }
 
 }  // namespace

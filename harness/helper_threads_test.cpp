@@ -22,6 +22,7 @@
 #include "lockstep.h"
 #include "repeat_runner.h"
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 #include "thread_sleep.h"
 
 namespace dsalloc::harness {
@@ -137,7 +138,7 @@ TEST(SleepWatchTest, AThreadThatKeepsRunningNeverSettles) {
 
 Op Parse(std::string_view line) {
   int bad = 0;
-  auto ops = spec::ParseTrace(line, &bad);
+  auto ops = spec::ParseOps(line, &bad);
   EXPECT_TRUE(ops.has_value() && ops->size() == 1) << line;
   return ops && !ops->empty() ? ops->front() : Op{};
 }

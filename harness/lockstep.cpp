@@ -92,13 +92,6 @@ spec::Outcome& Lockstep::Run(const spec::Op& call, Driver::Expectation expect) {
 
 std::string Lockstep::Apply(const spec::Op& op, StepRecord* record) {
   if (divergence_.diverged()) return report_;
-  if (spec::GroupOf(op.call) == spec::OpGroup::kControl) {
-    Divergence d;
-    d.stage = DivergenceStage::kInternal;
-    d.finding.detail = "Repeat blocks are a RepeatRunner's, not Lockstep's: " + spec::ToString(op);
-    d.observed = "internal";
-    return Diverged(std::move(d), &op);
-  }
   if (record != nullptr) record->before = candidates_.all();
   Plan plan;
   if (!MakePlan(op, &plan)) {

@@ -60,8 +60,8 @@ class Lockstep {
   ~Lockstep();
 
   // Judges one API op (see the banner): "" when the implementation agreed
-  // with the model, else the report. A control op (Repeat, "}") is a
-  // RepeatRunner's: here it is an internal divergence.
+  // with the model, else the report. (A Repeat block is a trace's, run by
+  // a RepeatRunner: spec/model/trace.h.)
   std::string Apply(const spec::Op& op) { return Apply(op, nullptr); }
   // Applies ops in order, stopping at the first divergence.
   std::string ApplyAll(const std::vector<spec::Op>& ops);

@@ -14,6 +14,7 @@
 #include "implementation.h"
 #include "repeat_runner.h"
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 
 namespace dsalloc::harness {
 namespace {

@@ -18,32 +18,35 @@ bool SameToTheDriver(const spec::Outcome& a, const spec::Outcome& b) {
 
 }  // namespace
 
+std::string RepeatRunner::Apply(const spec::TraceLine& line) {
+  if (const auto* op = std::get_if<spec::Op>(&line)) return Apply(*op);
+  if (lockstep_.divergence().diverged()) return lockstep_.report();
+  // trace.h: blocks do not nest; a stray "}" is ignored.
+  if (const auto* open = std::get_if<spec::RepeatOpen>(&line)) {
+    if (repeat_open_) {
+      ++repeat_ignored_;  // an inner block: its "Repeat" and "}" are ignored
+    } else {
+      repeat_open_ = true;
+      repeat_count_ = std::clamp(open->count, 1, spec::kMaxRepeat);
+      repeat_body_.clear();
+    }
+  } else if (repeat_ignored_ > 0) {
+    --repeat_ignored_;
+  } else if (repeat_open_) {
+    return CloseRepeat();
+  }
+  return {};
+}
+
 std::string RepeatRunner::Apply(const spec::Op& op) {
   if (lockstep_.divergence().diverged()) return lockstep_.report();
-  if (spec::GroupOf(op.call) == spec::OpGroup::kControl) {
-    // op.h "Repeat": blocks do not nest; a stray "}" is ignored.
-    if (const auto* repeat = std::get_if<spec::call::Repeat>(&op.call)) {
-      if (repeat_open_) {
-        ++repeat_ignored_;  // an inner block: its "Repeat" and "}" are ignored
-      } else {
-        repeat_open_ = true;
-        repeat_count_ = std::clamp(repeat->count, 1, spec::kMaxRepeat);
-        repeat_body_.clear();
-      }
-    } else if (repeat_ignored_ > 0) {
-      --repeat_ignored_;
-    } else if (repeat_open_) {
-      return CloseRepeat();
-    }
-    return {};
-  }
   if (repeat_open_) repeat_body_.push_back(op);
   return lockstep_.Apply(op);
 }
 
-std::string RepeatRunner::ApplyAll(const std::vector<spec::Op>& ops) {
-  for (const spec::Op& op : ops) {
-    std::string report = Apply(op);
+std::string RepeatRunner::ApplyAll(const spec::Trace& trace) {
+  for (const spec::TraceLine& line : trace) {
+    std::string report = Apply(line);
     if (!report.empty()) return report;
   }
   return {};

@@ -2,12 +2,13 @@
 // File: harness/repeat_runner.h
 // ---------------------------------------------------------------------------
 //
-// RepeatRunner runs a trace, Repeat blocks included, through the Lockstep
-// it owns: every op outside a block goes to Lockstep::Apply as it comes;
-// "Repeat N {" starts recording, the block's ops run as they come, and "}"
-// runs them N - 1 more times (op.h "Repeat": blocks do not nest, an inner
-// block's "Repeat" and "}" are ignored, a stray "}" is ignored, and a block
-// still open at Finish() is completed there).
+// RepeatRunner runs a trace (spec/model/trace.h), Repeat blocks included,
+// through the Lockstep it owns: every op outside a block goes to
+// Lockstep::Apply as it comes; "Repeat N {" starts recording, the block's
+// ops run as they come, and "}" runs them N - 1 more times (trace.h:
+// blocks do not nest, an inner block's "Repeat" and "}" are ignored, a
+// stray "}" is ignored, and a block still open at Finish() is completed
+// there).
 //
 // Every call of every round is made and its result and counts compared;
 // the checks that make calls of their own (the lock probe, GetFreeCount,
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "lockstep.h"
+#include "spec/model/trace.h"
 
 namespace dsalloc::harness {
 
@@ -43,10 +45,11 @@ class RepeatRunner {
                Driver::Options options = Driver::Options())
       : lockstep_(impl, profile, options) {}
 
-  // Any op of a trace; "" when the implementation agreed with the model.
+  // One line of a trace; "" when the implementation agreed with the model.
+  std::string Apply(const spec::TraceLine& line);
   std::string Apply(const spec::Op& op);
-  // Applies ops in order, stopping at the first divergence.
-  std::string ApplyAll(const std::vector<spec::Op>& ops);
+  // Applies the lines in order, stopping at the first divergence.
+  std::string ApplyAll(const spec::Trace& trace);
   // Completes an open block, then Lockstep::Finish. Call once, last.
   std::string Finish();
 

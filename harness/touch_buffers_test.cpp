@@ -24,6 +24,7 @@
 #include "implementation.h"
 #include "memory_errors.h"
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 #include "test_variants.h"
 
 namespace dsalloc::harness {
@@ -48,7 +49,7 @@ Driver::Options Touching() {
 
 void RunOps(Driver& driver, std::string_view text) {
   int bad = 0;
-  std::optional<std::vector<spec::Op>> ops = spec::ParseTrace(text, &bad);
+  std::optional<std::vector<spec::Op>> ops = spec::ParseOps(text, &bad);
   ASSERT_TRUE(ops.has_value()) << "bad trace line " << bad;
   for (const spec::Op& op : *ops) driver.Run(op);
 }

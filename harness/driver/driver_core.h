@@ -184,8 +184,7 @@ class Core final : public TestCallback::Host {
   void TouchHeldBuffers();
 
   // Every call, on the calling thread (driver_run.cpp): sends it to its
-  // group's entry below by spec::GroupOf. Repeat and RepeatEnd (kControl)
-  // answer E_UNEXPECTED: the checker runs Repeat blocks (op.h).
+  // group's entry below by spec::GroupOf.
   void Execute(const spec::Call& call, bool oom, Outcome& o);
   // The group entries, one per group file, each defined at the end of its
   // file (after the Runs it calls): a std::visit that passes the gates of

@@ -20,12 +20,13 @@
 #include "harness/driver.h"
 #include "harness/parallel/parallel_runner.h"
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 
 namespace dsalloc::props::parallel {
 
 inline ParallelCase CaseOf(const char* trace) {
   int bad_line = 0;
-  std::optional<std::vector<spec::Op>> ops = spec::ParseTrace(trace, &bad_line);
+  std::optional<std::vector<spec::Op>> ops = spec::ParseOps(trace, &bad_line);
   EXPECT_TRUE(ops.has_value()) << "line " << bad_line;
   if (!ops) return {};
   std::string error;

@@ -69,10 +69,6 @@ std::string Malformed(const ParallelCase& c) {
     if (reaction != nullptr && reaction->reaction != spec::Reaction::kNone) {
       return "the prefix configures a reaction: " + spec::ToString(op);
     }
-    // A Repeat block still open when the threads start would end after them.
-    if (spec::GroupOf(prefix_call) == spec::OpGroup::kControl) {
-      return "a parallel case has no Repeat blocks: " + spec::ToString(op);
-    }
   }
   // COM.CALLBACK.CLIENT: a callback the prefix let go of may be destroyed by
   // another thread's SetNotify at any moment, so no thread may pass it.
@@ -88,7 +84,7 @@ std::string Malformed(const ParallelCase& c) {
       if (PassesReleased(list_call, released)) {
         return "a parallel list passes a callback the client let go of: " + spec::ToString(op);
       }
-      if (op.oom || group == spec::OpGroup::kFactory || group == spec::OpGroup::kControl) {
+      if (op.oom || group == spec::OpGroup::kFactory) {
         return "a parallel list has an op outside the parallel vocabulary: " + spec::ToString(op);
       }
     }

@@ -538,27 +538,6 @@ struct DllCanUnloadNow {
   friend bool operator==(const DllCanUnloadNow&, const DllCanUnloadNow&) = default;
 };
 
-// --- the checker's control flow: "Repeat N {" ... "}" -----------------------
-
-struct Repeat {
-  static constexpr std::string_view kName = "Repeat";
-  static constexpr OpGroup kGroup = OpGroup::kControl;
-  static constexpr bool kOom = false;
-  int32_t count = 1;
-  static constexpr auto Fields() {
-    return std::tuple{Num<&Repeat::count>{"", false, 1, kMaxRepeat}, Literal{"{"}};
-  }
-  friend bool operator==(const Repeat&, const Repeat&) = default;
-};
-
-struct RepeatEnd {
-  static constexpr std::string_view kName = "}";
-  static constexpr OpGroup kGroup = OpGroup::kControl;
-  static constexpr bool kOom = false;
-  static constexpr auto Fields() { return std::tuple{}; }
-  friend bool operator==(const RepeatEnd&, const RepeatEnd&) = default;
-};
-
 // --- references to test callbacks: "callback N Name" -----------------------
 
 struct CallbackRelease {  // the client drops its own reference (COM.CALLBACK.CLIENT)
@@ -592,7 +571,8 @@ struct CallbackReleaseAllocator {  // the callback releases one reference it hol
 }  // namespace call
 
 // Every call. The order is the fuzzers' byte format (fuzz/fuzz_input.h):
-// a new call goes at the end.
+// a new call goes at the end. A Repeat block is not a call: it is a
+// trace's (trace.h), around calls.
 using Call = std::variant<
     call::SetProperties, call::GetProperties, call::Commit, call::Decommit, call::GetBuffer,
     call::ReleaseBuffer, call::SetNotify, call::GetFreeCount, call::AddRef, call::Release,
@@ -602,8 +582,8 @@ using Call = std::variant<
     call::SetDiscontinuity, call::GetActualDataLength, call::SetActualDataLength,
     call::GetMediaType, call::SetMediaType, call::GetMediaTime, call::SetMediaTime,
     call::GetProperties2, call::SetProperties2, call::DllGetClassObject, call::CreateInstance,
-    call::LockServer, call::DllCanUnloadNow, call::Repeat, call::RepeatEnd, call::CallbackRelease,
-    call::CallbackHoldAllocator, call::CallbackReleaseAllocator>;
+    call::LockServer, call::DllCanUnloadNow, call::CallbackRelease, call::CallbackHoldAllocator,
+    call::CallbackReleaseAllocator>;
 
 // Each call's trace name and group, in Call's order: the table every
 // generic consumer reads (the parser finds a call by name in it).

@@ -18,6 +18,7 @@
 #include "outcome.h"
 #include "state.h"
 #include "step.h"
+#include "trace.h"
 
 namespace dsalloc::spec {
 namespace {
@@ -66,9 +67,6 @@ TEST(TraceFormat, RoundTripsExamples) {
   const char* lines[] = {
       "SetProperties 2 4096 16 0",
       "SetProperties -1 -2147483648 0 7 nullrequest nullactual",
-      "Repeat 1 {",
-      "Repeat 100000 {",
-      "}",
       "GetProperties",
       "GetProperties null",
       "Commit",
@@ -167,13 +165,36 @@ TEST(TraceFormat, RejectsMalformedLines) {
                        "Repeat 100001 {",
                        "Repeat 5",
                        "Repeat {",
+                       "Repeat 5 { oom",
+                       "@1 Repeat 5 {",
+                       "@1 }",
                        "} }"};
-  for (const char* line : bad) EXPECT_FALSE(ParseOp(line).has_value()) << line;
+  for (const char* line : bad) EXPECT_FALSE(ParseLine(line).has_value()) << line;
+}
+
+// A Repeat block's bounds are lines of a trace, not ops (trace.h).
+TEST(TraceFormat, RepeatBoundsAreTraceLinesNotOps) {
+  for (const char* line : {"Repeat 1 {", "Repeat 100000 {", "}"}) {
+    std::optional<TraceLine> parsed = ParseLine(line);
+    ASSERT_TRUE(parsed.has_value()) << line;
+    EXPECT_FALSE(std::holds_alternative<Op>(*parsed)) << line;
+    EXPECT_EQ(ToString(*parsed), line);
+    EXPECT_FALSE(ParseOp(line).has_value()) << line;
+  }
+  EXPECT_EQ(ParseLine("  Repeat   7  {  "), TraceLine(RepeatOpen{7}));
+  int bad = 0;
+  std::optional<Trace> trace = ParseTrace("Repeat 3 {\nCommit\n}\n", &bad);
+  ASSERT_TRUE(trace.has_value());
+  EXPECT_EQ(*trace, (Trace{RepeatOpen{3}, MakeOp(call::Commit{}), RepeatClose{}}));
+  EXPECT_FALSE(OpsOnly(*trace).has_value());
+  EXPECT_EQ(OpsOnly(Trace{MakeOp(call::Commit{})}), std::vector<Op>{MakeOp(call::Commit{})});
+  EXPECT_FALSE(ParseOps("Commit\nRepeat 3 {\n", &bad).has_value());
+  EXPECT_EQ(bad, 2);
 }
 
 TEST(TraceFormat, ParsesTracesWithComments) {
   int bad = 0;
-  auto ops = ParseTrace("# setup\nSetProperties 1 8 1 0\n\nCommit  # go\nGetBuffer\n", &bad);
+  auto ops = ParseOps("# setup\nSetProperties 1 8 1 0\n\nCommit  # go\nGetBuffer\n", &bad);
   ASSERT_TRUE(ops.has_value());
   EXPECT_EQ(ops->size(), 3u);
   EXPECT_FALSE(ParseTrace("Commit\nNope\n", &bad).has_value());
@@ -247,7 +268,6 @@ Call RandomCall(std::mt19937& rng) {
                    x.null_pbProperties = rng() & 1;
                  },
                  [&](call::LockServer& x) { x.fLock = static_cast<int32_t>(rng() % 3) - 1; },
-                 [&](call::Repeat& x) { x.count = 1 + static_cast<int32_t>(rng() % kMaxRepeat); },
                  [&](call::SetReaction& x) {
                    x.reaction = static_cast<Reaction>(rng() % kNumReactions);
                    if (call::SetReaction::HasArg(x)) x.arg = static_cast<int32_t>(rng() % 3);
@@ -264,9 +284,9 @@ TEST(TraceFormat, RoundTripsRandomOps) {
   std::mt19937 rng(7);
   for (int i = 0; i < 20000; ++i) {
     Call c = RandomCall(rng);
-    // Repeat blocks and the callbacks' own calls are made on thread 0.
+    // The callbacks' own calls are made on thread 0.
     OpGroup group = GroupOf(c);
-    bool any_thread = group != OpGroup::kControl && group != OpGroup::kCallback;
+    bool any_thread = group != OpGroup::kCallback;
     auto thread = static_cast<uint8_t>(any_thread ? rng() % kMaxThreads : 0);
     bool oom = std::visit([&](const auto& x) { return x.kOom && (rng() & 1); }, c);
     Op op = MakeOp(c, thread, oom);

@@ -72,27 +72,6 @@ constexpr auto kDefaults = MakeDefaults(std::make_index_sequence<kNumCalls>());
 
 Call DefaultCall(size_t index) { return kDefaults[index % kNumCalls](); }
 
-std::optional<std::vector<Op>> ParseTrace(std::string_view text, int* bad_line) {
-  std::vector<Op> ops;
-  int line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++line_no;
-    size_t hash = line.find('#');
-    if (hash != std::string_view::npos) line = line.substr(0, hash);
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    auto op = ParseOp(line);
-    if (!op) {
-      if (bad_line) *bad_line = line_no;
-      return std::nullopt;
-    }
-    ops.push_back(*op);
-  }
-  return ops;
-}
-
 AM_MEDIA_TYPE MakeMediaType(int id) {
   AM_MEDIA_TYPE mt;
   std::memset(&mt, 0, sizeof mt);

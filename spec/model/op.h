@@ -54,16 +54,8 @@
 //   DllGetClassObject MemoryAllocator IClassFactory [null]
 //   CreateInstance IMemAllocator [outer] [null] | DllCanUnloadNow
 //   LockServer 1 | LockServer 0       (IClassFactory::LockServer(TRUE/FALSE))
-//   Repeat 1000 {  ...ops...  }       (the ops between run 1000 times;
-//                                       1 <= N <= kMaxRepeat; not an API call)
-// Comments (#...) and blank lines are skipped by ParseTrace.
-//
-// Repeat. "Repeat N {" opens a block and "}" closes it; the checker
-// (harness::RepeatRunner) runs the block's ops N times in a row, so one short
-// trace reaches bugs that show only after thousands of cycles. Blocks do
-// not nest (an inner "Repeat" and its "}" are ignored), a "}" with no open
-// block is ignored, and a block still open at the end of the trace ends
-// there. Every other checker treats both as outside the domain.
+//   Repeat 1000 {  ...ops...  }       (a block of a trace, not an op: trace.h)
+// Comments (#...) and blank lines are skipped by ParseTrace (trace.h).
 //
 // A *parallel case* (harness/parallel) is a file with the comment line
 // kParallelTraceMarker: its thread-0 ops are a sequential prefix, and the
@@ -117,8 +109,7 @@ Call DefaultCall(size_t index);
 // every op whose unused fields are at their defaults.
 std::string ToString(const Op& op);
 std::optional<Op> ParseOp(std::string_view line);
-// A whole trace; nullopt (and *bad_line set, 1-based) on the first bad line.
-std::optional<std::vector<Op>> ParseTrace(std::string_view text, int* bad_line = nullptr);
+// A whole trace (Repeat blocks included): trace.h.
 inline constexpr std::string_view kParallelTraceMarker = "# dsalloc-trace: parallel";
 
 // Media type table. MakeMediaType(id) returns a type whose pbFormat (if any)

@@ -35,9 +35,6 @@ bool Engine::Run(const Call& call, uint8_t thread, bool oom) {
     case OpGroup::kFactory:
       in = ApplyFactoryCall(call);
       break;
-    case OpGroup::kControl:
-      // Repeat blocks are the checker's (harness::Lockstep), never a step.
-      return false;
   }
   if (in && portable_) Settle();
   return in && !undefined_;

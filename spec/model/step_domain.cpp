@@ -22,8 +22,6 @@ bool IsCallback(int32_t cb) { return cb >= 0 && cb < kNumCallbacks; }
 bool Structural(const State& s, const Call& call, uint8_t thread) {
   if (thread >= kMaxThreads) return false;
   const OpGroup group = GroupOf(call);
-  // Repeat blocks are the checker's (harness::RepeatRunner), never a step.
-  if (group == OpGroup::kControl) return false;
   if (std::find(s.waiters.begin(), s.waiters.end(), thread) != s.waiters.end()) {
     return false;  // a blocked thread makes no calls
   }

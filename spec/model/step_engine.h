@@ -23,8 +23,7 @@
 // adding a call to the model is one specialization in its group's file: if
 // it is missing, that file's dispatcher does not compile ("use of deleted
 // function"). A new group needs a dispatcher here and a case in Run (the
-// switch has no default). Repeat blocks (kControl) are the checker's
-// (harness::Lockstep), never a step: Run returns false for them.
+// switch has no default). Repeat blocks are not calls (trace.h).
 // Where they are:
 //   step.cpp            Step, StepStrict, InDomain; Run's switch over groups
 //   step_domain.cpp     the profile-independent domain (step.h "Domain")

@@ -31,7 +31,6 @@ constexpr Head HeadOf(OpGroup g) {
       return Head::kCallback;
     case OpGroup::kAllocator:
     case OpGroup::kFactory:
-    case OpGroup::kControl:
       return Head::kNone;
   }
   return Head::kNone;

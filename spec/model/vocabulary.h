@@ -42,8 +42,6 @@ enum class OpGroup : uint8_t {
                //   "Name args..."
   kConfig,     // test callback configuration, not an API call:
                //   "callback N react Reaction..."
-  kControl,    // the checker's control flow, not an API call:
-               //   "Repeat N {" and "}" (Op::value is N)
   kCallback,   // what the client or a test callback does with references
                //   (COM.CALLBACK.CLIENT, LIFE.CYCLE): "callback N Name"
 };

@@ -3,9 +3,10 @@
 //   dsalloc-replay [--impl=PATH] [--profile=strict|portable] [--repeats=N]
 //                  [-v | --side-by-side] [--fuzz-input] [--print-trace] FILE
 //
-// FILE is a file in the one trace format of spec/model/op.h (what the
+// FILE is a file in the one trace format of spec/model/trace.h (what the
 // property tests print and write with --trace-dir, what the fuzzers print
-// at a finding): one op per line, '#' comments; or, with --fuzz-input (or
+// at a finding): one op (op.h) or Repeat bound per line, '#' comments;
+// or, with --fuzz-input (or
 // when FILE is not a trace at all), an input of the differential fuzzer
 // (fuzz/fuzz_input.h: a crash file libFuzzer saved, a corpus entry), which
 // is decoded into the ops the differential target runs (DecodeDifferential:
@@ -42,6 +43,7 @@
 #include "harness/parallel/parallel_runner.h"
 #include "harness/repeat_runner.h"
 #include "spec/model/op.h"
+#include "spec/model/trace.h"
 
 namespace {
 
@@ -82,7 +84,7 @@ int ReplayParallel(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Pro
 enum class Detail { kVerdict, kPerOp, kSideBySide };
 
 // Runs a sequential trace once in lockstep; 0 agrees, 1 diverged.
-int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
+int ReplaySequential(const dsalloc::spec::Trace& trace, dsalloc::spec::Profile profile,
                      Detail detail);
 
 int main(int argc, char** argv) {
@@ -132,61 +134,68 @@ int main(int argc, char** argv) {
   text << file.rdbuf();
   const std::string content = text.str();
   int bad_line = 0;
-  std::optional<std::vector<spec::Op>> ops;
-  if (!fuzz_input) ops = spec::ParseTrace(content, &bad_line);
-  if (!ops && !fuzz_input && content.find('\0') == std::string::npos) {
-    std::fprintf(stderr, "%s:%d: not an op of the trace format (spec/model/op.h)\n", path,
+  std::optional<spec::Trace> trace;
+  if (!fuzz_input) trace = spec::ParseTrace(content, &bad_line);
+  if (!trace && !fuzz_input && content.find('\0') == std::string::npos) {
+    std::fprintf(stderr, "%s:%d: not a line of the trace format (spec/model/trace.h)\n", path,
                  bad_line);
     return 2;
   }
-  if (!ops) {
+  if (!trace) {
     // A differential fuzzer input (fuzz/fuzz_input.h): every byte string is
     // one. Decoded as the target decodes it, so that a finding replays the
     // very ops the fuzzer ran (plain Decode keeps every record and the
     // uncut Repeat counts: up to 100,000 rounds where the fuzzer ran ~600).
     const auto* bytes = reinterpret_cast<const uint8_t*>(content.data());
-    ops = fuzz::DecodeDifferential(bytes, content.size());
+    trace = fuzz::DecodeDifferential(bytes, content.size());
     if (!print_trace) {
-      std::printf("%s: a differential fuzzer input, %zu ops\n", path, ops->size());
+      std::printf("%s: a differential fuzzer input, %zu lines\n", path, trace->size());
     }
   }
   if (print_trace) {
-    for (const spec::Op& op : *ops) std::printf("%s\n", spec::ToString(op).c_str());
+    for (const spec::TraceLine& line : *trace) std::printf("%s\n", spec::ToString(line).c_str());
     return 0;
   }
 
   if (content.find(spec::kParallelTraceMarker) != std::string::npos) {
+    const std::optional<std::vector<spec::Op>> ops = spec::OpsOnly(*trace);
+    if (!ops) {
+      std::fprintf(stderr, "%s: a parallel case has no Repeat blocks\n", path);
+      return 2;
+    }
     return ReplayParallel(*ops, profile, repeats > 0 ? repeats : 50);
   }
   const int runs = repeats > 0 ? repeats : 1;
   for (int run = 1; run <= runs; ++run) {
     if (runs > 1) std::printf("run %d of %d: ", run, runs);
-    if (int rc = ReplaySequential(*ops, profile, detail); rc != 0) return rc;
+    if (int rc = ReplaySequential(*trace, profile, detail); rc != 0) return rc;
   }
   return 0;
 }
 
-int ReplaySequential(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
+int ReplaySequential(const dsalloc::spec::Trace& trace, dsalloc::spec::Profile profile,
                      Detail detail) {
   using namespace dsalloc;
   harness::RepeatRunner runner(harness::Selected(), profile);
   const harness::Lockstep& lockstep = runner.lockstep();
-  std::printf("replaying %zu ops against %s (%s profile)\n", ops.size(),
+  std::printf("replaying %zu lines against %s (%s profile)\n", trace.size(),
               harness::Selected().name.c_str(),
               profile == spec::Profile::kStrict ? "strict" : "portable");
   std::string report;
-  for (const spec::Op& op : ops) {
+  for (const spec::TraceLine& line : trace) {
     int skipped = lockstep.skipped();
-    report = runner.Apply(op);
+    report = runner.Apply(line);
     const bool was_skipped = report.empty() && lockstep.skipped() > skipped;
     if (detail == Detail::kPerOp) {
-      std::printf("  %-60s %s\n", spec::ToString(op).c_str(),
+      std::printf("  %-60s %s\n", spec::ToString(line).c_str(),
                   !report.empty() ? "DIVERGED"
                   : was_skipped   ? "skipped (outside the domain)"
                                   : "ok");
     } else if (detail == Detail::kSideBySide) {
-      std::printf("%s %s\n", report.empty() ? "   " : ">>>", spec::ToString(op).c_str());
-      if (was_skipped) {
+      std::printf("%s %s\n", report.empty() ? "   " : ">>>", spec::ToString(line).c_str());
+      if (!std::holds_alternative<spec::Op>(line)) {
+        // A block's bound: "}" runs the block's later rounds, judged as they go.
+      } else if (was_skipped) {
         std::printf("      skipped (outside the domain)\n");
       } else {
         std::printf("      model:          %s\n", spec::ToString(lockstep.last_expected()).c_str());
