@@ -182,6 +182,13 @@ TEST(TraceFormat, RepeatBoundsAreTraceLinesNotOps) {
     EXPECT_FALSE(ParseOp(line).has_value()) << line;
   }
   EXPECT_EQ(ParseLine("  Repeat   7  {  "), TraceLine(RepeatOpen{7}));
+  // A bound is tried first: a call written without a head ("sample N",
+  // "callback N") must not take either name.
+  for (const CallInfo& c : kCalls) {
+    if (c.group != OpGroup::kAllocator && c.group != OpGroup::kFactory) continue;
+    EXPECT_NE(c.name, RepeatOpen::kName);
+    EXPECT_NE(c.name, RepeatClose::kName);
+  }
   int bad = 0;
   std::optional<Trace> trace = ParseTrace("Repeat 3 {\nCommit\n}\n", &bad);
   ASSERT_TRUE(trace.has_value());
