@@ -88,7 +88,7 @@ CaseInfo ParseCase(const EmbeddedCase& embedded) {
   if (c.parallel && c.text.find("# repeats:") == std::string::npos) c.repeats = 20;
   int bad_line = 0;
   if (!spec::ParseTrace(c.text, &bad_line)) {
-    c.error = "line " + std::to_string(bad_line) + " is not an op of the trace format";
+    c.error = "line " + std::to_string(bad_line) + " is not a line of the trace format";
   } else if (c.checks.empty()) {
     c.error = "no '# checks:' line";
   }

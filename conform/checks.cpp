@@ -238,9 +238,8 @@ CheckResult RunTrace(const std::string& name, const std::string& text,
     return r;
   }
   if (text.find(spec::kParallelTraceMarker) != std::string::npos) {
-    std::string error = "a parallel case has no Repeat blocks";
-    const std::optional<std::vector<spec::Op>> ops = spec::OpsOnly(*trace);
-    auto c = ops ? props::parallel::CaseFromTrace(*ops, &error) : std::nullopt;
+    std::string error;
+    auto c = props::parallel::CaseFromTrace(*trace, &error);
     props::parallel::RunOptions options;
     options.profile = profile;
     options.repeats = repeats;

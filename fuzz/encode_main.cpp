@@ -121,9 +121,8 @@ int main(int argc, char** argv) {
       for (const spec::TraceLine& line : *trace) lines += spec::ToString(line) + "\n";
       bytes.assign(lines.begin(), lines.end());
     } else if (concurrent) {
-      std::string error = "a parallel case has no Repeat blocks";
-      const std::optional<std::vector<spec::Op>> ops = spec::OpsOnly(*trace);
-      auto c = ops ? props::parallel::CaseFromTrace(*ops, &error) : std::nullopt;
+      std::string error;
+      auto c = props::parallel::CaseFromTrace(*trace, &error);
       if (!c) {
         std::fprintf(stderr, "%s: %s\n", argv[i], error.c_str());
         return 2;

@@ -1,5 +1,6 @@
-// fuzz/fuzz_input.cpp: records <-> ops (fuzz_input.h). Byte 0 picks the
-// call type (its index in spec::Call). A call's arguments take the places
+// fuzz/fuzz_input.cpp: records <-> trace lines (fuzz_input.h). Byte 0
+// picks the line: a call of spec::Call or a Repeat block's bound (the
+// selectors below). A call's arguments take the places
 // its declaration implies (field_codec.h), unless it has a decoder (Read)
 // and an encoder (Write) of its own below: the calls whose encoding was
 // chosen by hand (folded sizes, compact times, a target in another byte).
@@ -28,7 +29,6 @@ using record::kThreadShift;
 using record::Out;
 using spec::Call;
 using spec::Op;
-using spec::OpGroup;
 using spec::Trace;
 using spec::TraceLine;
 

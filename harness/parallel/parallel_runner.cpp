@@ -748,6 +748,21 @@ std::optional<ParallelCase> CaseFromTrace(const std::vector<Op>& ops, std::strin
   return c;
 }
 
+std::optional<ParallelCase> CaseFromTrace(const spec::Trace& trace, std::string* error) {
+  std::vector<Op> ops;
+  ops.reserve(trace.size());
+  for (const spec::TraceLine& line : trace) {
+    const auto* op = std::get_if<Op>(&line);
+    if (op == nullptr) {
+      if (error != nullptr)
+        *error = "a parallel case has no Repeat blocks: " + spec::ToString(line);
+      return std::nullopt;
+    }
+    ops.push_back(*op);
+  }
+  return CaseFromTrace(ops, error);
+}
+
 std::string ToTrace(const ParallelCase& c) {
   std::ostringstream os;
   os << "# sequential prefix (thread 0; sample numbers are model indices)\n";

@@ -58,6 +58,7 @@
 #include "linearizability.h"
 #include "spec/model/op.h"
 #include "spec/model/state.h"
+#include "spec/model/trace.h"
 
 namespace dsalloc::props::parallel {
 
@@ -89,6 +90,9 @@ struct ParallelCase {
 // ops are the prefix, "@T" ops thread T's list. Empty and *error set when an
 // op names a thread beyond kMaxParallelThreads.
 std::optional<ParallelCase> CaseFromTrace(const std::vector<spec::Op>& ops, std::string* error);
+// The same from a parsed trace file; a Repeat block's bound is an error
+// (a parallel case has none).
+std::optional<ParallelCase> CaseFromTrace(const spec::Trace& trace, std::string* error);
 
 // COM.CALLBACK.CLIENT: a callback the prefix let go of may be destroyed by
 // one thread's SetNotify while another passes it, so a thread may pass only

@@ -193,8 +193,6 @@ TEST(TraceFormat, RepeatBoundsAreTraceLinesNotOps) {
   std::optional<Trace> trace = ParseTrace("Repeat 3 {\nCommit\n}\n", &bad);
   ASSERT_TRUE(trace.has_value());
   EXPECT_EQ(*trace, (Trace{RepeatOpen{3}, MakeOp(call::Commit{}), RepeatClose{}}));
-  EXPECT_FALSE(OpsOnly(*trace).has_value());
-  EXPECT_EQ(OpsOnly(Trace{MakeOp(call::Commit{})}), std::vector<Op>{MakeOp(call::Commit{})});
   EXPECT_FALSE(ParseOps("Commit\nRepeat 3 {\n", &bad).has_value());
   EXPECT_EQ(bad, 2);
 }

@@ -2,10 +2,10 @@
 // File: spec/model/op.h
 // ---------------------------------------------------------------------------
 //
-// The operation vocabulary of dsalloc's executable model, and the one-line
-// text trace format shared by the property tests, the fuzzers and the replay
-// tool. This is the ONE place that format is defined (ToString / ParseOp
-// round-trip; model_test.cpp checks it).
+// The operation vocabulary of dsalloc's executable model, and the text of
+// one op in the trace format shared by the property tests, the fuzzers and
+// the replay tool (ToString / ParseOp round-trip; model_test.cpp checks
+// it). A trace's lines, Repeat blocks included, are trace.h's.
 //
 // The world the model describes: one allocator (CLSID_MemoryAllocator)
 // created with one client reference, its samples, three test callbacks
@@ -24,7 +24,7 @@
 //     -1 means a NULL AM_MEDIA_TYPE*;
 //   - interface ids come from the Iid table; `null` means ppv == NULL.
 //
-// Trace format: one op per line; tokens separated by single spaces; numbers
+// Trace format: one op per line (or a Repeat bound: trace.h); tokens separated by single spaces; numbers
 // in decimal (flags may be 0x-hex); '-' is a NULL in-pointer, '*' a valid
 // out-pointer. An optional prefix "@T " names the calling thread (T > 0).
 // A trailing "oom" asks the driver to fail the next allocation inside the

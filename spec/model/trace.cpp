@@ -74,15 +74,4 @@ std::optional<std::vector<Op>> ParseOps(std::string_view text, int* bad_line) {
 
 Trace TraceOf(const std::vector<Op>& ops) { return Trace(ops.begin(), ops.end()); }
 
-std::optional<std::vector<Op>> OpsOnly(const Trace& trace) {
-  std::vector<Op> ops;
-  ops.reserve(trace.size());
-  for (const TraceLine& line : trace) {
-    const auto* op = std::get_if<Op>(&line);
-    if (op == nullptr) return std::nullopt;
-    ops.push_back(*op);
-  }
-  return ops;
-}
-
 }  // namespace dsalloc::spec

@@ -72,8 +72,6 @@ std::optional<std::vector<Op>> ParseOps(std::string_view text, int* bad_line = n
 
 // The ops as a trace, one line each.
 Trace TraceOf(const std::vector<Op>& ops);
-// The trace's ops, if it has no Repeat block (a parallel case has none).
-std::optional<std::vector<Op>> OpsOnly(const Trace& trace);
 
 }  // namespace dsalloc::spec
 

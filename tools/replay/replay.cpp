@@ -10,7 +10,7 @@
 // when FILE is not a trace at all), an input of the differential fuzzer
 // (fuzz/fuzz_input.h: a crash file libFuzzer saved, a corpus entry), which
 // is decoded into the ops the differential target runs (DecodeDifferential:
-// its op and Repeat caps included) first. --print-trace prints the ops in the trace
+// its op and Repeat caps included) first. --print-trace prints the lines in the trace
 // format and exits (turns a fuzzer input into a trace file).
 // Each op runs on the model and on
 // the implementation (the embedded dsalloc, DSALLOC_IMPL, or --impl) in
@@ -54,11 +54,11 @@ int Usage() {
   return 2;
 }
 
-int ReplayParallel(const std::vector<dsalloc::spec::Op>& ops, dsalloc::spec::Profile profile,
-                   int repeats) {
+int ReplayParallel(const dsalloc::spec::Trace& trace, dsalloc::spec::Profile profile, int repeats) {
   using namespace dsalloc;
   std::string error;
-  std::optional<props::parallel::ParallelCase> parsed = props::parallel::CaseFromTrace(ops, &error);
+  std::optional<props::parallel::ParallelCase> parsed =
+      props::parallel::CaseFromTrace(trace, &error);
   if (!parsed) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
@@ -158,12 +158,7 @@ int main(int argc, char** argv) {
   }
 
   if (content.find(spec::kParallelTraceMarker) != std::string::npos) {
-    const std::optional<std::vector<spec::Op>> ops = spec::OpsOnly(*trace);
-    if (!ops) {
-      std::fprintf(stderr, "%s: a parallel case has no Repeat blocks\n", path);
-      return 2;
-    }
-    return ReplayParallel(*ops, profile, repeats > 0 ? repeats : 50);
+    return ReplayParallel(*trace, profile, repeats > 0 ? repeats : 50);
   }
   const int runs = repeats > 0 ? repeats : 1;
   for (int run = 1; run <= runs; ++run) {
