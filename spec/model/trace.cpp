@@ -58,8 +58,15 @@ std::string ToString(const TraceLine& line) {
 }
 
 std::optional<TraceLine> ParseLine(std::string_view line) {
-  if (std::optional<RepeatOpen> open = ParseBound<RepeatOpen>(line)) return *open;
-  if (std::optional<RepeatClose> close = ParseBound<RepeatClose>(line)) return *close;
+  // A bound is tried only where the line starts with its name: most lines
+  // are ops, and each try splits the line into tokens again.
+  const size_t first = line.find_first_not_of(" \t\r");
+  const std::string_view head = first == std::string_view::npos ? "" : line.substr(first);
+  if (head.starts_with(RepeatOpen::kName)) {
+    if (std::optional<RepeatOpen> open = ParseBound<RepeatOpen>(line)) return *open;
+  } else if (head.starts_with(RepeatClose::kName)) {
+    if (std::optional<RepeatClose> close = ParseBound<RepeatClose>(line)) return *close;
+  }
   if (std::optional<Op> op = ParseOp(line)) return *op;
   return std::nullopt;
 }
